@@ -9,6 +9,7 @@ export default defineConfig({
   },
   test: {
     include: ["test/unit/**/*.test.ts"],
+    globalSetup: ["test/unit/global-setup.ts"],
     testTimeout: 20_000,
   },
 });

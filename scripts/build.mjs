@@ -8,7 +8,11 @@ const watch = process.argv.includes("--watch");
 const production = process.argv.includes("--production");
 
 /** Node-side bundles: CommonJS, `vscode` provided by the host. */
-const nodeEntries = [{ in: "src/extension.ts", out: "extension" }];
+const nodeEntries = [
+  { in: "src/extension.ts", out: "extension" },
+  { in: "src/kernel/worker.ts", out: "worker" },
+  { in: "src/lab/index.ts", out: "lab/index" },
+];
 
 /** Browser bundles (webviews, notebook renderers): ES modules, no Node built-ins. */
 const browserEntries = [];

@@ -1,0 +1,7 @@
+// The kernel runs cells in a worker built from dist/worker.js, so the tests build first.
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+
+export default function setup(): void {
+  execFileSync(process.execPath, [join(__dirname, "../../scripts/build.mjs")], { stdio: "pipe" });
+}

@@ -39,6 +39,8 @@ const configs = [
     external: ["vscode", "esbuild", "typescript"],
   },
 ];
+// The CLI is an executable: same settings, plus the shebang.
+configs.push({ ...configs[0], entryPoints: [{ in: "src/cli/main.ts", out: "cli" }], banner: { js: "#!/usr/bin/env node" } });
 if (browserEntries.length > 0) {
   configs.push({ ...common, entryPoints: browserEntries, outdir: "dist", platform: "browser", format: "esm", target: "es2022" });
 }

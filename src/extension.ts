@@ -1,17 +1,31 @@
 /**
- * Extension entry point: wires the notebook serializer (and, as they land, the controller,
- * commands and previews) into VS Code. Holds no logic of its own.
+ * Extension entry point: wires the notebook serializer, the kernel controller and the
+ * commands into VS Code. Holds no logic of its own.
  */
 import * as vscode from "vscode";
+import { SdeNotebookController } from "./notebook/controller";
 import { NOTEBOOK_TYPE, SdeNotebookSerializer } from "./notebook/serializer";
 
 export function activate(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel("SDE Lab");
   const serializer = new SdeNotebookSerializer({
     saveOutputs: () => vscode.workspace.getConfiguration("sdeLab.notebook").get<boolean>("saveOutputs", true),
     showError: (message) => void vscode.window.showErrorMessage(message),
   });
+  const controller = new SdeNotebookController(log);
+  const activeNotebook = () => vscode.window.activeNotebookEditor?.notebook;
   context.subscriptions.push(
+    log,
+    controller,
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, serializer, { transientOutputs: false }),
+    vscode.commands.registerCommand("sdeLab.restartKernel", async () => {
+      const notebook = activeNotebook();
+      if (notebook?.notebookType === NOTEBOOK_TYPE) await controller.restart(notebook);
+    }),
+    vscode.commands.registerCommand("sdeLab.interruptKernel", async () => {
+      const notebook = activeNotebook();
+      if (notebook?.notebookType === NOTEBOOK_TYPE) await controller.interrupt(notebook);
+    }),
   );
 }
 

@@ -32,7 +32,8 @@ export type FromWorker =
   | { type: "ready" }
   | { type: "stream"; id: number; name: "stdout" | "stderr"; text: string }
   | { type: "display"; id: number; bundle: MimeBundle }
-  | { type: "done"; id: number; ok: true }
+  /** `result` is the bundle of the cell's final expression, if it shows anything. */
+  | { type: "done"; id: number; ok: true; result?: MimeBundle }
   | { type: "done"; id: number; ok: false; error: CellError; interrupted: boolean }
   /** An error raised after its cell ended (an unhandled rejection, a throwing timer). */
   | { type: "late-error"; id: number; error: CellError };

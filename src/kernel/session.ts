@@ -232,7 +232,10 @@ export class KernelSession {
         const current = this.current;
         if (!current || current.id !== m.id) return;
         const durationMs = elapsed(current);
-        if (m.ok) this.finish(current, { status: "ok", durationMs });
+        if (m.ok) {
+          if (m.result) current.options.onOutput?.({ type: "display", bundle: m.result });
+          this.finish(current, { status: "ok", durationMs });
+        }
         else if (m.interrupted) this.finish(current, { status: "interrupted", error: m.error, restarted: false, durationMs });
         else this.finish(current, { status: "error", error: m.error, durationMs });
         return;

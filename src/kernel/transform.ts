@@ -93,7 +93,6 @@ export function transformCell(source: string): TransformedCell {
       sourceType: "module",
       allowAwaitOutsideFunction: true,
       allowHashBang: true,
-      locations: true,
     });
   } catch (error) {
     throw toSyntaxError(error, (line, column) => fromStripped(line, column) ?? { line, column: column + 1 });

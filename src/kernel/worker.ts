@@ -20,7 +20,7 @@ import { DISPLAY_SINK } from "../lab/display";
 import { toBundle } from "./display";
 import type { CellError, FromWorker, ToWorker, WorkerInit } from "./protocol";
 import { cleanStack, type CellSource } from "./stack";
-import { CellSyntaxError, HELPER, transformCell } from "./transform";
+import { CellSyntaxError, HELPER, transformCell, type TransformedCell } from "./transform";
 
 const port = parentPort;
 if (!port) throw new Error("kernel/worker.ts must run in a worker thread");
@@ -28,8 +28,16 @@ const init = workerData as WorkerInit;
 
 const post = (message: FromWorker) => port.postMessage(message);
 const context = new AsyncLocalStorage<{ id: number }>();
-/** Cells run so far, by script file name, for stack mapping. */
+/**
+ * Recent executions by script file name, for stack mapping. Bounded: a function defined by a
+ * very old execution still runs, its frames just keep their script positions.
+ */
 const cells = new Map<string, CellSource>();
+const REMEMBERED_CELLS = 500;
+function rememberCell(file: string, source: CellSource): void {
+  if (cells.size >= REMEMBERED_CELLS) cells.delete(cells.keys().next().value!);
+  cells.set(file, source);
+}
 const internalFiles = [__filename];
 
 interface Running {
@@ -203,6 +211,21 @@ process.on("unhandledRejection", (error) => reportLate(error, "unhandledRejectio
 process.on("uncaughtException", (error) => reportLate(error, "uncaughtException"));
 
 // ---- execution ----------------------------------------------------------------------------
+/** Re-running an unchanged cell is common (Run All); its transform is reused. */
+const transforms = new Map<string, TransformedCell>();
+const TRANSFORM_CACHE_SIZE = 256;
+function cachedTransform(code: string): TransformedCell {
+  let cell = transforms.get(code);
+  if (cell) {
+    transforms.delete(code); // re-insert: most recently used last
+  } else {
+    cell = transformCell(code);
+    if (transforms.size >= TRANSFORM_CACHE_SIZE) transforms.delete(transforms.keys().next().value!);
+  }
+  transforms.set(code, cell);
+  return cell;
+}
+
 async function execute(id: number, code: string, label: string): Promise<void> {
   labels.set(id, label);
   const file = `sde-cell-${id}.js`;
@@ -220,16 +243,14 @@ async function execute(id: number, code: string, label: string): Promise<void> {
   };
   context.run({ id }, () => {
     try {
-      const cell = transformCell(code);
-      cells.set(file, { label, originalPosition: (l, c) => cell.originalPosition(l, c) });
+      const cell = cachedTransform(code);
+      rememberCell(file, { label, originalPosition: (l, c) => cell.originalPosition(l, c) });
       const promise = runInThisContext(cell.code, { filename: file }) as Promise<unknown>;
       promise.then(
         (value) => {
-          if (cell.hasResult) {
-            const bundle = toBundle(value);
-            if (bundle) post({ type: "display", id, bundle });
-          }
-          settleNextTurn({ type: "done", id, ok: true });
+          // The result rides on the "done" message: one message fewer per cell.
+          const bundle = cell.hasResult ? toBundle(value) : undefined;
+          settleNextTurn(bundle ? { type: "done", id, ok: true, result: bundle } : { type: "done", id, ok: true });
         },
         (error: unknown) => settleNextTurn({ type: "done", id, ok: false, error: toCellError(error), interrupted: false }),
       );
@@ -239,6 +260,7 @@ async function execute(id: number, code: string, label: string): Promise<void> {
   });
   const result = await finished;
   running = undefined;
+  if (timers.size === 0) timersByExecution.delete(id);
   post(result);
 }
 

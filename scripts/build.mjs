@@ -2,7 +2,9 @@
 // headless CLI, the "sde-lab" library that cells import, and browser bundles for webviews and
 // renderers. `--watch` rebuilds incrementally; `--production` minifies for the VSIX.
 import * as esbuild from "esbuild";
-import { rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 
 const watch = process.argv.includes("--watch");
 const production = process.argv.includes("--production");
@@ -12,6 +14,7 @@ const nodeEntries = [
   { in: "src/extension.ts", out: "extension" },
   { in: "src/kernel/worker.ts", out: "worker" },
   { in: "src/lab/index.ts", out: "lab/index" },
+  { in: "src/tsplugin/index.ts", out: "tsplugin" },
 ];
 
 /** Browser bundles (webviews, notebook renderers): ES modules, no Node built-ins. */
@@ -45,6 +48,18 @@ if (browserEntries.length > 0) {
   configs.push({ ...common, entryPoints: browserEntries, outdir: "dist", platform: "browser", format: "esm", target: "es2022" });
 }
 
+/**
+ * Type declarations of the `sde-lab` library, for completions and hovers in cells, plus the
+ * kernel globals. tsc does this; esbuild does not emit declarations.
+ */
+function buildDeclarations() {
+  const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+  const result = spawnSync(process.execPath, [tsc, "-p", "tsconfig.lab.json"], { stdio: "inherit" });
+  if (result.status !== 0) throw new Error("declarations of src/lab failed to build");
+  mkdirSync("dist/lab", { recursive: true });
+  copyFileSync("src/lab/globals.d.ts", "dist/lab/globals.d.ts");
+}
+
 if (!watch) rmSync("dist", { recursive: true, force: true });
 if (watch) {
   for (const config of configs) {
@@ -52,6 +67,8 @@ if (watch) {
     await ctx.watch();
   }
   console.log("[watch] watching for changes; Ctrl-C to stop");
+  buildDeclarations();
 } else {
   await Promise.all(configs.map((c) => esbuild.build(c)));
+  buildDeclarations();
 }

@@ -99,6 +99,8 @@ type DisplayFn = {
 };
 
 type Sink = (value: unknown) => void;
+// The lab compiles without DOM or Node types (it must run in either); console is in both.
+declare const console: { log(...values: unknown[]): void };
 
 function emit(value: unknown): void {
   const sink = (globalThis as { [DISPLAY_SINK]?: Sink })[DISPLAY_SINK];

@@ -34,12 +34,20 @@ describe("the packaged VSIX", async () => {
   if (!existsSync(vsixPath)) throw new Error("sde-lab.vsix is missing: run `npm run package` first (`npm test` does)");
   const entries = await listEntries(vsixPath);
   const shipped = new Set(entries.filter((e) => e.startsWith("extension/")).map((e) => e.slice("extension/".length)));
-  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { main: string; bin?: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+    main: string;
+    bin: Record<string, string>;
+    contributes: { typescriptServerPlugins: unknown };
+  };
 
   it("holds the extension bundle named by package.json main, with its source map", () => {
     const main = pkg.main.replace(/^\.\//, "");
     expect(shipped.has(main)).toBe(true);
     expect(shipped.has(`${main}.map`)).toBe(true);
+  });
+
+  it("holds the headless runner named by package.json bin", () => {
+    expect(shipped.has(pkg.bin["sde-lab"]!.replace(/^\.\//, ""))).toBe(true);
   });
 
   it("holds every bundle the build produced", () => {
@@ -61,8 +69,14 @@ describe("the packaged VSIX", async () => {
     expect(shipped.has("schemas/sdenb.schema.json")).toBe(true);
   });
 
-  it("ships nothing from src/, test/, bench/, scripts/ or node_modules/", () => {
-    const leaked = [...shipped].filter((f) => /^(src|test|bench|scripts|node_modules|\.vscode-test)\//.test(f) || (f.endsWith(".ts") && !f.endsWith(".d.ts")));
+  it("holds the TypeScript plugin where tsserver looks for it, and no other package", () => {
+    const modules = [...shipped].filter((f) => f.startsWith("node_modules/")).sort();
+    expect(modules).toEqual(["node_modules/sde-lab-ts-plugin/index.js", "node_modules/sde-lab-ts-plugin/package.json"]);
+    expect(pkg.contributes.typescriptServerPlugins).toEqual([{ name: "sde-lab-ts-plugin", enableForWorkspaceTypeScriptVersions: true }]);
+  });
+
+  it("ships nothing from src/, test/, bench/ or scripts/", () => {
+    const leaked = [...shipped].filter((f) => /^(src|test|bench|scripts|packages|\.vscode-test)\//.test(f) || (f.endsWith(".ts") && !f.endsWith(".d.ts")));
     expect(leaked).toEqual([]);
   });
 });

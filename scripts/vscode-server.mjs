@@ -126,10 +126,11 @@ function serverEnv(profile) {
 }
 
 /**
- * Starts code-server on a loopback port and resolves once it answers HTTP.
+ * Starts code-server on a loopback port and resolves once it answers HTTP. `env` reaches the
+ * extension host (the end-to-end suite reads its mode and results folder from it).
  * @returns {Promise<{url: string, port: number, stop: () => Promise<void>, output: () => string}>}
  */
-export async function startServer({ folder, profile, port, extraArgs = [] }) {
+export async function startServer({ folder, profile, port, extraArgs = [], env = {} }) {
   port ??= await freePort();
   const args = [
     entry,
@@ -148,7 +149,7 @@ export async function startServer({ folder, profile, port, extraArgs = [] }) {
     ...extraArgs,
     folder,
   ];
-  const child = spawn(join(node24Bin, "node"), args, { env: serverEnv(profile), stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn(join(node24Bin, "node"), args, { env: { ...serverEnv(profile), ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));

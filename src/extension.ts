@@ -5,6 +5,7 @@
 import * as vscode from "vscode";
 import { SdeNotebookController } from "./notebook/controller";
 import { NOTEBOOK_TYPE, SdeNotebookSerializer } from "./notebook/serializer";
+import { registerTrustNotice } from "./notebook/trust";
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel("SDE Lab");
@@ -17,6 +18,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     log,
     controller,
+    registerTrustNotice(),
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, serializer, { transientOutputs: false }),
     vscode.commands.registerCommand("sdeLab.restartKernel", async () => {
       const notebook = activeNotebook();

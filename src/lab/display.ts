@@ -60,7 +60,7 @@ export function mermaid(source: string): Displayable {
   return new Shown({ "text/markdown": `${fence}mermaid\n${body}\n${fence}`, "text/plain": body });
 }
 
-/** A table of rows (markdown table, plain-text grid and JSON). */
+/** A table of rows (a markdown table, and a plain-text grid for the headless runner). */
 export function table(rows: readonly TableRow[], columns?: readonly string[]): Displayable {
   const cols = columns ?? [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const cell = (v: unknown) => escapeMarkdownCell(formatCell(v));
@@ -69,7 +69,8 @@ export function table(rows: readonly TableRow[], columns?: readonly string[]): D
     `| ${cols.map((c) => (rows.every((r) => typeof r[c] === "number" || r[c] === undefined) ? "---:" : "---")).join(" | ")} |`,
     ...rows.map((r) => `| ${cols.map((c) => cell(r[c])).join(" | ")} |`),
   ].join("\n");
-  return new Shown({ "text/markdown": md, "text/plain": plainTable(rows, cols), "application/json": safeJson(rows) });
+  // No JSON form: VS Code prefers application/json over markdown and would show the rows raw.
+  return new Shown({ "text/markdown": md, "text/plain": plainTable(rows, cols) });
 }
 
 /** A JSON value, shown as a collapsible tree where the front end supports it. */

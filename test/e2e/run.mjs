@@ -1,0 +1,212 @@
+// `npm run test:e2e`: the extension inside a real VS Code (code-server 4.139 = VS Code 1.139),
+// driven by Debian's Chromium through playwright-core. It packages the VSIX and installs
+// that, so packaging is tested too, then runs the mocha suite in test/e2e/suite inside the
+// extension host, once in a trusted workspace and once in an untrusted one.
+//
+// The suite talks to this runner through console lines ("[sde-e2e] {...}") for what only the
+// browser can do (screenshots, DOM checks); answers go back as files in the results folder.
+// Results: test-results/e2e/ (screenshots of failed tests and a final "tour").
+import * as esbuild from "esbuild";
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+import { ensureCodeServer, installVsix, prepareProfile, startServer } from "../../scripts/vscode-server.mjs";
+
+const root = resolve(import.meta.dirname, "../..");
+const results = join(root, "test-results", "e2e");
+const suiteOut = join(results, "suite");
+const harness = join(root, "test/e2e/harness");
+const args = process.argv.slice(2);
+const modes = args.includes("--only") ? [args[args.indexOf("--only") + 1]] : ["trusted", "untrusted"];
+const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const RUN_TIMEOUT_MS = 6 * 60_000;
+
+function log(line) {
+  process.stdout.write(`${line}\n`);
+}
+
+function sh(command, argv) {
+  const r = spawnSync(command, argv, { cwd: root, stdio: "inherit" });
+  if (r.status !== 0) throw new Error(`${command} ${argv.join(" ")} failed`);
+}
+
+async function buildSuite() {
+  await esbuild.build({
+    entryPoints: ["index", "trusted.test", "untrusted.test"].map((n) => join(root, "test/e2e/suite", `${n}.ts`)),
+    outdir: suiteOut,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    sourcemap: "inline",
+    external: ["vscode", "mocha"],
+    logLevel: "warning",
+  });
+  // mocha is loaded from this project's node_modules by the extension host.
+  writeFileSync(join(suiteOut, "package.json"), "{}\n");
+}
+
+function newestExtensionHostLog(userDataDir) {
+  const found = [];
+  const walk = (dir) => {
+    if (!existsSync(dir)) return;
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/exthost/i.test(name) && name.endsWith(".log")) found.push(p);
+    }
+  };
+  walk(join(userDataDir, "logs"));
+  found.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  return found[0];
+}
+
+async function domCheck(page, texts, wantMermaid) {
+  const notebook = page.locator(".notebook-editor").first();
+  const notebookVisible = await notebook.isVisible().catch(() => false);
+  const cellsOnPage = await page.locator(".notebook-editor .cell-list-container .monaco-list-row").count();
+  const found = Object.fromEntries(texts.map((t) => [t, false]));
+  let mermaidSvgs = 0;
+  // Outputs render in a webview: nested iframes. Wait for the renderers to settle.
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    mermaidSvgs = 0;
+    for (const frame of page.frames()) {
+      // Locators pierce the shadow roots the markdown renderer draws into; innerText does not.
+      for (const t of texts) if (!found[t] && (await frame.getByText(t).count().catch(() => 0)) > 0) found[t] = true;
+      mermaidSvgs += await frame.locator('svg[id*="mermaid"], svg[aria-roledescription]').count().catch(() => 0);
+    }
+    if (Object.values(found).every(Boolean) && (!wantMermaid || mermaidSvgs > 0)) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return { notebookVisible, cellsOnPage, found, mermaidSvgs };
+}
+
+async function runMode(mode) {
+  const dir = join(results, mode);
+  const workspace = join(dir, "workspace");
+  cpSync(join(root, "test/e2e/workspace"), workspace, { recursive: true });
+  cpSync(join(root, "notebooks/00-welcome.sdenb"), join(workspace, "00-welcome.sdenb"));
+  const trusted = mode === "trusted";
+  const profile = prepareProfile(join(dir, "profile"), {
+    "security.workspace.trust.enabled": !trusted,
+    "security.workspace.trust.startupPrompt": "never",
+    "security.workspace.trust.banner": "never",
+    "workbench.startupEditor": "none",
+    "extensions.autoUpdate": false,
+    "extensions.autoCheckUpdates": false,
+    "telemetry.telemetryLevel": "off",
+    "workbench.tips.enabled": false,
+    "workbench.secondarySideBar.defaultVisibility": "hidden",
+    "chat.disableAIFeatures": true,
+  });
+  installVsix(join(root, "sde-lab.vsix"), profile);
+  const answers = join(results, "answers");
+  mkdirSync(answers, { recursive: true });
+  const server = await startServer({
+    folder: workspace,
+    profile,
+    extraArgs: ["--vscode-option", "enable-smoke-test-driver"],
+    env: { SDE_E2E_MODE: mode, SDE_E2E_RESULTS: results },
+  });
+  const browserProfile = join(dir, "chromium");
+  let context;
+  const failures = [];
+  let passes = 0;
+  try {
+    context = await chromium.launchPersistentContext(browserProfile, {
+      executablePath: chromiumPath,
+      headless: true,
+      viewport: { width: 1400, height: 1000 },
+      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    let exit;
+    const exited = new Promise((r) => (exit = r));
+    const answer = (id, value) => {
+      const file = join(answers, `${id}.json`);
+      writeFileSync(`${file}.tmp`, JSON.stringify(value));
+      renameSync(`${file}.tmp`, file);
+    };
+    const seen = new Set();
+    const onLine = async (line) => {
+      const marker = line.indexOf("[sde-e2e] ");
+      if (marker < 0) {
+        if (/^\s*(✔|✓|\d+\) |\d+ passing|\d+ failing|\d+ pending)|SDE Lab in/.test(line)) log(`  ${line}`);
+        return;
+      }
+      let event;
+      try {
+        event = JSON.parse(line.slice(marker + "[sde-e2e] ".length));
+      } catch {
+        return;
+      }
+      // The same line may arrive through both the automation log and the page console.
+      const key = JSON.stringify(event);
+      if (seen.has(key)) return;
+      seen.add(key);
+      if (event.event === "fail") failures.push(event);
+      else if (event.event === "pass") passes++;
+      else if (event.event === "screenshot") {
+        const file = join(results, `${mode}-${event.name}.png`);
+        await page.screenshot({ path: file }).catch((e) => log(`  screenshot ${event.name} failed: ${e.message}`));
+        log(`  saved ${file}`);
+        answer(event.id, { file });
+      } else if (event.event === "dialog") {
+        // A modal dialog (e.g. VS Code's workspace-trust request): report its text and press a button.
+        const box = page.locator(".monaco-dialog-box").first();
+        const visible = await box.waitFor({ state: "visible", timeout: 15_000 }).then(() => true, () => false);
+        const text = visible ? await box.innerText() : "";
+        const buttons = visible ? await box.locator(".monaco-button").allInnerTexts() : [];
+        if (visible) await page.screenshot({ path: join(results, `${mode}-dialog.png`) }).catch(() => {});
+        if (visible && event.press) await box.locator(".monaco-button", { hasText: event.press }).first().click();
+        answer(event.id, { visible, text, buttons });
+      } else if (event.event === "dom-check") {
+        answer(event.id, await domCheck(page, event.texts, event.mermaid === true));
+      }
+    };
+    await page.exposeFunction("codeAutomationLog", (type, logArgs) => void onLine((Array.isArray(logArgs) ? logArgs : [logArgs]).map(String).join(" ")));
+    await page.exposeFunction("codeAutomationExit", (code) => exit(Number(code)));
+    page.on("console", (msg) => void onLine(msg.text()));
+    const payload = JSON.stringify([
+      ["extensionDevelopmentPath", `vscode-remote://remote${harness}`],
+      ["extensionTestsPath", `vscode-remote://remote${join(suiteOut, "index.js")}`],
+    ]);
+    const url = `${server.url}?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`;
+    log(`── ${mode} workspace: ${url}`);
+    const started = Date.now();
+    await page.goto(url);
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r("timeout"), RUN_TIMEOUT_MS))]);
+    log(`── ${mode}: suite ${code === 0 ? "passed" : code === "timeout" ? "timed out" : `failed (exit ${code})`} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    if (code !== 0) {
+      await page.screenshot({ path: join(results, `${mode}-final.png`) }).catch(() => {});
+      for (const f of failures) log(`\n✗ ${f.title}\n${f.error}`);
+      const hostLog = newestExtensionHostLog(profile.userDataDir);
+      if (hostLog) log(`\n── last lines of ${hostLog}\n${readFileSync(hostLog, "utf8").split("\n").slice(-40).join("\n")}`);
+      if (code === "timeout") failures.push({ title: `${mode} suite`, error: "timed out" });
+      else if (failures.length === 0) failures.push({ title: `${mode} suite`, error: `exit ${code}` });
+    }
+    return { passes, failures };
+  } finally {
+    await context?.close().catch(() => {});
+    await server.stop();
+  }
+}
+
+const t0 = Date.now();
+rmSync(results, { recursive: true, force: true });
+mkdirSync(results, { recursive: true });
+ensureCodeServer();
+if (!args.includes("--no-package")) sh("npm", ["run", "package", "--silent"]);
+await buildSuite();
+let passed = 0;
+let failed = 0;
+for (const mode of modes) {
+  const r = await runMode(mode);
+  passed += r.passes;
+  failed += r.failures.length;
+}
+log(`\nend-to-end in VS Code 1.139 (code-server): ${((Date.now() - t0) / 1000).toFixed(0)} s, screenshots in ${results}`);
+log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);

@@ -64,9 +64,12 @@ export function ensureCodeServer() {
     ),
   );
   const quiet = ["--no-audit", "--no-fund", "--loglevel=error"];
+  // Run from inside `npm test`, the environment carries npm_* variables naming Node 20, and
+  // npm puts that Node first on the PATH of install scripts; code-server's checks for 24.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== "NODE" && k !== "INIT_CWD"));
   // Step 1: a Node 24 binary from the registry. Step 2: code-server, installed by that Node.
-  npm(["install", ...quiet, `node@${NODE24_VERSION}`], process.env);
-  npm(["install", ...quiet, `code-server@${CODE_SERVER_VERSION}`], { ...process.env, PATH: `${node24Bin}:${process.env.PATH}` });
+  npm(["install", ...quiet, `node@${NODE24_VERSION}`], env);
+  npm(["install", ...quiet, `code-server@${CODE_SERVER_VERSION}`], { ...env, PATH: `${node24Bin}:${env.PATH}` });
   if (!existsSync(entry)) throw new Error(`code-server did not install: ${entry} is missing`);
   writeFileSync(stampFile, stamp);
 }

@@ -1,34 +1,22 @@
 // `npm run test:electron`: the same end-to-end suite in desktop VS Code, downloaded by
 // @vscode/test-electron (needs internet, so not part of npm test here). Tests that need the
 // browser-driving runner (DOM checks, the untrusted-workspace run) are skipped.
-import * as esbuild from "esbuild";
-import { cpSync, mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { runTests } from "@vscode/test-electron";
+import { buildSuite, prepareWorkspace } from "./prepare.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
 const out = join(root, "test-results", "electron");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-await esbuild.build({
-  entryPoints: ["index", "trusted.test", "untrusted.test"].map((n) => join(root, "test/e2e/suite", `${n}.ts`)),
-  outdir: join(out, "suite"),
-  bundle: true,
-  platform: "node",
-  format: "cjs",
-  target: "node20",
-  sourcemap: "inline",
-  external: ["vscode", "mocha"],
-  logLevel: "warning",
-});
-const workspace = join(out, "workspace");
-cpSync(join(root, "test/e2e/workspace"), workspace, { recursive: true });
-cpSync(join(root, "notebooks/00-welcome.sdenb"), join(workspace, "00-welcome.sdenb"));
+const suite = await buildSuite(join(out, "suite"));
+const workspace = prepareWorkspace(join(out, "workspace"));
 try {
   await runTests({
     version: process.env.VSCODE_VERSION ?? "1.139.1",
     extensionDevelopmentPath: root,
-    extensionTestsPath: join(out, "suite", "index.js"),
+    extensionTestsPath: suite,
     extensionTestsEnv: { SDE_E2E_MODE: "trusted" },
     launchArgs: [workspace, "--disable-workspace-trust", "--disable-extensions"],
   });

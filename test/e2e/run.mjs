@@ -6,12 +6,12 @@
 // The suite talks to this runner through console lines ("[sde-e2e] {...}") for what only the
 // browser can do (screenshots, DOM checks); answers go back as files in the results folder.
 // Results: test-results/e2e/ (screenshots of failed tests and a final "tour").
-import * as esbuild from "esbuild";
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
 import { ensureCodeServer, installVsix, prepareProfile, startServer } from "../../scripts/vscode-server.mjs";
+import { buildSuite, prepareWorkspace } from "./prepare.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
 const results = join(root, "test-results", "e2e");
@@ -29,22 +29,6 @@ function log(line) {
 function sh(command, argv) {
   const r = spawnSync(command, argv, { cwd: root, stdio: "inherit" });
   if (r.status !== 0) throw new Error(`${command} ${argv.join(" ")} failed`);
-}
-
-async function buildSuite() {
-  await esbuild.build({
-    entryPoints: ["index", "trusted.test", "untrusted.test"].map((n) => join(root, "test/e2e/suite", `${n}.ts`)),
-    outdir: suiteOut,
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node20",
-    sourcemap: "inline",
-    external: ["vscode", "mocha"],
-    logLevel: "warning",
-  });
-  // mocha is loaded from this project's node_modules by the extension host.
-  writeFileSync(join(suiteOut, "package.json"), "{}\n");
 }
 
 function newestExtensionHostLog(userDataDir) {
@@ -85,9 +69,7 @@ async function domCheck(page, texts, wantMermaid) {
 
 async function runMode(mode) {
   const dir = join(results, mode);
-  const workspace = join(dir, "workspace");
-  cpSync(join(root, "test/e2e/workspace"), workspace, { recursive: true });
-  cpSync(join(root, "notebooks/00-welcome.sdenb"), join(workspace, "00-welcome.sdenb"));
+  const workspace = prepareWorkspace(join(dir, "workspace"));
   const trusted = mode === "trusted";
   const profile = prepareProfile(join(dir, "profile"), {
     "security.workspace.trust.enabled": !trusted,
@@ -199,7 +181,7 @@ rmSync(results, { recursive: true, force: true });
 mkdirSync(results, { recursive: true });
 ensureCodeServer();
 if (!args.includes("--no-package")) sh("npm", ["run", "package", "--silent"]);
-await buildSuite();
+await buildSuite(suiteOut);
 let passed = 0;
 let failed = 0;
 for (const mode of modes) {

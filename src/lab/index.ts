@@ -19,3 +19,5 @@ export {
   type MimeBundle,
   type TableRow,
 } from "./display";
+export * from "./sim/index";
+export { ConfigError } from "./errors";

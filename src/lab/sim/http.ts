@@ -1,0 +1,62 @@
+/**
+ * The request/response shape calls between simulated nodes use: HTTP-like, plain data.
+ */
+
+/** A request to a node. */
+export interface Request {
+  /** `GET`, `POST`, ... */
+  method: string;
+  /** Path with optional query, e.g. `/orders/42?fields=id`. */
+  path: string;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  /** Any payload. */
+  body?: unknown;
+  /** Client identity, for gateways and sidecars (e.g. the calling node). */
+  client?: string;
+}
+
+/** A node's answer. */
+export interface Response {
+  status: number;
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+/** Builds a request; `GET /` by default. */
+export function request(method = "GET", path = "/", init: { headers?: Record<string, string>; body?: unknown } = {}): Request {
+  return { method, path, headers: lowerCaseKeys(init.headers ?? {}), body: init.body };
+}
+
+/** Builds a response. */
+export function response(status: number, body?: unknown, headers: Record<string, string> = {}): Response {
+  return { status, headers: lowerCaseKeys(headers), body };
+}
+
+/** A 200 response. */
+export function ok(body?: unknown, headers: Record<string, string> = {}): Response {
+  return response(200, body, headers);
+}
+
+/** Accepts `"GET /path"`, a path, or a full request. */
+export function toRequest(input: Request | string): Request {
+  if (typeof input !== "string") return { ...input, headers: lowerCaseKeys(input.headers ?? {}) };
+  const m = /^([A-Z]+)\s+(\S+)$/.exec(input.trim());
+  return m ? request(m[1], m[2]) : request("GET", input);
+}
+
+/** A one-line description: `GET /orders/1`. */
+export function describeRequest(req: Request): string {
+  return `${req.method} ${req.path}`;
+}
+
+/** True for 2xx. */
+export function isSuccess(res: Response): boolean {
+  return res.status >= 200 && res.status < 300;
+}
+
+function lowerCaseKeys(h: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) out[k.toLowerCase()] = v;
+  return out;
+}

@@ -1,0 +1,89 @@
+/**
+ * The network between nodes: per-link latency (any {@link Distribution}) and loss, and
+ * partitions, one-way or two-way. Every message asks the network how long it takes, or
+ * whether it is lost.
+ */
+import { fraction } from "../errors";
+import { sample, type Distribution, type Random } from "./random";
+
+/** Properties of a link. */
+export interface LinkOptions {
+  /** One-way delay in ms. Default: the network default (1 ms). */
+  latency?: Distribution;
+  /** Probability that a message is lost, 0–1. Default 0. */
+  loss?: number;
+}
+
+/** Defaults of the network. */
+export const NETWORK_DEFAULTS = { latency: 1 as Distribution, loss: 0 } as const;
+
+interface Host {
+  readonly random: Random;
+}
+
+/** Latency, loss and partitions between named nodes. */
+export class Network {
+  private defaults: Required<LinkOptions> = { ...NETWORK_DEFAULTS };
+  private readonly links = new Map<string, LinkOptions>();
+  private readonly cuts = new Set<string>();
+
+  constructor(private readonly host: Host) {}
+
+  /** Sets the latency and loss of every link without its own settings. */
+  setDefaults(options: LinkOptions): void {
+    if (options.loss !== undefined) fraction("Network.setDefaults", "loss", options.loss);
+    this.defaults = { ...this.defaults, ...options };
+  }
+
+  /** Sets a link's latency and loss, both directions unless `oneWay`. */
+  setLink(a: string, b: string, options: LinkOptions, oneWay = false): void {
+    if (options.loss !== undefined) fraction("Network.setLink", "loss", options.loss);
+    this.links.set(key(a, b), { ...this.links.get(key(a, b)), ...options });
+    if (!oneWay) this.links.set(key(b, a), { ...this.links.get(key(b, a)), ...options });
+  }
+
+  /** Removes a link's own settings (back to the defaults). */
+  resetLink(a: string, b: string): void {
+    this.links.delete(key(a, b));
+    this.links.delete(key(b, a));
+  }
+
+  /** Stops messages from `a` to `b` (and back, unless `oneWay`). */
+  partition(a: string, b: string, oneWay = false): void {
+    this.cuts.add(key(a, b));
+    if (!oneWay) this.cuts.add(key(b, a));
+  }
+
+  /** Ends partitions: between `a` and `b`, all of `a`'s, or every one. */
+  heal(a?: string, b?: string): void {
+    if (a === undefined) this.cuts.clear();
+    else if (b === undefined) {
+      for (const k of [...this.cuts]) if (k.startsWith(`${a}\u0000`) || k.endsWith(`\u0000${a}`)) this.cuts.delete(k);
+    } else {
+      this.cuts.delete(key(a, b));
+      this.cuts.delete(key(b, a));
+    }
+  }
+
+  /** True when messages can go from `from` to `to`. */
+  reachable(from: string, to: string): boolean {
+    return !this.cuts.has(key(from, to));
+  }
+
+  /**
+   * How long one message from `from` to `to` takes, or why it does not arrive. Draws from
+   * the seeded random source, so the same seed gives the same answers.
+   */
+  transit(from: string, to: string): { delay: number } | { lost: "partition" | "loss" } {
+    if (from === to) return { delay: 0 };
+    if (!this.reachable(from, to)) return { lost: "partition" };
+    const link = this.links.get(key(from, to));
+    const loss = link?.loss ?? this.defaults.loss;
+    if (loss > 0 && this.host.random.chance(loss)) return { lost: "loss" };
+    return { delay: Math.max(0, sample(this.host.random, link?.latency ?? this.defaults.latency)) };
+  }
+}
+
+function key(a: string, b: string): string {
+  return `${a}\u0000${b}`;
+}

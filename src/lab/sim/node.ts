@@ -1,0 +1,282 @@
+/**
+ * Simulated nodes (services and clients) and the calls between them. A call crosses the
+ * network twice (request, response), waits for a free worker slot at the callee, and ends as
+ * a response, or as a {@link TimeoutError} when the caller stops waiting, in which case the
+ * callee may still finish the work for nobody (counted as wasted work).
+ */
+import { nonNegative, wholeNumber } from "../errors";
+import type { Simulation } from "./simulation";
+import { sample, type Distribution } from "./random";
+import { describeRequest, response, toRequest, type Request, type Response } from "./http";
+import { TimeoutError } from "./call-errors";
+
+/** Answers one request. A returned value that is not a {@link Response} becomes a 200 with that body. */
+export type Handler<S> = (request: Request, ctx: ServiceContext<S>) => Promise<Response | unknown> | Response | unknown;
+
+/** Options of a node. Defaults are in {@link NODE_DEFAULTS}. */
+export interface NodeOptions<S> {
+  /** Creates the node's state (again after a crash that loses state). */
+  state?: () => S;
+  /** Requests handled at once (worker threads, connection pool). Default unlimited. */
+  concurrency?: number;
+  /** Requests that may wait for a free slot; beyond it the node answers 503. Default unlimited. */
+  queueLimit?: number;
+  /** Time each request takes before the handler runs (ms or a distribution). Default 0. */
+  serviceTime?: Distribution;
+}
+
+/** Defaults for {@link NodeOptions} and calls. */
+export const NODE_DEFAULTS = { concurrency: Infinity, queueLimit: Infinity, serviceTime: 0 as Distribution, timeoutMs: 30_000 } as const;
+
+/** Options of one call. */
+export interface CallOptions {
+  /** How long the caller waits for the response, in ms. Default 30 000; `Infinity` waits forever. */
+  timeoutMs?: number;
+}
+
+/** What a handler gets besides the request. */
+export interface ServiceContext<S> {
+  readonly sim: Simulation;
+  readonly node: SimNode<S>;
+  /** The node's state (see {@link NodeOptions.state}). */
+  readonly state: S;
+  /** Spends processing time (ms or a distribution), slowed by an injected slow-node fault. */
+  work(time: Distribution): Promise<void>;
+  /** Calls another node from inside this request. */
+  call(target: string, request: Request | string, options?: CallOptions): Promise<Response>;
+}
+
+/** Counts of what happened at a node. */
+export interface NodeStats {
+  /** Requests that reached the node while it was up. */
+  received: number;
+  /** Requests answered. */
+  served: number;
+  /** Requests refused with 503 because the queue was full. */
+  rejected: number;
+  /** Requests finished after their caller had given up: work done for nobody. */
+  wastedWork: number;
+  /** Responses that reached this node (as a caller) after it had given up. */
+  lateResponses: number;
+  /** Calls this node made that timed out. */
+  timeouts: number;
+}
+
+/** Thrown inside a handler whose node crashed, to stop it. */
+class NodeCrashed extends Error {
+  override name = "NodeCrashed";
+}
+
+interface CallRecord {
+  done: boolean;
+  abandoned: boolean;
+}
+
+interface Waiting {
+  request: Request;
+  record: CallRecord;
+  reply: (res: Response) => void;
+}
+
+/** A named participant of a {@link Simulation}. */
+export class SimNode<S = unknown> {
+  /** Counts of what happened here. */
+  readonly stats: NodeStats = { received: 0, served: 0, rejected: 0, wastedWork: 0, lateResponses: 0, timeouts: 0 };
+  /** The node's state. */
+  state: S;
+  /** Multiplies processing time (a slow-node fault sets it). */
+  slowFactor = 1;
+
+  private alive = true;
+  private generation = 0;
+  private active = 0;
+  private readonly waiting: Waiting[] = [];
+  private outstandingCalls = 0;
+  private readonly concurrency: number;
+  private readonly queueLimit: number;
+  private readonly serviceTime: Distribution;
+
+  constructor(
+    readonly sim: Simulation,
+    readonly name: string,
+    private readonly handler: Handler<S>,
+    private readonly options: NodeOptions<S>,
+  ) {
+    this.concurrency = options.concurrency === undefined || options.concurrency === Infinity ? Infinity : wholeNumber(`service ${name}`, "concurrency", options.concurrency);
+    this.queueLimit = options.queueLimit === undefined || options.queueLimit === Infinity ? Infinity : wholeNumber(`service ${name}`, "queueLimit", options.queueLimit, 0);
+    this.serviceTime = options.serviceTime ?? NODE_DEFAULTS.serviceTime;
+    if (typeof this.serviceTime === "number") nonNegative(`service ${name}`, "serviceTime", this.serviceTime);
+    this.state = options.state ? options.state() : (undefined as S);
+  }
+
+  /** False while crashed. */
+  get up(): boolean {
+    return this.alive;
+  }
+
+  /** Requests being handled now. */
+  get inFlight(): number {
+    return this.active;
+  }
+
+  /** Requests waiting for a free slot. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /** Calls this node made that have not ended yet. */
+  get outstanding(): number {
+    return this.outstandingCalls;
+  }
+
+  /**
+   * Calls `target` and resolves with its response.
+   * @throws {@link TimeoutError} (outcome `info`) when no response comes within `timeoutMs`
+   */
+  call(target: string, input: Request | string = "GET /", options: CallOptions = {}): Promise<Response> {
+    const sim = this.sim;
+    const callee = sim.node(target);
+    const timeoutMs = options.timeoutMs ?? NODE_DEFAULTS.timeoutMs;
+    if (timeoutMs !== Infinity) nonNegative(`${this.name}.call`, "timeoutMs", timeoutMs);
+    const req = toRequest(input);
+    req.client ??= this.name;
+    const what = describeRequest(req);
+    const start = sim.now;
+    this.outstandingCalls++;
+    sim.trace.record("request", this.name, target, what);
+    return new Promise<Response>((resolve, reject) => {
+      const record: CallRecord = { done: false, abandoned: false };
+      const timer =
+        timeoutMs === Infinity
+          ? undefined
+          : sim.wakeAt(start + timeoutMs, () => {
+              if (record.done) return;
+              record.done = true;
+              record.abandoned = true;
+              this.outstandingCalls--;
+              this.stats.timeouts++;
+              sim.trace.record("timeout", this.name, this.name, `gave up on ${target} after ${timeoutMs} ms`);
+              sim.metrics.counter(`timeouts ${this.name} → ${target}`).inc();
+              reject(new TimeoutError(target, timeoutMs));
+            });
+      const out = sim.network.transit(this.name, target);
+      if ("lost" in out) {
+        sim.trace.record("drop", this.name, target, `${what} lost (${out.lost})`);
+        return;
+      }
+      sim.wakeAt(start + out.delay, () =>
+        callee.receive(req, record, (res) => {
+          const back = sim.network.transit(target, this.name);
+          if ("lost" in back) {
+            sim.trace.record("drop", target, this.name, `${res.status} lost (${back.lost})`);
+            return;
+          }
+          sim.wakeAt(sim.now + back.delay, () => {
+            if (record.done) {
+              this.stats.lateResponses++;
+              sim.trace.record("response", target, this.name, `${res.status} (too late: caller gave up)`);
+              return;
+            }
+            record.done = true;
+            this.outstandingCalls--;
+            timer?.cancel();
+            sim.trace.record("response", target, this.name, String(res.status));
+            sim.metrics.histogram(`latency ${this.name} → ${target}`).record(sim.now - start);
+            resolve(res);
+          });
+        }),
+      );
+    });
+  }
+
+  /** @internal A request arrives from the network. */
+  receive(request: Request, record: CallRecord, reply: (res: Response) => void): void {
+    if (!this.alive) {
+      this.sim.trace.record("drop", request.client ?? "?", this.name, `${describeRequest(request)} (node down)`);
+      return;
+    }
+    this.stats.received++;
+    if (this.active < this.concurrency) this.start({ request, record, reply });
+    else if (this.waiting.length < this.queueLimit) this.waiting.push({ request, record, reply });
+    else {
+      this.stats.rejected++;
+      reply(response(503, { error: `${this.name} is overloaded` }, { "retry-after": "1" }));
+    }
+  }
+
+  private start(job: Waiting): void {
+    this.active++;
+    const generation = this.generation;
+    const ctx = this.context(generation);
+    void (async () => {
+      let res: Response;
+      try {
+        const before = sample(this.sim.random, this.serviceTime);
+        if (before > 0) await ctx.work(before);
+        const out = await this.handler(job.request, ctx);
+        res = isResponse(out) ? out : response(200, out);
+      } catch (error) {
+        if (error instanceof NodeCrashed || generation !== this.generation) return;
+        res = response(500, { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      }
+      if (generation !== this.generation) return; // crashed meanwhile: the answer is never sent
+      this.active--;
+      this.stats.served++;
+      if (job.record.abandoned) this.stats.wastedWork++;
+      job.reply(res);
+      const next = this.waiting.shift();
+      if (next) this.start(next);
+    })();
+  }
+
+  private context(generation: number): ServiceContext<S> {
+    const check = () => {
+      if (generation !== this.generation) throw new NodeCrashed(`${this.name} crashed`);
+    };
+    const currentState = () => this.state;
+    return {
+      sim: this.sim,
+      node: this,
+      // A getter: after a crash that loses state, handlers see the fresh state.
+      get state() {
+        return currentState();
+      },
+      work: async (time: Distribution) => {
+        check();
+        await this.sim.sleep(sample(this.sim.random, time) * this.slowFactor);
+        check();
+      },
+      call: async (target, req, options) => {
+        check();
+        try {
+          return await this.call(target, req, options);
+        } finally {
+          check();
+        }
+      },
+    };
+  }
+
+  /** @internal Crash: in-flight and queued requests are lost; state too if `loseState`. */
+  crash(loseState: boolean): void {
+    this.alive = false;
+    this.generation++;
+    this.active = 0;
+    this.waiting.length = 0;
+    if (loseState && this.options.state) this.state = this.options.state();
+  }
+
+  /** @internal Restart after a crash. */
+  restart(): void {
+    this.alive = true;
+  }
+}
+
+function isResponse(value: unknown): value is Response {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as Response).status === "number" &&
+    typeof (value as Response).headers === "object"
+  );
+}

@@ -1,0 +1,130 @@
+/**
+ * Seeded random numbers: the same seed gives the same sequence on every machine, so a
+ * notebook re-run shows the same numbers. Lab code never calls `Math.random`.
+ *
+ * Generator: sfc32 (small fast counter, 128-bit state) seeded through splitmix32. It passes
+ * PractRand to large sizes and needs only 32-bit integer arithmetic.
+ */
+import { nonNegative, positive } from "../errors";
+
+/** A seeded source of random numbers and common distributions. */
+export class Random {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+
+  /** @param seed - any finite number; equal seeds give equal sequences */
+  constructor(readonly seed: number) {
+    if (typeof seed !== "number" || !Number.isFinite(seed)) throw new RangeError(`Random: seed must be a finite number, got ${String(seed)}`);
+    let s = Math.floor(seed) >>> 0;
+    const split = () => {
+      s = (s + 0x9e3779b9) >>> 0;
+      let z = s;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.a = split();
+    this.b = split();
+    this.c = split();
+    this.d = split();
+    for (let i = 0; i < 12; i++) this.next();
+  }
+
+  /** A uniform number in [0, 1). */
+  next(): number {
+    const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
+    this.d = (this.d + 1) >>> 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) >>> 0;
+    this.c = ((this.c << 21) | (this.c >>> 11)) >>> 0;
+    this.c = (this.c + t) >>> 0;
+    return t / 4294967296;
+  }
+
+  /** A uniform number in [min, max). */
+  uniform(min: number, max: number): number {
+    return min + (max - min) * this.next();
+  }
+
+  /** A uniform whole number in [min, max] (both included). */
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+
+  /** True with probability `p`. */
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  /** One element of a non-empty array. */
+  pick<T>(items: readonly T[]): T {
+    if (items.length === 0) throw new RangeError("Random.pick: items must not be empty");
+    return items[Math.floor(this.next() * items.length)]!;
+  }
+
+  /** Exponential with the given mean (e.g. time between Poisson arrivals). */
+  exponential(mean: number): number {
+    positive("Random.exponential", "mean", mean);
+    return -mean * Math.log(1 - this.next());
+  }
+
+  /** Normal (Gaussian) via Box–Muller. */
+  normal(mean: number, stdDev: number): number {
+    nonNegative("Random.normal", "stdDev", stdDev);
+    const u = 1 - this.next();
+    const v = this.next();
+    return mean + stdDev * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+
+  /**
+   * Pareto with minimum `scale` and tail index `shape`: most values near `scale`, a few very
+   * large — the shape of tail latency.
+   */
+  pareto(scale: number, shape: number): number {
+    positive("Random.pareto", "scale", scale);
+    positive("Random.pareto", "shape", shape);
+    return scale / Math.pow(1 - this.next(), 1 / shape);
+  }
+
+  /** An independent stream derived from this one (for a component that needs its own). */
+  fork(): Random {
+    return new Random(Math.floor(this.next() * 4294967296));
+  }
+}
+
+/** A latency or duration distribution, in milliseconds. */
+export type Distribution =
+  | number
+  | { kind: "constant"; value: number }
+  | { kind: "uniform"; min: number; max: number }
+  | { kind: "exponential"; mean: number }
+  | { kind: "normal"; mean: number; stdDev: number }
+  | { kind: "pareto"; scale: number; shape: number };
+
+/** Draws from a {@link Distribution}; never negative. */
+export function sample(random: Random, d: Distribution): number {
+  if (typeof d === "number") return d;
+  switch (d.kind) {
+    case "constant":
+      return d.value;
+    case "uniform":
+      return random.uniform(d.min, d.max);
+    case "exponential":
+      return random.exponential(d.mean);
+    case "normal":
+      return Math.max(0, random.normal(d.mean, d.stdDev));
+    case "pareto":
+      return random.pareto(d.scale, d.shape);
+  }
+}
+
+/** Shorthands for {@link Distribution}s. */
+export const dist = {
+  constant: (value: number): Distribution => ({ kind: "constant", value }),
+  uniform: (min: number, max: number): Distribution => ({ kind: "uniform", min, max }),
+  exponential: (mean: number): Distribution => ({ kind: "exponential", mean }),
+  normal: (mean: number, stdDev: number): Distribution => ({ kind: "normal", mean, stdDev }),
+  pareto: (scale: number, shape: number): Distribution => ({ kind: "pareto", scale, shape }),
+};

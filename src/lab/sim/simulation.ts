@@ -1,0 +1,301 @@
+/**
+ * The simulation: a virtual clock in milliseconds, a scheduler, a seeded random source, and
+ * the network, tracer and metrics every component reports to.
+ *
+ * Scenarios are ordinary async code: `await sim.sleep(100)`, `await client.call("orders")`.
+ * `sim.run(scenario)` drives virtual time: it fires events in time order, and after every
+ * event that resumes waiting code it lets that code run before the clock moves on. Nothing
+ * here reads the wall clock or `Math.random`, so one seed gives one run, byte for byte.
+ */
+import { ConfigError, nonNegative, wholeNumber } from "../errors";
+import { DISPLAY, type MimeBundle } from "../display";
+import { EventQueue, type SimEvent } from "./queue";
+import { Random } from "./random";
+import { Tracer } from "./trace";
+import { Metrics } from "./metrics";
+import { Network } from "./network";
+import { Faults } from "./faults";
+import { SimNode, type Handler, type NodeOptions } from "./node";
+
+/** Options of a {@link Simulation}. Defaults are in {@link SIMULATION_DEFAULTS}. */
+export interface SimulationOptions {
+  /** Seed of the random source; the same seed gives the same run. */
+  seed?: number;
+  /** Events one `run()` may fire before it stops with an error (guards endless schedules). */
+  maxEvents?: number;
+  /** Trace events kept in memory; later ones are only counted. */
+  traceLimit?: number;
+}
+
+/** Defaults for {@link SimulationOptions}. */
+export const SIMULATION_DEFAULTS = { seed: 1, maxEvents: 20_000_000, traceLimit: 100_000 } as const;
+
+/** A handle to a scheduled callback. */
+export interface Timer {
+  /** Stops the callback from firing (no effect if it already fired). */
+  cancel(): void;
+}
+
+/** Raised when a run cannot go on: nested runs, a stalled scenario, too many events. */
+export class SimulationError extends Error {
+  override readonly name = "SimulationError";
+}
+
+type Yield = () => Promise<void>;
+
+/** Lets queued promise continuations (and anything they queue) run: one macrotask turn. */
+// The lab builds without DOM or Node types: describe the two host APIs it may use.
+interface Channel {
+  port1: { onmessage: (() => void) | null };
+  port2: { postMessage(message: null): void };
+}
+interface Host {
+  setImmediate?: (callback: () => void) => unknown;
+  MessageChannel?: new () => Channel;
+}
+
+const yieldToContinuations: Yield = (() => {
+  const host = globalThis as unknown as Host;
+  if (typeof host.setImmediate === "function") {
+    const setImmediate = host.setImmediate;
+    return () => new Promise<void>((resolve) => void setImmediate(resolve));
+  }
+  // Browsers: a message is a macrotask too, and runs after every queued microtask.
+  const channel = new host.MessageChannel!();
+  const waiting: (() => void)[] = [];
+  channel.port1.onmessage = () => waiting.shift()?.();
+  return () =>
+    new Promise<void>((resolve) => {
+      waiting.push(resolve);
+      channel.port2.postMessage(null);
+    });
+})();
+
+/** A deterministic discrete-event simulation. */
+export class Simulation {
+  /** Seeded random source; use it (never `Math.random`) for anything random. */
+  readonly random: Random;
+  /** Everything observable: requests, responses, drops, faults, state changes. */
+  readonly trace: Tracer;
+  /** Counters and latency histograms. */
+  readonly metrics: Metrics;
+  /** Links between nodes: latency, loss, partitions. */
+  readonly network: Network;
+  /** One-line fault injection: partitions, crashes, latency, loss, slow nodes. */
+  readonly faults: Faults;
+  readonly options: Required<SimulationOptions>;
+
+  private clock = 0;
+  private seq = 0;
+  private readonly queue = new EventQueue();
+  private running = false;
+  private fired = 0;
+  private readonly nodes = new Map<string, SimNode>();
+
+  constructor(options: SimulationOptions = {}) {
+    const seed = options.seed ?? SIMULATION_DEFAULTS.seed;
+    if (typeof seed !== "number" || !Number.isFinite(seed)) throw new ConfigError("Simulation", "seed", seed, "a finite number");
+    this.options = {
+      seed,
+      maxEvents: wholeNumber("Simulation", "maxEvents", options.maxEvents ?? SIMULATION_DEFAULTS.maxEvents),
+      traceLimit: wholeNumber("Simulation", "traceLimit", options.traceLimit ?? SIMULATION_DEFAULTS.traceLimit, 0),
+    };
+    this.random = new Random(seed);
+    this.trace = new Tracer(this, this.options.traceLimit);
+    this.metrics = new Metrics(this);
+    this.network = new Network(this);
+    this.faults = new Faults(this);
+  }
+
+  /** Virtual time in milliseconds since the start. */
+  get now(): number {
+    return this.clock;
+  }
+
+  /** Events fired so far. */
+  get eventsFired(): number {
+    return this.fired;
+  }
+
+  /** Events waiting in the queue. */
+  get pendingEvents(): number {
+    return this.queue.size;
+  }
+
+  /**
+   * Runs `fn` after `delayMs` of virtual time. The callback runs synchronously, back to back
+   * with other callbacks: if it resolves a promise of yours, wrap that in {@link wake} so the
+   * promise's continuation runs before the clock moves on.
+   */
+  schedule(delayMs: number, fn: () => void): Timer {
+    nonNegative("Simulation.schedule", "delayMs", delayMs);
+    return this.enqueue(this.clock + delayMs, fn, false);
+  }
+
+  /** Runs `fn` at virtual time `timeMs` (now, if that is past). */
+  at(timeMs: number, fn: () => void): Timer {
+    nonNegative("Simulation.at", "timeMs", timeMs);
+    return this.enqueue(Math.max(this.clock, timeMs), fn, false);
+  }
+
+  /** Runs `fn` every `intervalMs`, first after `firstDelayMs` (default: one interval). */
+  every(intervalMs: number, fn: () => void, firstDelayMs = intervalMs): Timer {
+    nonNegative("Simulation.every", "intervalMs", intervalMs, Number.MIN_VALUE);
+    nonNegative("Simulation.every", "firstDelayMs", firstDelayMs);
+    let current: Timer;
+    let stopped = false;
+    const tick = () => {
+      if (stopped) return;
+      current = this.enqueue(this.clock + intervalMs, tick, true);
+      fn();
+    };
+    current = this.enqueue(this.clock + firstDelayMs, tick, true);
+    return {
+      cancel: () => {
+        stopped = true;
+        current.cancel();
+      },
+    };
+  }
+
+  /** Resolves after `ms` of virtual time. */
+  sleep(ms: number): Promise<void> {
+    nonNegative("Simulation.sleep", "ms", ms);
+    return new Promise((resolve) => this.enqueue(this.clock + ms, resolve, true));
+  }
+
+  /**
+   * Resolves a promise at the current virtual time as a scheduler event, so its continuation
+   * runs before any later event (use from {@link schedule} callbacks).
+   */
+  wake<T>(resolve: (value: T) => void, value: T): void {
+    this.enqueue(this.clock, () => resolve(value), true);
+  }
+
+  /** @internal Schedules an event whose callback resumes waiting code. */
+  wakeAt(timeMs: number, fn: () => void): Timer {
+    return this.enqueue(Math.max(this.clock, timeMs), fn, true);
+  }
+
+  private enqueue(time: number, fn: () => void, wakes: boolean): Timer {
+    const event: SimEvent = { time, seq: this.seq++, fn, wakes, cancelled: false };
+    this.queue.push(event);
+    return { cancel: () => void (event.cancelled = true) };
+  }
+
+  /**
+   * Drives virtual time.
+   * - With a scenario: runs until the scenario's promise settles and returns its value (or
+   *   throws its error). Periodic timers (heartbeats) stay queued for the next run.
+   * - Without: runs until no events are left.
+   */
+  run(): Promise<void>;
+  run<T>(scenario: () => Promise<T> | T): Promise<T>;
+  async run<T>(scenario?: () => Promise<T> | T): Promise<T | void> {
+    if (!scenario) {
+      await this.loop(() => false, Infinity);
+      return;
+    }
+    let settled = false;
+    const promise = Promise.resolve().then(scenario);
+    promise.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await this.loop(() => settled, Infinity, () => settled);
+    return promise;
+  }
+
+  /** Runs every event up to and including virtual time `timeMs`, then sets the clock to it. */
+  async runUntil(timeMs: number): Promise<void> {
+    nonNegative("Simulation.runUntil", "timeMs", timeMs);
+    await this.loop(() => false, timeMs);
+    if (this.clock < timeMs) this.clock = timeMs;
+  }
+
+  /** Runs `ms` of virtual time from now. */
+  runFor(ms: number): Promise<void> {
+    nonNegative("Simulation.runFor", "ms", ms);
+    return this.runUntil(this.clock + ms);
+  }
+
+  private async loop(done: () => boolean, horizon: number, scenarioSettled?: () => boolean): Promise<void> {
+    if (this.running) throw new SimulationError("The simulation is already running: await the first run() before starting another");
+    this.running = true;
+    const limit = this.fired + this.options.maxEvents;
+    try {
+      // Let the scenario start and schedule its first events.
+      await yieldToContinuations();
+      for (;;) {
+        if (done()) return;
+        const next = this.queue.peek();
+        if (!next) {
+          if (scenarioSettled && !scenarioSettled()) {
+            // The scenario still waits, but nothing in the simulation will ever wake it.
+            await yieldToContinuations();
+            if (scenarioSettled() || this.queue.size > 0) continue;
+            throw new SimulationError(
+              `The scenario is still waiting at t=${this.clock} ms but no events are scheduled: it awaits something outside the simulation (a real timer, I/O, or a promise nothing resolves)`,
+            );
+          }
+          return;
+        }
+        if (next.time > horizon) return;
+        this.queue.pop();
+        if (next.cancelled) continue;
+        this.clock = next.time;
+        this.fired++;
+        next.fn();
+        if (next.wakes) await yieldToContinuations();
+        if (this.fired > limit) {
+          throw new SimulationError(
+            `Stopped after ${this.options.maxEvents} events at t=${this.clock} ms: the schedule never empties (a periodic timer?). Use runFor(ms) or runUntil(t), or pass a scenario to run()`,
+          );
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /**
+   * Adds a service node: `handler` answers each request. Names are unique.
+   * @example sim.service("orders", async (req, ctx) => { await ctx.work(20); return ok({ id: 1 }); })
+   */
+  service<S = undefined>(name: string, handler: Handler<S>, options: NodeOptions<S> = {}): SimNode<S> {
+    if (this.nodes.has(name)) throw new ConfigError("Simulation.service", "name", name, "a name not used by another node");
+    const node = new SimNode<S>(this, name, handler, options);
+    this.nodes.set(name, node as unknown as SimNode);
+    return node;
+  }
+
+  /** Adds a node that only makes calls (a client, a load generator). */
+  client(name: string): SimNode<undefined> {
+    return this.service<undefined>(
+      name,
+      () => {
+        throw new Error(`${name} is a client and serves no requests`);
+      },
+      {},
+    );
+  }
+
+  /** The node with this name. */
+  node(name: string): SimNode {
+    const node = this.nodes.get(name);
+    if (!node) throw new ConfigError("Simulation.node", "name", name, `the name of a node (known: ${[...this.nodes.keys()].join(", ") || "none"})`);
+    return node;
+  }
+
+  /** True when a node with this name exists. */
+  hasNode(name: string): boolean {
+    return this.nodes.has(name);
+  }
+
+  /** Shows the clock, the event count and the trace as a sequence diagram. */
+  [DISPLAY](): MimeBundle {
+    const head = `Simulation at t=${this.clock} ms (seed ${this.options.seed}): ${this.fired} events fired, ${this.queue.size} pending`;
+    const diagram = this.trace[DISPLAY]();
+    return { "text/markdown": `${head}\n\n${diagram["text/markdown"]}`, "text/plain": `${head}\n${diagram["text/plain"]}` };
+  }
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, Simulation, ok } from "../../../src/lab/index";
+import { IDENTITY_HEADER, Sidecar, meshIdentity, sidecarDemo } from "../../../src/lab/sidecar/index";
+
+describe("Sidecar", () => {
+  it("takes the service's name, runs the app behind it over a local link, and logs both directions", async () => {
+    const sim = new Simulation();
+    sim.network.setDefaults({ latency: 3 });
+    sim.service("inventory", () => ok({ stock: 4 }));
+    const orders = new Sidecar(sim, "orders", async (_req, ctx) => {
+      const stock = await ctx.call("inventory", "GET /stock/1");
+      return ok({ stock: (stock.body as { stock: number }).stock });
+    });
+    const web = sim.client("web");
+    const res = await sim.run(() => web.call("orders", "GET /orders/1"));
+    expect(res.body).toEqual({ stock: 4 });
+    // web→orders 3 ms, proxy→app 0, proxy→inventory 3 + 3, back to web 3.
+    expect(sim.now).toBe(12);
+    expect(orders.accessLogText()).toBe(['[3 ms] outbound inventory "GET /stock/1" 200 6 ms attempts=1', '[3 ms] inbound web "GET /orders/1" 200 6 ms attempts=1'].join("\n"));
+    expect(orders.stats).toEqual({ inbound: 1, inboundDenied: 0, outbound: 1, outboundAttempts: 1, outboundFailures: 0 });
+  });
+
+  it("retries outbound 5xx and gives the caller 503 when every try failed", async () => {
+    const sim = new Simulation();
+    let calls = 0;
+    sim.service("flaky", () => (++calls < 3 ? { status: 503, headers: {} } : ok("fine")));
+    const svc = new Sidecar(sim, "svc", async (_r, ctx) => ctx.call("flaky", "GET /"), { retry: { maxAttempts: 2, baseMs: 10, jitter: "none" } });
+    const c = sim.client("c");
+    const first = await sim.run(() => c.call("svc"));
+    expect([first.status, calls]).toEqual([503, 2]);
+    const second = await sim.run(() => c.call("svc"));
+    expect([second.status, calls]).toEqual([200, 3]);
+    expect(svc.stats.outboundAttempts).toBe(3);
+  });
+
+  it("stops a slow outbound try at its timeout and answers 504", async () => {
+    const sim = new Simulation();
+    sim.service("slow", async (_r, ctx) => {
+      await ctx.work(1_000);
+      return ok();
+    });
+    new Sidecar(sim, "svc", async (_r, ctx) => ctx.call("slow"), { retry: false, timeoutMs: 50 });
+    const c = sim.client("c");
+    const res = await sim.run(() => c.call("svc"));
+    expect(res.status).toBe(504);
+    // c→svc 1 ms, the outbound try gives up at 1 + 50, the 504 reaches c 1 ms later.
+    expect(sim.now).toBe(52);
+  });
+
+  it("enforces mutual TLS identities: strict mode, allow lists, permissive mode", async () => {
+    const sim = new Simulation();
+    new Sidecar(sim, "ledger", () => ok("secret"), { mtls: { mode: "strict", allow: ["billing"] } });
+    new Sidecar(sim, "billing", async (_r, ctx) => ctx.call("ledger"));
+    new Sidecar(sim, "reports", async (_r, ctx) => ctx.call("ledger"));
+    new Sidecar(sim, "open", () => ok("hi"), { mtls: { mode: "permissive" } });
+    const c = sim.client("c");
+    const statuses = await sim.run(async () => [
+      (await c.call("ledger")).status, // no sidecar, no identity
+      (await c.call("billing")).status, // billing's sidecar presents its identity
+      (await c.call("reports")).status, // a mesh identity, but not allowed
+      (await c.call("open")).status, // permissive lets plain callers in
+    ]);
+    expect(statuses).toEqual([403, 200, 403, 200]);
+    expect(meshIdentity("billing")).toBe("spiffe://cluster.local/ns/default/sa/billing");
+    expect(IDENTITY_HEADER).toBe("x-sde-peer-identity");
+  });
+
+  it("rejects bad options naming the parameter", () => {
+    const sim = new Simulation();
+    expect(() => new Sidecar(sim, "a", () => ok(), { timeoutMs: -5 })).toThrow(ConfigError);
+    expect(() => new Sidecar(sim, "b", () => ok(), { mtls: { mode: "sometimes" as "strict" } })).toThrow('Sidecar b: mtls.mode must be one of "strict", "permissive", got "sometimes"');
+  });
+});
+
+describe("the same services with and without sidecars", () => {
+  it("sidecars raise the success rate, block the rogue caller and log every hop, without changing the handlers", async () => {
+    const plain = await sidecarDemo({ withSidecars: false, seed: 1 });
+    const meshed = await sidecarDemo({ withSidecars: true, seed: 1 });
+    expect(plain.requests).toBe(200);
+    // Without: every payment failure (30 %) reaches the user.
+    expect(plain.succeeded).toBe(129);
+    expect(plain.paymentAttempts).toBe(203);
+    // Anyone can call orders directly (the 502 is a failed payment, not a refusal).
+    expect(plain.rogueStatuses).toEqual([200, 502, 200]);
+    expect(plain.accessLogLines).toBe(0);
+    // With: retries at two hops (orders→payments and frontend→orders) hide most failures…
+    expect(meshed.succeeded).toBe(200);
+    // …at the price of 41 % more calls to payments, and latency.
+    expect(meshed.paymentAttempts).toBe(286);
+    expect(meshed.p95Ms).toBeGreaterThan(plain.p95Ms);
+    expect(meshed.rogueStatuses).toEqual([403, 403, 403]);
+    expect(meshed.accessLogLines).toBe(1119);
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * Notebook one-liners over the stale-cache scenario:
+ * `await staleCacheDemo()` runs it with the documented 90 s lease expiry and with the 2 ×
+ * duration Eureka really uses, and `await compareDiscoveryApproaches()` runs it with
+ * client-side and server-side discovery. Both return objects that display as tables.
+ */
+import { DISPLAY, markdown, table, type MimeBundle } from "../display";
+import { runStaleCacheScenario, type StaleCacheOptions, type StaleCacheRun } from "./stale-cache-scenario";
+
+/** The stale-cache scenario under both lease-expiry modes. */
+export interface StaleCacheDemo {
+  /** With the documented 90 s lease expiry. */
+  readonly documented: StaleCacheRun;
+  /** With Eureka's real expiry (last renewal + 2 × 90 s). */
+  readonly asImplemented: StaleCacheRun;
+  [DISPLAY](): MimeBundle;
+}
+
+/**
+ * Runs the stale-cache scenario twice, with the documented and the real lease expiry, on the
+ * same seed.
+ * @example const demo = await staleCacheDemo(); demo.asImplemented.staleSeconds
+ */
+export async function staleCacheDemo(options: Omit<StaleCacheOptions, "leaseExpiry"> = {}): Promise<StaleCacheDemo> {
+  const documented = await runStaleCacheScenario({ ...options, leaseExpiry: "documented" });
+  const asImplemented = await runStaleCacheScenario({ ...options, leaseExpiry: "as-implemented" });
+  const demo: StaleCacheDemo = {
+    documented,
+    asImplemented,
+    [DISPLAY]: () =>
+      compare(
+        `A crashed instance stays in use until its lease expires, the eviction task runs, the registry's response cache refreshes and the callers refresh their caches.`,
+        [documented, asImplemented].map((r) => ({
+          "lease expiry": r.options.leaseExpiry,
+          "last renewal (s)": sec(r.lastRenewalAtMs),
+          "lease expired after (s)": sec(r.leaseExpiresAfterMs),
+          "evicted (s)": sec(r.evictedAtMs),
+          "caches clear (s)": sec(r.cachesClearedAtMs),
+          "stale for (s)": r.staleSeconds ?? "still stale",
+          "failed requests": r.failedRequests,
+          requests: r.requests,
+        })),
+      ),
+  };
+  return demo;
+}
+
+/** The stale-cache scenario with client-side and with server-side discovery. */
+export interface DiscoveryComparison {
+  readonly clientSide: StaleCacheRun;
+  readonly serverSide: StaleCacheRun;
+  [DISPLAY](): MimeBundle;
+}
+
+/**
+ * Runs the stale-cache scenario with client-side and with server-side discovery (3 callers
+ * unless `clients` says otherwise) and compares hops per request, registry load, staleness,
+ * failures and where the discovery logic has to live.
+ */
+export async function compareDiscoveryApproaches(options: Omit<StaleCacheOptions, "approach"> = {}): Promise<DiscoveryComparison> {
+  const base = { clients: 3, ...options };
+  const clientSide = await runStaleCacheScenario({ ...base, approach: "client-side" });
+  const serverSide = await runStaleCacheScenario({ ...base, approach: "server-side" });
+  const result: DiscoveryComparison = {
+    clientSide,
+    serverSide,
+    [DISPLAY]: () =>
+      compare(
+        `Client-side discovery saves a hop per request; server-side discovery keeps registry logic out of the clients and makes one cache, not one per client, stale.`,
+        [clientSide, serverSide].map((r) => ({
+          approach: r.options.approach,
+          "hops/request": r.hopsPerRequest,
+          "mean latency (ms)": r.meanLatencyMs,
+          "registry fetches": r.registryFetches,
+          "discovery logic in": r.discoveryLogicIn.join(", "),
+          "stale for (s)": r.staleSeconds ?? "still stale",
+          "dead picks": r.deadPicks,
+          "failed requests": r.failedRequests,
+          requests: r.requests,
+        })),
+      ),
+  };
+  return result;
+}
+
+function sec(ms: number | undefined): number | string {
+  return ms === undefined ? "never" : ms / 1000;
+}
+
+function compare(text: string, rows: Record<string, unknown>[]): MimeBundle {
+  const head = markdown(text)[DISPLAY]();
+  const t = table(rows)[DISPLAY]();
+  return { "text/markdown": `${head["text/markdown"]}\n\n${t["text/markdown"]}`, "text/plain": `${head["text/plain"]}\n${t["text/plain"]}` };
+}

@@ -21,3 +21,7 @@ export {
 } from "./display";
 export * from "./sim/index";
 export { ConfigError } from "./errors";
+export * from "./resilience/index";
+export * from "./gateway/index";
+export * from "./sidecar/index";
+export * from "./discovery/index";

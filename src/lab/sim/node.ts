@@ -43,7 +43,7 @@ export interface ServiceContext<S> {
   /** Spends processing time (ms or a distribution), slowed by an injected slow-node fault. */
   work(time: Distribution): Promise<void>;
   /** Calls another node from inside this request. */
-  call(target: string, request: Request | string, options?: CallOptions): Promise<Response>;
+  call(target: string, request?: Request | string, options?: CallOptions): Promise<Response>;
 }
 
 /** Counts of what happened at a node. */

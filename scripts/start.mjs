@@ -36,6 +36,8 @@ if (onPath("code") && !process.env.SDE_LAB_BROWSER) {
   const profile = prepareProfile(join(root, ".vscode-test", "start-profile"), {
     "security.workspace.trust.enabled": false,
     "workbench.startupEditor": "none",
+    "workbench.secondarySideBar.defaultVisibility": "hidden",
+    "chat.disableAIFeatures": true,
   });
   installVsix(join(root, "sde-lab.vsix"), profile);
   const port = process.env.SDE_LAB_PORT ? Number(process.env.SDE_LAB_PORT) : undefined;

@@ -113,16 +113,21 @@ Object.defineProperty(globalThis, HELPER, {
 
 // ---- timers: tracked per execution so an interrupt can cancel pending work ----------------
 type TimerFn = (callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => NodeJS.Timeout;
+/** Each pending timer's per-execution set, so untracking is O(1) (simulations yield often). */
+const owners = new Map<NodeJS.Timeout | NodeJS.Immediate, Set<NodeJS.Timeout | NodeJS.Immediate>>();
 function track(handle: NodeJS.Timeout | NodeJS.Immediate): void {
   const id = currentId();
   allTimers.add(handle);
   let set = timersByExecution.get(id);
   if (!set) timersByExecution.set(id, (set = new Set()));
   set.add(handle);
+  owners.set(handle, set);
 }
 function untrack(handle: unknown): void {
-  allTimers.delete(handle as NodeJS.Timeout);
-  for (const set of timersByExecution.values()) set.delete(handle as NodeJS.Timeout);
+  const h = handle as NodeJS.Timeout | NodeJS.Immediate;
+  allTimers.delete(h);
+  owners.get(h)?.delete(h);
+  owners.delete(h);
 }
 const realSetTimeout = globalThis.setTimeout;
 const realSetInterval = globalThis.setInterval;

@@ -2,13 +2,17 @@
  * Load-balancing strategies that choose one instance from a discovered list, behind one small
  * interface so a discovery client or a load-balancer node can take any of them.
  */
-import { oneOf } from "../errors";
+import { ConfigError, oneOf } from "../errors";
 import type { Random } from "../sim/random";
 import type { DiscoveredInstance } from "./types";
 
 /** What a strategy may look at besides the instance list. */
 export interface BalancerContext {
-  /** The seeded random source (the simulation's). */
+  /**
+   * The simulation's seeded random source. A strategy that draws numbers should draw them from
+   * a stream of its own (see {@link RandomBalancer}), so its draws do not move the numbers
+   * other components get.
+   */
   readonly random: Random;
   /** Requests this caller has sent to the instance that have not ended yet. */
   outstanding(instanceId: string): number;
@@ -18,8 +22,14 @@ export interface BalancerContext {
 export interface BalancerStrategy {
   /** Short name, shown in stats. */
   readonly name: string;
-  /** The chosen instance, or undefined when the list is empty. */
+  /** Chooses the instance for a request and moves the strategy on. Undefined when the list is empty. */
   choose(instances: readonly DiscoveredInstance[], context: BalancerContext): DiscoveredInstance | undefined;
+  /**
+   * The instance {@link choose} would return now, without moving the strategy on or drawing
+   * from any random source a later pick depends on: peeking any number of times leaves every
+   * later pick as it was.
+   */
+  peek(instances: readonly DiscoveredInstance[], context: BalancerContext): DiscoveredInstance | undefined;
 }
 
 /**
@@ -34,18 +44,48 @@ export class RoundRobinBalancer implements BalancerStrategy {
   private next = 0;
 
   choose(instances: readonly DiscoveredInstance[]): DiscoveredInstance | undefined {
-    if (instances.length === 0) return undefined;
-    return instances[this.next++ % instances.length];
+    const chosen = this.peek(instances);
+    if (chosen) this.next++;
+    return chosen;
+  }
+
+  peek(instances: readonly DiscoveredInstance[]): DiscoveredInstance | undefined {
+    return instances.length === 0 ? undefined : instances[this.next % instances.length];
   }
 }
 
-/** Random: each request goes to a uniformly chosen instance, drawn from the seeded random source. */
+/**
+ * Random: each request goes to a uniformly chosen instance. The strategy draws from a stream
+ * of its own, so a component that picks at random does not shift the numbers the rest of the
+ * simulation draws. A peek draws the next number ahead and keeps it for the next pick, which
+ * therefore goes where the peek said (when the list has the same length).
+ */
 export class RandomBalancer implements BalancerStrategy {
   readonly name = "random";
+  private ahead: number | undefined;
+
+  /**
+   * @param random - the stream to draw from; when left out, the strategy forks one from the
+   *   context's random source at its first pick or peek (discovery clients and load balancers
+   *   pass a fork of the simulation's source when they are built)
+   */
+  constructor(private random?: Random) {}
 
   choose(instances: readonly DiscoveredInstance[], context: BalancerContext): DiscoveredInstance | undefined {
     if (instances.length === 0) return undefined;
-    return instances[context.random.int(0, instances.length - 1)];
+    const u = this.ahead ?? this.stream(context).next();
+    this.ahead = undefined;
+    return instances[Math.floor(u * instances.length)];
+  }
+
+  peek(instances: readonly DiscoveredInstance[], context: BalancerContext): DiscoveredInstance | undefined {
+    if (instances.length === 0) return undefined;
+    this.ahead ??= this.stream(context).next();
+    return instances[Math.floor(this.ahead * instances.length)];
+  }
+
+  private stream(context: BalancerContext): Random {
+    return (this.random ??= context.random.fork());
   }
 }
 
@@ -59,8 +99,13 @@ export class LeastOutstandingBalancer implements BalancerStrategy {
   private offset = 0;
 
   choose(instances: readonly DiscoveredInstance[], context: BalancerContext): DiscoveredInstance | undefined {
+    const chosen = this.peek(instances, context);
+    if (chosen) this.offset = (this.offset + 1) % instances.length;
+    return chosen;
+  }
+
+  peek(instances: readonly DiscoveredInstance[], context: BalancerContext): DiscoveredInstance | undefined {
     const n = instances.length;
-    if (n === 0) return undefined;
     let best: DiscoveredInstance | undefined;
     let fewest = Infinity;
     for (let k = 0; k < n; k++) {
@@ -71,7 +116,6 @@ export class LeastOutstandingBalancer implements BalancerStrategy {
         fewest = outstanding;
       }
     }
-    this.offset = (this.offset + 1) % n;
     return best;
   }
 }
@@ -82,14 +126,22 @@ export type BalancerName = "round-robin" | "random" | "least-outstanding";
 /** The built-in strategy names, for validation. */
 export const BALANCER_NAMES: readonly BalancerName[] = ["round-robin", "random", "least-outstanding"];
 
-/** A fresh built-in strategy by name, or `strategy` itself when it is already one. */
-export function balancerStrategy(strategy: BalancerName | BalancerStrategy, component = "balancerStrategy"): BalancerStrategy {
-  if (typeof strategy === "object" && strategy !== null) return strategy;
+/**
+ * A fresh built-in strategy by name, or `strategy` itself when it is already one.
+ * @param random - the stream a fresh `random` strategy draws from (see {@link RandomBalancer})
+ */
+export function balancerStrategy(strategy: BalancerName | BalancerStrategy, component = "balancerStrategy", random?: Random): BalancerStrategy {
+  if (typeof strategy === "object" && strategy !== null) {
+    if (typeof strategy.choose !== "function" || typeof strategy.peek !== "function") {
+      throw new ConfigError(component, "strategy", strategy, "a strategy name or an object with choose() and peek() methods");
+    }
+    return strategy;
+  }
   switch (oneOf(component, "strategy", strategy, BALANCER_NAMES)) {
     case "round-robin":
       return new RoundRobinBalancer();
     case "random":
-      return new RandomBalancer();
+      return new RandomBalancer(random);
     case "least-outstanding":
       return new LeastOutstandingBalancer();
   }

@@ -3,6 +3,10 @@
  * network, with its health checks, and — for TTL checks — reports its own health on a timer.
  * Its node answers `GET /health` with {@link ConsulInstance.healthStatus} (set it to 429 for a
  * warning, 500 for critical) and accepts TCP probes while it is up.
+ *
+ * With a TTL check the reports are periodic work that never ends by itself, so `sim.run()`
+ * without a scenario never runs out of events: use `sim.run(scenario)`, `sim.runFor` or
+ * `sim.runUntil`, or call {@link ConsulInstance.stop} (or `deregister`) first.
  */
 import type { Simulation, Timer } from "../sim/simulation";
 import type { SimNode } from "../sim/node";
@@ -10,7 +14,8 @@ import { request } from "../sim/http";
 import { ConfigError, oneOf, positive } from "../errors";
 import { createInstanceNode, type HealthEndpoint, type InstanceNodeOptions } from "./instance-node";
 import { CONSUL_CHECK_STATUSES, defaultCheckId, resolveCheck, type ConsulCheckStatus, type ConsulCheckDefinition } from "./consul-checks";
-import { registryName, type RegistryRef } from "./types";
+import { registryNodeName } from "./registry-lookup";
+import type { RegistryRef } from "./types";
 
 /** Options of a {@link ConsulInstance}. Defaults are in {@link CONSUL_INSTANCE_DEFAULTS}. */
 export interface ConsulInstanceOptions extends InstanceNodeOptions {
@@ -18,7 +23,7 @@ export interface ConsulInstanceOptions extends InstanceNodeOptions {
   service: string;
   /** Instance id, also the node's name, e.g. `orders-1`. */
   id: string;
-  /** The registry node. Default `consul`. */
+  /** The registry: its node name or the registry object. Default `consul`. The registry must be built first. */
   registry?: RegistryRef;
   /** Health checks. Default: one HTTP check of `/health` every 10 s. */
   checks?: ConsulCheckDefinition[];
@@ -58,8 +63,7 @@ export class ConsulInstance implements HealthEndpoint {
     const c = "ConsulInstance";
     if (typeof options.service !== "string" || options.service === "") throw new ConfigError(c, "service", options.service, "a non-empty string");
     if (typeof options.id !== "string" || options.id === "") throw new ConfigError(c, "id", options.id, "a non-empty string");
-    this.registry = registryName(options.registry ?? CONSUL_INSTANCE_DEFAULTS.registry);
-    sim.node(this.registry);
+    this.registry = registryNodeName(sim, options.registry ?? CONSUL_INSTANCE_DEFAULTS.registry, c);
     this.checks = options.checks ?? CONSUL_INSTANCE_DEFAULTS.checks;
     this.timeoutMs = positive(c, "registryTimeoutMs", options.registryTimeoutMs ?? CONSUL_INSTANCE_DEFAULTS.registryTimeoutMs);
     // Validate here, so a bad check fails at construction rather than as a 400 from the registry.
@@ -107,6 +111,14 @@ export class ConsulInstance implements HealthEndpoint {
         }
       }),
     );
+  }
+
+  /**
+   * Stops the TTL reports without telling the registry, as a hung process would: its TTL checks
+   * turn critical once the TTL runs out. The node keeps answering requests and probes.
+   */
+  stop(): void {
+    this.ttlTimer?.cancel();
   }
 
   /** Deregisters the instance (graceful shutdown) and stops its TTL reports. */

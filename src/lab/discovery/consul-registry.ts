@@ -16,6 +16,11 @@
  * random part of the interval first); the next probe starts one interval after the previous
  * one ended, as Consul's check loop does; flap damping (`success_before_passing`,
  * `failures_before_critical`) is left out.
+ *
+ * The reaper and the checks are periodic work that never ends by itself, so `sim.run()`
+ * without a scenario never runs out of events while a registry exists: use
+ * `sim.run(scenario)`, `sim.runFor` or `sim.runUntil`, or call {@link ConsulRegistry.stop}
+ * (and stop the instances and clients too).
  */
 import { DISPLAY, markdown, table, type MimeBundle } from "../display";
 import { ConfigError, positive } from "../errors";
@@ -26,6 +31,7 @@ import { request, response, type Request, type Response } from "../sim/http";
 import { CONNECT_METHOD } from "./instance-node";
 import { Listeners } from "./listeners";
 import { defaultCheckId, consulHttpCheckStatus, resolveCheck, worstConsulStatus, type ConsulCheckStatus, type ConsulCheckDefinition, type ResolvedCheck } from "./consul-checks";
+import { rememberRegistry } from "./registry-lookup";
 import type { DiscoveredInstance, RegistrySource } from "./types";
 
 /** Options of a {@link ConsulRegistry}. Defaults are in {@link CONSUL_REGISTRY_DEFAULTS}. */
@@ -114,8 +120,11 @@ interface ConsulState {
 export class ConsulRegistry implements RegistrySource {
   /** The registry node. */
   readonly node: SimNode<ConsulState>;
+  /** The options in effect, with every default filled in. */
   readonly options: Readonly<Required<ConsulRegistryOptions>>;
   private readonly events = new Listeners<ConsulRegistryEvent>();
+  private readonly reaper: Timer;
+  private stopped = false;
 
   constructor(
     private readonly sim: Simulation,
@@ -128,7 +137,19 @@ export class ConsulRegistry implements RegistrySource {
     if (typeof o.name !== "string" || o.name === "") throw new ConfigError(c, "name", o.name, "a non-empty string");
     this.options = o;
     this.node = sim.service<ConsulState>(o.name, (req) => this.handle(req), { state: () => ({ services: new Map() }), serviceTime: o.serviceTime });
-    sim.every(o.reapIntervalMs, () => this.node.up && this.reap());
+    this.reaper = sim.every(o.reapIntervalMs, () => this.node.up && this.reap());
+    rememberRegistry(sim, this);
+  }
+
+  /**
+   * Stops the reaper, every HTTP/TCP check (a probe under way finishes, then its loop ends) and
+   * every TTL countdown, also for instances registered later. The node still answers requests,
+   * and TTL reports still set their check's state, but no check turns critical on its own.
+   */
+  stop(): void {
+    this.stopped = true;
+    this.reaper.cancel();
+    for (const entry of this.services.values()) this.stopChecks(entry);
   }
 
   /** Node name of the registry. */
@@ -162,6 +183,7 @@ export class ConsulRegistry implements RegistrySource {
     this.services.set(reg.id, entry);
     this.sim.trace.state(this.name, `registered ${reg.name}/${reg.id}${resolved.length > 0 ? ` (${resolved.map((d) => d.kind).join(", ")} checks)` : ""}`);
     this.events.emit({ type: "registered", at: this.sim.now, id: reg.id, service: reg.name });
+    if (this.stopped) return;
     for (const check of entry.checks) {
       if (check.def.kind === "ttl") this.armTtl(entry, check);
       else void this.probeLoop(entry, check);
@@ -202,7 +224,7 @@ export class ConsulRegistry implements RegistrySource {
   }
 
   private armTtl(entry: ServiceState, check: CheckState): void {
-    if (check.def.kind !== "ttl") return;
+    if (check.def.kind !== "ttl" || this.stopped) return;
     check.ttlTimer?.cancel();
     check.ttlTimer = this.sim.schedule(check.def.ttlMs, () => {
       if (this.current(entry)) this.setStatus(entry, check, "critical", "TTL expired");
@@ -225,7 +247,7 @@ export class ConsulRegistry implements RegistrySource {
   private async probeLoop(entry: ServiceState, check: CheckState): Promise<void> {
     const def = check.def;
     if (def.kind === "ttl") return;
-    while (this.current(entry)) {
+    while (this.current(entry) && !this.stopped) {
       if (this.node.up) {
         const probe = def.kind === "http" ? request("GET", def.path) : request(CONNECT_METHOD, "/");
         let status: ConsulCheckStatus;
@@ -238,7 +260,7 @@ export class ConsulRegistry implements RegistrySource {
           status = "critical";
           output = `no answer within ${def.timeoutMs} ms`;
         }
-        if (!this.current(entry)) return;
+        if (!this.current(entry) || this.stopped) return;
         this.setStatus(entry, check, status, output);
       }
       await this.sim.sleep(def.intervalMs);

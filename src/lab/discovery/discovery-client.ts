@@ -8,9 +8,13 @@
  * Simplification: the Eureka client fetches the whole registry and then deltas, and a
  * load-balancer library on top (Ribbon, Spring Cloud LoadBalancer) may add a cache of its own;
  * here one cache holds the service's list and is refreshed in full.
+ *
+ * The refresh is periodic work that never ends by itself, so `sim.run()` without a scenario
+ * never runs out of events while a client exists: use `sim.run(scenario)`, `sim.runFor` or
+ * `sim.runUntil`, or call {@link DiscoveryClient.stop} first.
  */
 import { DISPLAY, markdown, table, type MimeBundle } from "../display";
-import { ConfigError, positive } from "../errors";
+import { ConfigError, nonNegative, positive } from "../errors";
 import type { Simulation } from "../sim/simulation";
 import type { SimNode } from "../sim/node";
 import { toRequest, type Request, type Response } from "../sim/http";
@@ -18,6 +22,7 @@ import { RejectedError } from "../sim/call-errors";
 import { balancerStrategy, type BalancerName, type BalancerStrategy } from "./balancer";
 import { InstanceCache, type InstanceCacheRefreshEvent } from "./instance-cache";
 import { Router, type DiscoveryRoutingStats } from "./router";
+import { resolveRegistry } from "./registry-lookup";
 import type { DiscoveredInstance, RegistrySource } from "./types";
 
 /** Options of a {@link DiscoveryClient}. Defaults are in {@link DISCOVERY_CLIENT_DEFAULTS}. */
@@ -26,12 +31,19 @@ export interface DiscoveryClientOptions {
   name: string;
   /** Service to call, e.g. `orders`. */
   service: string;
-  /** Registry to read (an {@link EurekaRegistry} or {@link ConsulRegistry}). */
-  registry: RegistrySource;
+  /** Registry to read: an {@link EurekaRegistry} or {@link ConsulRegistry}, or its node name (e.g. `"eureka"`). */
+  registry: RegistrySource | string;
   /** Balancing strategy: a name or your own {@link BalancerStrategy}. Default `round-robin`. */
   strategy?: BalancerName | BalancerStrategy;
   /** How often the cached registry is refreshed, ms (Eureka `registryFetchIntervalSeconds`). Default 30 000. */
   refreshIntervalMs?: number;
+  /**
+   * When the first periodic refresh runs, ms after the client is built (it also fetches
+   * once right away). Default: one `refreshIntervalMs`, so clients built together refresh in step with
+   * each other and with the registry's timers; give each client its own phase to model
+   * clients that started at different times.
+   */
+  refreshPhaseMs?: number;
   /** How long one request to an instance may take, ms. Default 30 000. */
   requestTimeoutMs?: number;
   /** How long a registry fetch may take, ms. Default 8 000. */
@@ -63,12 +75,15 @@ export class DiscoveryClient {
     if (typeof options.service !== "string" || options.service === "") throw new ConfigError(c, "service", options.service, "a non-empty string");
     const o = { ...DISCOVERY_CLIENT_DEFAULTS, ...options };
     positive(c, "refreshIntervalMs", o.refreshIntervalMs);
+    const phase = nonNegative(c, "refreshPhaseMs", o.refreshPhaseMs ?? o.refreshIntervalMs);
     positive(c, "requestTimeoutMs", o.requestTimeoutMs);
     positive(c, "registryTimeoutMs", o.registryTimeoutMs);
-    const strategy = balancerStrategy(o.strategy, c);
-    sim.node(o.registry.name);
+    const registry = resolveRegistry(sim, o.registry, c);
+    // Only a random strategy needs a stream of its own; forking for the others would shift the
+    // numbers the rest of the simulation draws.
+    const strategy = balancerStrategy(o.strategy, c, o.strategy === "random" ? sim.random.fork() : undefined);
     this.node = sim.client(o.name);
-    this.cache = new InstanceCache(sim, this.node, o.service, o.registry, o.refreshIntervalMs, o.registryTimeoutMs);
+    this.cache = new InstanceCache(sim, this.node, o.service, registry, o.refreshIntervalMs, o.registryTimeoutMs, phase);
     this.router = new Router(sim, this.cache, strategy, o.requestTimeoutMs);
   }
 
@@ -77,7 +92,7 @@ export class DiscoveryClient {
     return this.node.name;
   }
 
-  /** Counts of this client's requests (dead picks, failures, picks per instance). */
+  /** Counts of this client's requests (dead picks, failures, timeouts, picks per instance). */
   get stats(): Readonly<DiscoveryRoutingStats> {
     return this.router.stats;
   }
@@ -93,9 +108,17 @@ export class DiscoveryClient {
     return this.router.outstanding(instanceId);
   }
 
-  /** The instance the next request would go to (does not count as a request). */
-  choose(): DiscoveredInstance | undefined {
-    return this.router.choose();
+  /**
+   * The instance the next request would go to now. Changes nothing: it does not count as a
+   * request, move the balancing strategy on, or draw random numbers a later pick depends on.
+   */
+  peek(): DiscoveredInstance | undefined {
+    return this.router.peek();
+  }
+
+  /** Stops the periodic registry fetches (the cache keeps its last copy; calls still work). */
+  stop(): void {
+    this.cache.stop();
   }
 
   /** Subscribes to cache refreshes. */
@@ -126,8 +149,8 @@ export class DiscoveryClient {
       {
         requests: s.requests,
         succeeded: s.succeeded,
-        failed: s.failed,
-        timeouts: s.timeouts,
+        "failed (5xx, refused)": s.failed,
+        "timed out (info)": s.timedOut,
         "dead picks": s.deadPicks,
         "hops/request": this.hopsPerRequest,
         "registry fetches": this.cache.stats.fetches,

@@ -4,9 +4,13 @@
  * sends nothing, a partition loses the heartbeats, and a renewal answered 404 (the registry
  * evicted or forgot the instance) makes it register again.
  *
- * Simplification: the instance registers as soon as it is created; the real Eureka client
- * registers through a replicator task that starts 40 s after startup, unless a heartbeat's 404
- * makes it register earlier.
+ * Simplification: the instance registers as soon as it is created (or after
+ * `registerAfterMs`); the real Eureka client registers through a replicator task that starts
+ * 40 s after startup, unless a heartbeat's 404 makes it register earlier.
+ *
+ * The heartbeat is periodic work that never ends by itself, so `sim.run()` without a scenario
+ * never runs out of events while an instance exists: use `sim.run(scenario)`, `sim.runFor` or
+ * `sim.runUntil`, or call {@link EurekaInstance.stop} (or `shutdown`) first.
  */
 import type { Simulation, Timer } from "../sim/simulation";
 import type { SimNode } from "../sim/node";
@@ -14,7 +18,8 @@ import { request } from "../sim/http";
 import { ConfigError, nonNegative, oneOf, positive } from "../errors";
 import { createInstanceNode, type HealthEndpoint, type InstanceNodeOptions } from "./instance-node";
 import type { EurekaStatus } from "./eureka-registry";
-import { registryName, type RegistryRef } from "./types";
+import { registryNodeName } from "./registry-lookup";
+import type { RegistryRef } from "./types";
 
 /** Options of an {@link EurekaInstance}. Defaults are in {@link EUREKA_INSTANCE_DEFAULTS}. */
 export interface EurekaInstanceOptions extends InstanceNodeOptions {
@@ -22,7 +27,7 @@ export interface EurekaInstanceOptions extends InstanceNodeOptions {
   app: string;
   /** Instance id, also the node's name, e.g. `orders-1`. */
   id: string;
-  /** The registry node. Default `eureka`. */
+  /** The registry: its node name or the registry object. Default `eureka`. The registry must be built first. */
   registry?: RegistryRef;
   /** How often the instance renews its lease, ms (Eureka `leaseRenewalIntervalInSeconds`). Default 30 000. */
   renewalIntervalMs?: number;
@@ -30,8 +35,15 @@ export interface EurekaInstanceOptions extends InstanceNodeOptions {
   leaseDurationMs?: number;
   /** How long a call to the registry may take, ms (Eureka client read timeout 8 s). Default 8 000. */
   registryTimeoutMs?: number;
-  /** Delay before the first registration, ms. Default 0. */
+  /** Delay before the first registration, ms (when the instance starts). Default 0. */
   registerAfterMs?: number;
+  /**
+   * When the first renewal is sent, ms after the registration. Default: one
+   * `renewalIntervalMs`, as the Eureka client schedules its heartbeat. Instances built at the
+   * same time then renew in step; a phase models instances that started at different times
+   * while keeping them registered from the start.
+   */
+  renewalPhaseMs?: number;
   /** Status sent with the registration. Default `UP`. */
   status?: EurekaStatus;
 }
@@ -70,6 +82,7 @@ export class EurekaInstance implements HealthEndpoint {
   private readonly registry: string;
   private readonly opts: Required<Omit<EurekaInstanceOptions, keyof InstanceNodeOptions | "registry">>;
   private readonly heartbeat: Timer;
+  private readonly startup: Timer | undefined;
   private status: EurekaStatus;
   private stopped = false;
 
@@ -85,14 +98,14 @@ export class EurekaInstance implements HealthEndpoint {
     positive(c, "leaseDurationMs", o.leaseDurationMs);
     positive(c, "registryTimeoutMs", o.registryTimeoutMs);
     nonNegative(c, "registerAfterMs", o.registerAfterMs);
+    const renewalPhaseMs = nonNegative(c, "renewalPhaseMs", o.renewalPhaseMs ?? o.renewalIntervalMs);
     this.status = oneOf(c, "status", o.status, ["UP", "DOWN", "STARTING", "OUT_OF_SERVICE", "UNKNOWN"]);
-    this.registry = registryName(o.registry);
-    sim.node(this.registry);
-    this.opts = o;
+    this.registry = registryNodeName(sim, o.registry, c);
+    this.opts = { ...o, renewalPhaseMs };
     this.node = createInstanceNode(sim, options.id, this, options);
     if (o.registerAfterMs === 0) void this.register();
-    else sim.schedule(o.registerAfterMs, () => void this.register());
-    this.heartbeat = sim.every(o.renewalIntervalMs, () => void this.renew(), o.registerAfterMs + o.renewalIntervalMs);
+    else this.startup = sim.schedule(o.registerAfterMs, () => void this.register());
+    this.heartbeat = sim.every(o.renewalIntervalMs, () => void this.renew(), o.registerAfterMs + renewalPhaseMs);
   }
 
   /** Instance id (and node name). */
@@ -142,6 +155,18 @@ export class EurekaInstance implements HealthEndpoint {
   async setStatus(status: EurekaStatus): Promise<boolean> {
     this.status = oneOf("EurekaInstance.setStatus", "status", status, ["UP", "DOWN", "STARTING", "OUT_OF_SERVICE", "UNKNOWN"]);
     return this.register();
+  }
+
+  /**
+   * Stops the heartbeat (and a registration still waiting for `registerAfterMs`) without
+   * telling the registry, as a process that hangs would: the lease runs out and the eviction
+   * task removes the instance. The node keeps answering requests. See {@link shutdown} for a
+   * clean exit.
+   */
+  stop(): void {
+    this.stopped = true;
+    this.heartbeat.cancel();
+    this.startup?.cancel();
   }
 
   /**

@@ -10,6 +10,11 @@
  *
  * The node speaks Eureka's REST API (see `eureka-http.ts`).
  *
+ * The eviction task and the cache refresh are periodic work that never ends by itself, so
+ * `sim.run()` without a scenario never runs out of events while a registry exists: use
+ * `sim.run(scenario)`, `sim.runFor` or `sim.runUntil`, or call {@link EurekaRegistry.stop}
+ * (and stop the instances and clients too).
+ *
  * Simplifications: one server, no peer replication or delta fetches; the expected number of
  * renewing instances is the number of registered instances (Eureka moves its count by one on
  * each new registration, cancellation and eviction; real servers also seed it from peers at
@@ -18,8 +23,8 @@
  * `loseState` empties it, as a restarted Eureka server starts empty without peers.
  */
 import { DISPLAY, markdown, table, type MimeBundle } from "../display";
-import { ConfigError, fraction, oneOf, positive } from "../errors";
-import type { Simulation } from "../sim/simulation";
+import { ConfigError, fraction, nonNegative, oneOf, positive } from "../errors";
+import type { Simulation, Timer } from "../sim/simulation";
 import type { SimNode } from "../sim/node";
 import type { Distribution } from "../sim/random";
 import { request, type Request, type Response } from "../sim/http";
@@ -28,6 +33,7 @@ import { RenewalCounter, expectedRenewsPerMinute, renewalThreshold, type SelfPre
 import { Listeners } from "./listeners";
 import { ResponseCache } from "./eureka-response-cache";
 import { routeEurekaRequest, type EurekaApi } from "./eureka-http";
+import { rememberRegistry } from "./registry-lookup";
 import type { DiscoveredInstance, RegistrySource } from "./types";
 
 /** Instance status in Eureka. Clients only use `UP` instances. */
@@ -41,6 +47,11 @@ export interface EurekaRegistryOptions {
   name?: string;
   /** How often the eviction task runs, ms (Eureka `evictionIntervalTimerInMs`). Default 60 000. */
   evictionIntervalMs?: number;
+  /**
+   * When the eviction task first runs, ms after the registry is built. Default: one
+   * `evictionIntervalMs`, as Eureka schedules it from server start.
+   */
+  evictionPhaseMs?: number;
   /** How lease expiry is computed. Default `"documented"` (90 s); `"as-implemented"` is Eureka's real 2 × duration. */
   leaseExpiry?: LeaseExpiryMode;
   /** Stop evicting when renewals fall to the threshold or below (Eureka `enableSelfPreservation`). Default true. */
@@ -55,6 +66,13 @@ export interface EurekaRegistryOptions {
   useReadOnlyResponseCache?: boolean;
   /** How often the read-only cache is refreshed, ms (Eureka `responseCacheUpdateIntervalMs`). Default 30 000. */
   responseCacheUpdateIntervalMs?: number;
+  /**
+   * When the read-only cache is first refreshed, ms after the registry is built. Default: one
+   * `responseCacheUpdateIntervalMs`, in step with the eviction task. Eureka aligns this timer
+   * to the wall clock rather than to the eviction task, so in a real server the two are out of
+   * step and a fresh eviction can wait up to 30 s to reach readers; give a phase to see that.
+   */
+  responseCacheUpdatePhaseMs?: number;
   /** Processing time of each registry request (ms or a distribution). Default 0. */
   serviceTime?: Distribution;
 }
@@ -143,8 +161,10 @@ const ALL = "ALL_APPS";
 export class EurekaRegistry implements RegistrySource {
   /** The registry node. */
   readonly node: SimNode<EurekaState>;
+  /** The options in effect, with every default filled in. */
   readonly options: Readonly<Required<EurekaRegistryOptions>>;
   private readonly events = new Listeners<EurekaRegistryEvent>();
+  private readonly timers: Timer[] = [];
 
   constructor(
     private readonly sim: Simulation,
@@ -158,8 +178,10 @@ export class EurekaRegistry implements RegistrySource {
     positive(c, "expectedClientRenewalIntervalMs", o.expectedClientRenewalIntervalMs);
     positive(c, "defaultLeaseDurationMs", o.defaultLeaseDurationMs);
     positive(c, "responseCacheUpdateIntervalMs", o.responseCacheUpdateIntervalMs);
+    const evictionPhaseMs = nonNegative(c, "evictionPhaseMs", o.evictionPhaseMs ?? o.evictionIntervalMs);
+    const responseCacheUpdatePhaseMs = nonNegative(c, "responseCacheUpdatePhaseMs", o.responseCacheUpdatePhaseMs ?? o.responseCacheUpdateIntervalMs);
     if (typeof o.name !== "string" || o.name === "") throw new ConfigError(c, "name", o.name, "a non-empty string");
-    this.options = o;
+    this.options = { ...o, evictionPhaseMs, responseCacheUpdatePhaseMs };
     const api: EurekaApi = {
       register: (app, registration) => this.register(app, registration),
       renew: (app, id) => this.renew(app, id),
@@ -173,8 +195,17 @@ export class EurekaRegistry implements RegistrySource {
     });
     // The eviction timer is started first, so when both tasks fall on the same millisecond the
     // eviction runs before the cache refresh and the refresh already sees its result.
-    sim.every(o.evictionIntervalMs, () => this.node.up && this.evict());
-    if (o.useReadOnlyResponseCache) sim.every(o.responseCacheUpdateIntervalMs, () => this.node.up && this.refreshResponseCache());
+    this.timers.push(sim.every(o.evictionIntervalMs, () => this.node.up && this.evict(), evictionPhaseMs));
+    if (o.useReadOnlyResponseCache) this.timers.push(sim.every(o.responseCacheUpdateIntervalMs, () => this.node.up && this.refreshResponseCache(), responseCacheUpdatePhaseMs));
+    rememberRegistry(sim, this);
+  }
+
+  /**
+   * Stops the eviction task and the response-cache refresh. The node still answers requests
+   * (registrations, renewals, reads); nothing is evicted and the cache no longer changes.
+   */
+  stop(): void {
+    for (const timer of this.timers.splice(0)) timer.cancel();
   }
 
   /** Node name of the registry. */

@@ -41,6 +41,8 @@ export {
   type StaleCacheOptions,
   type StaleCacheRun,
   type StaleCacheStep,
+  type StaleCacheTimerPhases,
+  STALE_CACHE_TIMER_PHASES,
   type DiscoveryApproach,
 } from "./stale-cache-scenario";
 export { staleCacheDemo, compareDiscoveryApproaches, type StaleCacheDemo, type DiscoveryComparison } from "./stale-cache-demo";

@@ -45,8 +45,13 @@ export class InstanceCache {
   private readonly listeners = new Listeners<InstanceCacheRefreshEvent>();
 
   /**
-   * Starts fetching at once and then every `refreshIntervalMs`.
+   * Fetches at once (a caller fills its cache when it starts, as the Eureka client does), then
+   * refreshes at `refreshPhaseMs` and every `refreshIntervalMs` after that. The refresh timer
+   * never ends by itself: see {@link stop}.
    * @param owner - the node that fetches (a crashed owner fetches nothing)
+   * @param refreshPhaseMs - when the first periodic refresh runs, ms from now (default: one
+   *   interval). Callers that started at different times refresh out of step with each other
+   *   and with the registry; a phase models that.
    */
   constructor(
     private readonly sim: Simulation,
@@ -55,9 +60,10 @@ export class InstanceCache {
     readonly registry: RegistrySource,
     readonly refreshIntervalMs: number,
     private readonly fetchTimeoutMs: number,
+    readonly refreshPhaseMs: number = refreshIntervalMs,
   ) {
     void this.refresh();
-    this.timer = sim.every(refreshIntervalMs, () => void this.refresh());
+    this.timer = sim.every(refreshIntervalMs, () => void this.refresh(), refreshPhaseMs);
   }
 
   /** The cached instances. */
@@ -95,7 +101,7 @@ export class InstanceCache {
     return true;
   }
 
-  /** Stops the refresh timer. */
+  /** Stops the refresh timer; the cache keeps its last copy. */
   stop(): void {
     this.timer.cancel();
   }

@@ -7,7 +7,7 @@ import type { Simulation } from "../sim/simulation";
 import type { CallOptions } from "../sim/node";
 import type { Request, Response } from "../sim/http";
 import { TimeoutError } from "../sim/call-errors";
-import type { BalancerStrategy } from "./balancer";
+import type { BalancerContext, BalancerStrategy } from "./balancer";
 import type { InstanceCache } from "./instance-cache";
 import type { DiscoveredInstance } from "./types";
 
@@ -19,10 +19,16 @@ export interface DiscoveryRoutingStats {
   forwarded: number;
   /** Answered with a status below 500. */
   succeeded: number;
-  /** No usable answer: a 5xx, a timeout or no instance. Timeouts are outcome `info` (may have happened). */
+  /**
+   * Definite failures (outcome `fail`): a 5xx answer, a refused call, or no instance to send
+   * the request to. Timeouts are not counted here: see {@link timedOut}.
+   */
   failed: number;
-  /** Of the failed: calls that timed out. */
-  timeouts: number;
+  /**
+   * Calls that got no answer in time. Outcome `info`: the instance may still have done the
+   * work, so these are neither successes nor failures.
+   */
+  timedOut: number;
   /** Of the failed: requests with an empty instance list. */
   noInstance: number;
   /** Picks of an instance whose node was down (crashed) at the time: the cost of a stale list. */
@@ -37,7 +43,7 @@ export interface DiscoveryRoutingStats {
 
 /** A fresh, zeroed {@link DiscoveryRoutingStats}. */
 export function emptyDiscoveryRoutingStats(): DiscoveryRoutingStats {
-  return { requests: 0, forwarded: 0, succeeded: 0, failed: 0, timeouts: 0, noInstance: 0, deadPicks: 0, firstDeadPickAt: undefined, lastDeadPickAt: undefined, picks: {} };
+  return { requests: 0, forwarded: 0, succeeded: 0, failed: 0, timedOut: 0, noInstance: 0, deadPicks: 0, firstDeadPickAt: undefined, lastDeadPickAt: undefined, picks: {} };
 }
 
 /** How a router sends a request to an instance node. */
@@ -53,29 +59,32 @@ export type RouteResult =
 export class Router {
   readonly stats = emptyDiscoveryRoutingStats();
   private readonly outstandingById = new Map<string, number>();
+  private readonly context: BalancerContext;
 
   constructor(
     private readonly sim: Simulation,
     readonly cache: InstanceCache,
     readonly strategy: BalancerStrategy,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    this.context = { random: sim.random, outstanding: (id) => this.outstanding(id) };
+  }
 
   /** Requests sent to `instanceId` that have not ended yet. */
   outstanding(instanceId: string): number {
     return this.outstandingById.get(instanceId) ?? 0;
   }
 
-  /** The instance the strategy chooses now from the cached list (counts nothing). */
-  choose(): DiscoveredInstance | undefined {
-    return this.strategy.choose(this.cache.instances, { random: this.sim.random, outstanding: (id) => this.outstanding(id) });
+  /** The instance the next request would go to now; changes nothing (see {@link BalancerStrategy.peek}). */
+  peek(): DiscoveredInstance | undefined {
+    return this.strategy.peek(this.cache.instances, this.context);
   }
 
   /** Chooses an instance and sends `request` to it with `send`. */
   async route(request: Request, send: SendFn): Promise<RouteResult> {
     const s = this.stats;
     s.requests++;
-    const instance = this.choose();
+    const instance = this.strategy.choose(this.cache.instances, this.context);
     if (!instance) {
       s.failed++;
       s.noInstance++;
@@ -95,8 +104,8 @@ export class Router {
       else s.succeeded++;
       return { kind: "response", instance, response };
     } catch (error) {
-      s.failed++;
-      if (error instanceof TimeoutError) s.timeouts++;
+      if (error instanceof TimeoutError) s.timedOut++;
+      else s.failed++;
       return { kind: "error", instance, error };
     } finally {
       this.outstandingById.set(instance.id, this.outstanding(instance.id) - 1);

@@ -7,16 +7,22 @@
  *
  * Simplification: the balancer only learns about dead instances from the registry; real ones
  * usually also run their own health checks.
+ *
+ * The registry refresh is periodic work that never ends by itself, so `sim.run()` without a
+ * scenario never runs out of events while a balancer exists: use `sim.run(scenario)`,
+ * `sim.runFor` or `sim.runUntil`, or call {@link ServerSideLoadBalancer.stop} first.
  */
 import { DISPLAY, markdown, table, type MimeBundle } from "../display";
-import { ConfigError, positive } from "../errors";
+import { ConfigError, nonNegative, positive } from "../errors";
 import type { Simulation } from "../sim/simulation";
 import type { SimNode } from "../sim/node";
 import { response, type Response } from "../sim/http";
 import { balancerStrategy, type BalancerName, type BalancerStrategy } from "./balancer";
 import { InstanceCache } from "./instance-cache";
 import { Router, type DiscoveryRoutingStats } from "./router";
-import type { RegistrySource } from "./types";
+import { TimeoutError } from "../sim/call-errors";
+import { resolveRegistry } from "./registry-lookup";
+import type { DiscoveredInstance, RegistrySource } from "./types";
 
 /** Options of a {@link ServerSideLoadBalancer}. Defaults are in {@link SERVER_SIDE_LB_DEFAULTS}. */
 export interface ServerSideLoadBalancerOptions {
@@ -24,13 +30,18 @@ export interface ServerSideLoadBalancerOptions {
   name?: string;
   /** Service behind the balancer, e.g. `orders`. */
   service: string;
-  /** Registry the balancer reads. */
-  registry: RegistrySource;
+  /** Registry the balancer reads: an {@link EurekaRegistry} or {@link ConsulRegistry}, or its node name (e.g. `"eureka"`). */
+  registry: RegistrySource | string;
   /** Balancing strategy. Default `round-robin`. */
   strategy?: BalancerName | BalancerStrategy;
   /** How often the balancer refreshes its copy of the registry, ms. Default 30 000. */
   refreshIntervalMs?: number;
-  /** How long the balancer waits for an instance, ms; then it answers 504. Default 30 000. */
+  /**
+   * When the first periodic refresh runs, ms after the balancer is built (it also fetches
+   * once right away). Default: one `refreshIntervalMs`, in step with everything built at the same time.
+   */
+  refreshPhaseMs?: number;
+  /** How long the balancer waits for an instance, ms; then it answers 504 (a call refused by the instance gets 502). Default 30 000. */
   forwardTimeoutMs?: number;
   /** How long a registry fetch may take, ms. Default 8 000. */
   registryTimeoutMs?: number;
@@ -61,17 +72,22 @@ export class ServerSideLoadBalancer {
     if (typeof options.service !== "string" || options.service === "") throw new ConfigError(c, "service", options.service, "a non-empty string");
     const o = { ...SERVER_SIDE_LB_DEFAULTS, ...options };
     positive(c, "refreshIntervalMs", o.refreshIntervalMs);
+    const phase = nonNegative(c, "refreshPhaseMs", o.refreshPhaseMs ?? o.refreshIntervalMs);
     positive(c, "forwardTimeoutMs", o.forwardTimeoutMs);
     positive(c, "registryTimeoutMs", o.registryTimeoutMs);
-    const strategy = balancerStrategy(o.strategy, c);
-    sim.node(o.registry.name);
+    const registry = resolveRegistry(sim, o.registry, c);
+    const strategy = balancerStrategy(o.strategy, c, o.strategy === "random" ? sim.random.fork() : undefined);
     this.node = sim.service<undefined>(o.name, async (req, ctx): Promise<Response> => {
       const result = await this.router.route(req, (node, r, opts) => ctx.call(node, r, opts));
       if (result.kind === "no-instance") return response(503, { error: `${o.name} knows no instance of ${o.service}` });
-      if (result.kind === "error") return response(504, { error: `${result.instance.id} did not answer ${o.name} in time` });
+      if (result.kind === "error") {
+        return result.error instanceof TimeoutError
+          ? response(504, { error: `${result.instance.id} did not answer ${o.name} in time` })
+          : response(502, { error: `${result.instance.id} refused the call from ${o.name}` });
+      }
       return result.response;
     });
-    this.cache = new InstanceCache(sim, this.node, o.service, o.registry, o.refreshIntervalMs, o.registryTimeoutMs);
+    this.cache = new InstanceCache(sim, this.node, o.service, registry, o.refreshIntervalMs, o.registryTimeoutMs, phase);
     this.router = new Router(sim, this.cache, strategy, o.forwardTimeoutMs);
   }
 
@@ -85,6 +101,16 @@ export class ServerSideLoadBalancer {
     return this.router.stats;
   }
 
+  /** The instance the next request would go to now. Changes nothing (see {@link BalancerStrategy.peek}). */
+  peek(): DiscoveredInstance | undefined {
+    return this.router.peek();
+  }
+
+  /** Stops the periodic registry fetches (the cache keeps its last copy; the balancer still forwards). */
+  stop(): void {
+    this.cache.stop();
+  }
+
   /** Network hops per request from a client to an instance: 1 to the balancer + 1 forwarded = 2. */
   get hopsPerRequest(): number {
     const s = this.router.stats;
@@ -95,8 +121,8 @@ export class ServerSideLoadBalancer {
   [DISPLAY](): MimeBundle {
     const s = this.router.stats;
     const head = markdown(
-      `**${this.name}** (server-side discovery, ${this.router.strategy.name}) — ${s.requests} requests, ${s.failed} failed ` +
-        `(${s.timeouts} timeouts), ${s.deadPicks} sent to a dead instance, ${this.hopsPerRequest} hops/request; cache of ` +
+      `**${this.name}** (server-side discovery, ${this.router.strategy.name}) — ${s.requests} requests, ${s.failed} failed (5xx, refused), ` +
+        `${s.timedOut} timed out (outcome unknown), ${s.deadPicks} sent to a dead instance, ${this.hopsPerRequest} hops/request; cache of ` +
         `${this.cache.service}: ${this.cache.instances.map((i) => i.id).join(", ") || "empty"}`,
     )[DISPLAY]();
     const nodes = new Map(this.cache.instances.map((i) => [i.id, i.node]));

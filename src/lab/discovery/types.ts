@@ -27,10 +27,6 @@ export interface RegistrySource {
   parseLookup(response: Response): DiscoveredInstance[];
 }
 
-/** A registry node given by name or as an object that has one. */
+/** A registry given by its node name or as an object that has one (an {@link EurekaRegistry} or {@link ConsulRegistry}). */
 export type RegistryRef = string | { readonly name: string };
 
-/** The node name of a {@link RegistryRef}. */
-export function registryName(ref: RegistryRef): string {
-  return typeof ref === "string" ? ref : ref.name;
-}

@@ -206,6 +206,6 @@ describe("Eureka display and configuration", () => {
     new EurekaRegistry(sim);
     expect(() => new EurekaInstance(sim, { app: "orders", id: "o1", renewalIntervalMs: -1 })).toThrow("EurekaInstance: renewalIntervalMs must be a finite number > 0, got -1");
     expect(() => new EurekaInstance(sim, { app: "", id: "o1" })).toThrow(ConfigError);
-    expect(() => new EurekaInstance(sim, { app: "orders", id: "o1", registry: "nowhere" })).toThrow(/Simulation.node: name must be the name of a node/);
+    expect(() => new EurekaInstance(sim, { app: "orders", id: "o1", registry: "nowhere" })).toThrow(/EurekaInstance: registry must be the registry object or the node name of a registry/);
   });
 });

@@ -189,6 +189,11 @@ export class CircuitBreaker implements ResiliencePolicy {
       halfOpen: oneOf(c, "halfOpen", options.halfOpen ?? d.halfOpen, ["resilience4j", "cockatiel"]),
     };
     if (typeof o.name !== "string" || o.name === "") throw new ConfigError(c, "name", o.name, "a non-empty string");
+    // Every other duration in the lab is in ms; a TIME_BASED size is in seconds (resilience4j's
+    // unit). A value that only makes sense as ms (over an hour of seconds) is refused.
+    if (o.slidingWindowType === "TIME_BASED" && o.slidingWindowSize > 3_600) {
+      throw new ConfigError(c, "slidingWindowSize", o.slidingWindowSize, "in seconds for a TIME_BASED window (resilience4j's unit), at most 3600");
+    }
     if (options.isFailure !== undefined && typeof options.isFailure !== "function") throw new ConfigError(c, "isFailure", options.isFailure, "a function");
     this.options = o;
     this.name = o.name;

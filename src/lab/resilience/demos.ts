@@ -17,6 +17,8 @@ export interface CascadeOptions {
   withBreaker: boolean;
   /** Seed of the simulation. Default 1. */
   seed?: number;
+  /** Changes to {@link CASCADE_BREAKER} (e.g. a longer `waitDurationInOpenState`). */
+  breaker?: Partial<CircuitBreakerOptions>;
 }
 
 /**
@@ -77,7 +79,7 @@ export interface CascadeResult {
  */
 export async function cascadingFailure(options: CascadeOptions): Promise<CascadeResult> {
   const sim = new Simulation({ seed: options.seed ?? 1 });
-  const breaker = options.withBreaker ? new CircuitBreaker(sim, CASCADE_BREAKER) : undefined;
+  const breaker = options.withBreaker ? new CircuitBreaker(sim, { ...CASCADE_BREAKER, ...options.breaker }) : undefined;
   sim.service(
     "C",
     async (_req, ctx) => {

@@ -3,10 +3,10 @@
  * `frontend` → `orders` → `payments`, and payments fails 30 % of the time with a 503. The
  * services' handlers are the same functions in both runs; only the deployment differs.
  */
-import { ok, response } from "../sim/http";
+import { ok, request, response } from "../sim/http";
 import type { Handler } from "../sim/node";
 import { Simulation } from "../sim/simulation";
-import { Sidecar } from "./sidecar";
+import { Sidecar, type SidecarOptions } from "./sidecar";
 
 /** Options of {@link sidecarDemo}. */
 export interface SidecarDemoOptions {
@@ -18,6 +18,10 @@ export interface SidecarDemoOptions {
   requests?: number;
   /** Share of payment calls that fail with 503. Default 0.3. */
   paymentFailureRate?: number;
+  /** Extra processing time of every payment, in ms (make payments slow). Default 0. */
+  paymentDelayMs?: number;
+  /** Settings of every sidecar (retries, timeouts); mTLS is set by the demo. */
+  sidecar?: Omit<SidecarOptions, "mtls">;
 }
 
 /** What the run measured. */
@@ -27,6 +31,10 @@ export interface SidecarDemoResult {
   requests: number;
   /** Requests that reached the payments application (retries included). */
   paymentAttempts: number;
+  /** Payments charged. */
+  charges: number;
+  /** Orders charged more than once (a retried charge without an idempotency key would do this). */
+  doubleCharges: number;
   /** Status codes the rogue caller (no mesh identity, calling orders directly) got. */
   rogueStatuses: number[];
   /** Access-log lines written by all sidecars (0 without). */
@@ -44,14 +52,21 @@ export async function sidecarDemo(options: SidecarDemoOptions): Promise<SidecarD
   const requests = options.requests ?? 200;
   sim.network.setDefaults({ latency: 1 });
 
-  // The applications: written once, unaware of any proxy.
-  const payments: Handler<unknown> = async (_req, ctx) => {
-    await ctx.work(5);
-    return ctx.sim.random.chance(failureRate) ? response(503, { error: "payment provider busy" }) : ok({ charged: true });
+  // The applications: written once, unaware of any proxy. Orders sends an idempotency key,
+  // so a retried charge cannot charge twice (SPEC: retry only idempotent operations).
+  const charged = new Map<string, number>();
+  const payments: Handler<unknown> = async (req, ctx) => {
+    await ctx.work(5 + (options.paymentDelayMs ?? 0));
+    if (ctx.sim.random.chance(failureRate)) return response(503, { error: "payment provider busy" });
+    const key = req.headers["idempotency-key"] ?? `anonymous-${ctx.sim.now}`;
+    charged.set(key, (charged.get(key) ?? 0) + 1);
+    return ok({ charged: true });
   };
+  let orderNumber = 0;
   const orders: Handler<unknown> = async (_req, ctx) => {
     await ctx.work(2);
-    const paid = await ctx.call("payments", "POST /charge");
+    const key = `order-${++orderNumber}`;
+    const paid = await ctx.call("payments", request("POST", "/charge", { headers: { "idempotency-key": key } }));
     return paid.status === 200 ? ok({ order: "placed" }) : response(502, { error: "payment failed" });
   };
   const frontend: Handler<unknown> = async (_req, ctx) => ctx.call("orders", "POST /orders");
@@ -59,9 +74,10 @@ export async function sidecarDemo(options: SidecarDemoOptions): Promise<SidecarD
   const sidecars: Sidecar[] = [];
   let paymentsApp: string;
   if (options.withSidecars) {
-    sidecars.push(new Sidecar(sim, "payments", payments, { mtls: { mode: "strict", allow: ["orders"] } }));
-    sidecars.push(new Sidecar(sim, "orders", orders, { mtls: { mode: "strict", allow: ["frontend"] } }));
-    sidecars.push(new Sidecar(sim, "frontend", frontend));
+    const extra = options.sidecar ?? {};
+    sidecars.push(new Sidecar(sim, "payments", payments, { ...extra, mtls: { mode: "strict", allow: ["orders"] } }));
+    sidecars.push(new Sidecar(sim, "orders", orders, { ...extra, mtls: { mode: "strict", allow: ["frontend"] } }));
+    sidecars.push(new Sidecar(sim, "frontend", frontend, extra));
     paymentsApp = "payments/app";
   } else {
     sim.service("payments", payments);
@@ -85,6 +101,8 @@ export async function sidecarDemo(options: SidecarDemoOptions): Promise<SidecarD
     succeeded,
     requests,
     paymentAttempts: sim.node(paymentsApp).stats.received,
+    charges: charged.size,
+    doubleCharges: [...charged.values()].filter((n) => n > 1).length,
     rogueStatuses,
     accessLogLines: sidecars.reduce((n, s) => n + s.accessLog.length, 0),
     p95Ms: sim.metrics.histogram("latency user → frontend").percentile(95),

@@ -21,7 +21,7 @@ import { TimeoutError } from "../sim/call-errors";
 import { RetryPolicy, type RetryOptions } from "../resilience/retry";
 import { TimeoutPolicy } from "../resilience/timeout";
 import { wrap } from "../resilience/wrap";
-import type { ResiliencePolicy } from "../resilience/policy";
+import { isResponse, type PolicyResult, type ResiliencePolicy } from "../resilience/policy";
 
 /** Header in which a sidecar carries the caller's workload identity. */
 export const IDENTITY_HEADER = "x-sde-peer-identity";
@@ -39,20 +39,38 @@ export interface MtlsOptions {
 
 /** Options of a {@link Sidecar}. Defaults are in {@link SIDECAR_DEFAULTS}. */
 export interface SidecarOptions {
-  /** Retries of outbound calls; `false` for none. Default: 2 attempts, 25 ms base (Envoy's retry back-off base), full jitter. */
+  /**
+   * Retries of outbound calls; `false` for none. Default: Istio's default retry policy,
+   * `attempts: 2` retries (3 tries in all), 25 ms base back-off (Envoy's), retrying only what
+   * Istio retries by default: 503 answers and failed connections (here: a try that hit
+   * {@link SidecarOptions.perTryTimeoutMs}). Other 5xx are not retried.
+   */
   retry?: RetryOptions | false;
-  /** Per-try timeout of outbound calls in ms; `Infinity` for none. Default 15 000 (Envoy's route timeout). */
+  /**
+   * Deadline of a whole outbound call, retries included, in ms (Envoy's route timeout).
+   * Default 15 000, Envoy's route default. (Istio leaves it off unless a VirtualService sets
+   * one; a simulation keeps a bound so lost messages end.) `Infinity` for none.
+   */
   timeoutMs?: number;
+  /** Deadline of each try, in ms (Envoy's `per_try_timeout`). Default: none, only `timeoutMs`. */
+  perTryTimeoutMs?: number;
   /** Inbound identity checks; absent = no mTLS. */
   mtls?: MtlsOptions;
   /** Keep access-log lines. Default true. */
   accessLog?: boolean;
 }
 
+/** What Istio's default retry policy retries: 503s and tries that failed to connect or answer. */
+export function isRetryableBySidecar(result: PolicyResult): boolean {
+  if (result.ok) return isResponse(result.value) && result.value.status === 503;
+  return result.error instanceof TimeoutError;
+}
+
 /** Defaults of {@link SidecarOptions}. */
 export const SIDECAR_DEFAULTS = {
-  retry: { maxAttempts: 2, baseMs: 25, maxDelayMs: 250, jitter: "full" } as RetryOptions,
+  retry: { maxAttempts: 3, baseMs: 25, maxDelayMs: 250, jitter: "full", isRetryable: isRetryableBySidecar } as RetryOptions,
   timeoutMs: 15_000,
+  perTryTimeoutMs: Infinity,
   accessLog: true,
 } as const;
 
@@ -89,8 +107,8 @@ export class Sidecar implements Displayable {
   readonly app: SimNode<unknown>;
   readonly stats: SidecarStats = { inbound: 0, inboundDenied: 0, outbound: 0, outboundAttempts: 0, outboundFailures: 0 };
   private readonly log: AccessLogEntry[] = [];
-  private readonly outboundPolicy: ResiliencePolicy;
-  private readonly options: { timeoutMs: number; accessLog: boolean; mtls: MtlsOptions | undefined };
+  private readonly outboundPolicy: ResiliencePolicy | undefined;
+  private readonly options: { timeoutMs: number; perTryTimeoutMs: number; accessLog: boolean; mtls: MtlsOptions | undefined };
 
   /**
    * @param sim - the simulation
@@ -106,17 +124,20 @@ export class Sidecar implements Displayable {
   ) {
     const c = `Sidecar ${name}`;
     const timeoutMs = options.timeoutMs ?? SIDECAR_DEFAULTS.timeoutMs;
+    const perTryTimeoutMs = options.perTryTimeoutMs ?? SIDECAR_DEFAULTS.perTryTimeoutMs;
     if (timeoutMs !== Infinity) nonNegative(c, "timeoutMs", timeoutMs);
+    if (perTryTimeoutMs !== Infinity) nonNegative(c, "perTryTimeoutMs", perTryTimeoutMs);
     if (options.mtls) {
       oneOf(c, "mtls.mode", options.mtls.mode, ["strict", "permissive"] as const);
       if (options.mtls.allow !== undefined && !Array.isArray(options.mtls.allow)) throw new ConfigError(c, "mtls.allow", options.mtls.allow, "an array of node names");
     }
-    this.options = { timeoutMs, accessLog: options.accessLog ?? SIDECAR_DEFAULTS.accessLog, mtls: options.mtls };
+    this.options = { timeoutMs, perTryTimeoutMs, accessLog: options.accessLog ?? SIDECAR_DEFAULTS.accessLog, mtls: options.mtls };
+    // Envoy's order: the route timeout covers every try; each try may have its own deadline.
     const policies: ResiliencePolicy[] = [];
-    const retry = options.retry === undefined ? SIDECAR_DEFAULTS.retry : options.retry;
-    if (retry) policies.push(new RetryPolicy(sim, { name: `${name} sidecar retry`, ...retry }));
     if (timeoutMs !== Infinity) policies.push(new TimeoutPolicy(sim, { name: `${name} sidecar timeout`, timeoutMs, trace: false }));
-    this.outboundPolicy = wrap(...policies);
+    const retry = options.retry === undefined ? SIDECAR_DEFAULTS.retry : options.retry;
+    if (retry) policies.push(new RetryPolicy(sim, { name: `${name} sidecar retry`, isRetryable: isRetryableBySidecar, ...retry }));
+    this.outboundPolicy = policies.length > 0 ? wrap(...policies) : undefined;
 
     const appName = `${name}/app`;
     this.app = sim.service<unknown>(appName, (req, ctx) => handler(req, this.appContext(ctx)), options.node ?? {});
@@ -164,24 +185,31 @@ export class Sidecar implements Displayable {
         return ctx.state;
       },
       work: (time) => ctx.work(time),
-      call: (target, req) => this.outbound(target, req),
+      call: (target, req, options) => this.outbound(target, req, options?.timeoutMs),
     };
   }
 
-  /** An outbound call of the application, made by the proxy with retries and a timeout. */
-  private async outbound(target: string, input: Request | string = "GET /"): Promise<Response> {
+  /**
+   * An outbound call of the application, made by the proxy with its retries and timeouts.
+   * `appTimeoutMs` (the app's own call option) shortens the route timeout, never lengthens it.
+   */
+  private async outbound(target: string, input: Request | string = "GET /", appTimeoutMs?: number): Promise<Response> {
     const base = toRequest(input);
     const req: Request = { ...base, headers: { ...base.headers } };
     req.headers[IDENTITY_HEADER] = meshIdentity(this.name);
     const start = this.sim.now;
     this.stats.outbound++;
     let attempts = 0;
+    // Every try ends by itself at the latest at the deadline, so no call is left hanging.
+    const deadline = Math.min(this.options.timeoutMs, appTimeoutMs ?? Infinity);
+    const perTry = Math.min(this.options.perTryTimeoutMs, deadline);
+    const attempt = () => {
+      attempts++;
+      this.stats.outboundAttempts++;
+      return this.proxy.call(target, req, { timeoutMs: perTry });
+    };
     try {
-      const res = await this.outboundPolicy.execute(() => {
-        attempts++;
-        this.stats.outboundAttempts++;
-        return this.proxy.call(target, req, { timeoutMs: Infinity });
-      });
+      const res = this.outboundPolicy ? await this.outboundPolicy.execute(attempt) : await attempt();
       if (res.status >= 500) this.stats.outboundFailures++;
       this.record("outbound", target, req, res.status, start, attempts);
       return res;

@@ -4,7 +4,7 @@
  * Every fault is traced, so it shows in the sequence diagram.
  */
 import { fraction, positive } from "../errors";
-import type { Distribution } from "./random";
+import { checkDistribution, type Distribution } from "./random";
 import type { Simulation } from "./simulation";
 
 /** When a fault happens: now (default) or at a virtual time in ms. */
@@ -33,6 +33,8 @@ export class Faults {
 
   /** Ends partitions: between `a` and `b`, all of `a`'s, or all (no arguments). */
   heal(a?: string, b?: string, options: When = {}): void {
+    if (a !== undefined) this.sim.node(a);
+    if (b !== undefined) this.sim.node(b);
     this.when(options, () => {
       this.sim.network.heal(a, b);
       const at = a ?? "network";
@@ -60,6 +62,9 @@ export class Faults {
 
   /** Sets the one-way delay between `a` and `b` (both directions). */
   latency(a: string, b: string, latency: Distribution, options: When = {}): void {
+    this.sim.node(a);
+    this.sim.node(b);
+    checkDistribution("Faults.latency", "latency", latency);
     this.when(options, () => {
       this.sim.network.setLink(a, b, { latency });
       this.sim.trace.record("fault", a, b, `latency ${typeof latency === "number" ? `${latency} ms` : latency.kind}`);
@@ -69,6 +74,8 @@ export class Faults {
   /** Loses each message between `a` and `b` with probability `probability`. */
   loss(a: string, b: string, probability: number, options: When = {}): void {
     fraction("Faults.loss", "probability", probability);
+    this.sim.node(a);
+    this.sim.node(b);
     this.when(options, () => {
       this.sim.network.setLink(a, b, { loss: probability });
       this.sim.trace.record("fault", a, b, `loss ${Math.round(probability * 100)} %`);

@@ -1,6 +1,6 @@
 /** Simulation core: clock, scheduler, random, network, nodes, faults, trace and metrics. */
 export { Simulation, SimulationError, SIMULATION_DEFAULTS, type SimulationOptions, type Timer } from "./simulation";
-export { Random, dist, sample, type Distribution } from "./random";
+export { Random, dist, sample, checkDistribution, type Distribution } from "./random";
 export { Tracer, type TraceEvent, type TraceKind, type DiagramOptions } from "./trace";
 export { Metrics, Counter, Histogram, TimeSeries, type HistogramSummary } from "./metrics";
 export { Network, NETWORK_DEFAULTS, type LinkOptions } from "./network";

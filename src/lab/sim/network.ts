@@ -4,7 +4,7 @@
  * whether it is lost.
  */
 import { fraction } from "../errors";
-import { sample, type Distribution, type Random } from "./random";
+import { checkDistribution, sample, type Distribution, type Random } from "./random";
 
 /** Properties of a link. */
 export interface LinkOptions {
@@ -32,12 +32,14 @@ export class Network {
   /** Sets the latency and loss of every link without its own settings. */
   setDefaults(options: LinkOptions): void {
     if (options.loss !== undefined) fraction("Network.setDefaults", "loss", options.loss);
+    if (options.latency !== undefined) checkDistribution("Network.setDefaults", "latency", options.latency);
     this.defaults = { ...this.defaults, ...options };
   }
 
   /** Sets a link's latency and loss, both directions unless `oneWay`. */
   setLink(a: string, b: string, options: LinkOptions, oneWay = false): void {
     if (options.loss !== undefined) fraction("Network.setLink", "loss", options.loss);
+    if (options.latency !== undefined) checkDistribution("Network.setLink", "latency", options.latency);
     this.links.set(key(a, b), { ...this.links.get(key(a, b)), ...options });
     if (!oneWay) this.links.set(key(b, a), { ...this.links.get(key(b, a)), ...options });
   }

@@ -8,7 +8,7 @@ import { nonNegative, wholeNumber } from "../errors";
 import type { Simulation } from "./simulation";
 import { sample, type Distribution } from "./random";
 import { describeRequest, response, toRequest, type Request, type Response } from "./http";
-import { TimeoutError } from "./call-errors";
+import { CallError, TimeoutError } from "./call-errors";
 
 /** Answers one request. A returned value that is not a {@link Response} becomes a 200 with that body. */
 export type Handler<S> = (request: Request, ctx: ServiceContext<S>) => Promise<Response | unknown> | Response | unknown;
@@ -136,6 +136,8 @@ export class SimNode<S = unknown> {
   call(target: string, input: Request | string = "GET /", options: CallOptions = {}): Promise<Response> {
     const sim = this.sim;
     const callee = sim.node(target);
+    // A crashed process sends nothing.
+    if (!this.alive) return Promise.reject(new CallError(`${this.name} is down and cannot call ${target}`, "fail"));
     const timeoutMs = options.timeoutMs ?? NODE_DEFAULTS.timeoutMs;
     if (timeoutMs !== Infinity) nonNegative(`${this.name}.call`, "timeoutMs", timeoutMs);
     const req = toRequest(input);
@@ -172,6 +174,10 @@ export class SimNode<S = unknown> {
             return;
           }
           sim.wakeAt(sim.now + back.delay, () => {
+            if (!this.alive) {
+              sim.trace.record("drop", target, this.name, `${res.status} (caller down)`);
+              return;
+            }
             if (record.done) {
               this.stats.lateResponses++;
               sim.trace.record("response", target, this.name, `${res.status} (too late: caller gave up)`);

@@ -5,7 +5,7 @@
  * Generator: sfc32 (small fast counter, 128-bit state) seeded through splitmix32. It passes
  * PractRand to large sizes and needs only 32-bit integer arithmetic.
  */
-import { nonNegative, positive } from "../errors";
+import { ConfigError, nonNegative, positive } from "../errors";
 
 /** A seeded source of random numbers and common distributions. */
 export class Random {
@@ -16,7 +16,7 @@ export class Random {
 
   /** @param seed - any finite number; equal seeds give equal sequences */
   constructor(readonly seed: number) {
-    if (typeof seed !== "number" || !Number.isFinite(seed)) throw new RangeError(`Random: seed must be a finite number, got ${String(seed)}`);
+    if (typeof seed !== "number" || !Number.isFinite(seed)) throw new ConfigError("Random", "seed", seed, "a finite number");
     let s = Math.floor(seed) >>> 0;
     const split = () => {
       s = (s + 0x9e3779b9) >>> 0;
@@ -60,7 +60,7 @@ export class Random {
 
   /** One element of a non-empty array. */
   pick<T>(items: readonly T[]): T {
-    if (items.length === 0) throw new RangeError("Random.pick: items must not be empty");
+    if (items.length === 0) throw new ConfigError("Random.pick", "items", items, "a non-empty array");
     return items[Math.floor(this.next() * items.length)]!;
   }
 
@@ -102,6 +102,37 @@ export type Distribution =
   | { kind: "exponential"; mean: number }
   | { kind: "normal"; mean: number; stdDev: number }
   | { kind: "pareto"; scale: number; shape: number };
+
+/** Checks that a {@link Distribution} is well-formed (non-negative, ordered bounds). */
+export function checkDistribution(component: string, parameter: string, d: Distribution): Distribution {
+  if (typeof d === "number") {
+    nonNegative(component, parameter, d);
+    return d;
+  }
+  const bad = (rule: string) => new ConfigError(component, parameter, d, rule);
+  switch (d?.kind) {
+    case "constant":
+      nonNegative(component, `${parameter}.value`, d.value);
+      return d;
+    case "uniform":
+      nonNegative(component, `${parameter}.min`, d.min);
+      if (!(d.max >= d.min) || !Number.isFinite(d.max)) throw bad("a uniform distribution with max ≥ min");
+      return d;
+    case "exponential":
+      positive(component, `${parameter}.mean`, d.mean);
+      return d;
+    case "normal":
+      nonNegative(component, `${parameter}.mean`, d.mean);
+      nonNegative(component, `${parameter}.stdDev`, d.stdDev);
+      return d;
+    case "pareto":
+      positive(component, `${parameter}.scale`, d.scale);
+      positive(component, `${parameter}.shape`, d.shape);
+      return d;
+    default:
+      throw bad("a number of ms or a distribution from dist.*");
+  }
+}
 
 /** Draws from a {@link Distribution}; never negative. */
 export function sample(random: Random, d: Distribution): number {

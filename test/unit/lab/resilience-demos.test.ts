@@ -88,3 +88,12 @@ describe("demo: retry storm, 1000 clients failed at t = 1 s", () => {
     }
   });
 });
+
+describe("cascade demo options", () => {
+  it("takes breaker changes: a longer wait in OPEN fails more requests fast and probes C less", async () => {
+    const base = await cascadingFailure({ withBreaker: true, seed: 1 });
+    const patient = await cascadingFailure({ withBreaker: true, seed: 1, breaker: { waitDurationInOpenState: 5_000 } });
+    expect(patient.failedFast).toBeGreaterThan(base.failedFast);
+    expect(patient.transitions.filter((t) => t.to === "HALF_OPEN").length).toBeLessThan(base.transitions.filter((t) => t.to === "HALF_OPEN").length);
+  });
+});

@@ -417,6 +417,8 @@ describe("circuit breaker: configuration and display", () => {
       [{ permittedNumberOfCallsInHalfOpenState: 0 }, "CircuitBreaker: permittedNumberOfCallsInHalfOpenState must be a whole number ≥ 1, got 0"],
       [{ slidingWindowType: "SESSION" as "TIME_BASED" }, 'CircuitBreaker: slidingWindowType must be one of "COUNT_BASED", "TIME_BASED", got "SESSION"'],
       [{ halfOpen: "opossum" as "cockatiel" }, 'CircuitBreaker: halfOpen must be one of "resilience4j", "cockatiel", got "opossum"'],
+      // Ten seconds written in ms by mistake would be a window of 2.8 hours.
+      [{ slidingWindowType: "TIME_BASED", slidingWindowSize: 10_000 }, "CircuitBreaker: slidingWindowSize must be in seconds for a TIME_BASED window (resilience4j's unit), at most 3600, got 10000"],
     ];
     for (const [options, message] of bad) {
       expect(() => new CircuitBreaker(sim, options)).toThrow(ConfigError);

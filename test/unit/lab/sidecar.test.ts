@@ -20,7 +20,7 @@ describe("Sidecar", () => {
     expect(orders.stats).toEqual({ inbound: 1, inboundDenied: 0, outbound: 1, outboundAttempts: 1, outboundFailures: 0 });
   });
 
-  it("retries outbound 5xx and gives the caller 503 when every try failed", async () => {
+  it("retries outbound 503s and gives the caller the last answer when every try failed", async () => {
     const sim = new Simulation();
     let calls = 0;
     sim.service("flaky", () => (++calls < 3 ? { status: 503, headers: {} } : ok("fine")));
@@ -65,9 +65,53 @@ describe("Sidecar", () => {
     expect(IDENTITY_HEADER).toBe("x-sde-peer-identity");
   });
 
+  it("follows Istio's default retry policy: 3 tries, only for 503 and failed tries", async () => {
+    const sim = new Simulation();
+    const seen: number[] = [];
+    sim.service("five-hundred", () => {
+      seen.push(500);
+      return { status: 500, headers: {} };
+    });
+    let busy = 0;
+    sim.service("busy", () => (++busy < 3 ? { status: 503, headers: {} } : ok("third time")));
+    new Sidecar(sim, "svc", async (req, ctx) => ctx.call(req.path === "/a" ? "five-hundred" : "busy"), { retry: { baseMs: 1, jitter: "none" } });
+    const c = sim.client("c");
+    const [a, b] = await sim.run(async () => [await c.call("svc", "GET /a"), await c.call("svc", "GET /b")]);
+    expect([a!.status, seen.length]).toEqual([500, 1]);
+    expect([b!.status, busy]).toEqual([200, 3]);
+  });
+
+  it("retries a try that passed its per-try timeout, within the overall deadline", async () => {
+    const sim = new Simulation();
+    let tries = 0;
+    sim.service("sometimes-slow", async (_r, ctx) => {
+      if (++tries === 1) await ctx.work(500);
+      return ok("fast");
+    });
+    const svc = new Sidecar(sim, "svc", async (_r, ctx) => ctx.call("sometimes-slow"), { perTryTimeoutMs: 50, retry: { baseMs: 10, jitter: "none" } });
+    const c = sim.client("c");
+    const res = await sim.run(() => c.call("svc"));
+    expect([res.status, tries, svc.stats.outboundAttempts]).toEqual([200, 2, 2]);
+  });
+
+  it("works with no retries and no timeouts, and honours the app's own call timeout", async () => {
+    const sim = new Simulation();
+    sim.service("slow", async (_r, ctx) => {
+      await ctx.work(1_000);
+      return ok();
+    });
+    new Sidecar(sim, "plain", async (_r, ctx) => ctx.call("slow"), { retry: false, timeoutMs: Infinity });
+    new Sidecar(sim, "impatient", async (_r, ctx) => ctx.call("slow", "GET /", { timeoutMs: 30 }), { retry: false });
+    const c = sim.client("c");
+    const [plain, impatient] = await sim.run(async () => [await c.call("plain"), await c.call("impatient")]);
+    expect(plain!.status).toBe(200);
+    expect(impatient!.status).toBe(504);
+  });
+
   it("rejects bad options naming the parameter", () => {
     const sim = new Simulation();
     expect(() => new Sidecar(sim, "a", () => ok(), { timeoutMs: -5 })).toThrow(ConfigError);
+    expect(() => new Sidecar(sim, "a2", () => ok(), { perTryTimeoutMs: Number.NaN })).toThrow("Sidecar a2: perTryTimeoutMs must be a finite number ≥ 0, got NaN");
     expect(() => new Sidecar(sim, "b", () => ok(), { mtls: { mode: "sometimes" as "strict" } })).toThrow('Sidecar b: mtls.mode must be one of "strict", "permissive", got "sometimes"');
   });
 });
@@ -83,12 +127,15 @@ describe("the same services with and without sidecars", () => {
     // Anyone can call orders directly (the 502 is a failed payment, not a refusal).
     expect(plain.rogueStatuses).toEqual([200, 502, 200]);
     expect(plain.accessLogLines).toBe(0);
-    // With: retries at two hops (orders→payments and frontend→orders) hide most failures…
-    expect(meshed.succeeded).toBe(200);
-    // …at the price of 41 % more calls to payments, and latency.
-    expect(meshed.paymentAttempts).toBe(286);
+    // With: Istio's default retries (3 tries, 503s only) at orders → payments hide most
+    // failures; orders' 502 to the frontend is not retried by default…
+    expect(meshed.succeeded).toBe(195);
+    // …at the price of 38 % more calls to payments, and latency. The idempotency key keeps
+    // retried charges from charging twice.
+    expect(meshed.paymentAttempts).toBe(280);
+    expect([meshed.charges, meshed.doubleCharges]).toEqual([195, 0]);
     expect(meshed.p95Ms).toBeGreaterThan(plain.p95Ms);
     expect(meshed.rogueStatuses).toEqual([403, 403, 403]);
-    expect(meshed.accessLogLines).toBe(1119);
+    expect(meshed.accessLogLines).toBe(1083);
   });
 });

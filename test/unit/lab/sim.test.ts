@@ -188,6 +188,35 @@ describe("nodes, network and faults", () => {
     expect(sim.now).toBe(52);
   });
 
+  it("a crashed node sends nothing, and answers to it are dropped", async () => {
+    const sim = new Simulation();
+    sim.service("svc", async (_r, ctx) => {
+      await ctx.work(10);
+      return "x";
+    });
+    const c = sim.client("c");
+    const outcome = await sim.run(async () => {
+      const pending = c.call("svc", "GET /", { timeoutMs: 50 }).then((r) => r.status, (e: Error) => e.name);
+      sim.faults.crash("c", { at: 5 });
+      return [await pending, await c.call("svc").then(() => "sent", (e: Error) => e.message)];
+    });
+    expect(outcome).toEqual(["TimeoutError", "c is down and cannot call svc"]);
+    expect(sim.trace.events.some((e) => e.kind === "drop" && e.summary === "200 (caller down)")).toBe(true);
+  });
+
+  it("checks fault targets and latency distributions", () => {
+    const sim = new Simulation();
+    sim.service("a", () => "x");
+    sim.service("b", () => "x");
+    expect(() => sim.faults.latency("a", "typo", 5)).toThrow('Simulation.node: name must be the name of a node (known: a, b), got "typo"');
+    expect(() => sim.faults.loss("typo", "b", 0.1)).toThrow(ConfigError);
+    expect(() => sim.faults.latency("a", "b", -1)).toThrow("Faults.latency: latency must be a finite number ≥ 0, got -1");
+    expect(() => sim.network.setDefaults({ latency: dist.uniform(5, 1) })).toThrow("Network.setDefaults: latency must be a uniform distribution with max ≥ min");
+    expect(() => sim.network.setLink("a", "b", { latency: dist.exponential(0) })).toThrow("Network.setLink: latency.mean must be a finite number > 0, got 0");
+    expect(() => new Random(Number.POSITIVE_INFINITY)).toThrow("Random: seed must be a finite number, got Infinity");
+    expect(() => new Random(1).pick([])).toThrow("Random.pick: items must be a non-empty array, got []");
+  });
+
   it("loses messages with the configured probability", async () => {
     const sim = new Simulation({ seed: 3 });
     sim.service("svc", () => "x");

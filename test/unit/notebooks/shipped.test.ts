@@ -68,13 +68,13 @@ describe("shipped notebooks", () => {
       expect(json("bff-numbers")).toEqual({ mobileBytesSaved: 1856, mobileRoundTripsSaved: 1, mobileLatencyMs: { bff: 250, generalGateway: 647 } });
     });
 
-    it("discovery: a dead instance is used for 140 s (documented lease) or 200 s (as implemented); server-side costs a hop", () => {
+    it("discovery: a dead instance is used for 142 s (documented lease) or 202 s (as implemented); server-side costs a hop", () => {
       const stale = markdown("discovery-stale", 0);
-      expect(stale).toContain("| documented | 90.001 | 180.001 | 240 | 240.002 | 140.002 | 17 | 700 |");
-      expect(stale).toContain("| as-implemented | 90.001 | 270.001 | 300 | 300.002 | 200.002 | 25 | 700 |");
+      expect(stale).toContain("| documented | 80.732 | 170.732 | 205.539 | 233.713 | 242.126 | 142.126 | 18 | 0 | 700 |");
+      expect(stale).toContain("| as-implemented | 80.732 | 260.732 | 265.539 | 293.713 | 302.126 | 202.126 | 25 | 0 | 700 |");
       const compare = markdown("discovery-compare", 0);
-      expect(compare).toMatch(/\| client-side \| 1 \| 2 \|/);
-      expect(compare).toMatch(/\| server-side \| 2 \| 4 \|/);
+      expect(compare).toContain("| client-side | 1 | 2 | 73 | web-1, web-2, web-3 | 142.126–159.922 | 57 | 57 | 0 | 2100 |");
+      expect(compare).toContain("| server-side | 2 | 4 | 25 | lb | 142.126 | 53 | 53 | 0 | 2100 |");
     });
 
     it("circuit breaker: p99 at A falls from 5680 ms to 861 ms and peak in-flight from 294 to 36", () => {
@@ -97,10 +97,10 @@ describe("shipped notebooks", () => {
       expect(cooperative).toMatchObject({ ok: 20, "timed out": 80, "wasted work (calls)": 4, "stopped early": 76, "work done (ms)": 14070 });
     });
 
-    it("sidecar: 129/200 checkouts without, 200/200 with, and the rogue caller gets 403", () => {
+    it("sidecar: 129/200 checkouts without, 195/200 with, no double charge, and the rogue caller gets 403", () => {
       const t = markdown("sidecar-run", 0);
-      expect(t).toContain("| no sidecars | 129/200 | 203 | 200, 502, 200 | 0 | 13 |");
-      expect(t).toContain("| with sidecars | 200/200 | 286 | 403, 403, 403 | 1119 | 54 |");
+      expect(t).toContain("| no sidecars | 129/200 | 203 | 0 | 200, 502, 200 | 0 | 13 |");
+      expect(t).toContain("| with sidecars | 195/200 | 280 | 0 | 403, 403, 403 | 1083 | 47 |");
     });
   });
 });

@@ -24,9 +24,9 @@ export async function buildSuite(outdir) {
   return join(outdir, "index.js");
 }
 
-/** Copies the fixture notebooks and the welcome notebook into `dir`. */
+/** Copies the fixture notebooks and the shipped notebooks the suite runs into `dir`. */
 export function prepareWorkspace(dir) {
   cpSync(join(root, "test/e2e/workspace"), dir, { recursive: true });
-  cpSync(join(root, "notebooks/00-welcome.sdenb"), join(dir, "00-welcome.sdenb"));
+  for (const notebook of ["00-welcome.sdenb", "01-microservices.sdenb"]) cpSync(join(root, "notebooks", notebook), join(dir, notebook));
   return dir;
 }

@@ -54,6 +54,20 @@ describe("interrupt, restart and crashes", () => {
     await k.dispose();
   });
 
+  it("interrupts a running simulation at once and keeps the kernel's state", async () => {
+    const k = newSession();
+    await run(k, 'import { Simulation } from "sde-lab";\nconst sim = new Simulation();\nsim.every(1, () => {});');
+    const pending = k.execute("await sim.run(); // never empties: a periodic timer");
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = performance.now();
+    await k.interrupt();
+    const result = await pending;
+    expect(performance.now() - t0).toBeLessThan(150);
+    expect(result.status === "interrupted" && result.restarted).toBe(false);
+    expect(await value(k, "sim.now > 0")).toBe("true");
+    await k.dispose();
+  });
+
   it("restart clears state", async () => {
     const k = newSession();
     await run(k, "const x = 1;");

@@ -168,4 +168,26 @@ describe("SDE Lab in a real VS Code", function () {
     assert.ok(check.mermaidSvgs >= 1, "the breaker's sequence diagram was not drawn");
     await screenshot("microservices-breaker");
   });
+
+  it("the editor knows sde-lab's types and raises no false errors for kernel semantics (TypeScript plugin)", async () => {
+    const { notebook } = await openAndShow("types.sdenb");
+    const [, semantics] = notebook.getCells();
+    const doc = semantics!.document;
+    const at = doc.positionAt(doc.getText().indexOf("markdown(`") + 2);
+    // tsserver starts lazily; ask until it answers with the bundled declarations' docs.
+    let hoverText = "";
+    const deadline = Date.now() + 40_000;
+    while (Date.now() < deadline && !hoverText.includes("Markdown text")) {
+      const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>("vscode.executeHoverProvider", doc.uri, at)) ?? [];
+      hoverText = hovers.flatMap((h) => h.contents.map((c) => (typeof c === "string" ? c : c.value))).join("\n");
+      if (!hoverText.includes("Markdown text")) await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.match(hoverText, /\(alias\) markdown\(text: string\): Displayable/);
+    assert.match(hoverText, /Markdown text/);
+    // VS Code reports no semantic diagnostics for notebook cells; what it does report for the
+    // cell with top-level await, an import and `base` from the cell above must be clean.
+    const errorsOf = (cell: vscode.NotebookCell) =>
+      vscode.languages.getDiagnostics(cell.document.uri).filter((d) => d.severity === vscode.DiagnosticSeverity.Error).map((d) => `${String(d.code)}: ${d.message}`);
+    assert.deepEqual(errorsOf(semantics!), []);
+  });
 });

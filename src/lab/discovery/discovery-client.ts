@@ -14,15 +14,15 @@
  * `sim.runUntil`, or call {@link DiscoveryClient.stop} first.
  */
 import { DISPLAY, markdown, table, type MimeBundle } from "../display";
-import { ConfigError, nonNegative, positive } from "../errors";
+import { ConfigError, positive } from "../errors";
 import type { Simulation } from "../sim/simulation";
 import type { SimNode } from "../sim/node";
 import { toRequest, type Request, type Response } from "../sim/http";
 import { RejectedError } from "../sim/call-errors";
-import { balancerStrategy, type BalancerName, type BalancerStrategy } from "./balancer";
-import { InstanceCache, type InstanceCacheRefreshEvent } from "./instance-cache";
+import type { BalancerName, BalancerStrategy } from "./balancer";
+import type { InstanceCache, InstanceCacheRefreshEvent } from "./instance-cache";
 import { Router, type DiscoveryRoutingStats } from "./router";
-import { resolveRegistry } from "./registry-lookup";
+import { discoverySetup } from "./discovery-setup";
 import type { DiscoveredInstance, RegistrySource } from "./types";
 
 /** Options of a {@link DiscoveryClient}. Defaults are in {@link DISCOVERY_CLIENT_DEFAULTS}. */
@@ -72,18 +72,11 @@ export class DiscoveryClient {
   ) {
     const c = "DiscoveryClient";
     if (typeof options.name !== "string" || options.name === "") throw new ConfigError(c, "name", options.name, "a non-empty string");
-    if (typeof options.service !== "string" || options.service === "") throw new ConfigError(c, "service", options.service, "a non-empty string");
     const o = { ...DISCOVERY_CLIENT_DEFAULTS, ...options };
-    positive(c, "refreshIntervalMs", o.refreshIntervalMs);
-    const phase = nonNegative(c, "refreshPhaseMs", o.refreshPhaseMs ?? o.refreshIntervalMs);
+    const { strategy, createCache } = discoverySetup(sim, c, o);
     positive(c, "requestTimeoutMs", o.requestTimeoutMs);
-    positive(c, "registryTimeoutMs", o.registryTimeoutMs);
-    const registry = resolveRegistry(sim, o.registry, c);
-    // Only a random strategy needs a stream of its own; forking for the others would shift the
-    // numbers the rest of the simulation draws.
-    const strategy = balancerStrategy(o.strategy, c, o.strategy === "random" ? sim.random.fork() : undefined);
     this.node = sim.client(o.name);
-    this.cache = new InstanceCache(sim, this.node, o.service, registry, o.refreshIntervalMs, o.registryTimeoutMs, phase);
+    this.cache = createCache(this.node);
     this.router = new Router(sim, this.cache, strategy, o.requestTimeoutMs);
   }
 

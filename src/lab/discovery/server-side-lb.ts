@@ -13,15 +13,15 @@
  * `sim.runFor` or `sim.runUntil`, or call {@link ServerSideLoadBalancer.stop} first.
  */
 import { DISPLAY, markdown, table, type MimeBundle } from "../display";
-import { ConfigError, nonNegative, positive } from "../errors";
+import { positive } from "../errors";
 import type { Simulation } from "../sim/simulation";
 import type { SimNode } from "../sim/node";
 import { response, type Response } from "../sim/http";
-import { balancerStrategy, type BalancerName, type BalancerStrategy } from "./balancer";
-import { InstanceCache } from "./instance-cache";
+import type { BalancerName, BalancerStrategy } from "./balancer";
+import type { InstanceCache } from "./instance-cache";
 import { Router, type DiscoveryRoutingStats } from "./router";
 import { TimeoutError } from "../sim/call-errors";
-import { resolveRegistry } from "./registry-lookup";
+import { discoverySetup } from "./discovery-setup";
 import type { DiscoveredInstance, RegistrySource } from "./types";
 
 /** Options of a {@link ServerSideLoadBalancer}. Defaults are in {@link SERVER_SIDE_LB_DEFAULTS}. */
@@ -69,14 +69,9 @@ export class ServerSideLoadBalancer {
     options: ServerSideLoadBalancerOptions,
   ) {
     const c = "ServerSideLoadBalancer";
-    if (typeof options.service !== "string" || options.service === "") throw new ConfigError(c, "service", options.service, "a non-empty string");
     const o = { ...SERVER_SIDE_LB_DEFAULTS, ...options };
-    positive(c, "refreshIntervalMs", o.refreshIntervalMs);
-    const phase = nonNegative(c, "refreshPhaseMs", o.refreshPhaseMs ?? o.refreshIntervalMs);
     positive(c, "forwardTimeoutMs", o.forwardTimeoutMs);
-    positive(c, "registryTimeoutMs", o.registryTimeoutMs);
-    const registry = resolveRegistry(sim, o.registry, c);
-    const strategy = balancerStrategy(o.strategy, c, o.strategy === "random" ? sim.random.fork() : undefined);
+    const { strategy, createCache } = discoverySetup(sim, c, o);
     this.node = sim.service<undefined>(o.name, async (req, ctx): Promise<Response> => {
       const result = await this.router.route(req, (node, r, opts) => ctx.call(node, r, opts));
       if (result.kind === "no-instance") return response(503, { error: `${o.name} knows no instance of ${o.service}` });
@@ -87,7 +82,7 @@ export class ServerSideLoadBalancer {
       }
       return result.response;
     });
-    this.cache = new InstanceCache(sim, this.node, o.service, registry, o.refreshIntervalMs, o.registryTimeoutMs, phase);
+    this.cache = createCache(this.node);
     this.router = new Router(sim, this.cache, strategy, o.forwardTimeoutMs);
   }
 

@@ -4,7 +4,7 @@
  * the failure predicates look at, and a tiny listener list for events.
  */
 import { TimeoutError } from "../sim/call-errors";
-import type { Response } from "../sim/http";
+import { isResponse } from "../sim/http";
 
 /**
  * A cancellation signal, shaped like the DOM's `AbortSignal` but our own (the lab builds
@@ -102,11 +102,6 @@ export interface ResiliencePolicy {
 
 /** How one run of the protected call ended. */
 export type PolicyResult<T = unknown> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
-
-/** True for a {@link Response}-shaped value. */
-export function isResponse(value: unknown): value is Response {
-  return typeof value === "object" && value !== null && typeof (value as Response).status === "number" && typeof (value as Response).headers === "object";
-}
 
 /** Default failure rule of the circuit breaker: any thrown error, and 5xx responses. */
 export function isFailureByDefault(result: PolicyResult): boolean {

@@ -6,7 +6,8 @@ import { ConfigError, nonNegative, oneOf, wholeNumber } from "../errors";
 import { DISPLAY, table, type MimeBundle } from "../display";
 import type { Simulation } from "../sim/simulation";
 import { ExponentialBackoff, JITTER_KINDS, type JitterKind } from "./backoff";
-import { Listeners, NEVER_CANCELLED, isResponse, isRetryableByDefault, settle, type CancelSignal, type PolicyResult, type ResiliencePolicy } from "./policy";
+import { isResponse } from "../sim/http";
+import { Listeners, NEVER_CANCELLED, isRetryableByDefault, settle, type CancelSignal, type PolicyResult, type ResiliencePolicy } from "./policy";
 
 /** Options of a {@link RetryPolicy}. Defaults are in {@link RETRY_DEFAULTS}. */
 export interface RetryOptions {

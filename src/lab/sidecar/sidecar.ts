@@ -16,12 +16,12 @@ import { DISPLAY, table, type Displayable, type MimeBundle } from "../display";
 import { ConfigError, nonNegative, oneOf } from "../errors";
 import type { Simulation } from "../sim/simulation";
 import type { Handler, NodeOptions, ServiceContext, SimNode } from "../sim/node";
-import { describeRequest, response, toRequest, type Request, type Response } from "../sim/http";
+import { describeRequest, isResponse, response, toRequest, type Request, type Response } from "../sim/http";
 import { TimeoutError } from "../sim/call-errors";
 import { RetryPolicy, type RetryOptions } from "../resilience/retry";
 import { TimeoutPolicy } from "../resilience/timeout";
 import { wrap } from "../resilience/wrap";
-import { isResponse, type PolicyResult, type ResiliencePolicy } from "../resilience/policy";
+import type { PolicyResult, ResiliencePolicy } from "../resilience/policy";
 
 /** Header in which a sidecar carries the caller's workload identity. */
 export const IDENTITY_HEADER = "x-sde-peer-identity";

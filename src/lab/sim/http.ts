@@ -50,6 +50,11 @@ export function describeRequest(req: Request): string {
   return `${req.method} ${req.path}`;
 }
 
+/** True for a {@link Response}-shaped value (a status number and a headers object). */
+export function isResponse(value: unknown): value is Response {
+  return typeof value === "object" && value !== null && typeof (value as Response).status === "number" && typeof (value as Response).headers === "object";
+}
+
 /** True for 2xx. */
 export function isSuccess(res: Response): boolean {
   return res.status >= 200 && res.status < 300;

@@ -6,5 +6,5 @@ export { Metrics, Counter, Histogram, TimeSeries, type HistogramSummary } from "
 export { Network, NETWORK_DEFAULTS, type LinkOptions } from "./network";
 export { Faults, type When } from "./faults";
 export { SimNode, NODE_DEFAULTS, type Handler, type NodeOptions, type CallOptions, type ServiceContext, type NodeStats } from "./node";
-export { request, response, ok, toRequest, describeRequest, isSuccess, type Request, type Response } from "./http";
+export { request, response, ok, toRequest, describeRequest, isSuccess, isResponse, type Request, type Response } from "./http";
 export { CallError, TimeoutError, RejectedError, outcomeOf, type Outcome } from "./call-errors";

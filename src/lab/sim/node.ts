@@ -7,7 +7,7 @@
 import { nonNegative, wholeNumber } from "../errors";
 import type { Simulation } from "./simulation";
 import { sample, type Distribution } from "./random";
-import { describeRequest, response, toRequest, type Request, type Response } from "./http";
+import { describeRequest, isResponse, response, toRequest, type Request, type Response } from "./http";
 import { CallError, TimeoutError } from "./call-errors";
 
 /** Answers one request. A returned value that is not a {@link Response} becomes a 200 with that body. */
@@ -276,13 +276,4 @@ export class SimNode<S = unknown> {
   restart(): void {
     this.alive = true;
   }
-}
-
-function isResponse(value: unknown): value is Response {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as Response).status === "number" &&
-    typeof (value as Response).headers === "object"
-  );
 }

@@ -42,6 +42,7 @@ const internalFiles = [__filename];
 
 interface Running {
   id: number;
+  label: string;
   timers: Set<NodeJS.Timeout | NodeJS.Immediate>;
   interrupt: (error: CellError) => void;
 }
@@ -184,7 +185,7 @@ function cancelTimers(handles: Iterable<NodeJS.Timeout | NodeJS.Immediate>): voi
 // ---- errors -------------------------------------------------------------------------------
 function toCellError(error: unknown): CellError {
   if (error instanceof CellSyntaxError) {
-    return { name: "SyntaxError", message: error.message, stack: `SyntaxError: ${error.description}\n    at ${labelOf(running?.id)}:${error.line}:${error.column}` };
+    return { name: "SyntaxError", message: error.message, stack: `SyntaxError: ${error.description}\n    at ${running?.label ?? "cell"}:${error.line}:${error.column}` };
   }
   if (error && typeof error === "object" && typeof (error as Error).message === "string") {
     const e = error as Error;
@@ -196,10 +197,6 @@ function toCellError(error: unknown): CellError {
   return { name: "Uncaught", message: text, stack: `Uncaught ${text}` };
 }
 
-const labels = new Map<number, string>();
-function labelOf(id: number | undefined): string {
-  return (id !== undefined && labels.get(id)) || "cell";
-}
 
 function reportLate(error: unknown, origin: "unhandledRejection" | "uncaughtException"): void {
   const id = currentId();
@@ -232,7 +229,6 @@ function cachedTransform(code: string): TransformedCell {
 }
 
 async function execute(id: number, code: string, label: string): Promise<void> {
-  labels.set(id, label);
   const file = `sde-cell-${id}.js`;
   let settle!: (result: FromWorker) => void;
   const finished = new Promise<FromWorker>((resolve) => (settle = resolve));
@@ -243,6 +239,7 @@ async function execute(id: number, code: string, label: string): Promise<void> {
   timersByExecution.set(id, timers);
   running = {
     id,
+    label,
     timers,
     interrupt: (error) => settle({ type: "done", id, ok: false, error, interrupted: error.name === "Interrupted" }),
   };

@@ -8,13 +8,13 @@
 import { join } from "node:path";
 import * as vm from "node:vm";
 import ts from "typescript";
-import { KernelSession } from "../src/kernel/session";
-import { transformCell } from "../src/kernel/transform";
+import { KernelSession } from "../src/kernel/host/session";
+import { transformCell } from "../src/kernel/process/transform";
 import { report, summarize, time } from "./harness";
 
 // bench/run.mjs runs bundles from bench/results/, always with the project root as cwd.
 const root = process.cwd();
-const paths = { workerPath: join(root, "dist/worker.js"), labPath: join(root, "dist/lab/index.js") };
+const paths = { kernelPath: join(root, "dist/kernel.js"), labPath: join(root, "dist/lab/index.js") };
 const cell = "const answer: number = 40 + 2;\nanswer";
 
 // Baseline: what a simple notebook kernel does in-process.

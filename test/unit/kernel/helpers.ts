@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { KernelSession, type CellOutput, type ExecutionResult, type KernelOptions } from "../../../src/kernel/session";
+import { KernelSession, type CellOutput, type ExecutionResult, type KernelOptions } from "../../../src/kernel/host/session";
 
 export const root = join(__dirname, "../../..");
 export const workspace = join(root, "test/fixtures/workspace");
@@ -8,7 +8,7 @@ export const workspace = join(root, "test/fixtures/workspace");
 export function newSession(options: Partial<KernelOptions> = {}): KernelSession {
   return new KernelSession({
     cwd: workspace,
-    workerPath: join(root, "dist/worker.js"),
+    kernelPath: join(root, "dist/kernel.js"),
     labPath: join(root, "dist/lab/index.js"),
     ...options,
   });

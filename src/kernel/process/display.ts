@@ -3,7 +3,7 @@
  * constructor identity, only on `Symbol.for` hooks and `Object.prototype.toString` tags.
  */
 import { inspect } from "node:util";
-import { DISPLAY, isDisplayable, safeJson, type MimeBundle } from "../lab/display";
+import { DISPLAY, isDisplayable, safeJson, type MimeBundle } from "../../lab/display";
 
 /**
  * The bundle for a value, or `undefined` when nothing should show (the value `undefined`).

@@ -52,7 +52,7 @@ function rememberCell(file: string, source: CellSource): void {
   cells.set(file, source);
 }
 /** Frames of this bundle are the kernel's, not the learner's; the lab's show as `sde-lab/…`. */
-const stackPaths = { internalFiles: [__filename], labSources: join(dirname(dirname(init.labPath)), "src", "lab") };
+const stackPaths = { internalFiles: [__filename], labSources: join(dirname(dirname(dirname(init.labPath))), "src", "lab") };
 
 interface Running {
   id: number;

@@ -116,6 +116,7 @@ export class OutputGate {
     const budget = this.budgets.get(id);
     this.budgets.delete(id);
     if (budget?.cut) {
+      this.trimTail(budget);
       // The tail starts on a whole line.
       const first = budget.tail[0];
       if (first) {

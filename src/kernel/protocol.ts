@@ -30,6 +30,11 @@ export interface CellError {
   stack: string;
 }
 
+/** Output a cell produces while it runs, as the host hands it to its front end. */
+export type CellOutput =
+  | { type: "stream"; name: "stdout" | "stderr"; text: string }
+  | { type: "display"; bundle: MimeBundle };
+
 /** Session → kernel. */
 export type ToKernel =
   | { type: "execute"; id: number; code: string; label: string }

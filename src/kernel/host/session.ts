@@ -6,12 +6,11 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { MimeBundle } from "../../lab/display";
-import type { CellError, FromKernel, KernelInit, ToKernel } from "../protocol";
+import type { CellError, CellOutput, FromKernel, KernelInit, ToKernel } from "../protocol";
 import { describeExit, type KernelExit } from "./exit-reason";
 import { watchMemory } from "./memory-watchdog";
 
-export type { CellError } from "../protocol";
+export type { CellError, CellOutput } from "../protocol";
 
 /** Options of a {@link KernelSession}. Defaults are in {@link KERNEL_DEFAULTS}. */
 export interface KernelOptions {
@@ -51,11 +50,6 @@ export const KERNEL_DEFAULTS = {
   /** A batch is sent once it holds this much text. */
   outputBatchBytes: 64 * 1024,
 } as const;
-
-/** Output a cell produces while it runs. */
-export type CellOutput =
-  | { type: "stream"; name: "stdout" | "stderr"; text: string }
-  | { type: "display"; bundle: MimeBundle };
 
 /** How a cell's execution ended. */
 export type ExecutionResult =

@@ -58,14 +58,19 @@ export class SdeNotebookController implements vscode.Disposable {
     await this.sessions.get(notebook.uri.toString())?.session.interrupt();
   }
 
-  /** Restarts a notebook's kernel, clearing its state. */
+  /**
+   * Restarts a notebook's kernel, clearing its state. The new kernel reads the settings again
+   * (memory and output limits). No toast: the user asked for it.
+   */
   async restart(notebook: vscode.NotebookDocument): Promise<void> {
-    const entry = this.sessions.get(notebook.uri.toString());
-    if (!entry) return;
-    const done = entry.session.restart();
+    const key = notebook.uri.toString();
+    if (!this.sessions.has(key)) return;
+    const done = (async () => {
+      await this.disposeSessionByKey(key);
+      await this.sessionFor(notebook).session.start();
+    })();
     vscode.window.setStatusBarMessage("$(sync~spin) SDE Lab: restarting the kernel…", done);
     await done;
-    entry.order = 0;
   }
 
   dispose(): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseNotebook, serializeNotebook } from "../../../src/notebook/format";
@@ -134,6 +134,10 @@ describe("sde-lab run", () => {
     const r = cli("run", join(fixtures, "malformed.sdenb"));
     expect(r.code).toBe(2);
     expect(r.out).toContain("malformed.sdenb: not a valid notebook: Invalid JSON: expected ',' between items (line 3, column 21)");
+  });
+
+  it("is executable after every build (npx sde-lab runs it directly)", () => {
+    expect(statSync(join(root, "dist/cli.js")).mode & 0o111).toBe(0o111);
   });
 
   it("exits 2 on bad usage and 0 for --help", () => {

@@ -4,7 +4,7 @@ import { KernelSession, type CellOutput, type ExecutionResult, type KernelOption
 export const root = join(__dirname, "../../..");
 export const workspace = join(root, "test/fixtures/workspace");
 
-/** A session over the built worker, resolving imports from the fixture workspace. */
+/** A session over the built kernel process, resolving imports from the fixture workspace. */
 export function newSession(options: Partial<KernelOptions> = {}): KernelSession {
   return new KernelSession({
     cwd: workspace,

@@ -77,6 +77,17 @@ export type KernelEvent =
   | { type: "late-output"; output: CellOutput }
   | { type: "late-error"; error: CellError };
 
+/** One kernel process and what the session knows of it. */
+interface Kernel {
+  child: ChildProcess;
+  /** Settles once the process has set itself up (or ended). */
+  ready: Promise<void>;
+  /** Whether it has installed its SIGINT handler (before that SIGINT would kill it). */
+  isReady: boolean;
+  /** An interrupt came before it was ready: send SIGINT once it is. */
+  sigintWhenReady: boolean;
+}
+
 interface Pending {
   id: number;
   code: string;
@@ -98,18 +109,17 @@ const NOT_RUN: CellError = { name: "Interrupted", message: "Not run: the kernel 
 
 /** A notebook's kernel. Executions run one at a time, in the order requested. */
 export class KernelSession {
-  private child: ChildProcess | undefined;
-  private ready: Promise<void> | undefined;
-  /** Whether the kernel has installed its SIGINT handler (before that SIGINT would kill it). */
-  private childReady = false;
-  /** An interrupt arrived before the kernel was ready: send SIGINT once it is. */
-  private sigintWhenReady = false;
+  private kernel: Kernel | undefined;
+  /**
+   * A kernel started while an interrupt waits for a busy cell: if the cell must be killed,
+   * this one takes over at once, so the restart costs no start-up time.
+   */
+  private spare: Kernel | undefined;
   private nextId = 1;
   private readonly queue: Pending[] = [];
   private current: Pending | undefined;
   private listeners = new Set<(event: KernelEvent) => void>();
   private disposed = false;
-  private generation = 0;
   private readonly options: Required<KernelOptions>;
 
   constructor(options: KernelOptions) {
@@ -136,7 +146,7 @@ export class KernelSession {
 
   /** The kernel process's id while one runs (for tests and diagnostics). */
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.kernel?.child.pid;
   }
 
   /** Subscribes to session events; returns a function that unsubscribes. */
@@ -147,8 +157,7 @@ export class KernelSession {
 
   /** Starts the kernel now rather than on the first execution (hides its start-up time). */
   start(): Promise<void> {
-    this.ensureKernel();
-    return this.ready!;
+    return this.ensureKernel().ready;
   }
 
   /** Runs `code` after every execution requested before it. Never rejects. */
@@ -170,22 +179,25 @@ export class KernelSession {
     for (const pending of this.queue.splice(0)) {
       pending.resolve({ status: "interrupted", error: NOT_RUN, restarted: false, durationMs: 0 });
     }
-    const child = this.child;
+    const kernel = this.kernel;
     const target = this.current;
-    if (!child) return;
+    if (!kernel) return;
     if (!target) {
       this.send({ type: "interrupt", id: -1 });
       return;
     }
     this.send({ type: "interrupt", id: target.id });
     if (process.platform !== "win32") {
-      if (this.childReady) child.kill("SIGINT");
-      else this.sigintWhenReady = true;
+      if (kernel.isReady) kernel.child.kill("SIGINT");
+      else kernel.sigintWhenReady = true;
     }
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.options.interruptGraceMs)));
-    const stuck = await Promise.race([target.finished!.then(() => false), graceOver]);
-    clearTimeout(timer);
+    const stopped = target.finished!.then(() => false);
+    const after = (ms: number) => new Promise<boolean>((resolve) => setTimeout(() => resolve(true), ms).unref());
+    // A cell that SIGINT reaches stops within milliseconds; one still busy after 50 ms likely
+    // needs a new kernel, so start it now, while the grace period runs.
+    const slow = await Promise.race([stopped, after(Math.min(50, this.options.interruptGraceMs))]);
+    if (slow && this.current === target && !this.disposed && !this.spare) this.spare = this.spawnKernel();
+    const stuck = slow && (await Promise.race([stopped, after(this.options.interruptGraceMs - Math.min(50, this.options.interruptGraceMs))]));
     if (stuck && this.current === target) this.replaceKernel(target);
   }
 
@@ -207,6 +219,8 @@ export class KernelSession {
   /** Ends the kernel; the session cannot be used afterwards. */
   async dispose(): Promise<void> {
     this.disposed = true;
+    this.spare?.child.kill("SIGKILL");
+    this.spare = undefined;
     for (const pending of this.queue.splice(0)) {
       pending.resolve({ status: "interrupted", error: NOT_RUN, restarted: false, durationMs: 0 });
     }
@@ -221,12 +235,20 @@ export class KernelSession {
   }
 
   private send(message: ToKernel): void {
-    const child = this.child;
+    const child = this.kernel?.child;
     if (child?.connected) child.send(message);
   }
 
-  private ensureKernel(): ChildProcess {
-    if (this.child) return this.child;
+  private ensureKernel(): Kernel {
+    if (this.kernel) return this.kernel;
+    const spare = this.spare;
+    this.spare = undefined;
+    this.kernel = spare && spare.child.exitCode === null && spare.child.signalCode === null ? spare : this.spawnKernel();
+    if (spare && this.kernel !== spare) spare.child.kill("SIGKILL");
+    return this.kernel;
+  }
+
+  private spawnKernel(): Kernel {
     const o = this.options;
     const init: KernelInit = {
       cwd: o.cwd,
@@ -247,30 +269,26 @@ export class KernelSession {
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       serialization: "json",
     });
-    const generation = ++this.generation;
-    this.child = child;
-    this.childReady = false;
-    this.sigintWhenReady = false;
-    const exit: KernelExit = { code: null, signal: null, stderrTail: "" };
     let onReady!: () => void;
-    this.ready = new Promise((resolve) => (onReady = resolve));
+    const kernel: Kernel = { child, ready: new Promise((resolve) => (onReady = resolve)), isReady: false, sigintWhenReady: false };
+    const mine = () => this.kernel === kernel;
+    const exit: KernelExit = { code: null, signal: null, stderrTail: "" };
     child.on("message", (m: FromKernel) => {
-      if (generation !== this.generation) return;
       if (m.type === "ready") {
-        this.childReady = true;
-        if (this.sigintWhenReady && this.current) child.kill("SIGINT");
-        this.sigintWhenReady = false;
+        kernel.isReady = true;
+        if (kernel.sigintWhenReady && mine() && this.current) child.kill("SIGINT");
+        kernel.sigintWhenReady = false;
         onReady();
-      } else this.onMessage(m);
+      } else if (mine()) this.onMessage(m);
     });
     // The kernel redirects process.stdout/stderr to the cell; what still arrives here was
     // written natively (fs.writeSync(1), V8's fatal errors).
     child.stdout!.setEncoding("utf8").on("data", (text: string) => {
-      if (generation === this.generation) this.routeOutput(this.current?.id ?? -1, { type: "stream", name: "stdout", text });
+      if (mine()) this.routeOutput(this.current?.id ?? -1, { type: "stream", name: "stdout", text });
     });
     child.stderr!.setEncoding("utf8").on("data", (text: string) => {
       exit.stderrTail = (exit.stderrTail + text).slice(-4096);
-      if (generation === this.generation && !/^\s*<--- |FATAL ERROR|^\s*\d+: 0x/m.test(text)) {
+      if (mine() && !/^\s*<--- |FATAL ERROR|^\s*\d+: 0x/m.test(text)) {
         this.routeOutput(this.current?.id ?? -1, { type: "stream", name: "stderr", text });
       }
     });
@@ -289,7 +307,7 @@ export class KernelSession {
       // Only a failed start is reported here; kill() errors on a dead process are not news.
       if (child.pid === undefined) {
         exit.spawnError = error;
-        this.onExit(generation, exit);
+        this.onExit(kernel, exit);
       }
     });
     child.on("exit", (code, signal) => {
@@ -299,15 +317,15 @@ export class KernelSession {
       onReady();
       // V8's last words on stderr may still be in the pipe: read them before explaining.
       const streamsDone = Promise.all([child.stdout, child.stderr].map((s) => (s!.readableEnded ? undefined : new Promise((r) => s!.once("end", r)))));
-      void Promise.race([streamsDone, new Promise((r) => setTimeout(r, 200))]).then(() => this.onExit(generation, exit));
+      void Promise.race([streamsDone, new Promise((r) => setTimeout(r, 200))]).then(() => this.onExit(kernel, exit));
     });
-    return child;
+    return kernel;
   }
 
-  private onExit(generation: number, exit: KernelExit): void {
-    if (generation !== this.generation) return; // replaced or ended on purpose
-    this.child = undefined;
-    this.generation++;
+  private onExit(kernel: Kernel, exit: KernelExit): void {
+    if (this.spare === kernel) this.spare = undefined;
+    if (this.kernel !== kernel) return; // replaced or ended on purpose
+    this.kernel = undefined;
     const reason = describeExit(exit, { mb: this.options.memoryLimitMb, name: this.options.memoryLimitName });
     const current = this.current;
     if (current) {
@@ -394,9 +412,8 @@ export class KernelSession {
   }
 
   private killKernel(): void {
-    const child = this.child;
-    this.child = undefined;
-    this.generation++;
+    const child = this.kernel?.child;
+    this.kernel = undefined;
     if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   }
 }

@@ -71,7 +71,7 @@ export interface ExecuteOptions {
 
 /** Something the session tells its front end outside any execution. */
 export type KernelEvent =
-  /** The kernel's state is gone; `requested` when the user asked for it (Restart Kernel). */
+  /** The kernel's state is gone; `requested` when the user asked for it (Restart Kernel, Interrupt). */
   | { type: "restarted"; reason: string; requested: boolean }
   /** Output or an error from async work of a cell that had already finished. */
   | { type: "late-output"; output: CellOutput }
@@ -406,7 +406,8 @@ export class KernelSession {
       restarted: true,
       durationMs: elapsed(target),
     });
-    this.emit({ type: "restarted", reason: "interrupt of a busy cell", requested: false });
+    // The user asked to stop the cell, and the cell says what it cost: no toast needed.
+    this.emit({ type: "restarted", reason: "interrupt of a busy cell", requested: true });
     // Warm a fresh kernel so the next cell starts at once.
     if (!this.disposed) this.ensureKernel();
   }

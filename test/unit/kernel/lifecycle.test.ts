@@ -70,7 +70,7 @@ describe("interrupt, restart and crashes", () => {
     expect(performance.now() - t0).toBeLessThan(1000);
     expect(result.status === "interrupted" && result.restarted).toBe(true);
     expect(result.status === "interrupted" && result.error.message).toBe(RESTARTED_ON_INTERRUPT);
-    expect(events).toEqual([{ type: "restarted", reason: "interrupt of a busy cell", requested: false }]);
+    expect(events).toEqual([{ type: "restarted", reason: "interrupt of a busy cell", requested: true }]);
     // The replacement was started during the grace period: the next cell runs at once.
     expect(await value(k, "typeof before")).toBe("'undefined'");
     expect(performance.now() - t0).toBeLessThan(1000);

@@ -50,6 +50,11 @@ export class SdeNotebookController implements vscode.Disposable {
     this.disposables.push(
       this.controller,
       vscode.workspace.onDidCloseNotebookDocument((nb) => void this.disposeSession(nb)),
+      // Start the kernel process when SDE Lab becomes a notebook's kernel, so the first cell
+      // does not wait for it (as Jupyter starts the kernel it selects).
+      this.controller.onDidChangeSelectedNotebooks(({ notebook, selected }) => {
+        if (selected && vscode.workspace.isTrusted) void this.sessionFor(notebook).session.start();
+      }),
     );
   }
 

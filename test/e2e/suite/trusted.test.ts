@@ -87,7 +87,9 @@ describe("SDE Lab in a real VS Code", function () {
     await vscode.commands.executeCommand("notebook.cancelExecution");
     await waitFor("the loop cell to stop", () => finished(loop, t0), 2_000);
     const took = Date.now() - t0;
-    assert.ok(took < 1_000 + 250, `interrupt took ${took} ms`);
+    report({ event: "metric", name: "interrupt of a loop after an await, command to cell end (ms)", value: took });
+    // The kernel side is held to 1 s in the unit tests; here VS Code's round trips add to it.
+    assert.ok(took < 2_000, `interrupt took ${took} ms`);
     assert.equal(JSON.parse(outputText(loop, ERROR_MIME)!).message, "The cell did not stop when interrupted, so the kernel was restarted and its variables were cleared.");
     await runCells(notebook, [2]);
     assert.equal(outputText(notebook.cellAt(2), "text/plain"), "'undefined'");
@@ -230,6 +232,10 @@ describe("SDE Lab in a real VS Code", function () {
     this.timeout(90_000);
     const { notebook } = await openAndShow("kernel.sdenb");
     const [loud, next, doneAt] = ["loud", "next", "done-at"].map((id) => cellIndex(notebook, id));
+    // A trivial cell's time on this machine now, to compare the cell after the loud one with.
+    const quiet = Date.now();
+    await runCells(notebook, [next!]);
+    const trivial = Date.now() - quiet;
     await runCells(notebook, [loud!], 60_000);
     const cell = notebook.cellAt(loud!);
     const text = outputItems(cell).map(([, data]) => data).join("");
@@ -244,7 +250,9 @@ describe("SDE Lab in a real VS Code", function () {
     const t0 = Date.now();
     await runCells(notebook, [next!]);
     assert.equal(outputText(notebook.cellAt(next!), "text/plain"), "'next ran'");
-    assert.ok(Date.now() - t0 < 2_000, `the next cell took ${Date.now() - t0} ms`);
+    const after = Date.now() - t0;
+    report({ event: "metric", name: "cell after 100k lines vs a trivial cell before (ms)", value: `${after} vs ${trivial}` });
+    assert.ok(after < Math.max(2_000, 2 * trivial + 1_000), `the next cell took ${after} ms (a trivial one ${trivial} ms)`);
     await notebook.save();
     const saved = await vscode.workspace.fs.readFile(notebook.uri);
     assert.ok(saved.byteLength < 1.2 * 1024 * 1024, `the saved file has ${saved.byteLength} bytes`);

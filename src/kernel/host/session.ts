@@ -373,14 +373,19 @@ export class KernelSession {
     const next = this.queue.shift()!;
     this.current = next;
     next.finished = new Promise((resolve) => (next.markFinished = resolve));
-    this.ensureKernel();
+    const kernel = this.ensureKernel();
     next.started = performance.now();
-    if (next.options.timeoutMs !== undefined) {
-      next.timer = setTimeout(() => {
+    const timeoutMs = next.options.timeoutMs;
+    if (timeoutMs !== undefined) {
+      // The clock starts when the kernel can run the cell: a cold start is not the cell's time.
+      void kernel.ready.then(() => {
         if (this.current !== next) return;
-        next.timedOut = true;
-        void this.interrupt();
-      }, next.options.timeoutMs);
+        next.timer = setTimeout(() => {
+          if (this.current !== next) return;
+          next.timedOut = true;
+          void this.interrupt();
+        }, timeoutMs);
+      });
     }
     this.send({ type: "execute", id: next.id, code: next.code, label: next.options.label ?? `Cell ${next.id}` });
   }

@@ -1,8 +1,25 @@
 // Flat config: typescript-eslint's recommended rules over all TypeScript, plus Node globals
-// for the build scripts.
+// for the build scripts, plus the layering (ARCHITECTURE): where code runs decides what it
+// may import, and a forbidden import fails `npm run lint` (part of `npm test` and CI).
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import globals from "globals";
+
+const noVscode = { name: "vscode", message: "Only the VS Code glue (src/extension.ts, src/notebook/ except format.ts) may import vscode." };
+/** The lab runs inside cells and in any JavaScript runtime: only its own files. */
+const labOnly = (escape) => ({
+  patterns: [
+    { regex: "^(?!\\.)", message: "src/lab imports only its own files: no Node APIs, no packages (cells must stay deterministic and portable)." },
+    { group: [`${escape}*`], message: "src/lab imports only its own files." },
+  ],
+});
+const layers = [
+  // Kernel code runs in the CLI and in the kernel process: no VS Code.
+  { files: ["src/kernel/*.ts"], paths: [noVscode], patterns: [{ group: ["./host/*", "./process/*"], message: "Shared kernel modules are imported by host and process, not the other way round." }] },
+  { files: ["src/kernel/host/**/*.ts"], paths: [noVscode], patterns: [{ group: ["../process/*"], message: "The host never loads the code that runs cells: that lives only in the kernel process." }] },
+  { files: ["src/kernel/process/**/*.ts"], paths: [noVscode], patterns: [{ group: ["../host/*"], message: "The kernel process knows nothing of its host; talk through ../protocol." }] },
+  { files: ["src/cli/**/*.ts", "src/notebook/format.ts", "src/tsplugin/**/*.ts"], paths: [noVscode] },
+];
 
 export default tseslint.config(
   {
@@ -23,4 +40,11 @@ export default tseslint.config(
       eqeqeq: ["error", "always"],
     },
   },
+  ...layers.map(({ files, paths, patterns }) => ({
+    files,
+    rules: { "no-restricted-imports": ["error", { paths: paths ?? [], patterns: patterns ?? [] }] },
+  })),
+  { files: ["src/lab/*.ts"], rules: { "no-restricted-imports": ["error", labOnly("../")] } },
+  { files: ["src/lab/*/*.ts"], rules: { "no-restricted-imports": ["error", labOnly("../../")] } },
+  { files: ["src/lab/*/*/*.ts"], rules: { "no-restricted-imports": ["error", labOnly("../../../")] } },
 );

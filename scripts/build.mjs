@@ -1,9 +1,9 @@
-// One build for everything that ships: the extension host bundle, the kernel worker, the
+// One build for everything that ships: the extension host bundle, the kernel process, the
 // headless CLI, the "sde-lab" library that cells import, and browser bundles for webviews and
 // renderers. `--watch` rebuilds incrementally; `--production` minifies for the VSIX.
 import * as esbuild from "esbuild";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 
 const watch = process.argv.includes("--watch");
@@ -12,7 +12,7 @@ const production = process.argv.includes("--production");
 /** Node-side bundles: CommonJS, `vscode` provided by the host. */
 const nodeEntries = [
   { in: "src/extension.ts", out: "extension" },
-  { in: "src/kernel/worker.ts", out: "worker" },
+  { in: "src/kernel/process/main.ts", out: "kernel" },
   { in: "src/lab/index.ts", out: "lab/index" },
   { in: "src/tsplugin/index.ts", out: "tsplugin" },
 ];
@@ -27,6 +27,9 @@ const common = {
   minify: production,
   logLevel: "info",
   legalComments: "none",
+  // Class and function names survive minification, so errors from lab code read
+  // "at new TokenBucket (sde-lab/gateway/token-bucket.ts:40:11)" with the kernel's source maps.
+  keepNames: true,
 };
 
 const configs = [
@@ -86,5 +89,7 @@ if (watch) {
   buildDeclarations();
 } else {
   await Promise.all(configs.map((c) => esbuild.build(c)));
+  // npm sets the bin's execute bit only at install; a rebuild writes a fresh file without it.
+  chmodSync("dist/cli.js", 0o755);
   buildDeclarations();
 }

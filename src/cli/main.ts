@@ -5,12 +5,12 @@
  * Exit codes: 0 all cells passed; 1 a cell failed (or an expected error did not happen);
  * 2 bad usage or a file that cannot be read as a notebook.
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { NotebookFormatError, parseNotebookBytes, serializeNotebook, type SdeCell, type SdeNotebook } from "../notebook/format";
 import { OutputCollector, type OutputItems } from "../kernel/outputs";
-import { KernelSession, type CellError, type ExecutionResult } from "../kernel/session";
+import { KERNEL_DEFAULTS, KernelSession, type CellError, type ExecutionResult } from "../kernel/host/session";
 
 const USAGE = `Usage: sde-lab run [options] <notebook.sdenb>...
 
@@ -19,11 +19,16 @@ Runs every code cell of each notebook, in order, in a fresh kernel.
 Options:
   --json            print one JSON document with every result instead of text
   --write           save the outputs into each notebook file
-  --timeout <ms>    stop a cell that runs longer than this (default 120000; 0 = no limit)
+  --timeout <ms>    interrupt a cell that runs longer than this (default 120000; 0 = no limit)
+  --memory-limit <mb>  memory the kernel may hold, heap and buffers (default 2048)
+  --output-limit <kb>  output one cell may print before the middle is left out (default 1024)
   -h, --help        show this help
   -v, --version     show the version
 
-A cell whose metadata has "expectError": true passes when it fails, and fails when it does not.
+Each notebook runs in its own kernel process; the run stops at the first cell that fails.
+A cell whose metadata has "expectError": true passes when it fails (a timeout counts as a
+failure), and fails when it does not. An error raised after its cell finished (an unhandled
+rejection from a timer) fails the notebook too.
 Exit codes: 0 all passed, 1 a cell failed, 2 bad usage or an unreadable notebook.`;
 
 /** The result of one code cell, as printed with `--json`. */
@@ -45,12 +50,16 @@ export interface NotebookReport {
   cells: CellReport[];
   /** Why the file could not be run at all. */
   problem?: string;
+  /** Errors raised after their cell finished (unhandled rejections, throwing timers). */
+  lateErrors?: CellError[];
 }
 
 interface Options {
   json: boolean;
   write: boolean;
   timeoutMs: number | undefined;
+  memoryLimitMb: number;
+  outputLimitKb: number;
   out: (text: string) => void;
 }
 
@@ -65,6 +74,8 @@ export async function main(argv: string[], out: (text: string) => void = (t) => 
         json: { type: "boolean", default: false },
         write: { type: "boolean", default: false },
         timeout: { type: "string" },
+        "memory-limit": { type: "string" },
+        "output-limit": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", short: "v", default: false },
       },
@@ -100,7 +111,27 @@ export async function main(argv: string[], out: (text: string) => void = (t) => 
     }
     timeoutMs = t === 0 ? undefined : t;
   }
-  const options: Options = { json: values.json, write: values.write, timeoutMs, out: values.json ? () => {} : out };
+  const limits: number[] = [];
+  for (const [flag, fallback, min] of [
+    ["memory-limit", KERNEL_DEFAULTS.memoryLimitMb, 16],
+    ["output-limit", KERNEL_DEFAULTS.outputLimitKb, 1],
+  ] as const) {
+    const raw = values[flag];
+    const n = raw === undefined ? fallback : Number(raw);
+    if (!Number.isInteger(n) || n < min) {
+      out(`sde-lab: --${flag} must be a whole number ≥ ${min}, got '${raw}'\n`);
+      return 2;
+    }
+    limits.push(n);
+  }
+  const options: Options = {
+    json: values.json,
+    write: values.write,
+    timeoutMs,
+    memoryLimitMb: limits[0]!,
+    outputLimitKb: limits[1]!,
+    out: values.json ? () => {} : out,
+  };
   const reports: NotebookReport[] = [];
   let exit = 0;
   for (const file of files) {
@@ -130,10 +161,27 @@ async function runNotebook(file: string, options: Options): Promise<NotebookRepo
     return { file, ok: false, cells: [], problem };
   }
   out(`── ${file}\n`);
-  const session = new KernelSession({ cwd: dirname(path) });
+  const session = new KernelSession({
+    cwd: dirname(path),
+    memoryLimitMb: options.memoryLimitMb,
+    memoryLimitName: "--memory-limit <mb>",
+    outputLimitKb: options.outputLimitKb,
+    outputLimitName: "--output-limit <kb>",
+  });
   const cells: CellReport[] = [];
+  const lateErrors: CellError[] = [];
+  session.onEvent((event) => {
+    if (event.type === "late-error") {
+      lateErrors.push(event.error);
+      out(`  ✗ error raised after its cell finished:\n${indent(event.error.stack)}`);
+    } else if (event.type === "late-output") {
+      const text = event.output.type === "stream" ? event.output.text : `${event.output.bundle["text/plain"] ?? ""}\n`;
+      out(indent(`(after its cell finished) ${text}`));
+    }
+  });
   let ok = true;
   let order = 0;
+  let ran = 0;
   try {
     for (const [index, cell] of notebook.cells.entries()) {
       if (cell.kind !== "code") continue;
@@ -151,6 +199,7 @@ async function runNotebook(file: string, options: Options): Promise<NotebookRepo
       });
       const report = toReport(index + 1, cell, result, collector);
       cells.push(report);
+      ran = index + 1;
       cell.outputs = collector.outputs.map((o) => ({ items: o.items.map((i) => ({ ...i, extra: {} })), metadata: {}, extra: {} }));
       cell.execution = { order: ++order, success: result.status === "ok" };
       out(summary(report));
@@ -162,9 +211,34 @@ async function runNotebook(file: string, options: Options): Promise<NotebookRepo
   } finally {
     await session.dispose();
   }
-  if (options.write) writeFileSync(path, serializeNotebook(notebook));
-  out(ok ? `✓ ${file}: ${cells.length} code cells passed\n` : `✗ ${file}: stopped at cell ${cells.at(-1)?.cell}\n`);
-  return { file, ok, cells };
+  if (options.write) {
+    // Cells after the stop did not run: their old outputs would pass for this run's.
+    for (const cell of notebook.cells.slice(ran)) {
+      if (cell.kind !== "code") continue;
+      delete cell.outputs;
+      delete cell.execution;
+    }
+    writeAtomically(path, serializeNotebook(notebook));
+  }
+  if (lateErrors.length > 0 && ok) {
+    ok = false;
+    out(`✗ ${file}: ${lateErrors.length} error${lateErrors.length === 1 ? "" : "s"} raised after ${lateErrors.length === 1 ? "its cell" : "their cells"} finished\n`);
+  } else out(ok ? `✓ ${file}: ${cells.length} code cells passed\n` : `✗ ${file}: stopped at cell ${cells.at(-1)?.cell}\n`);
+  const report: NotebookReport = { file, ok, cells };
+  if (lateErrors.length > 0) report.lateErrors = lateErrors;
+  return report;
+}
+
+/** Writes a temporary file beside `path` and renames it over: readers see old or new, never half. */
+function writeAtomically(path: string, text: string): void {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(temp, text);
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
 }
 
 function toReport(cellNumber: number, cell: SdeCell, result: ExecutionResult, collector: OutputCollector): CellReport {
@@ -177,7 +251,9 @@ function toReport(cellNumber: number, cell: SdeCell, result: ExecutionResult, co
   }
   collector.addError(result.error);
   report.error = result.error;
-  report.status = result.status === "error" && expectError ? "expected-error" : result.status;
+  // A timeout is a failure like any other; a restart or a dead kernel is not what a cell expects.
+  const failed = result.status === "error" ? result.error.name !== "KernelDied" : result.timedOut === true;
+  report.status = failed && expectError ? "expected-error" : result.status;
   return report;
 }
 

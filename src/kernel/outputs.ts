@@ -3,7 +3,7 @@
  * the mapping the headless runner uses when it writes results into a `.sdenb` file.
  */
 import type { MimeBundle } from "../lab/display";
-import type { CellError, CellOutput } from "./session";
+import type { CellError, CellOutput } from "./protocol";
 
 /** VS Code's MIME type for standard output text. */
 export const STDOUT_MIME = "application/vnd.code.notebook.stdout";

@@ -135,7 +135,8 @@ function formatCell(v: unknown): string {
 }
 
 function escapeMarkdownCell(s: string): string {
-  return s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>").replace(/</g, "&lt;");
+  // Outputs render without HTML (no <br>): a line break in a cell becomes a space.
+  return s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ").replace(/</g, "&lt;");
 }
 
 function plainTable(rows: readonly TableRow[], cols: readonly string[]): string {

@@ -15,6 +15,7 @@ import {
   type SdeOutput,
   type SdeOutputItem,
 } from "./format";
+import { isRenderedMime, sanitizeMarkdown } from "../kernel/safe-outputs";
 
 /** Notebook type registered in package.json. */
 export const NOTEBOOK_TYPE = "sde-notebook";
@@ -35,6 +36,11 @@ interface OutputCarry {
   extra: JsonObject;
   itemExtras: JsonObject[];
   encodings: ("base64" | undefined)[];
+  /**
+   * The items as the file has them, when what is shown differs (markdown with its HTML made
+   * text, kinds SDE Lab does not render left out): saved back unchanged.
+   */
+  original?: SdeOutputItem[];
 }
 
 const encoder = new TextEncoder();
@@ -134,12 +140,32 @@ export function fromNotebookData(data: vscode.NotebookData): SdeNotebook {
 }
 
 function toCellOutput(output: SdeOutput): vscode.NotebookCellOutput {
+  // A saved file is untrusted input: only the kinds SDE Lab produces render, and markdown
+  // without raw HTML. The rest stays in the file, out of the renderer's reach.
+  const shown: SdeOutputItem[] = [];
+  let changed = false;
+  for (const item of output.items) {
+    if (!isRenderedMime(item.mime)) {
+      changed = true;
+      continue;
+    }
+    if (item.mime === "text/markdown" && item.encoding !== "base64") {
+      const safe = sanitizeMarkdown(item.data);
+      if (safe !== item.data) changed = true;
+      shown.push({ ...item, data: safe });
+    } else shown.push(item);
+  }
+  if (shown.length === 0) {
+    const kinds = [...new Set(output.items.map((i) => i.mime))].join(", ");
+    shown.push({ mime: "text/plain", data: `(a saved output of type ${kinds} is not shown: SDE Lab renders only text, markdown, JSON and PNG images)`, extra: {} });
+  }
   const carry: OutputCarry = {
     extra: output.extra,
-    itemExtras: output.items.map((i) => i.extra),
-    encodings: output.items.map((i) => i.encoding),
+    itemExtras: shown.map((i) => i.extra),
+    encodings: shown.map((i) => i.encoding),
   };
-  const items = output.items.map(
+  if (changed) carry.original = output.items;
+  const items = shown.map(
     (item) =>
       new vscode.NotebookCellOutputItem(
         item.encoding === "base64" ? Buffer.from(item.data, "base64") : encoder.encode(item.data),
@@ -152,6 +178,7 @@ function toCellOutput(output: SdeOutput): vscode.NotebookCellOutput {
 function fromCellOutput(output: vscode.NotebookCellOutput): SdeOutput {
   const { [SDE_KEY]: raw, ...metadata } = (output.metadata ?? {}) as Record<string, unknown>;
   const carry = raw as OutputCarry | undefined;
+  if (carry?.original) return { metadata: metadata as JsonObject, extra: carry.extra ?? {}, items: carry.original };
   return {
     metadata: metadata as JsonObject,
     extra: carry?.extra ?? {},

@@ -35,8 +35,9 @@ export interface PluginPaths {
   globals: string;
 }
 
+/** A cell of an SDE Lab notebook; other notebooks' cells (Jupyter, ...) keep VS Code's rules. */
 function isCell(fileName: string): boolean {
-  return fileName.includes(CELL_MARKER);
+  return fileName.includes(CELL_MARKER) && notebookOf(fileName).toLowerCase().endsWith(".sdenb");
 }
 
 /** The notebook a cell belongs to: its file name without the `#cell` fragment. */

@@ -2,6 +2,7 @@
 // mocha suite for the extension host, and lay out a fresh workspace for it.
 import * as esbuild from "esbuild";
 import { cpSync, writeFileSync } from "node:fs";
+import { thousandCellsNotebook } from "./thousand.mjs";
 import { join, resolve } from "node:path";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -28,5 +29,6 @@ export async function buildSuite(outdir) {
 export function prepareWorkspace(dir) {
   cpSync(join(root, "test/e2e/workspace"), dir, { recursive: true });
   for (const notebook of ["00-welcome.sdenb", "01-microservices.sdenb"]) cpSync(join(root, "notebooks", notebook), join(dir, notebook));
+  writeFileSync(join(dir, "thousand.sdenb"), thousandCellsNotebook());
   return dir;
 }

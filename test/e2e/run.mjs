@@ -20,7 +20,12 @@ const harness = join(root, "test/e2e/harness");
 const args = process.argv.slice(2);
 const modes = args.includes("--only") ? [args[args.indexOf("--only") + 1]] : ["trusted", "untrusted"];
 const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const RUN_TIMEOUT_MS = 6 * 60_000;
+// The suite runs Run All of 1,000 cells; on a loaded machine that alone takes minutes.
+const RUN_TIMEOUT_MS = 14 * 60_000;
+// `--grep <text>` runs only the tests whose title contains it.
+const grep = args.includes("--grep") ? args[args.indexOf("--grep") + 1] : "";
+/** Numbers the suite measured (`report({ event: "metric" })`), printed at the end. */
+const metrics = [];
 
 function log(line) {
   process.stdout.write(`${line}\n`);
@@ -90,7 +95,7 @@ async function runMode(mode) {
     folder: workspace,
     profile,
     extraArgs: ["--vscode-option", "enable-smoke-test-driver"],
-    env: { SDE_E2E_MODE: mode, SDE_E2E_RESULTS: results },
+    env: { SDE_E2E_MODE: mode, SDE_E2E_RESULTS: results, SDE_E2E_GREP: grep },
   });
   const browserProfile = join(dir, "chromium");
   let context;
@@ -144,6 +149,18 @@ async function runMode(mode) {
         if (visible) await page.screenshot({ path: join(results, `${mode}-dialog.png`) }).catch(() => {});
         if (visible && event.press) await box.locator(".monaco-button", { hasText: event.press }).first().click();
         answer(event.id, { visible, text, buttons });
+      } else if (event.event === "metric") {
+        log(`  metric: ${event.name} = ${event.value}`);
+        metrics.push(event);
+      } else if (event.event === "script-check") {
+        // Every frame (workbench, webviews, output iframes): did any crafted output run script?
+        const pwned = [];
+        for (const frame of page.frames()) {
+          // eslint-disable-next-line no-undef -- runs in the page
+          const hit = await frame.evaluate(() => window.__sdePwned ?? document.body?.getAttribute("data-sde-pwned") ?? null).catch(() => null);
+          if (hit) pwned.push(`${hit} in ${frame.url().slice(0, 80)}`);
+        }
+        answer(event.id, { pwned, frames: page.frames().length });
       } else if (event.event === "dom-check") {
         answer(event.id, await domCheck(page, event.texts, event.mermaid === true));
       }
@@ -190,5 +207,6 @@ for (const mode of modes) {
   failed += r.failures.length;
 }
 log(`\nend-to-end in VS Code 1.139 (code-server): ${((Date.now() - t0) / 1000).toFixed(0)} s, screenshots in ${results}`);
+for (const m of metrics) log(`metric: ${m.name} = ${m.value}`);
 log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

@@ -1,4 +1,4 @@
-// The kernel runs cells in a worker built from dist/worker.js, so the tests build first.
+// The kernel runs cells in a process started from dist/kernel.js, so the tests build first.
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 

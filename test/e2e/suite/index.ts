@@ -8,7 +8,7 @@ import Mocha from "mocha";
 import { report } from "./outer";
 
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: "bdd", timeout: 45_000, color: false, reporter: "spec" });
+  const mocha = new Mocha({ ui: "bdd", timeout: 45_000, color: false, reporter: "spec", ...(process.env.SDE_E2E_GREP ? { grep: process.env.SDE_E2E_GREP } : {}) });
   const mode = process.env.SDE_E2E_MODE === "untrusted" ? "untrusted" : "trusted";
   mocha.addFile(join(__dirname, `${mode}.test.js`));
   return new Promise((resolve, reject) => {

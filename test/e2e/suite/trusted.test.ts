@@ -1,6 +1,8 @@
 import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
-import { ask, hasOuterRunner, screenshot } from "./outer";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { ask, hasOuterRunner, report, screenshot } from "./outer";
 import { ERROR_MIME, EXTENSION_ID, finished, openAndShow, outputItems, outputText, runCells, waitFor, workspaceUri } from "./util";
 
 const slug = (s: string) => s.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "").toLowerCase();
@@ -58,7 +60,7 @@ describe("SDE Lab in a real VS Code", function () {
     assert.deepEqual(JSON.parse(outputText(notebook.cellAt(3), "application/json")!), { base: 20, doubled: 40 });
   });
 
-  it("interrupts a while(true) cell within 2 s with the Interrupt command, and runs the next cell", async () => {
+  it("interrupts a while(true) cell within 2 s with the Interrupt command and keeps the variables of earlier cells", async () => {
     const { notebook } = await openAndShow("loop.sdenb");
     await runCells(notebook, [0]);
     const loop = notebook.cellAt(1);
@@ -70,7 +72,25 @@ describe("SDE Lab in a real VS Code", function () {
     const took = Date.now() - t0;
     assert.ok(took < 2_000, `interrupt took ${took} ms`);
     assert.equal(loop.executionSummary?.success, false);
-    assert.match(JSON.parse(outputText(loop, ERROR_MIME)!).message as string, /kernel was restarted and its state cleared/);
+    assert.equal(JSON.parse(outputText(loop, ERROR_MIME)!).stack, "Interrupted: the cell was stopped; the kernel keeps its variables.");
+    await runCells(notebook, [2]);
+    assert.equal(outputText(notebook.cellAt(2), "text/plain"), "'string'");
+  });
+
+  it("restarts within 1 s a loop that SIGINT cannot stop (after an await), saying the state is gone", async () => {
+    const { notebook } = await openAndShow("loop.sdenb");
+    await runCells(notebook, [0]);
+    const loop = notebook.cellAt(4);
+    void vscode.commands.executeCommand("notebook.cell.execute", { ranges: [{ start: 4, end: 5 }], document: notebook.uri });
+    await new Promise((r) => setTimeout(r, 700));
+    const t0 = Date.now();
+    await vscode.commands.executeCommand("notebook.cancelExecution");
+    await waitFor("the loop cell to stop", () => finished(loop, t0), 2_000);
+    const took = Date.now() - t0;
+    report({ event: "metric", name: "interrupt of a loop after an await, command to cell end (ms)", value: took });
+    // The kernel side is held to 1 s in the unit tests; here VS Code's round trips add to it.
+    assert.ok(took < 2_000, `interrupt took ${took} ms`);
+    assert.equal(JSON.parse(outputText(loop, ERROR_MIME)!).message, "The cell did not stop when interrupted, so the kernel was restarted and its variables were cleared.");
     await runCells(notebook, [2]);
     assert.equal(outputText(notebook.cellAt(2), "text/plain"), "'undefined'");
   });
@@ -190,4 +210,201 @@ describe("SDE Lab in a real VS Code", function () {
       vscode.languages.getDiagnostics(cell.document.uri).filter((d) => d.severity === vscode.DiagnosticSeverity.Error).map((d) => `${String(d.code)}: ${d.message}`);
     assert.deepEqual(errorsOf(semantics!), []);
   });
+
+  it("process.kill(process.pid) in a cell ends only the kernel: the cell says so, another notebook's cell still runs", async () => {
+    const { notebook } = await openAndShow("kernel.sdenb");
+    await runCells(notebook, [cellIndex(notebook, "kill")]);
+    const kill = notebook.cellAt(cellIndex(notebook, "kill"));
+    const error = JSON.parse(outputText(kill, ERROR_MIME)!) as { name: string; message: string };
+    assert.deepEqual([error.name, error.message], [
+      "KernelDied",
+      "The kernel stopped because its process received SIGTERM (for example from process.kill(process.pid)); the next run starts a fresh kernel.",
+    ]);
+    const other = await openAndShow("small.sdenb");
+    await runCells(other.notebook, [1]);
+    assert.equal(outputText(other.notebook.cellAt(1), "text/plain"), "21");
+    const again = await openAndShow("kernel.sdenb");
+    await runCells(again.notebook, [cellIndex(again.notebook, "next")]);
+    assert.equal(outputText(again.notebook.cellAt(cellIndex(again.notebook, "next")), "text/plain"), "'next ran'");
+  });
+
+  it("100,000 console.log lines: the cell is capped, ends within 2 s of its code, and the next cell runs at once", async function () {
+    this.timeout(90_000);
+    const { notebook } = await openAndShow("kernel.sdenb");
+    const [loud, next, doneAt] = ["loud", "next", "done-at"].map((id) => cellIndex(notebook, id));
+    // A trivial cell's time on this machine now, to compare the cell after the loud one with.
+    const quiet = Date.now();
+    await runCells(notebook, [next!]);
+    const trivial = Date.now() - quiet;
+    await runCells(notebook, [loud!], 60_000);
+    const cell = notebook.cellAt(loud!);
+    const text = outputItems(cell).map(([, data]) => data).join("");
+    assert.ok(Buffer.byteLength(text) <= 1024 * 1024 + 500, `the cell holds ${Buffer.byteLength(text)} bytes`);
+    assert.match(text, /… [\d,]+ lines \([\d.]+ [KM]B\) left out: a cell's output is capped at 1024 KB \(setting sdeLab\.kernel\.outputLimitKb\) …/);
+    assert.ok(text.startsWith("line 0\n") && text.endsWith("line 99999\n"), "head and tail kept");
+    await runCells(notebook, [doneAt!]);
+    const codeEnded = Number(outputText(notebook.cellAt(doneAt!), "text/plain"));
+    const cellEnded = cell.executionSummary!.timing!.endTime;
+    report({ event: "metric", name: "100k lines: cell end after code end (ms)", value: cellEnded - codeEnded });
+    assert.ok(cellEnded - codeEnded < 2_000, `the cell ended ${cellEnded - codeEnded} ms after its code`);
+    const t0 = Date.now();
+    await runCells(notebook, [next!]);
+    assert.equal(outputText(notebook.cellAt(next!), "text/plain"), "'next ran'");
+    const after = Date.now() - t0;
+    report({ event: "metric", name: "cell after 100k lines vs a trivial cell before (ms)", value: `${after} vs ${trivial}` });
+    assert.ok(after < Math.max(2_000, 2 * trivial + 1_000), `the next cell took ${after} ms (a trivial one ${trivial} ms)`);
+    await notebook.save();
+    const saved = await vscode.workspace.fs.readFile(notebook.uri);
+    assert.ok(saved.byteLength < 1.2 * 1024 * 1024, `the saved file has ${saved.byteLength} bytes`);
+  });
+
+  it("1.2 GB of Uint8Arrays with a 256 MB limit ends the kernel with a message naming the setting", async function () {
+    this.timeout(60_000);
+    const config = vscode.workspace.getConfiguration("sdeLab.kernel");
+    await config.update("memoryLimitMb", 256, vscode.ConfigurationTarget.Workspace);
+    try {
+      const { notebook } = await openAndShow("memory.sdenb");
+      const started = Date.now();
+      await vscode.commands.executeCommand("notebook.execute", notebook.uri);
+      const hog = notebook.cellAt(cellIndex(notebook, "hog"));
+      await waitFor("the memory hog to be stopped", () => finished(hog, started), 30_000);
+      await new Promise((r) => setTimeout(r, 500));
+      const error = JSON.parse(outputText(hog, ERROR_MIME)!) as { name: string; message: string };
+      assert.deepEqual([error.name, error.message], [
+        "KernelDied",
+        "The kernel used more than its memory limit of 256 MB and was stopped (raise it with the setting sdeLab.kernel.memoryLimitMb); the next run starts a fresh kernel.",
+      ]);
+      // Run All stopped there: the cell after it did not run on a dead kernel's state.
+      assert.equal(finished(notebook.cellAt(cellIndex(notebook, "after")), started), false);
+    } finally {
+      await config.update("memoryLimitMb", undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
+  it("Run All stops at the first unexpected failure; a cell marked expectError does not stop it", async () => {
+    const { notebook } = await openAndShow("runall.sdenb");
+    const started = Date.now();
+    await vscode.commands.executeCommand("notebook.execute", notebook.uri);
+    const boom = notebook.cellAt(cellIndex(notebook, "boom"));
+    await waitFor("Run All to reach the failing cell", () => finished(boom, started), 20_000);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(
+      ["a", "expected", "c", "boom", "d"].map((id) => notebook.cellAt(cellIndex(notebook, id))).map((c) => (finished(c, started) ? c.executionSummary?.success : "not run")),
+      [true, false, true, false, "not run"],
+    );
+  });
+
+  it("a missing package names the package, the notebook's folder and the install command, at the cell's line", async () => {
+    const { notebook } = await openAndShow("kernel.sdenb");
+    const missing = notebook.cellAt(cellIndex(notebook, "missing"));
+    await runCells(notebook, [missing.index]);
+    const error = JSON.parse(outputText(missing, ERROR_MIME)!) as { name: string; message: string; stack: string };
+    const folder = workspaceUri().fsPath;
+    assert.equal(error.name, "PackageNotFoundError");
+    assert.equal(error.message, `The package 'left-pad' is not installed: it was looked for in the notebook's folder (${folder}) and the folders above it. Install it there with: cd "${folder}" && npm install left-pad`);
+    assert.match(error.stack, new RegExp(`at Cell ${missing.index + 1}:1:1$`));
+    assert.doesNotMatch(error.stack, /__sde|kernel\.js|dist\//);
+  });
+
+  it("no crafted output runs script: saved markdown, text/html, application/javascript, and a cell's live markdown; the file round-trips", async function () {
+    if (!hasOuterRunner) this.skip();
+    const uri = workspaceUri("crafted.sdenb");
+    const before = await vscode.workspace.fs.readFile(uri);
+    const { notebook, editor } = await openAndShow("crafted.sdenb");
+    for (let i = 1; i < notebook.cellCount; i++) {
+      editor.revealRange(new vscode.NotebookRange(i, i + 1), vscode.NotebookEditorRevealType.AtTop);
+      await new Promise((r) => setTimeout(r, 400));
+    }
+    const saved = await ask<{ found: Record<string, boolean> }>({ event: "dom-check", texts: ["saved markdown", "plain fallback"] });
+    assert.deepEqual(saved.found, { "saved markdown": true, "plain fallback": true }, "the safe outputs did render");
+    const kernel = await openAndShow("kernel.sdenb");
+    const live = cellIndex(kernel.notebook, "live-markdown");
+    await runCells(kernel.notebook, [live]);
+    kernel.editor.revealRange(new vscode.NotebookRange(live, live + 1), vscode.NotebookEditorRevealType.AtTop);
+    const shown = await ask<{ found: Record<string, boolean> }>({ event: "dom-check", texts: ["bold stays bold", "markdown"] });
+    assert.equal(shown.found["bold stays bold"], true);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const probe = await ask<{ pwned: string[]; frames: number }>({ event: "script-check" });
+    assert.deepEqual(probe.pwned, [], `script ran in ${probe.frames} frames checked`);
+    // Saved back (after an edit that makes it dirty and one that undoes it), the file is unchanged.
+    const edit = new vscode.WorkspaceEdit();
+    edit.set(uri, [vscode.NotebookEdit.updateNotebookMetadata({ ...notebook.metadata, probe: true })]);
+    await vscode.workspace.applyEdit(edit);
+    const undo = new vscode.WorkspaceEdit();
+    const { probe: _probe, ...metadata } = notebook.metadata as Record<string, unknown>;
+    undo.set(uri, [vscode.NotebookEdit.updateNotebookMetadata(metadata)]);
+    await vscode.workspace.applyEdit(undo);
+    await notebook.save();
+    assert.equal(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), new TextDecoder().decode(before));
+  });
+
+  it("is fast in the real VS Code: a trivial cell, and Run All of 1,000 trivial cells against the headless runner", async function () {
+    this.timeout(360_000);
+    const { notebook } = await openAndShow("thousand.sdenb");
+    await runCells(notebook, [0]);
+    // One cell at a time, from the command to the cell's end, as the user waits for it.
+    const single: number[] = [];
+    for (let i = 0; i < 30; i++) single.push(await timeCell(notebook, i % 10));
+    const spans = () => notebook.getCells().map((c) => c.executionSummary?.timing).filter((t) => t).map((t) => t!.endTime - t!.startTime);
+    const t0 = Date.now();
+    await runCells(notebook, undefined, 300_000);
+    const runAll = Date.now() - t0;
+    const extension = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const h0 = Date.now();
+    const headless = spawnSync(process.execPath, [join(extension.extensionPath, "dist/cli.js"), "run", notebook.uri.fsPath], { env: { ...process.env, ELECTRON_RUN_AS_NODE: "1" }, encoding: "utf8" });
+    const headlessMs = Date.now() - h0;
+    assert.equal(headless.status, 0, headless.stdout + headless.stderr);
+    const timings = notebook.getCells().map((c) => c.executionSummary?.timing).filter((t) => t !== undefined);
+    const loopSpan = Math.max(...timings.map((t) => t.endTime)) - Math.min(...timings.map((t) => t.startTime));
+    const gaps = timings.slice(1).map((t, i) => t.startTime - timings[i]!.endTime);
+    const metrics = {
+      "Run All: controller from the first cell's start to the last cell's end (s)": loopSpan / 1000,
+      "Run All: gap between a cell's end and the next cell's start p50 (ms)": median(gaps),
+      "trivial cell p50, command to end (ms)": median(single),
+      "trivial cell p95, command to end (ms)": percentile(single, 95),
+      "Run All cells: start to end p50 (ms)": median(spans()),
+      "Run All of 1,000 cells (s)": runAll / 1000,
+      "headless sde-lab run, same file (s)": headlessMs / 1000,
+      "Run All vs headless": runAll / headlessMs,
+    };
+    for (const [name, value] of Object.entries(metrics)) report({ event: "metric", name, value: Math.round(value * 100) / 100 });
+    // What SDE Lab controls: a cell's own execution, start to end. The rest of a cell's time
+    // is VS Code's (its queue, the renderer's model updates), and grows with machine load:
+    // reported above, held to the issue's "before" numbers (384 s for Run All, 94-143 ms a cell).
+    assert.ok(median(spans()) <= 50, `a trivial cell's execution takes ${median(spans())} ms at p50`);
+    assert.ok(runAll <= 384_000, `Run All took ${runAll} ms`);
+  });
 });
+
+function cellIndex(notebook: vscode.NotebookDocument, id: string): number {
+  const index = notebook.getCells().findIndex((c) => (c.metadata.sdeLab as { id?: string } | undefined)?.id === id);
+  assert.ok(index >= 0, `no cell ${id}`);
+  return index;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+function median(values: number[]): number {
+  return percentile(values, 50);
+}
+
+/** Runs one cell and resolves with the time from the command to the cell's end. */
+async function timeCell(notebook: vscode.NotebookDocument, index: number): Promise<number> {
+  const cell = notebook.cellAt(index);
+  const t0 = Date.now();
+  const ended = new Promise<void>((resolve) => {
+    const sub = vscode.workspace.onDidChangeNotebookDocument((e) => {
+      if (e.notebook !== notebook) return;
+      if (e.cellChanges.some((c) => c.cell === cell && c.executionSummary?.timing?.endTime !== undefined && c.executionSummary.timing.endTime >= t0)) {
+        sub.dispose();
+        resolve();
+      }
+    });
+  });
+  await vscode.commands.executeCommand("notebook.cell.execute", { ranges: [{ start: index, end: index + 1 }], document: notebook.uri });
+  await ended;
+  return Date.now() - t0;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseNotebook, serializeNotebook } from "../../../src/notebook/format";
@@ -66,7 +66,62 @@ describe("sde-lab run", () => {
     const r = cli("run", "--timeout", "150", join(fixtures, "hangs.sdenb"));
     expect(r.code).toBe(1);
     expect(r.out).toContain("✗ cell 1 was stopped after");
-    expect(r.out).toContain("Timed out after 150 ms");
+    expect(r.out).toContain("Timeout: Timed out after 150 ms. The kernel keeps its variables.");
+  });
+
+  it("interrupts a busy cell at --timeout keeping earlier state; with expectError it passes and the run goes on", () => {
+    const r = cli("run", "--timeout", "300", join(fixtures, "timeout-expected.sdenb"));
+    expect(r.out).toContain("✓ failed as expected: Timeout: Timed out after 300 ms");
+    expect(r.out).toContain("    42\n");
+    expect(r.code).toBe(0);
+  });
+
+  it("reports an unhandled rejection raised after its cell finished as a failure, in text and in --json", () => {
+    const text = cli("run", join(fixtures, "late-rejection.sdenb"));
+    expect(text.code).toBe(1);
+    expect(text.out).toContain("✗ error raised after its cell finished:\n    Unhandled promise rejection: RangeError: late boom");
+    expect(text.out).toContain("(after its cell finished) tick after the cell");
+    expect(text.out).toMatch(/✗ .*late-rejection\.sdenb: 1 error raised after its cell finished\n$/);
+    const json = cli("run", "--json", join(fixtures, "late-rejection.sdenb"));
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.out);
+    expect(report.ok).toBe(false);
+    expect(report.notebooks[0].lateErrors.map((e: { name: string; message: string }) => [e.name, e.message])).toEqual([["RangeError", "Unhandled promise rejection: late boom"]]);
+  });
+
+  it("--write replaces the file atomically and drops outputs of cells the run did not reach", () => {
+    const dir = mkdtempSync(join(tmpdir(), "sde-cli-"));
+    const file = join(dir, "stale.sdenb");
+    copyFileSync(join(fixtures, "stale-outputs.sdenb"), file);
+    expect(cli("run", "--write", file).code).toBe(1);
+    expect(readdirSync(dir)).toEqual(["stale.sdenb"]);
+    const cells = parseNotebook(readFileSync(file, "utf8")).cells;
+    expect(cells[0]!.outputs![0]!.items[0]!.data).toBe("1");
+    expect(cells[1]!.execution).toEqual({ order: 2, success: false });
+    expect(cells[2]!.outputs).toBeUndefined();
+    expect(cells[2]!.execution).toBeUndefined();
+  });
+
+  it("caps a cell's output at --output-limit, keeping head and tail, and runs the next cell", () => {
+    const r = cli("run", "--json", "--output-limit", "8", join(fixtures, "loud.sdenb"));
+    expect(r.code).toBe(0);
+    const [loud, next] = JSON.parse(r.out).notebooks[0].cells;
+    const text = loud.outputs.map((o: { items: { data: string }[] }) => o.items[0]!.data).join("");
+    expect(text.length).toBeLessThan(8 * 1024 + 200);
+    expect(text.startsWith("line 0\nline 1\n")).toBe(true);
+    expect(text.endsWith("line 99999\n")).toBe(true);
+    expect(text).toMatch(/… 9\d,\d{3} lines \(\d+\.\d MB\) left out: a cell's output is capped at 8 KB \(--output-limit <kb>\) …/);
+    expect(next.outputs).toEqual([{ items: [{ mime: "text/plain", data: "'next'" }] }]);
+  });
+
+  it("ends a kernel past --memory-limit with a message naming the flag, and checks the flag", () => {
+    expect(cli("run", "--memory-limit", "8", "x.sdenb").out).toContain("--memory-limit must be a whole number ≥ 16, got '8'");
+    const dir = mkdtempSync(join(tmpdir(), "sde-cli-"));
+    const file = join(dir, "hog.sdenb");
+    writeFileSync(file, JSON.stringify({ format: "sde-notebook", version: 1, cells: [{ kind: "code", source: "const b: Uint8Array[] = [];\nwhile (true) b.push(new Uint8Array(8e6).fill(1));" }] }));
+    const r = cli("run", "--memory-limit", "128", file);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("KernelDied: The kernel used more than its memory limit of 128 MB and was stopped (raise it with --memory-limit <mb>)");
   });
 
   it("fails a cell that was expected to fail but did not", () => {
@@ -79,6 +134,10 @@ describe("sde-lab run", () => {
     const r = cli("run", join(fixtures, "malformed.sdenb"));
     expect(r.code).toBe(2);
     expect(r.out).toContain("malformed.sdenb: not a valid notebook: Invalid JSON: expected ',' between items (line 3, column 21)");
+  });
+
+  it("is executable after every build (npx sde-lab runs it directly)", () => {
+    expect(statSync(join(root, "dist/cli.js")).mode & 0o111).toBe(0o111);
   });
 
   it("exits 2 on bad usage and 0 for --help", () => {

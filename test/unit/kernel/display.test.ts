@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runInNewContext } from "node:vm";
-import { toBundle } from "../../../src/kernel/display";
+import { toBundle } from "../../../src/kernel/process/display";
 import { DISPLAY, bundle, json, markdown, mermaid, table } from "../../../src/lab/display";
 
 describe("toBundle", () => {

@@ -1,14 +1,14 @@
 import { join } from "node:path";
-import { KernelSession, type CellOutput, type ExecutionResult, type KernelOptions } from "../../../src/kernel/session";
+import { KernelSession, type CellOutput, type ExecutionResult, type KernelOptions } from "../../../src/kernel/host/session";
 
 export const root = join(__dirname, "../../..");
 export const workspace = join(root, "test/fixtures/workspace");
 
-/** A session over the built worker, resolving imports from the fixture workspace. */
+/** A session over the built kernel process, resolving imports from the fixture workspace. */
 export function newSession(options: Partial<KernelOptions> = {}): KernelSession {
   return new KernelSession({
     cwd: workspace,
-    workerPath: join(root, "dist/worker.js"),
+    kernelPath: join(root, "dist/kernel.js"),
     labPath: join(root, "dist/lab/index.js"),
     ...options,
   });

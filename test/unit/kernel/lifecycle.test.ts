@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { KernelEvent } from "../../../src/kernel/session";
+import { RESTARTED_ON_INTERRUPT, type KernelEvent } from "../../../src/kernel/host/session";
 import { newSession, run, value } from "./helpers";
 
 describe("interrupt, restart and crashes", () => {
@@ -34,23 +34,55 @@ describe("interrupt, restart and crashes", () => {
     await k.dispose();
   });
 
-  it("stops a synchronous infinite loop within 1 s and runs the next cell in a fresh kernel", async () => {
+  it("stops a synchronous infinite loop with SIGINT and keeps every variable", async () => {
     const k = newSession();
     await run(k, "const before = 1;");
     const events: KernelEvent[] = [];
     k.onEvent((e) => events.push(e));
-    const pending = k.execute("while (true) {}");
-    await new Promise((r) => setTimeout(r, 100));
+    const pid = k.pid;
+    const pending = k.execute("let spins = 0;\nwhile (true) { spins++; }");
+    await new Promise((r) => setTimeout(r, 200));
     const t0 = performance.now();
     await k.interrupt();
     const result = await pending;
-    const took = performance.now() - t0;
-    expect(took).toBeLessThan(1000);
+    expect(performance.now() - t0).toBeLessThan(500);
     expect(result.status).toBe("interrupted");
+    expect(result.status === "interrupted" && result.restarted).toBe(false);
+    expect(result.status === "interrupted" && result.error.stack).toBe("Interrupted: the cell was stopped; the kernel keeps its variables.");
+    expect(events).toEqual([]);
+    expect(k.pid).toBe(pid);
+    expect(await value(k, "before")).toBe("1");
+    // The loop ran: the variable it counted in is there, and large.
+    expect(Number(await value(k, "spins"))).toBeGreaterThan(1000);
+    await k.dispose();
+  });
+
+  it("restarts within 1 s a loop that SIGINT cannot break (inside a promise continuation)", async () => {
+    const k = newSession();
+    await run(k, "const before = 1;");
+    const events: KernelEvent[] = [];
+    k.onEvent((e) => events.push(e));
+    const pending = k.execute("await null;\nwhile (true) {}");
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = performance.now();
+    await k.interrupt();
+    const result = await pending;
+    expect(performance.now() - t0).toBeLessThan(1000);
     expect(result.status === "interrupted" && result.restarted).toBe(true);
-    expect(result.status === "interrupted" && result.error.stack).toContain("state cleared");
-    expect(events).toEqual([{ type: "restarted", reason: "interrupt of a busy cell" }]);
+    expect(result.status === "interrupted" && result.error.message).toBe(RESTARTED_ON_INTERRUPT);
+    expect(events).toEqual([{ type: "restarted", reason: "interrupt of a busy cell", requested: true }]);
+    // The replacement was started during the grace period: the next cell runs at once.
     expect(await value(k, "typeof before")).toBe("'undefined'");
+    expect(performance.now() - t0).toBeLessThan(1000);
+    await k.dispose();
+  });
+
+  it("a timed-out busy cell is interrupted the same way and earlier state survives", async () => {
+    const k = newSession();
+    await run(k, "const kept = 'yes';");
+    const r = await k.execute("while (true) {}", { timeoutMs: 300 });
+    expect(r.status === "interrupted" && [r.timedOut, r.restarted, r.error.name, r.error.message]).toEqual([true, false, "Timeout", "Timed out after 300 ms"]);
+    expect(await value(k, "kept")).toBe("'yes'");
     await k.dispose();
   });
 
@@ -68,27 +100,70 @@ describe("interrupt, restart and crashes", () => {
     await k.dispose();
   });
 
-  it("restart clears state", async () => {
+  it("restart clears state, and tells listeners it was asked for", async () => {
     const k = newSession();
     await run(k, "const x = 1;");
+    const events: KernelEvent[] = [];
+    k.onEvent((e) => events.push(e));
     await k.restart();
+    expect(events).toEqual([{ type: "restarted", reason: "restart requested", requested: true }]);
     expect(await value(k, "typeof x")).toBe("'undefined'");
     await k.dispose();
   });
 
-  it("process.exit ends only the kernel, with a clear message", async () => {
+  it("runs cells in a process of its own", async () => {
     const k = newSession();
-    const r = await run(k, "process.exit(3)");
-    expect(r.result.status === "error" && r.result.error.name).toBe("KernelDied");
-    expect(r.result.status === "error" && r.result.error.message).toBe("The kernel stopped: the code called process.exit(3).");
-    expect(await value(k, "40 + 2")).toBe("42");
+    const pid = Number(await value(k, "process.pid"));
+    expect(pid).toBe(k.pid);
+    expect(pid).not.toBe(process.pid);
     await k.dispose();
   });
 
-  it("a memory blow-up ends only the kernel", async () => {
-    const k = newSession({ memoryLimitMb: 48 });
+  for (const [code, message] of [
+    ["process.exit(3)", "The kernel stopped because the code called process.exit(3); the next run starts a fresh kernel."],
+    ["process.abort()", "The kernel stopped because the code called process.abort(); the next run starts a fresh kernel."],
+    ["process.kill(process.pid)", "The kernel stopped because its process received SIGTERM (for example from process.kill(process.pid)); the next run starts a fresh kernel."],
+    ['process.kill(process.pid, "SIGKILL")', "The kernel stopped because its process received SIGKILL (for example from process.kill(process.pid)); the next run starts a fresh kernel."],
+  ] as const) {
+    it(`${code} ends only the kernel, with one clear sentence, and the next cell runs in a fresh one`, async () => {
+      const k = newSession();
+      await run(k, "const x = 1;");
+      const events: KernelEvent[] = [];
+      k.onEvent((e) => events.push(e));
+      const r = await run(k, code);
+      expect(r.result.status === "error" && r.result.error).toEqual({ name: "KernelDied", message, stack: `KernelDied: ${message}` });
+      expect(events).toEqual([{ type: "restarted", reason: message, requested: false }]);
+      expect(await value(k, "typeof x")).toBe("'undefined'");
+      await k.dispose();
+    });
+  }
+
+  it("a heap blow-up ends only the kernel, naming the limit and how to raise it", async () => {
+    const k = newSession({ memoryLimitMb: 64, memoryLimitName: "--memory-limit <mb>" });
     const r = await run(k, "const hog: number[][] = [];\nwhile (true) hog.push(new Array(1e6).fill(1));");
-    expect(r.result.status === "error" && r.result.error.message).toBe("The kernel ran out of memory (limit 48 MB) and was stopped.");
+    expect(r.result.status === "error" && r.result.error.message).toBe(
+      "The kernel used more than its memory limit of 64 MB and was stopped (raise it with --memory-limit <mb>); the next run starts a fresh kernel.",
+    );
+    expect(r.stderr).not.toContain("FATAL ERROR");
+    expect(await value(k, "'alive'")).toBe("'alive'");
+    await k.dispose();
+  }, 30_000);
+
+  it("1.2 GB of Uint8Arrays with a 256 MB limit ends the kernel within 500 ms of crossing it, even in a busy loop", async () => {
+    const k = newSession({ memoryLimitMb: 256 });
+    // The cell reports its resident size after each block; the watchdog may strike before the
+    // report that crosses, so the last report is the (conservative) crossing time.
+    let crossedAt = 0;
+    const r = await k.execute(
+      'const blocks: Uint8Array[] = [];\nlet total = 0;\nwhile (total < 1.2e9) { const b = new Uint8Array(16e6).fill(1); blocks.push(b); total += b.length;\n  const rss = process.memoryUsage.rss(); if (rss > 200 * 1024 * 1024) require("node:fs").writeSync(1, `rss ${rss}\\n`); }\n"survived"',
+      { onOutput: (o) => o.type === "stream" && o.text.includes("rss ") && crossedAt === 0 && (crossedAt = performance.now()) },
+    );
+    const ended = performance.now();
+    expect(r.status === "error" && r.error.message).toBe(
+      "The kernel used more than its memory limit of 256 MB and was stopped (raise it with the memory limit option); the next run starts a fresh kernel.",
+    );
+    expect(crossedAt).toBeGreaterThan(0);
+    expect(ended - crossedAt).toBeLessThan(500 + 200); // + the wait for the kernel's last stderr
     expect(await value(k, "'alive'")).toBe("'alive'");
     await k.dispose();
   }, 30_000);
@@ -98,6 +173,7 @@ describe("interrupt, restart and crashes", () => {
     const r = await k.execute("await new Promise(() => {})", { timeoutMs: 100 });
     expect(r.status).toBe("interrupted");
     expect(r.status === "interrupted" && r.error.message).toBe("Timed out after 100 ms");
+    expect(r.status === "interrupted" && r.timedOut).toBe(true);
     await k.dispose();
   });
 
@@ -121,5 +197,7 @@ describe("interrupt, restart and crashes", () => {
   it("rejects bad options with the parameter named", () => {
     expect(() => newSession({ memoryLimitMb: 4 })).toThrow(new RangeError("memoryLimitMb must be at least 16, got 4"));
     expect(() => newSession({ interruptGraceMs: -1 })).toThrow(new RangeError("interruptGraceMs must be ≥ 0, got -1"));
+    expect(() => newSession({ outputLimitKb: 0 })).toThrow(new RangeError("outputLimitKb must be at least 1, got 0"));
+    expect(() => newSession({ memorySampleMs: 500 })).toThrow(new RangeError("memorySampleMs must be in (0, 250], got 500"));
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { KernelSession } from "../../../src/kernel/session";
-import { newSession, run, value } from "./helpers";
+import type { KernelSession } from "../../../src/kernel/host/session";
+import { newSession, run, value, workspace } from "./helpers";
 
 let k: KernelSession;
 beforeAll(async () => {
@@ -68,7 +68,23 @@ describe("imports", () => {
     const missing = await run(k, 'import { nope } from "greeter";');
     expect(missing.result.status === "error" && missing.result.error.message).toBe("The module 'greeter' does not provide an export named 'nope'");
     const pkg = await run(k, 'import x from "not-installed-anywhere";');
-    expect(pkg.result.status === "error" && pkg.result.error.message).toMatch(/^Cannot find module 'not-installed-anywhere'/);
+    expect(pkg.result.status === "error" && pkg.result.error.name).toBe("PackageNotFoundError");
+    expect(pkg.result.status === "error" && pkg.result.error.message).toBe(
+      `The package 'not-installed-anywhere' is not installed: it was looked for in the notebook's folder (${workspace}) and the folders above it. ` +
+        `Install it there with: cd "${workspace}" && npm install not-installed-anywhere`,
+    );
+    // Where the import is, in the cell; no kernel file names.
+    const deep = await run(k, 'const before = 1;\nimport pad from "left-pad";', "Cell 7");
+    expect(deep.result.status === "error" && deep.result.error.stack.split("\n").slice(1)).toEqual(["    at Cell 7:2:1"]);
+    expect(deep.result.status === "error" && deep.result.error.message).toContain("npm install left-pad");
+    const scoped = await run(k, 'import x from "@acme/tools/sub";');
+    expect(scoped.result.status === "error" && scoped.result.error.message).toContain("npm install @acme/tools");
+  });
+
+  it("loads sde-lab's modules by subpath and names the ones there are for an unknown one", async () => {
+    const r = await run(k, 'import * as sub from "sde-lab/nope";');
+    expect(r.result.status === "error" && r.result.error.name).toBe("UnknownLabModuleError");
+    expect(r.result.status === "error" && r.result.error.message).toMatch(/^'sde-lab\/nope' is not part of sde-lab\. Its modules are: 'sde-lab'/);
   });
 });
 
@@ -80,7 +96,8 @@ describe("output", () => {
       onOutput: (o) => o.type === "stream" && arrivals.push({ text: `${o.name}:${o.text}`, at: performance.now() - started }),
     });
     expect(result.status).toBe("ok");
-    expect(arrivals.map((a) => a.text)).toEqual(["stdout:one\n", "stderr:two\n", "stderr:three\n", "stdout:four\n"]);
+    // Text written in one turn arrives as one batch per stream.
+    expect(arrivals.map((a) => a.text)).toEqual(["stdout:one\n", "stderr:two\nthree\n", "stdout:four\n"]);
     const ended = result.durationMs;
     expect(ended - arrivals[0]!.at).toBeGreaterThan(200);
   });

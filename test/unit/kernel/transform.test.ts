@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CellSyntaxError, alignColumn, transformCell } from "../../../src/kernel/transform";
+import { CellSyntaxError, alignColumn, transformCell } from "../../../src/kernel/process/transform";
 
 describe("transformCell", () => {
   it("hoists every top-level name and keeps the cell's lines on their lines", () => {

@@ -71,3 +71,17 @@ describe("SdeNotebookSerializer", () => {
     expect(showError.mock.calls[0]![0]).toContain("Open With... > Text Editor");
   });
 });
+
+describe("SdeNotebookSerializer and outputs it did not make", () => {
+  it("renders only safe kinds and markdown without HTML, and saves the file back byte for byte", () => {
+    const { s } = serializer();
+    const bytes = fixture("crafted-outputs.sdenb");
+    const data = s.deserializeNotebook(bytes);
+    const shown = data.cells.slice(1).map((c) => c.outputs!.flatMap((o) => o.items.map((i) => [i.mime, decode(i.data)])));
+    expect(shown[0]).toEqual([["text/markdown", expect.stringMatching(/^\*\*saved markdown\*\* &lt;img src="x" onerror=.* and `<code>` stays$/)]]);
+    expect(shown[1]).toEqual([["text/plain", "(a saved output of type text/html is not shown: SDE Lab renders only text, markdown, JSON and PNG images)"]]);
+    expect(shown[2]).toEqual([["text/plain", "(a saved output of type application/javascript is not shown: SDE Lab renders only text, markdown, JSON and PNG images)"]]);
+    expect(shown[3]).toEqual([["text/plain", "plain fallback"]]);
+    expect(decode(s.serializeNotebook(data))).toBe(decode(bytes));
+  });
+});

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
 import yauzl from "yauzl";
+import { KernelSession } from "../../../src/kernel/host/session";
 
 const root = join(__dirname, "../../..");
 const vsixPath = join(root, "sde-lab.vsix");
@@ -30,6 +32,32 @@ function filesUnder(dir: string): string[] {
     .map((f) => relative(root, join(root, f)).split("\\").join("/"));
 }
 
+/** Writes the VSIX's `extension/dist/` files under `into` (the minified build as it ships). */
+function extractDist(file: string, into: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: true }, (err, zip) => {
+      if (err || !zip) return reject(err ?? new Error("cannot open VSIX"));
+      zip.on("entry", (entry: yauzl.Entry) => {
+        if (!entry.fileName.startsWith("extension/dist/") || entry.fileName.endsWith("/")) return zip.readEntry();
+        zip.openReadStream(entry, (e, stream) => {
+          if (e || !stream) return reject(e);
+          const chunks: Buffer[] = [];
+          stream.on("data", (c: Buffer) => chunks.push(c));
+          stream.on("end", () => {
+            const out = join(into, entry.fileName.slice("extension/".length));
+            mkdirSync(dirname(out), { recursive: true });
+            writeFileSync(out, Buffer.concat(chunks));
+            zip.readEntry();
+          });
+        });
+      });
+      zip.on("end", () => resolve());
+      zip.on("error", reject);
+      zip.readEntry();
+    });
+  });
+}
+
 describe("the packaged VSIX", async () => {
   if (!existsSync(vsixPath)) throw new Error("sde-lab.vsix is missing: run `npm run package` first (`npm test` does)");
   const entries = await listEntries(vsixPath);
@@ -44,6 +72,19 @@ describe("the packaged VSIX", async () => {
     const main = pkg.main.replace(/^\.\//, "");
     expect(shipped.has(main)).toBe(true);
     expect(shipped.has(`${main}.map`)).toBe(true);
+  });
+
+  it("shows errors from lab code with the lab's own names and source files, though minified", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sde-vsix-"));
+    await extractDist(vsixPath, dir);
+    const k = new KernelSession({ cwd: dir, kernelPath: join(dir, "dist/kernel.js"), labPath: join(dir, "dist/lab/index.js") });
+    const r = await k.execute('import { TokenBucket } from "sde-lab";\nnew TokenBucket({ capacity: 5, initialTokens: 9 });', { label: "Cell 3" });
+    await k.dispose();
+    expect(r.status).toBe("error");
+    const stack = r.status === "error" ? r.error.stack.split("\n") : [];
+    expect(stack[0]).toBe("ConfigError: TokenBucket: initialTokens must be a number from 0 to capacity (5), got 9");
+    expect(stack).toContainEqual(expect.stringMatching(/^ {4}at new TokenBucket \(sde-lab\/gateway\/token-bucket\.ts:\d+:\d+\)$/));
+    expect(stack.at(-1)).toBe("    at Cell 3:2:1");
   });
 
   it("holds the headless runner named by package.json bin", () => {

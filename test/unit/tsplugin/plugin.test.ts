@@ -51,6 +51,15 @@ describe("TypeScript plugin for notebook cells", () => {
     expect(codes).toEqual(expect.arrayContaining([2304, 2393]));
   });
 
+  it("leaves cells of other notebooks (.ipynb) to VS Code's own diagnostics", () => {
+    const other = (n: number) => cell(n, "nb").replace(".sdenb#", ".ipynb#");
+    const files = { [other(0)]: "const total = 1;", [other(1)]: "const doubled = total * 2;\ndisplay;" };
+    const { diagnostics, plain } = service(files);
+    const plainCodes = [...plain.getSemanticDiagnostics(other(1))].map((d) => d.code);
+    expect(plainCodes).toContain(2304);
+    expect(diagnostics(other(1)).map((d) => d.split(":")[0])).toEqual(plainCodes.map(String));
+  });
+
   it("resolves sde-lab, knows the display global and accepts top-level await and re-declarations", () => {
     const { diagnostics } = service(notebook);
     expect(diagnostics(cell(0))).toEqual([]);

@@ -1,32 +1,45 @@
 /**
- * Kernel worker: runs a notebook's cells in one realm, one after another, and streams what
- * they print and display back to the {@link ./session.KernelSession}.
+ * The kernel process: runs a notebook's cells in one realm, one after another, and sends
+ * what they print and display to its {@link ../host/session.KernelSession} over IPC.
  *
- * Cells share the worker's global scope (see ./transform), so values keep their identity
+ * Cells share this process's global scope (see ./transform), so values keep their identity
  * between cells and the lab library: `instanceof` and `{}.constructor === Object` hold.
- * Nothing here touches the host process: this file only ever runs inside a worker thread,
- * and console, timers and the display sink are this worker's own globals.
+ * Whatever a cell does to this process (exit, abort, a signal, running out of memory) ends
+ * only this process; the host notices and says so.
  */
-import { parentPort, workerData } from "node:worker_threads";
 import { runInThisContext } from "node:vm";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Console } from "node:console";
 import { Writable } from "node:stream";
-import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { inspect } from "node:util";
-import { DISPLAY_SINK } from "../lab/display";
+import { DISPLAY_SINK } from "../../lab/display";
 import { toBundle } from "./display";
-import type { CellError, FromWorker, ToWorker, WorkerInit } from "./protocol";
+import type { CellError, FromKernel, KernelInit, ToKernel } from "../protocol";
+import { ModuleLoader } from "./modules";
+import { OutputGate } from "./output-gate";
 import { cleanStack, type CellSource } from "./stack";
 import { CellSyntaxError, HELPER, transformCell, type TransformedCell } from "./transform";
 
-const port = parentPort;
-if (!port) throw new Error("kernel/worker.ts must run in a worker thread");
-const init = workerData as WorkerInit;
+if (!process.send) throw new Error("kernel/process/main.ts must run as a forked child process");
+const init = JSON.parse(process.argv[2] ?? "{}") as KernelInit;
+// Lab code runs from a bundle; its source map gives errors the lab's own names and lines.
+// Turned on after this bundle loaded, so only the lab's map is read.
+process.setSourceMapsEnabled(true);
+// SIGINT interrupts a busy cell (vm's breakOnSigint); at any other moment it is ignored.
+process.on("SIGINT", () => {});
 
-const post = (message: FromWorker) => port.postMessage(message);
+const send = (message: FromKernel) => process.send!(message);
+const realSetTimeout = globalThis.setTimeout;
+const gate = new OutputGate({
+  limitBytes: init.outputLimitBytes,
+  limitName: init.outputLimitName,
+  batchMs: init.batchMs,
+  batchBytes: init.batchBytes,
+  send,
+  schedule: (callback, ms) => realSetTimeout(callback, ms),
+});
 const context = new AsyncLocalStorage<{ id: number }>();
 /**
  * Recent executions by script file name, for stack mapping. Bounded: a function defined by a
@@ -38,7 +51,8 @@ function rememberCell(file: string, source: CellSource): void {
   if (cells.size >= REMEMBERED_CELLS) cells.delete(cells.keys().next().value!);
   cells.set(file, source);
 }
-const internalFiles = [__filename];
+/** Frames of this bundle are the kernel's, not the learner's; the lab's show as `sde-lab/…`. */
+const stackPaths = { internalFiles: [__filename], labSources: join(dirname(dirname(dirname(init.labPath))), "src", "lab") };
 
 interface Running {
   id: number;
@@ -55,49 +69,55 @@ function currentId(): number {
   return context.getStore()?.id ?? running?.id ?? -1;
 }
 
-// ---- console: the cell's own, streaming each line to the session as it is written --------
+// ---- console and process.stdout/stderr: the cell's own, batched and capped by the gate ----
 function stream(name: "stdout" | "stderr"): Writable {
   return new Writable({
     decodeStrings: false,
     write(chunk: string | Buffer, _encoding, callback) {
-      post({ type: "stream", id: currentId(), name, text: String(chunk) });
+      gate.stream(currentId(), name, String(chunk));
       callback();
     },
   });
 }
 const cellConsole = new Console({ stdout: stream("stdout"), stderr: stream("stderr"), colorMode: false });
 Object.defineProperty(globalThis, "console", { value: cellConsole, writable: true, configurable: true });
+for (const name of ["stdout", "stderr"] as const) {
+  // Direct writes reach the running cell too, through the same gate.
+  process[name].write = ((chunk: string | Uint8Array, encoding?: unknown, callback?: unknown) => {
+    gate.stream(currentId(), name, typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+    const cb = typeof encoding === "function" ? encoding : callback;
+    if (typeof cb === "function") process.nextTick(cb as () => void);
+    return true;
+  }) as typeof process.stdout.write;
+}
 
 // ---- rich display ------------------------------------------------------------------------
 Object.defineProperty(globalThis, DISPLAY_SINK, {
   value: (value: unknown) => {
     const bundle = toBundle(value);
-    if (bundle) post({ type: "display", id: currentId(), bundle });
+    if (bundle) gate.display(currentId(), bundle);
   },
 });
 
 // ---- module loading: "sde-lab", node: built-ins, and the notebook's workspace packages ---
-const notebookRequire = createRequire(join(init.cwd, "__sde_notebook__.js"));
-function load(spec: string): unknown {
-  return notebookRequire(spec === "sde-lab" ? init.labPath : spec);
-}
+const modules = new ModuleLoader(init.cwd, init.labPath);
 let lab: { display: unknown } | undefined;
 Object.defineProperty(globalThis, "display", {
   configurable: true,
   enumerable: false,
-  get: () => (lab ??= load("sde-lab") as { display: unknown }).display,
+  get: () => (lab ??= modules.load("sde-lab") as { display: unknown }).display,
   set: (value: unknown) => Object.defineProperty(globalThis, "display", { value, writable: true, configurable: true }),
 });
-Object.defineProperty(globalThis, "require", { value: notebookRequire, writable: true, configurable: true });
+Object.defineProperty(globalThis, "require", { value: modules.require, writable: true, configurable: true });
 Object.defineProperty(globalThis, HELPER, {
   value: {
     async import(spec: string): Promise<unknown> {
       try {
-        return load(spec);
+        return modules.load(spec);
       } catch (error) {
         if ((error as { code?: string }).code !== "ERR_REQUIRE_ESM") throw error;
         // An ES-module-only package: load it with import(), resolved from the notebook's folder.
-        return import(pathToFileURL(notebookRequire.resolve(spec)).href);
+        return import(pathToFileURL(modules.resolve(spec)).href);
       }
     },
     named(mod: Record<string, unknown>, name: string, spec: string): unknown {
@@ -130,7 +150,6 @@ function untrack(handle: unknown): void {
   owners.get(h)?.delete(h);
   owners.delete(h);
 }
-const realSetTimeout = globalThis.setTimeout;
 const realSetInterval = globalThis.setInterval;
 const realSetImmediate = globalThis.setImmediate;
 const realClearTimeout = globalThis.clearTimeout;
@@ -190,13 +209,12 @@ function toCellError(error: unknown): CellError {
   if (error && typeof error === "object" && typeof (error as Error).message === "string") {
     const e = error as Error;
     const name = typeof e.name === "string" ? e.name : "Error";
-    const stack = typeof e.stack === "string" ? cleanStack(e.stack, cells, internalFiles) : `${name}: ${e.message}`;
+    const stack = typeof e.stack === "string" ? cleanStack(e.stack, cells, stackPaths) : `${name}: ${e.message}`;
     return { name, message: e.message, stack };
   }
   const text = inspect(error);
   return { name: "Uncaught", message: text, stack: `Uncaught ${text}` };
 }
-
 
 function reportLate(error: unknown, origin: "unhandledRejection" | "uncaughtException"): void {
   const id = currentId();
@@ -207,7 +225,10 @@ function reportLate(error: unknown, origin: "unhandledRejection" | "uncaughtExce
   }
   // An error from the running cell's own async work fails that cell.
   if (running && running.id === id) running.interrupt(cellError);
-  else post({ type: "late-error", id, error: cellError });
+  else {
+    gate.flush();
+    send({ type: "late-error", id, error: cellError });
+  }
 }
 process.on("unhandledRejection", (error) => reportLate(error, "unhandledRejection"));
 process.on("uncaughtException", (error) => reportLate(error, "uncaughtException"));
@@ -228,13 +249,20 @@ function cachedTransform(code: string): TransformedCell {
   return cell;
 }
 
+const INTERRUPTED: CellError = { name: "Interrupted", message: "Interrupted", stack: "Interrupted: the cell was stopped; the kernel keeps its variables." };
+
+function isSigintBreak(error: unknown): boolean {
+  return (error as { code?: string } | null)?.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED";
+}
+
 async function execute(id: number, code: string, label: string): Promise<void> {
   const file = `sde-cell-${id}.js`;
-  let settle!: (result: FromWorker) => void;
-  const finished = new Promise<FromWorker>((resolve) => (settle = resolve));
+  type Done = Extract<FromKernel, { type: "done" }>;
+  let settle!: (result: Done) => void;
+  const finished = new Promise<Done>((resolve) => (settle = resolve));
   // Node reports unhandled rejections once the microtask queue drains; finishing on the next
   // turn of the event loop lets a rejection the cell left behind fail this cell.
-  const settleNextTurn = (result: FromWorker) => realSetImmediate(() => settle(result));
+  const settleNextTurn = (result: Done) => realSetImmediate(() => settle(result));
   const timers = new Set<NodeJS.Timeout | NodeJS.Immediate>();
   timersByExecution.set(id, timers);
   running = {
@@ -247,7 +275,8 @@ async function execute(id: number, code: string, label: string): Promise<void> {
     try {
       const cell = cachedTransform(code);
       rememberCell(file, { label, originalPosition: (l, c) => cell.originalPosition(l, c) });
-      const promise = runInThisContext(cell.code, { filename: file }) as Promise<unknown>;
+      // breakOnSigint: the host's SIGINT stops a synchronous loop here and keeps the state.
+      const promise = runInThisContext(cell.code, { filename: file, breakOnSigint: true }) as Promise<unknown>;
       promise.then(
         (value) => {
           // The result rides on the "done" message: one message fewer per cell.
@@ -257,30 +286,35 @@ async function execute(id: number, code: string, label: string): Promise<void> {
         (error: unknown) => settleNextTurn({ type: "done", id, ok: false, error: toCellError(error), interrupted: false }),
       );
     } catch (error) {
-      settle({ type: "done", id, ok: false, error: toCellError(error), interrupted: false });
+      if (isSigintBreak(error)) {
+        cancelTimers(timers);
+        settle({ type: "done", id, ok: false, error: INTERRUPTED, interrupted: true });
+      } else settle({ type: "done", id, ok: false, error: toCellError(error), interrupted: false });
     }
   });
   const result = await finished;
   running = undefined;
   if (timers.size === 0) timersByExecution.delete(id);
-  post(result);
+  gate.finish(id);
+  send(result);
 }
 
-port.on("message", (message: ToWorker) => {
+process.on("message", (message: ToKernel) => {
   switch (message.type) {
     case "execute":
       void execute(message.id, message.code, message.label);
       return;
-    case "interrupt": {
-      if (running) {
+    case "interrupt":
+      // Only the execution the host meant: a late message must not touch the next cell.
+      if (running && running.id === message.id) {
         cancelTimers(running.timers);
-        running.interrupt({ name: "Interrupted", message: "Interrupted", stack: "Interrupted: the cell was stopped; the kernel keeps its state." });
-      } else {
+        running.interrupt(INTERRUPTED);
+      } else if (!running && message.id === -1) {
+        // Interrupt while idle: stop what finished cells left running (intervals, timers).
         cancelTimers(allTimers);
       }
       return;
-    }
   }
 });
 
-post({ type: "ready" });
+send({ type: "ready" });

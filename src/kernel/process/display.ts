@@ -3,7 +3,8 @@
  * constructor identity, only on `Symbol.for` hooks and `Object.prototype.toString` tags.
  */
 import { inspect } from "node:util";
-import { DISPLAY, isDisplayable, safeJson, type MimeBundle } from "../lab/display";
+import { DISPLAY, isDisplayable, safeJson, type MimeBundle } from "../../lab/display";
+import { isRenderedMime, sanitizeMarkdown } from "../safe-outputs";
 
 /**
  * The bundle for a value, or `undefined` when nothing should show (the value `undefined`).
@@ -14,7 +15,7 @@ export function toBundle(value: unknown): MimeBundle | undefined {
   if (isDisplayable(value)) {
     try {
       const bundle = value[DISPLAY]();
-      if (bundle && typeof bundle === "object" && Object.keys(bundle).length > 0) return bundle;
+      if (bundle && typeof bundle === "object" && Object.keys(bundle).length > 0) return safeBundle(bundle);
     } catch (error) {
       return { "text/plain": `${inspect(value, inspectOptions)}\n(its display hook threw: ${String(error)})` };
     }
@@ -39,4 +40,22 @@ function isPlainData(value: unknown, depth = 0): boolean {
   // A plain object's prototype is some realm's Object.prototype, whose own prototype is null.
   if (proto !== null && Object.getPrototypeOf(proto) !== null) return false;
   return Object.values(value as object).every((v) => isPlainData(v, depth + 1));
+}
+
+/**
+ * Only what SDE Lab renders: markdown without raw HTML, and none of the kinds VS Code would
+ * run (`text/html`, `application/javascript`); a bundle left empty says what was dropped.
+ */
+export function safeBundle(bundle: MimeBundle): MimeBundle {
+  const out: Record<string, string> = {};
+  const dropped: string[] = [];
+  for (const [mime, data] of Object.entries(bundle)) {
+    if (typeof data !== "string") continue;
+    if (!isRenderedMime(mime)) dropped.push(mime);
+    else out[mime] = mime === "text/markdown" ? sanitizeMarkdown(data) : data;
+  }
+  if (Object.keys(out).length === 0 && dropped.length > 0) {
+    out["text/plain"] = `(an output of type ${dropped.join(", ")} is not shown: SDE Lab renders only text, markdown, JSON and PNG images)`;
+  }
+  return out;
 }

@@ -14,13 +14,22 @@ export interface CellSource {
 
 const FRAME = /^(\s*at (?:.*?\()?)(.*?):(\d+):(\d+)(\)?)$/;
 
+/** Where the kernel's own code and the lab's sources are, to name frames for people. */
+export interface StackPaths {
+  /** Files whose frames are dropped (the kernel bundle). */
+  internalFiles: readonly string[];
+  /** Folder of the lab's sources as its source map names them; frames there show as `sde-lab/…`. */
+  labSources?: string;
+}
+
 /**
  * Cleans a V8 stack.
  * @param stack - `error.stack`
  * @param cells - executed cells by their script file name
- * @param internalFiles - files whose frames are dropped (the worker bundle)
+ * @param paths - what to drop and what to rename
  */
-export function cleanStack(stack: string, cells: ReadonlyMap<string, CellSource>, internalFiles: readonly string[]): string {
+export function cleanStack(stack: string, cells: ReadonlyMap<string, CellSource>, paths: StackPaths): string {
+  const { internalFiles, labSources } = paths;
   const out: string[] = [];
   for (const line of stack.split("\n")) {
     if (!/^\s*at /.test(line)) {
@@ -43,7 +52,20 @@ export function cleanStack(stack: string, cells: ReadonlyMap<string, CellSource>
       continue;
     }
     if (file.startsWith("node:") || file.startsWith("internal/") || internalFiles.includes(file)) continue;
+    const labFile = labSources ? labRelative(file, labSources) : undefined;
+    if (labFile !== undefined) {
+      out.push(`${head.replace(/^\s*at /, "    at ")}sde-lab/${labFile}:${l}:${c}${tail}`);
+      continue;
+    }
     out.push(line);
   }
   return out.join("\n");
+}
+
+/** `gateway/token-bucket.ts` for a file under the lab's sources (either slash), else undefined. */
+function labRelative(file: string, labSources: string): string | undefined {
+  const norm = (p: string) => p.replace(/\\/g, "/");
+  const dir = `${norm(labSources)}/`;
+  const f = norm(file.startsWith("file://") ? decodeURIComponent(file.slice(7)) : file);
+  return f.startsWith(dir) ? f.slice(dir.length) : undefined;
 }

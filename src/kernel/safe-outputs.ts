@@ -1,0 +1,93 @@
+/**
+ * Outputs SDE Lab lets VS Code render: only the kinds it produces itself, and markdown without
+ * raw HTML. VS Code's markdown renderer passes HTML through (`<img onerror>` runs), so HTML in
+ * markdown is turned into text here, the way markdown-it's `html: false` shows it: `<` outside
+ * code becomes `&lt;`. Code blocks and code spans stay as they are (markdown shows them
+ * literally anyway).
+ *
+ * Pure: used by the kernel process (live outputs) and the notebook serializer (saved ones).
+ */
+import type MarkdownIt from "markdown-it";
+
+/** MIME types SDE Lab produces and lets VS Code render. Anything else is kept, not shown. */
+export const RENDERED_MIMES: ReadonlySet<string> = new Set([
+  "text/plain",
+  "text/markdown",
+  "application/json",
+  "image/png",
+  "application/vnd.code.notebook.stdout",
+  "application/vnd.code.notebook.stderr",
+  "application/vnd.code.notebook.error",
+]);
+
+/** Whether outputs of this MIME type may be rendered. */
+export function isRenderedMime(mime: string): boolean {
+  return RENDERED_MIMES.has(mime);
+}
+
+let parser: MarkdownIt | undefined;
+
+/**
+ * `text` with every HTML tag shown as text. Fenced and indented code is found by markdown-it
+ * itself (so this agrees with the renderer on where code is); code spans only when they open
+ * and close on one line outside tables, anything less certain is escaped.
+ */
+export function sanitizeMarkdown(text: string): string {
+  if (!text.includes("<")) return text;
+  // Loaded on first use: most outputs hold no "<", and the kernel starts faster without it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  parser ??= new (require("markdown-it") as typeof MarkdownIt)({ html: false });
+  const lines = text.split("\n");
+  const code = new Uint8Array(lines.length);
+  const mark = (tokens: ReturnType<MarkdownIt["parse"]>) => {
+    for (const t of tokens) {
+      if ((t.type === "fence" || t.type === "code_block") && t.map) {
+        const [start, end] = t.map;
+        // A fence's own marker lines are not code, but they hold no `<` that matters either.
+        for (let i = start; i < end; i++) code[i] = 1;
+      }
+    }
+  };
+  mark(parser.parse(text, {}));
+  return lines.map((line, i) => (code[i] ? line : escapeLine(line))).join("\n");
+}
+
+/** Escapes `<` on one line of inline content, except inside a same-line code span. */
+function escapeLine(line: string): string {
+  if (!line.includes("<")) return line;
+  // A pipe may split a table row inside what looks like a code span: trust no span there.
+  const spans = !line.includes("|");
+  let out = "";
+  let i = 0;
+  while (i < line.length) {
+    const ch = line[i]!;
+    if (ch === "\\") {
+      out += line.slice(i, i + 2).replace(/</g, "&lt;");
+      i += 2;
+      continue;
+    }
+    if (ch === "`" && spans) {
+      let run = 1;
+      while (line[i + run] === "`") run++;
+      const fence = "`".repeat(run);
+      let close = line.indexOf(fence, i + run);
+      // The closing run must be exactly as long.
+      while (close >= 0 && line[close + run] === "`") {
+        let j = close;
+        while (line[j] === "`") j++;
+        close = line.indexOf(fence, j);
+      }
+      if (close >= 0) {
+        out += line.slice(i, close + run);
+        i = close + run;
+        continue;
+      }
+      out += fence;
+      i += run;
+      continue;
+    }
+    out += ch === "<" ? "&lt;" : ch;
+    i++;
+  }
+  return out;
+}

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { ESLint } from "eslint";
+import { join } from "node:path";
+
+const eslint = new ESLint({ cwd: join(__dirname, "../../..") });
+
+/** Rule ids of the errors lint reports for `code` placed at `file`. */
+async function problems(file: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: join(__dirname, "../../..", file) });
+  return result!.messages.map((m) => `${m.ruleId}`);
+}
+
+describe("the layering enforces itself (npm run lint)", () => {
+  it.each([
+    ["src/kernel/process/probe.ts", 'import * as vscode from "vscode";\nexport const x = vscode;'],
+    ["src/kernel/host/probe.ts", 'import type * as vscode from "vscode";\nexport type X = typeof vscode;'],
+    ["src/kernel/process/probe.ts", 'import { KernelSession } from "../host/session";\nexport const x = KernelSession;'],
+    ["src/kernel/host/probe.ts", 'import { transformCell } from "../process/transform";\nexport const x = transformCell;'],
+    ["src/lab/sim/probe.ts", 'import { readFileSync } from "node:fs";\nexport const x = readFileSync;'],
+    ["src/lab/sim/probe.ts", 'import { OutputGate } from "../../kernel/process/output-gate";\nexport const x = OutputGate;'],
+    ["src/lab/probe.ts", 'import MarkdownIt from "markdown-it";\nexport const x = MarkdownIt;'],
+    ["src/notebook/format.ts", 'import * as vscode from "vscode";\nexport const x = vscode;'],
+  ])("rejects a forbidden import in %s", async (file, code) => {
+    expect(await problems(file, code)).toContain("no-restricted-imports");
+  });
+
+  it.each([
+    ["src/lab/sim/probe.ts", 'import { Simulation } from "./simulation";\nimport { DISPLAY } from "../display";\nexport const x = [Simulation, DISPLAY];'],
+    ["src/kernel/process/probe.ts", 'import type { FromKernel } from "../protocol";\nimport { runInThisContext } from "node:vm";\nexport type X = FromKernel;\nexport const y = runInThisContext;'],
+    ["src/notebook/probe.ts", 'import * as vscode from "vscode";\nexport const x = vscode;'],
+  ])("allows what the layer may use in %s", async (file, code) => {
+    expect(await problems(file, code)).toEqual([]);
+  });
+});

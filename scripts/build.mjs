@@ -5,6 +5,7 @@ import * as esbuild from "esbuild";
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
+import { writeSnippets } from "./snippets.mjs";
 
 const watch = process.argv.includes("--watch");
 const production = process.argv.includes("--production");
@@ -18,7 +19,7 @@ const nodeEntries = [
 ];
 
 /** Browser bundles (webviews, notebook renderers): ES modules, no Node built-ins. */
-const browserEntries = [];
+const browserEntries = [{ in: "src/preview/webview/main.ts", out: "preview/webview" }];
 
 const common = {
   bundle: true,
@@ -84,7 +85,10 @@ if (watch) {
   }
   console.log("[watch] watching for changes; Ctrl-C to stop");
   buildDeclarations();
+  await writeSnippets();
 } else {
   await Promise.all(configs.map((c) => esbuild.build(c)));
   buildDeclarations();
+  // contributes.snippets, generated from the catalog and snippets/*.ts
+  await writeSnippets();
 }

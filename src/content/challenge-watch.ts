@@ -5,22 +5,12 @@
  * keys that the walkthrough's completion events wait for.
  */
 import * as vscode from "vscode";
+import { passedChallenge } from "./challenge-line";
 
 /** Context key: a cell has run in an SDE Lab notebook. */
 export const RAN_CELL_CONTEXT = "sdeLab.walkthrough.ranCell";
 /** Context key: a challenge check has printed PASSED. */
 export const PASSED_CHALLENGE_CONTEXT = "sdeLab.walkthrough.passedChallenge";
-
-/** The id of the first challenge reported passed in these output texts, if any. */
-export function passedChallenge(texts: readonly string[]): string | undefined {
-  for (const text of texts) {
-    for (const line of text.split("\n")) {
-      const match = /^Challenge ([a-z0-9]+(?:-[a-z0-9]+)*): PASSED\b/.exec(line);
-      if (match) return match[1];
-    }
-  }
-  return undefined;
-}
 
 const executed = new vscode.EventEmitter<vscode.NotebookCell>();
 const decoder = new TextDecoder();

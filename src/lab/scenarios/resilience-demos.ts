@@ -3,13 +3,7 @@
  * failure with and without a circuit breaker, and a retry storm with and without jitter.
  * Each builds its own seeded {@link Simulation}, runs it and returns the numbers.
  */
-import { Simulation } from "../sim/simulation";
-import { response, type Response } from "../sim/http";
-import type { TimeSeries } from "../sim/metrics";
-import { CircuitBreaker, type BreakerStats, type BreakerTransition, type CircuitBreakerOptions } from "./circuit-breaker";
-import { BreakerOpenError } from "./errors";
-import { RetryPolicy, type RetryStats } from "./retry";
-import type { JitterKind } from "./backoff";
+import { BreakerOpenError, CircuitBreaker, RetryPolicy, Simulation, response, type BreakerStats, type BreakerTransition, type CircuitBreakerOptions, type JitterKind, type Response, type RetryStats, type TimeSeries } from "sde-lab";
 
 /** Options of {@link cascadingFailure}. */
 export interface CascadeOptions {

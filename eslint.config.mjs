@@ -23,4 +23,9 @@ export default tseslint.config(
       eqeqeq: ["error", "always"],
     },
   },
+  {
+    // Snippets are notebook cells: the last expression is the value the cell shows.
+    files: ["snippets/**/*.ts"],
+    rules: { "@typescript-eslint/no-unused-expressions": "off" },
+  },
 );

@@ -13,9 +13,9 @@ export class SnippetSyntaxError extends Error {
   override readonly name = "SnippetSyntaxError";
 }
 
-/** Escapes text for a snippet body: `$`, `}` and `\` are syntax there. */
-function escapeSnippetText(text: string): string {
-  return text.replace(/[\\$}]/g, (c) => `\\${c}`);
+/** Escapes text for a snippet body: `$` and `\` are syntax everywhere, `}` inside a placeholder. */
+function escapeSnippetText(text: string, inPlaceholder = false): string {
+  return text.replace(inPlaceholder ? /[\\$}]/g : /[\\$]/g, (c) => `\\${c}`);
 }
 
 /**
@@ -35,7 +35,7 @@ export function toSnippetBody(source: string, file = "snippet"): string {
       out += `$0${escapeSnippetText(token)}`;
     } else {
       if (token === "") throw new SnippetSyntaxError(`${file}: tab stop /*$${n}*/ must be followed by a name, a number or a string literal.`);
-      out += seen.has(n) ? `$${n}` : `\${${n}:${escapeSnippetText(token)}}`;
+      out += seen.has(n) ? `$${n}` : `\${${n}:${escapeSnippetText(token, true)}}`;
     }
     seen.add(n);
     last = match.index + match[0].length;

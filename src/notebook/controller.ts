@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { bundleItems } from "../kernel/outputs";
 import { KernelSession, type CellOutput, type KernelEvent } from "../kernel/session";
 import { NOTEBOOK_TYPE } from "./serializer";
+import { cellExecuted } from "../content/challenge-watch";
 
 /** Id of the controller, as VS Code shows it in "Select Kernel". */
 export const CONTROLLER_ID = "sde-lab-kernel";
@@ -119,6 +120,7 @@ export class SdeNotebookController implements vscode.Disposable {
         await execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error(result.error)]));
       }
       execution.end(result.status === "ok", Date.now());
+      cellExecuted(cell);
       if (result.status === "interrupted") break;
     }
   }

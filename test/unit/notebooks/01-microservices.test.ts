@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseNotebook } from "../../../src/notebook/format";
+import { microservices } from "../../../src/catalog/sections/microservices";
 import { cellsOf, root, runJson } from "./run";
 
 const FILE = "notebooks/01-microservices.sdenb";
@@ -56,6 +57,13 @@ describe("01-microservices", () => {
       const diagram = source.cells.find((c) => c.id === `${p}-diagram`)!.source;
       expect(diagram).toBe("```mermaid\n" + readFileSync(join(root, "media/diagrams", `${p}.mmd`), "utf8").trimEnd() + "\n```");
     }
+  });
+
+  it("each interview cell holds the catalog's 60-second answer verbatim", () => {
+    for (const entry of microservices) {
+      expect(source.cells.find((c) => c.id === `${entry.id}-interview`)!.source).toBe(`### 60-second interview answer\n\n${entry.interview.answer}`);
+    }
+    expect(microservices.map((e) => e.id)).toEqual(PATTERNS);
   });
 
   it("every check cell shows its challenge failing with the starter's values", () => {

@@ -104,8 +104,8 @@ async function clickText(page, text) {
   for (const frame of page.frames()) {
     const target = frame.getByText(text, { exact: false }).first();
     if ((await target.count().catch(() => 0)) > 0) {
-      await target.click({ timeout: 5_000 }).catch(() => {});
-      return { clicked: true };
+      const error = await target.click({ timeout: 5_000 }).then(() => undefined, (e) => String(e));
+      return { clicked: error === undefined, error };
     }
   }
   return { clicked: false };

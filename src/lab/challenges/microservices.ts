@@ -4,13 +4,13 @@
  * plugs in the learner's solution, and measures the targets under several seeds.
  */
 import {
-  ApiGateway,
   BackendForFrontend,
   ConfigError,
   Random,
   Simulation,
   jsonPayloadBytes,
   runLimiter,
+  type ApiGateway,
   type BffScreen,
   type CancelSignal,
   type RateLimiter,
@@ -429,7 +429,6 @@ const sidecar = defineChallenge<SidecarSolution, "ok" | "rogue" | "doubleCharges
   },
 });
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each challenge has its own solution type; the index keeps them apart.
 export const microservicesChallenges = {
   "api-gateway": apiGateway,
   "rate-limiting": rateLimiting,
@@ -441,4 +440,5 @@ export const microservicesChallenges = {
   timeout,
   bulkhead,
   sidecar,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each challenge has its own solution type; the index keeps them apart.
 } satisfies Record<string, Challenge<any>>;

@@ -5,16 +5,15 @@
  * alternative is one general-purpose gateway: the client makes a call per service and gets
  * full payloads, or the gateway grows client-specific branches.
  *
- * {@link compareBffs} runs both for each client and measures what the client sees: round
+ * `compareBffs` in `sde-lab/scenarios` runs both for each client and measures what the client sees: round
  * trips, bytes received and latency.
  */
 import { DISPLAY, table, type Displayable, type MimeBundle } from "../display";
-import { ConfigError, nonNegative, oneOf, positive } from "../errors";
-import { response, toRequest, type Request, type Response } from "../sim/http";
+import { ConfigError, nonNegative } from "../errors";
+import { response, type Request, type Response } from "../sim/http";
 import type { NodeOptions, ServiceContext, SimNode } from "../sim/node";
 import type { Simulation } from "../sim/simulation";
 import { composeParts, fanOut, type AggregatePart } from "./aggregate";
-import { ApiGateway } from "./gateway";
 import { jsonBytes, shapePayload, type ShapeOptions } from "./shape";
 
 /** One service call a screen needs, and how to cut its answer down. */

@@ -2,7 +2,9 @@
 // ("p99 falls at least 2×", "the fixed window lets nearly twice its limit through"), not
 // pinned table rows. Each challenge's check cell shows the starter failing.
 import { describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseNotebook } from "../../../src/notebook/format";
 import { cellsOf, root, runJson } from "./run";
@@ -55,6 +57,26 @@ describe("01-microservices", () => {
   it("every check cell shows its challenge failing with the starter's values", () => {
     for (const p of PATTERNS) expect(nb.item(`${p}-check`, "text/plain")!.split("\n")[0], p).toMatch(new RegExp(`^Challenge ${p}: FAILED`));
   });
+
+  it("every section runs on its own in a fresh kernel (as after a restart)", () => {
+    const raw = JSON.parse(readFileSync(join(root, FILE), "utf8")) as { cells: { id: string }[] };
+    const starts = PATTERNS.map((p) => raw.cells.findIndex((c) => c.id === p));
+    const dir = mkdtempSync(join(tmpdir(), "sde-nb01-"));
+    try {
+      const files = PATTERNS.map((p, i) => {
+        const file = join(dir, `${p}.sdenb`);
+        writeFileSync(file, JSON.stringify({ ...raw, cells: raw.cells.slice(starts[i], starts[i + 1] ?? raw.cells.length) }));
+        return file;
+      });
+      const r = spawnSync(process.execPath, [join(root, "dist/cli.js"), "run", "--json", ...files], { encoding: "utf8", cwd: root, timeout: 120_000 });
+      const sections = JSON.parse(r.stdout) as { ok: boolean; notebooks: { cells: { id?: string; status: string }[] }[] };
+      const failed = sections.notebooks.flatMap((n, i) => n.cells.filter((c) => c.status !== "ok").map((c) => `${PATTERNS[i]}: ${c.id} ${c.status}`));
+      expect(failed).toEqual([]);
+      expect(sections.ok).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it("every section imports what it uses, so it runs after a kernel restart", () => {
     // Each pattern's first code cell and its check cell start with an import from sde-lab.

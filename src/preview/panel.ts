@@ -197,7 +197,21 @@ export class DiagramPreview implements vscode.Disposable {
     this.stopWatching();
     const dir = vscode.Uri.joinPath(uri, "..");
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(dir, basename(uri.path)));
-    this.watch = [watcher, watcher.onDidChange(() => this.scheduleReload()), watcher.onDidCreate(() => this.scheduleReload())];
+    // File watchers miss some changes (files outside the workspace, remote hosts, writes made
+    // by this extension host), so the file's modification time is also checked every second.
+    let last: string | undefined;
+    const poll = setInterval(() => {
+      if (!this.panel?.visible) return;
+      vscode.workspace.fs.stat(uri).then(
+        (stat) => {
+          const now = `${stat.mtime}:${stat.size}`;
+          if (last !== undefined && now !== last) this.scheduleReload();
+          last = now;
+        },
+        () => undefined,
+      );
+    }, 1_000);
+    this.watch = [watcher, watcher.onDidChange(() => this.scheduleReload()), watcher.onDidCreate(() => this.scheduleReload()), new vscode.Disposable(() => clearInterval(poll))];
   }
 
   private stopWatching(): void {

@@ -157,7 +157,7 @@ async function runMode(mode) {
     folder: workspace,
     profile,
     extraArgs: ["--vscode-option", "enable-smoke-test-driver"],
-    env: { SDE_E2E_MODE: mode, SDE_E2E_RESULTS: results },
+    env: { SDE_E2E_MODE: mode, SDE_E2E_RESULTS: results, SDE_E2E_GREP: process.env.SDE_E2E_GREP ?? "" },
   });
   const browserProfile = join(dir, "chromium");
   let context;

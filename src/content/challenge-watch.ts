@@ -12,25 +12,22 @@ export const RAN_CELL_CONTEXT = "sdeLab.walkthrough.ranCell";
 /** Context key: a challenge check has printed PASSED. */
 export const PASSED_CHALLENGE_CONTEXT = "sdeLab.walkthrough.passedChallenge";
 
-const executed = new vscode.EventEmitter<vscode.NotebookCell>();
+// A plain set, not a vscode.EventEmitter: importing the controller must not need `vscode` at load.
+const listeners = new Set<(cell: vscode.NotebookCell) => void>();
 const decoder = new TextDecoder();
 
 /** Called by the notebook controller when a cell's execution has ended. */
 export function cellExecuted(cell: vscode.NotebookCell): void {
-  executed.fire(cell);
+  for (const listener of listeners) listener(cell);
 }
 
 /** Watches executed cells and sets the walkthrough's context keys. */
 export function watchWalkthroughProgress(): vscode.Disposable {
-  const passed = new vscode.EventEmitter<string>();
-  const subscription = executed.event((cell) => {
+  const onCell = (cell: vscode.NotebookCell) => {
     void vscode.commands.executeCommand("setContext", RAN_CELL_CONTEXT, true);
     const texts = cell.outputs.flatMap((o) => o.items.filter((i) => i.mime === "text/plain").map((i) => decoder.decode(i.data)));
-    const id = passedChallenge(texts);
-    if (id) {
-      void vscode.commands.executeCommand("setContext", PASSED_CHALLENGE_CONTEXT, true);
-      passed.fire(id);
-    }
-  });
-  return vscode.Disposable.from(subscription, passed);
+    if (passedChallenge(texts)) void vscode.commands.executeCommand("setContext", PASSED_CHALLENGE_CONTEXT, true);
+  };
+  listeners.add(onCell);
+  return new vscode.Disposable(() => listeners.delete(onCell));
 }

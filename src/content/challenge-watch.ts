@@ -21,12 +21,21 @@ export function cellExecuted(cell: vscode.NotebookCell): void {
   for (const listener of listeners) listener(cell);
 }
 
+/**
+ * Sets a context key to true as a change, every time: VS Code's walkthrough service only
+ * hears changes, and it may start (with the first walkthrough shown) after the key was set.
+ */
+async function raise(key: string): Promise<void> {
+  await vscode.commands.executeCommand("setContext", key, false);
+  await vscode.commands.executeCommand("setContext", key, true);
+}
+
 /** Watches executed cells and sets the walkthrough's context keys. */
 export function watchWalkthroughProgress(): vscode.Disposable {
   const onCell = (cell: vscode.NotebookCell) => {
-    void vscode.commands.executeCommand("setContext", RAN_CELL_CONTEXT, true);
+    void raise(RAN_CELL_CONTEXT);
     const texts = cell.outputs.flatMap((o) => o.items.filter((i) => i.mime === "text/plain").map((i) => decoder.decode(i.data)));
-    if (passedChallenge(texts)) void vscode.commands.executeCommand("setContext", PASSED_CHALLENGE_CONTEXT, true);
+    if (passedChallenge(texts)) void raise(PASSED_CHALLENGE_CONTEXT);
   };
   listeners.add(onCell);
   return new vscode.Disposable(() => listeners.delete(onCell));

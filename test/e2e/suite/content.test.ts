@@ -251,7 +251,7 @@ describe("SDE Lab content: snippets, diagram preview, walkthrough", function () 
     const texts = ["Get started with SDE Lab", "Open the welcome notebook", "Run a cell", "Insert a pattern snippet", "Preview an architecture diagram", "Pass a first challenge"];
     const check = await ask<{ found: Record<string, boolean> }>({ event: "dom-check", texts });
     assert.deepEqual(check.found, Object.fromEntries(texts.map((t) => [t, true])));
-    const steps = await ask<WebviewCheck>({ event: "webview-check", selector: ".getting-started-step.complete" });
+    const steps = await ask<WebviewCheck>({ event: "webview-check", selector: ".codicon-getting-started-step-checked" });
     await screenshot("walkthrough");
     assert.equal(steps.frames[0]?.matches ?? 0, 5, "all five steps are ticked off");
   });

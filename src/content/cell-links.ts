@@ -1,8 +1,10 @@
 /**
  * Preview and snippet links on each pattern's heading cell. VS Code does not run `command:`
  * links from notebook markdown (the notebook webview only allows a short built-in list of
- * commands, see docs/authoring.md), so the heading cell (cell id = pattern id) gets two
- * status-bar items under it instead: "Preview diagram" and "Insert snippet".
+ * commands, see docs/authoring.md), and a rendered markdown cell shows no status bar. So the
+ * first code cell of each pattern's section (the cells after the heading cell whose id is the
+ * pattern id) carries two status-bar items, "Preview diagram" and "Insert snippet"; the
+ * heading cell carries them too, visible while it is edited.
  */
 import * as vscode from "vscode";
 import { CATALOG } from "../catalog/index";
@@ -16,10 +18,22 @@ export function patternOfCell(cell: vscode.NotebookCell): string | undefined {
   return cell.kind === vscode.NotebookCellKind.Markup && typeof id === "string" && IDS.has(id) ? id : undefined;
 }
 
+/** The pattern whose links a cell carries: its own heading cell, or the first code cell below it. */
+function linkedPattern(cell: vscode.NotebookCell): string | undefined {
+  if (cell.kind === vscode.NotebookCellKind.Markup) return patternOfCell(cell);
+  for (let i = cell.index - 1; i >= 0; i--) {
+    const above = cell.notebook.cellAt(i);
+    if (above.kind === vscode.NotebookCellKind.Code) return undefined;
+    const id = patternOfCell(above);
+    if (id) return id;
+  }
+  return undefined;
+}
+
 export function registerCellLinks(): vscode.Disposable {
   return vscode.notebooks.registerNotebookCellStatusBarItemProvider(NOTEBOOK_TYPE, {
     provideCellStatusBarItems(cell) {
-      const id = patternOfCell(cell);
+      const id = linkedPattern(cell);
       if (!id) return [];
       const preview = new vscode.NotebookCellStatusBarItem("$(type-hierarchy) Preview diagram", vscode.NotebookCellStatusBarAlignment.Left);
       preview.command = { title: "Preview diagram", command: "sdeLab.previewDiagram", arguments: [id] };

@@ -12,25 +12,31 @@ export const RAN_CELL_CONTEXT = "sdeLab.walkthrough.ranCell";
 /** Context key: a challenge check has printed PASSED. */
 export const PASSED_CHALLENGE_CONTEXT = "sdeLab.walkthrough.passedChallenge";
 
-const executed = new vscode.EventEmitter<vscode.NotebookCell>();
+// A plain set, not a vscode.EventEmitter: importing the controller must not need `vscode` at load.
+const listeners = new Set<(cell: vscode.NotebookCell) => void>();
 const decoder = new TextDecoder();
 
 /** Called by the notebook controller when a cell's execution has ended. */
 export function cellExecuted(cell: vscode.NotebookCell): void {
-  executed.fire(cell);
+  for (const listener of listeners) listener(cell);
+}
+
+/**
+ * Sets a context key to true as a change, every time: VS Code's walkthrough service only
+ * hears changes, and it may start (with the first walkthrough shown) after the key was set.
+ */
+async function raise(key: string): Promise<void> {
+  await vscode.commands.executeCommand("setContext", key, false);
+  await vscode.commands.executeCommand("setContext", key, true);
 }
 
 /** Watches executed cells and sets the walkthrough's context keys. */
 export function watchWalkthroughProgress(): vscode.Disposable {
-  const passed = new vscode.EventEmitter<string>();
-  const subscription = executed.event((cell) => {
-    void vscode.commands.executeCommand("setContext", RAN_CELL_CONTEXT, true);
+  const onCell = (cell: vscode.NotebookCell) => {
+    void raise(RAN_CELL_CONTEXT);
     const texts = cell.outputs.flatMap((o) => o.items.filter((i) => i.mime === "text/plain").map((i) => decoder.decode(i.data)));
-    const id = passedChallenge(texts);
-    if (id) {
-      void vscode.commands.executeCommand("setContext", PASSED_CHALLENGE_CONTEXT, true);
-      passed.fire(id);
-    }
-  });
-  return vscode.Disposable.from(subscription, passed);
+    if (passedChallenge(texts)) void raise(PASSED_CHALLENGE_CONTEXT);
+  };
+  listeners.add(onCell);
+  return new vscode.Disposable(() => listeners.delete(onCell));
 }

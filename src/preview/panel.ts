@@ -49,6 +49,8 @@ export class DiagramPreview implements vscode.Disposable {
   private readonly renderedEmitter = new vscode.EventEmitter<PreviewState>();
   private readonly disposables: vscode.Disposable[] = [this.renderedEmitter];
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
+  /** `mtime:size` of the shown file when it was last read. */
+  private drawnStat: string | undefined;
 
   /** Fires after every draw (or failed parse) in the webview. */
   readonly onDidRender = this.renderedEmitter.event;
@@ -197,10 +199,23 @@ export class DiagramPreview implements vscode.Disposable {
     this.stopWatching();
     const dir = vscode.Uri.joinPath(uri, "..");
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(dir, basename(uri.path)));
-    this.watch = [watcher, watcher.onDidChange(() => this.scheduleReload()), watcher.onDidCreate(() => this.scheduleReload())];
+    // File watchers miss some changes (files outside the workspace, remote hosts, writes made
+    // by this extension host), so the file's modification time is also checked every second
+    // against the version last drawn.
+    const poll = setInterval(() => {
+      if (!this.panel?.visible || this.drawnStat === undefined) return;
+      vscode.workspace.fs.stat(uri).then(
+        (stat) => {
+          if (`${stat.mtime}:${stat.size}` !== this.drawnStat) this.scheduleReload();
+        },
+        () => undefined,
+      );
+    }, 1_000);
+    this.watch = [watcher, watcher.onDidChange(() => this.scheduleReload()), watcher.onDidCreate(() => this.scheduleReload()), new vscode.Disposable(() => clearInterval(poll))];
   }
 
   private stopWatching(): void {
+    this.drawnStat = undefined;
     for (const d of this.watch) d.dispose();
     this.watch = [];
   }
@@ -216,6 +231,8 @@ export class DiagramPreview implements vscode.Disposable {
     const name = basename(shown.uri.path);
     let source: string;
     try {
+      const stat = await vscode.workspace.fs.stat(shown.uri);
+      this.drawnStat = `${stat.mtime}:${stat.size}`;
       source = await readText(shown.uri);
     } catch (error) {
       source = `%% ${String(error)}`;

@@ -83,7 +83,7 @@ async function webviewCheck(page, { selector, globals = [], waitMs = 10_000 }, d
             return {
               matches: nodes.length,
               text: document.body.innerText,
-              svgText: [...document.querySelectorAll("svg")].map((s) => s.textContent).join("\n"),
+              svgText: [...document.querySelectorAll("svg text")].map((t) => t.textContent).join("\n"),
               injected: document.querySelectorAll("#stage img, #stage script, #stage iframe, #stage foreignObject img").length,
               globals: Object.fromEntries(names.map((n) => [n, typeof window[n]])),
               bodyClass: document.body.className,
@@ -102,10 +102,10 @@ async function webviewCheck(page, { selector, globals = [], waitMs = 10_000 }, d
 /** Clicks the first element showing `text` in any frame. */
 async function clickText(page, text) {
   for (const frame of page.frames()) {
-    const target = frame.getByText(text, { exact: false }).first();
+    const target = frame.getByText(text, { exact: false }).filter({ visible: true }).first();
     if ((await target.count().catch(() => 0)) > 0) {
-      await target.click({ timeout: 5_000 }).catch(() => {});
-      return { clicked: true };
+      const error = await target.click({ timeout: 5_000 }).then(() => undefined, (e) => String(e));
+      return { clicked: error === undefined, error };
     }
   }
   return { clicked: false };
@@ -157,7 +157,7 @@ async function runMode(mode) {
     folder: workspace,
     profile,
     extraArgs: ["--vscode-option", "enable-smoke-test-driver"],
-    env: { SDE_E2E_MODE: mode, SDE_E2E_RESULTS: results },
+    env: { SDE_E2E_MODE: mode, SDE_E2E_RESULTS: results, SDE_E2E_GREP: process.env.SDE_E2E_GREP ?? "" },
   });
   const browserProfile = join(dir, "chromium");
   let context;

@@ -10,6 +10,8 @@ import { report } from "./outer";
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: "bdd", timeout: 45_000, color: false, reporter: "spec" });
+  // SDE_E2E_GREP=<text> runs only the tests whose full title contains it.
+  if (process.env.SDE_E2E_GREP) mocha.grep(process.env.SDE_E2E_GREP);
   const mode = process.env.SDE_E2E_MODE === "untrusted" ? "untrusted" : "trusted";
   mocha.addFile(join(__dirname, `${mode}.test.js`));
   // Each shipped notebook's own suite (notebook-<NN>.test.js) runs in the trusted mode.

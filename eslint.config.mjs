@@ -47,4 +47,9 @@ export default tseslint.config(
   { files: ["src/lab/*.ts"], rules: { "no-restricted-imports": ["error", labOnly("../")] } },
   { files: ["src/lab/*/*.ts"], rules: { "no-restricted-imports": ["error", labOnly("../../")] } },
   { files: ["src/lab/*/*/*.ts"], rules: { "no-restricted-imports": ["error", labOnly("../../../")] } },
+  {
+    // Snippets are notebook cells: the last expression is the value the cell shows.
+    files: ["snippets/**/*.ts"],
+    rules: { "@typescript-eslint/no-unused-expressions": "off" },
+  },
 );

@@ -5,6 +5,7 @@ import * as esbuild from "esbuild";
 import { spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
+import { writeSnippets } from "./snippets.mjs";
 
 const watch = process.argv.includes("--watch");
 const production = process.argv.includes("--production");
@@ -18,7 +19,7 @@ const nodeEntries = [
 ];
 
 /** Browser bundles (webviews, notebook renderers): ES modules, no Node built-ins. */
-const browserEntries = [];
+const browserEntries = [{ in: "src/preview/webview/main.ts", out: "preview/webview" }];
 
 const common = {
   bundle: true,
@@ -64,7 +65,9 @@ configs.push({
 // The CLI is an executable: same settings, plus the shebang.
 configs.push({ ...configs[0], entryPoints: [{ in: "src/cli/main.ts", out: "cli" }], banner: { js: "#!/usr/bin/env node" } });
 if (browserEntries.length > 0) {
-  configs.push({ ...common, entryPoints: browserEntries, outdir: "dist", platform: "browser", format: "esm", target: "es2022" });
+  // No source map in the VSIX for the webview (Mermaid's alone is 4.7 MB); inline in dev builds,
+  // so both builds produce the same files.
+  configs.push({ ...common, sourcemap: production ? false : "inline", entryPoints: browserEntries, outdir: "dist", platform: "browser", format: "esm", target: "es2022" });
 }
 
 /**
@@ -87,9 +90,12 @@ if (watch) {
   }
   console.log("[watch] watching for changes; Ctrl-C to stop");
   buildDeclarations();
+  await writeSnippets();
 } else {
   await Promise.all(configs.map((c) => esbuild.build(c)));
   // npm sets the bin's execute bit only at install; a rebuild writes a fresh file without it.
   chmodSync("dist/cli.js", 0o755);
   buildDeclarations();
+  // contributes.snippets, generated from the catalog and snippets/*.ts
+  await writeSnippets();
 }

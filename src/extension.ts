@@ -6,6 +6,12 @@ import * as vscode from "vscode";
 import { SdeNotebookController } from "./notebook/controller";
 import { NOTEBOOK_TYPE, SdeNotebookSerializer } from "./notebook/serializer";
 import { registerTrustNotice } from "./notebook/trust";
+import { registerCellLinks } from "./content/cell-links";
+import { watchWalkthroughProgress } from "./content/challenge-watch";
+import { registerInsertSnippet } from "./content/insert-snippet";
+import { registerOpenNotebook } from "./content/open-notebook";
+import { registerPreviewCommands } from "./preview/commands";
+import { DiagramPreview } from "./preview/panel";
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel("SDE Lab");
@@ -15,6 +21,7 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   const controller = new SdeNotebookController(log);
   const activeNotebook = () => vscode.window.activeNotebookEditor?.notebook;
+  const preview = new DiagramPreview(context.extensionUri);
   context.subscriptions.push(
     log,
     controller,
@@ -28,6 +35,12 @@ export function activate(context: vscode.ExtensionContext): void {
       const notebook = activeNotebook();
       if (notebook?.notebookType === NOTEBOOK_TYPE) await controller.interrupt(notebook);
     }),
+    preview,
+    registerPreviewCommands(preview),
+    registerInsertSnippet(context.extensionUri),
+    registerOpenNotebook(context),
+    registerCellLinks(),
+    watchWalkthroughProgress(),
   );
 }
 

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { bundleItems } from "../kernel/outputs";
 import { KernelSession, type CellOutput, type KernelEvent } from "../kernel/host/session";
 import { NOTEBOOK_TYPE, SDE_KEY } from "./serializer";
+import { cellExecuted } from "../content/challenge-watch";
 
 /** Id of the controller, as VS Code shows it in "Select Kernel". */
 export const CONTROLLER_ID = "sde-lab-kernel";
@@ -154,6 +155,7 @@ export class SdeNotebookController implements vscode.Disposable {
       });
       if (result.status !== "ok") writer.error(result.error);
       execution.end(result.status === "ok", Date.now());
+      cellExecuted(cell);
       // Like Jupyter's Run All: stop at the first cell that failed unexpectedly, or when the
       // kernel died or was interrupted, so later cells never run on missing state.
       const expected = result.status === "error" && result.error.name !== "KernelDied" && expectsError(cell);

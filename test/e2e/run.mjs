@@ -6,6 +6,7 @@
 // The suite talks to this runner through console lines ("[sde-e2e] {...}") for what only the
 // browser can do (screenshots, DOM checks); answers go back as files in the results folder.
 // Results: test-results/e2e/ (screenshots of failed tests and a final "tour").
+/* global document, window, Image -- used inside page.evaluate, which runs in the browser */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -72,6 +73,72 @@ async function domCheck(page, texts, wantMermaid) {
   return { notebookVisible, cellsOnPage, found, mermaidSvgs };
 }
 
+/** In every frame that has `selector` (a webview's page): how many match, its text, and the
+ * type of some window globals (a payload that ran would have set them). */
+async function webviewCheck(page, { selector, globals = [], waitMs = 10_000 }, dialogs) {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const frames = [];
+    for (const frame of page.frames()) {
+      const found = await frame
+        .evaluate(
+          ([sel, names]) => {
+            const nodes = document.querySelectorAll(sel);
+            if (nodes.length === 0) return undefined;
+            return {
+              matches: nodes.length,
+              text: document.body.innerText,
+              svgText: [...document.querySelectorAll("svg text")].map((t) => t.textContent).join("\n"),
+              injected: document.querySelectorAll("#stage img, #stage script, #stage iframe, #stage foreignObject img").length,
+              globals: Object.fromEntries(names.map((n) => [n, typeof window[n]])),
+              bodyClass: document.body.className,
+            };
+          },
+          [selector, globals],
+        )
+        .catch(() => undefined);
+      if (found) frames.push(found);
+    }
+    if (frames.length > 0 || Date.now() > deadline) return { frames, dialogs: [...dialogs] };
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+/** Clicks the first element showing `text` in any frame. */
+async function clickText(page, text) {
+  for (const frame of page.frames()) {
+    const target = frame.getByText(text, { exact: false }).filter({ visible: true }).first();
+    if ((await target.count().catch(() => 0)) > 0) {
+      const error = await target.click({ timeout: 5_000 }).then(() => undefined, (e) => String(e));
+      return { clicked: error === undefined, error };
+    }
+  }
+  return { clicked: false };
+}
+
+/** Loads a file as an image in a blank page: a valid SVG or PNG decodes to a size. */
+async function imageCheck(context, file, mime) {
+  const blank = await context.newPage();
+  try {
+    const data = readFileSync(file).toString("base64");
+    return await blank.evaluate(
+      async ([b64, type]) => {
+        const img = new Image();
+        img.src = `data:${type};base64,${b64}`;
+        try {
+          await img.decode();
+          return { ok: true, width: img.naturalWidth, height: img.naturalHeight };
+        } catch (e) {
+          return { ok: false, error: String(e) };
+        }
+      },
+      [data, mime],
+    );
+  } finally {
+    await blank.close();
+  }
+}
+
 async function runMode(mode) {
   const dir = join(results, mode);
   const workspace = prepareWorkspace(join(dir, "workspace"));
@@ -109,6 +176,10 @@ async function runMode(mode) {
       args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     });
     const page = context.pages()[0] ?? (await context.newPage());
+    // A script that got past a webview's CSP could open alert(): count every dialog.
+    const dialogs = [];
+    context.on("page", (p) => p.on("dialog", (d) => void (dialogs.push(d.message()), d.dismiss())));
+    page.on("dialog", (d) => void (dialogs.push(d.message()), d.dismiss()));
     let exit;
     const exited = new Promise((r) => (exit = r));
     const answer = (id, value) => {
@@ -163,6 +234,12 @@ async function runMode(mode) {
         answer(event.id, { pwned, frames: page.frames().length });
       } else if (event.event === "dom-check") {
         answer(event.id, await domCheck(page, event.texts, event.mermaid === true));
+      } else if (event.event === "webview-check") {
+        answer(event.id, await webviewCheck(page, event, dialogs));
+      } else if (event.event === "click-text") {
+        answer(event.id, await clickText(page, event.text));
+      } else if (event.event === "image-check") {
+        answer(event.id, await imageCheck(context, event.file, event.mime));
       }
     };
     await page.exposeFunction("codeAutomationLog", (type, logArgs) => void onLine((Array.isArray(logArgs) ? logArgs : [logArgs]).map(String).join(" ")));

@@ -1,7 +1,7 @@
 /**
  * Service discovery: a Eureka-style registry (leases, eviction, self-preservation), a
  * Consul-style registry (TTL/HTTP/TCP health checks), client-side and server-side discovery
- * with pluggable balancing strategies, and the stale-cache demo.
+ * with pluggable balancing strategies,.
  */
 export { EurekaRegistry, EUREKA_REGISTRY_DEFAULTS, type EurekaRegistryOptions, type EurekaRegistryEvent, type EurekaLeaseView, type EurekaInstanceInfo, type EurekaRegistration, type EurekaStatus } from "./eureka-registry";
 export { EurekaInstance, EUREKA_INSTANCE_DEFAULTS, type EurekaInstanceOptions, type EurekaInstanceStats } from "./eureka-instance";
@@ -35,15 +35,4 @@ export { InstanceCache, type InstanceCacheRefreshEvent, type InstanceCacheStats,
 export { type DiscoveryRoutingStats } from "./router";
 export { DiscoveryClient, DISCOVERY_CLIENT_DEFAULTS, type DiscoveryClientOptions } from "./discovery-client";
 export { ServerSideLoadBalancer, SERVER_SIDE_LB_DEFAULTS, type ServerSideLoadBalancerOptions } from "./server-side-lb";
-export {
-  runStaleCacheScenario,
-  STALE_CACHE_DEFAULTS,
-  type StaleCacheOptions,
-  type StaleCacheRun,
-  type StaleCacheStep,
-  type StaleCacheTimerPhases,
-  STALE_CACHE_TIMER_PHASES,
-  type DiscoveryApproach,
-} from "./stale-cache-scenario";
-export { staleCacheDemo, compareDiscoveryApproaches, type StaleCacheDemo, type DiscoveryComparison } from "./stale-cache-demo";
 export { type DiscoveredInstance, type RegistrySource, type RegistryRef } from "./types";

@@ -117,7 +117,7 @@ export class ServerSideLoadBalancer {
     const s = this.router.stats;
     const head = markdown(
       `**${this.name}** (server-side discovery, ${this.router.strategy.name}) — ${s.requests} requests, ${s.failed} failed (5xx, refused), ` +
-        `${s.timedOut} timed out (outcome unknown), ${s.deadPicks} sent to a dead instance, ${this.hopsPerRequest} hops/request; cache of ` +
+        `${s.timedOut} timed out (outcome unknown), ${s.deadPicks} sent to a dead instance, ${Math.round(this.hopsPerRequest * 100) / 100} hops/request; cache of ` +
         `${this.cache.service}: ${this.cache.instances.map((i) => i.id).join(", ") || "empty"}`,
     )[DISPLAY]();
     const nodes = new Map(this.cache.instances.map((i) => [i.id, i.node]));

@@ -16,14 +16,8 @@ export { shapePayload, jsonBytes as jsonPayloadBytes, type ShapeOptions } from "
 export {
   BackendForFrontend,
   BFF_DEFAULTS,
-  compareBffs,
-  BffComparison,
-  BFF_COMPARISON_DEFAULTS,
   type BackendForFrontendOptions,
   type BffPart,
   type BffScreen,
   type BffStats,
-  type BffComparisonOptions,
-  type BffComparisonRow,
-  type ClientCallPattern,
 } from "./bff";

@@ -1,7 +1,7 @@
 /**
  * Resilience policies on virtual time: circuit breaker (resilience4j semantics, cockatiel
  * strategies), retry with exponential backoff and jitter, timeout, bulkhead, and `wrap` to
- * compose them, plus demo scenarios (cascading failure, retry storm).
+ * compose them.
  */
 export {
   CancelSource,
@@ -39,12 +39,3 @@ export { RetryPolicy, RETRY_DEFAULTS, type RetryOptions, type RetryEvent, type G
 export { TimeoutPolicy, TIMEOUT_DEFAULTS, type TimeoutKind, type TimeoutOptions, type TimeoutEvent, type TimeoutStats } from "./timeout";
 export { BulkheadPolicy, BULKHEAD_DEFAULTS, type BulkheadOptions, type BulkheadRejection, type BulkheadStats } from "./bulkhead";
 export { WrappedPolicy, wrap } from "./wrap";
-export {
-  cascadingFailure,
-  retryStorm,
-  CASCADE_BREAKER,
-  type CascadeOptions,
-  type CascadeResult,
-  type RetryStormOptions,
-  type RetryStormResult,
-} from "./demos";

@@ -170,25 +170,6 @@ describe("SDE Lab in a real VS Code", function () {
     await screenshot("tour");
   });
 
-  it("runs the microservices notebook to the end, with its architecture and sequence diagrams drawn", async function () {
-    const { notebook, editor } = await openAndShow("01-microservices.sdenb");
-    await runCells(notebook, undefined, 90_000);
-    const code = notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code);
-    assert.deepEqual(
-      code.filter((c) => c.executionSummary?.success !== true).map((c) => (c.metadata.sdeLab as { id?: string } | undefined)?.id),
-      [],
-      "cells that did not succeed",
-    );
-    if (!hasOuterRunner) return;
-    const index = notebook.getCells().findIndex((c) => (c.metadata.sdeLab as { id?: string } | undefined)?.id === "breaker-trace");
-    editor.revealRange(new vscode.NotebookRange(index, index + 1), vscode.NotebookEditorRevealType.AtTop);
-    await new Promise((r) => setTimeout(r, 500));
-    const check = await ask<{ found: Record<string, boolean>; mermaidSvgs: number }>({ event: "dom-check", texts: ["breaker OPEN"], mermaid: true });
-    assert.deepEqual(check.found, { "breaker OPEN": true });
-    assert.ok(check.mermaidSvgs >= 1, "the breaker's sequence diagram was not drawn");
-    await screenshot("microservices-breaker");
-  });
-
   it("the editor knows sde-lab's types and raises no false errors for kernel semantics (TypeScript plugin)", async () => {
     const { notebook } = await openAndShow("types.sdenb");
     const [, semantics] = notebook.getCells();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DISPLAY } from "../../../src/lab/index";
-import { compareDiscoveryApproaches, runStaleCacheScenario, staleCacheDemo, type StaleCacheRun } from "../../../src/lab/discovery/index";
+import { compareDiscoveryApproaches, runStaleCacheScenario, staleCacheDemo, type StaleCacheRun } from "sde-lab/scenarios";
 
 const pick = (r: StaleCacheRun) => ({
   lastRenewal: r.lastRenewalAtMs,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DISPLAY } from "../../../src/lab/index";
-import { cascadingFailure, retryStorm } from "../../../src/lab/resilience/index";
+import { cascadingFailure, retryStorm } from "sde-lab/scenarios";
 
 describe("demo: cascading failure A → B → C with C slow from 2 s to 10 s", () => {
   it("without a breaker, latency and in-flight requests at A pile up; with one they stay bounded (seed 1)", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, Simulation, ok } from "../../../src/lab/index";
-import { IDENTITY_HEADER, Sidecar, meshIdentity, sidecarDemo } from "../../../src/lab/sidecar/index";
+import { IDENTITY_HEADER, Sidecar, meshIdentity } from "../../../src/lab/sidecar/index";
+import { sidecarDemo } from "sde-lab/scenarios";
 
 describe("Sidecar", () => {
   it("takes the service's name, runs the app behind it over a local link, and logs both directions", async () => {

@@ -17,13 +17,28 @@ describe("shipped notebooks", () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  // All shipped notebooks run together, once: every one to the end, within 30 s in all, and
+  // no cell's output over 20 KB (a raw object dump would be larger).
+  const started = Date.now();
+  const reports = notebooks.map((file) => ({ file, report: runJson(join("notebooks", file)) }));
+  const elapsedMs = Date.now() - started;
+
   it.each(notebooks)("%s runs headlessly to the end", (file) => {
-    const report = runJson(join("notebooks", file));
-    expect(report.ok).toBe(true);
+    expect(reports.find((r) => r.file === file)!.report.ok).toBe(true);
+  });
+
+  it("all notebooks together run in under 30 s", () => {
+    expect(elapsedMs).toBeLessThan(30_000);
+  });
+
+  it.each(notebooks)("%s has no cell output over 20 KB", (file) => {
+    const cells = reports.find((r) => r.file === file)!.report.notebooks[0]!.cells;
+    const sizes = cells.map((c) => ({ id: c.id, bytes: c.outputs.reduce((n, o) => n + Math.max(...o.items.map((i) => Buffer.byteLength(i.data))), 0) }));
+    expect(sizes.filter((s) => s.bytes > 20_000)).toEqual([]);
   });
 
   it("welcome: state, await, streaming, rich display and the deliberate error show what the prose says", () => {
-    const cells = runJson("notebooks/00-welcome.sdenb").notebooks[0]!.cells;
+    const cells = reports.find((r) => r.file === "00-welcome.sdenb")!.report.notebooks[0]!.cells;
     const out = (id: string) => cells.find((c) => c.id === id)!.outputs;
     expect(out("use-state")[0]!.items.at(-1)!.data).toBe("6");
     expect(out("await")[0]!.items.at(-1)!.data).toBe("'pong'");
@@ -42,54 +57,21 @@ describe("shipped notebooks", () => {
     ]);
   });
 
-  describe("01-microservices: the numbers the prose relies on", () => {
-    const cells = runJson("notebooks/01-microservices.sdenb").notebooks[0]!.cells;
-    const items = (id: string) => cells.find((c) => c.id === id)!.outputs.map((o) => o.items[0]!);
-    const json = (id: string, index = -1) => JSON.parse(items(id).at(index)!.data) as Record<string, unknown>;
-    const markdown = (id: string, index: number) => items(id)[index]!.data;
+  it("welcome: the simulation basics show what the prose says (one hop each way plus the work, a queue behind 2 workers, faults, trace)", () => {
+    const cells = reports.find((r) => r.file === "00-welcome.sdenb")!.report.notebooks[0]!.cells;
+    const data = (id: string) => cells.find((c) => c.id === id)!.outputs.map((o) => o.items[0]!.data);
+    expect(data("simulation-first").at(-1)).toBe("'status 200 at t = 30 ms (5 ms there + 20 ms work + 5 ms back)'");
+    const waits = data("simulation-clock")[1]!;
+    expect(waits).toContain("| 1 | 30 |\n| 2 | 30 |\n| 3 | 50 |"); // the third call waits for a worker
+    const faults = data("simulation-faults-run")[0]!;
+    expect(faults).toMatch(/orders 10× slower, caller waits 100 ms \| TimeoutError/);
+    expect(faults).toMatch(/orders restarted \| status 200/);
+    expect(data("simulation-trace").at(-1)).toMatch(/^```mermaid\nsequenceDiagram/);
+  });
 
-    it("gateway: 401, 403, 404 in order, 5 of a burst of 10 limited, 504 from a slow upstream", () => {
-      expect(markdown("gateway-healthy", 0)).toContain("| alice GET /orders/42 | 200 |\n| no key GET /orders/42 | 401 |\n| bob GET /orders/42 | 403 |\n| alice GET /nowhere | 404 |");
-      expect(json("gateway-fault")).toEqual({ burstAccepted: 5, burstLimited: 5, retryAfterSeconds: "1", slowOrderStatus: 504 });
-    });
-
-    it("BFF: the mobile BFF sends 1,856 fewer bytes in one round trip less, and answers in 250 ms instead of 647", () => {
-      expect(json("bff-numbers")).toEqual({ mobileBytesSaved: 1856, mobileRoundTripsSaved: 1, mobileLatencyMs: { bff: 250, generalGateway: 647 } });
-    });
-
-    it("discovery: a dead instance is used for 142 s (documented lease) or 202 s (as implemented); server-side costs a hop", () => {
-      const stale = markdown("discovery-stale", 0);
-      expect(stale).toContain("| documented | 80.732 | 170.732 | 205.539 | 233.713 | 242.126 | 142.126 | 18 | 0 | 700 |");
-      expect(stale).toContain("| as-implemented | 80.732 | 260.732 | 265.539 | 293.713 | 302.126 | 202.126 | 25 | 0 | 700 |");
-      const compare = markdown("discovery-compare", 0);
-      expect(compare).toContain("| client-side | 1 | 2 | 73 | web-1, web-2, web-3 | 142.126–159.922 | 57 | 57 | 0 | 2100 |");
-      expect(compare).toContain("| server-side | 2 | 4 | 25 | lb | 142.126 | 53 | 53 | 0 | 2100 |");
-    });
-
-    it("circuit breaker: p99 at A falls from 5680 ms to 861 ms and peak in-flight from 294 to 36", () => {
-      const t = markdown("breaker-run", 0);
-      expect(t).toContain("| no breaker | 600 | 0 | 0 | 5680 | 5470 | 294 | 294 |");
-      expect(t).toContain("| breaker on B → C | 406 | 194 | 0 | 861 | 414 | 36 | 36 |");
-      expect(markdown("breaker-trace", 0)).toContain("breaker OPEN (slow-call rate 50% ≥ 50% of 10 calls)");
-    });
-
-    it("retry storm: no jitter peaks at 1000 per 100 ms, full jitter at 110", () => {
-      const t = markdown("retry-run", 0);
-      expect(t).toContain("| none | 1000 | 5500 | 250 | 750 | 32031 |");
-      expect(t).toContain("| full | 110 | 2000 | 1000 | 0 | 2022 |");
-      expect(markdown("retry-run", 1)).toContain("xychart-beta");
-    });
-
-    it("timeout: the aggressive timeout wastes the work of 80 calls, the cooperative one stops 76 of them", () => {
-      const [aggressive, cooperative] = JSON.parse(items("timeout-run").at(-1)!.data) as Record<string, number>[];
-      expect(aggressive).toMatchObject({ ok: 20, "timed out": 80, "wasted work (calls)": 80, "stopped early": 0, "work done (ms)": 23880 });
-      expect(cooperative).toMatchObject({ ok: 20, "timed out": 80, "wasted work (calls)": 4, "stopped early": 76, "work done (ms)": 14070 });
-    });
-
-    it("sidecar: 129/200 checkouts without, 195/200 with, no double charge, and the rogue caller gets 403", () => {
-      const t = markdown("sidecar-run", 0);
-      expect(t).toContain("| no sidecars | 129/200 | 203 | 0 | 200, 502, 200 | 0 | 13 |");
-      expect(t).toContain("| with sidecars | 195/200 | 280 | 0 | 403, 403, 403 | 1083 | 47 |");
-    });
+  it("welcome: teaches Shift+Enter, which runs a cell in desktop and browser VS Code alike", () => {
+    const welcome = readFileSync(join(root, "notebooks/00-welcome.sdenb"), "utf8");
+    expect(welcome).toContain("Shift+Enter");
+    expect(welcome).not.toContain("**Ctrl+Enter** (run");
   });
 });

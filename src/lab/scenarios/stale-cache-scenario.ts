@@ -17,18 +17,27 @@
  * gives the same phases); `phases: "aligned"` starts them all together at t = 0, where the
  * caches happen to refresh right after the eviction: the best case, rarely seen in practice.
  */
-import { DISPLAY, markdown, table, type MimeBundle } from "../display";
-import { TimeoutError } from "../sim/call-errors";
-import { ConfigError, nonNegative, oneOf, positive, wholeNumber } from "../errors";
-import { Simulation } from "../sim/simulation";
-import type { SimNode } from "../sim/node";
-import type { Response } from "../sim/http";
-import { EUREKA_REGISTRY_DEFAULTS, EurekaRegistry } from "./eureka-registry";
-import { EurekaInstance } from "./eureka-instance";
-import { DiscoveryClient } from "./discovery-client";
-import { ServerSideLoadBalancer } from "./server-side-lb";
-import { BALANCER_NAMES, type BalancerName } from "./balancer";
-import { LEASE_EXPIRY_MODES, type LeaseExpiryMode } from "./lease";
+import {
+  BALANCER_NAMES,
+  ConfigError,
+  DISPLAY,
+  DiscoveryClient,
+  EUREKA_REGISTRY_DEFAULTS,
+  EurekaInstance,
+  EurekaRegistry,
+  LEASE_EXPIRY_MODES,
+  ServerSideLoadBalancer,
+  Simulation,
+  TimeoutError,
+  markdown,
+  table,
+  type BalancerName,
+  type LeaseExpiryMode,
+  type MimeBundle,
+  type Response,
+  type SimNode,
+} from "sde-lab";
+import { nonNegative, oneOf, positive, wholeNumber } from "./checks";
 
 /** Client-side or server-side discovery. */
 export type DiscoveryApproach = "client-side" | "server-side";

@@ -5,7 +5,7 @@
  * client-side and server-side discovery. Both return objects that display as tables. Timer
  * phases come from the seed unless `phases: "aligned"` is given (see `stale-cache-scenario.ts`).
  */
-import { DISPLAY, markdown, table, type MimeBundle } from "../display";
+import { DISPLAY, markdown, table, type MimeBundle } from "sde-lab";
 import { runStaleCacheScenario, type StaleCacheOptions, type StaleCacheRun } from "./stale-cache-scenario";
 
 /** The stale-cache scenario under both lease-expiry modes. */

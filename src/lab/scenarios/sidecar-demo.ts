@@ -3,10 +3,7 @@
  * `frontend` → `orders` → `payments`, and payments fails 30 % of the time with a 503. The
  * services' handlers are the same functions in both runs; only the deployment differs.
  */
-import { ok, request, response } from "../sim/http";
-import type { Handler } from "../sim/node";
-import { Simulation } from "../sim/simulation";
-import { Sidecar, type SidecarOptions } from "./sidecar";
+import { DISPLAY, Sidecar, Simulation, ok, request, response, table, type Handler, type MimeBundle, type SidecarOptions } from "sde-lab";
 
 /** Options of {@link sidecarDemo}. */
 export interface SidecarDemoOptions {
@@ -43,6 +40,8 @@ export interface SidecarDemoResult {
   p95Ms: number;
   sim: Simulation;
   sidecars: Sidecar[];
+  /** A one-row table of the numbers. */
+  [DISPLAY](): MimeBundle;
 }
 
 /** Runs the scenario and returns its numbers. */
@@ -52,8 +51,9 @@ export async function sidecarDemo(options: SidecarDemoOptions): Promise<SidecarD
   const requests = options.requests ?? 200;
   sim.network.setDefaults({ latency: 1 });
 
-  // The applications: written once, unaware of any proxy. Orders sends an idempotency key,
-  // so a retried charge cannot charge twice (SPEC: retry only idempotent operations).
+  // The applications: written once, unaware of any proxy. Orders tags each charge with a key
+  // and payments only counts charges per key (no deduplication), so doubleCharges shows what
+  // retries would do to a non-idempotent charge; checkoutApp({ dedupe: true }) is the fix.
   const charged = new Map<string, number>();
   const payments: Handler<unknown> = async (req, ctx) => {
     await ctx.work(5 + (options.paymentDelayMs ?? 0));
@@ -108,5 +108,18 @@ export async function sidecarDemo(options: SidecarDemoOptions): Promise<SidecarD
     p95Ms: sim.metrics.histogram("latency user → frontend").percentile(95),
     sim,
     sidecars,
+    [DISPLAY](this: SidecarDemoResult): MimeBundle {
+      return table([
+        {
+          setup: options.withSidecars ? "with sidecars" : "no sidecars",
+          "checkouts ok": `${this.succeeded}/${this.requests}`,
+          "calls to payments": this.paymentAttempts,
+          "double charges": this.doubleCharges,
+          "rogue caller got": this.rogueStatuses.join(", "),
+          "access-log lines": this.accessLogLines,
+          "p95 (ms)": Math.round(this.p95Ms),
+        },
+      ])[DISPLAY]();
+    },
   };
 }

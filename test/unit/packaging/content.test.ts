@@ -1,0 +1,52 @@
+// The VSIX carries the content machinery (preview bundle with Mermaid, generated snippets,
+// diagrams, walkthrough pages) and stays under 5 MB.
+import { describe, expect, it } from "vitest";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import yauzl from "yauzl";
+
+const root = join(__dirname, "../../..");
+const vsixPath = join(root, "sde-lab.vsix");
+
+function entries(file: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: true }, (err, zip) => {
+      if (err || !zip) return reject(err ?? new Error("cannot open VSIX"));
+      const names: string[] = [];
+      zip.on("entry", (entry: yauzl.Entry) => {
+        names.push(entry.fileName);
+        zip.readEntry();
+      });
+      zip.on("end", () => resolve(names));
+      zip.on("error", reject);
+      zip.readEntry();
+    });
+  });
+}
+
+describe("the VSIX and the content machinery", async () => {
+  if (!existsSync(vsixPath)) throw new Error("sde-lab.vsix is missing: run `npm run package` first (`npm test` does)");
+  const shipped = new Set((await entries(vsixPath)).filter((e) => e.startsWith("extension/")).map((e) => e.slice("extension/".length)));
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+    contributes: { snippets: { path: string }[]; walkthroughs: { steps: { media: { markdown: string } }[] }[] };
+  };
+
+  it("is under 5 MB with Mermaid bundled", () => {
+    expect(statSync(vsixPath).size).toBeLessThan(5 * 1024 * 1024);
+  });
+
+  it("ships the preview's page script and stylesheet, the snippets file, and every walkthrough page", () => {
+    expect(shipped).toContain("dist/preview/webview.js");
+    expect(shipped).toContain("media/preview/preview.css");
+    for (const s of pkg.contributes.snippets) expect(shipped).toContain(s.path.replace(/^\.\//, ""));
+    for (const step of pkg.contributes.walkthroughs[0]!.steps) expect(shipped).toContain(step.media.markdown);
+  });
+
+  it("ships every snippet and diagram the catalog names", async () => {
+    const { CATALOG } = await import("../../../src/catalog/index");
+    for (const p of CATALOG) {
+      expect(shipped, p.snippet).toContain(p.snippet);
+      expect(shipped, p.diagram).toContain(p.diagram);
+    }
+  });
+});

@@ -7,7 +7,7 @@
  *
  * Pure: used by the kernel process (live outputs) and the notebook serializer (saved ones).
  */
-import type MarkdownIt from "markdown-it";
+import type { MarkdownIt } from "markdown-it";
 
 /** MIME types SDE Lab produces and lets VS Code render. Anything else is kept, not shown. */
 export const RENDERED_MIMES: ReadonlySet<string> = new Set([
@@ -36,7 +36,7 @@ export function sanitizeMarkdown(text: string): string {
   if (!text.includes("<")) return text;
   // Loaded on first use: most outputs hold no "<", and the kernel starts faster without it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  parser ??= new (require("markdown-it") as typeof MarkdownIt)({ html: false });
+  parser ??= new (require("markdown-it") as new (options: { html: boolean }) => MarkdownIt)({ html: false });
   const lines = text.split("\n");
   const code = new Uint8Array(lines.length);
   const mark = (tokens: ReturnType<MarkdownIt["parse"]>) => {

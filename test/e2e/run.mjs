@@ -227,7 +227,7 @@ async function runMode(mode) {
         // Every frame (workbench, webviews, output iframes): did any crafted output run script?
         const pwned = [];
         for (const frame of page.frames()) {
-          // eslint-disable-next-line no-undef -- runs in the page
+           
           const hit = await frame.evaluate(() => window.__sdePwned ?? document.body?.getAttribute("data-sde-pwned") ?? null).catch(() => null);
           if (hit) pwned.push(`${hit} in ${frame.url().slice(0, 80)}`);
         }

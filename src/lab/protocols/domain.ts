@@ -124,10 +124,12 @@ export interface SocialDbOptions {
   data?: SocialData;
   /** Time one query takes at the database, ms (a batched query costs the same). */
   queryMs?: number;
+  /** Queries run at once (a connection pool); more wait their turn. */
+  concurrency?: number;
 }
 
-/** Defaults: node `db`, 2 ms per query. */
-export const SOCIAL_DB_DEFAULTS = { name: "db", queryMs: 2 } as const;
+/** Defaults: node `db`, 2 ms per query, 10 at once (node-postgres's default pool size). */
+export const SOCIAL_DB_DEFAULTS = { name: "db", queryMs: 2, concurrency: 10 } as const;
 
 /** Query counts of a {@link SocialDb}. */
 export interface SocialDbStats {
@@ -157,7 +159,7 @@ export class SocialDb {
     this.node = sim.service<undefined>(this.name, async (req, ctx) => {
       await ctx.work(queryMs);
       return this.answer(req);
-    });
+    }, { concurrency: wholeNumber("SocialDb", "concurrency", options.concurrency ?? SOCIAL_DB_DEFAULTS.concurrency) });
   }
 
   /** Resets the counts (between runs of a comparison). */

@@ -202,8 +202,9 @@ export class GraphQLServer {
 
   private addLoaders(context: Context): void {
     // Batches are dispatched by a simulation event at the current virtual time: after every
-    // resolver of this level has asked, and without a real timer.
-    const batchScheduleFn = (callback: () => void) => void this.sim.schedule(0, callback);
+    // resolver of this level has asked, and without a real timer. A waking event, because the
+    // dispatch also resolves cache hits, whose awaiting resolvers must run before time moves.
+    const batchScheduleFn = (callback: () => void) => void this.sim.wakeAt(this.sim.now, callback);
     context.users = new DataLoader<number, User>(
       async (ids) => {
         const users = await query<User[]>(context, `/users?ids=${ids.join(",")}`);
@@ -245,7 +246,11 @@ function socialSchema(): GraphQLSchema {
         if (first < 1 || first > 100) throw new GraphQLError(`first must be from 1 to 100, got ${first}`, { extensions: { code: "BAD_USER_INPUT" } });
         return query<Post[]>(ctx, `/posts?limit=${first}`);
       },
-      post: (_p, args, ctx) => query<Post>(ctx, `/posts/${String(args.id)}`).catch(() => null),
+      post: (_p, args, ctx) => {
+        if (!/^\d+$/.test(String(args.id))) throw new GraphQLError(`post ids are numbers, got ${JSON.stringify(args.id)}`, { extensions: { code: "BAD_USER_INPUT" } });
+        // A missing post is null without an error, as most schemas do for lookups.
+        return query<Post>(ctx, `/posts/${String(args.id)}`).catch(() => null);
+      },
       user: (_p, args, ctx) => query<User>(ctx, `/users/${String(args.id)}`).catch(() => null),
     },
     Mutation: {

@@ -459,8 +459,12 @@ export class HttpClient {
           if (message.kind === "response") this.stats.bodyBytes += message.response.body === undefined ? 0 : utf8Length(message.response.body);
           resolve({ response: message.response, connection, close: () => connection.close("client") });
           if (message.kind === "response") {
-            if (message.response.body) handlers.onChunk(message.response.body);
-            handlers.onEnd("end");
+            // A whole response: hand over its body after the caller has seen the head.
+            const body = message.response.body;
+            this.sim.wake(() => {
+              if (body) handlers.onChunk(body);
+              handlers.onEnd("end");
+            }, undefined);
           }
         } else if (message.kind === "chunk") {
           this.stats.bodyBytes += utf8Length(message.text);

@@ -14,9 +14,10 @@ import {
   parseGrpcTimeout,
   socialProto,
   type ProtoValue,
+  type SocialGrpcServerOptions,
 } from "../../../src/lab/index";
 
-function setup(handlers?: Parameters<typeof createSocialGrpcServer>[1]["handlers"]) {
+function setup(handlers?: SocialGrpcServerOptions["handlers"]) {
   const sim = new Simulation();
   const db = new SocialDb(sim);
   const server = createSocialGrpcServer(sim, handlers ? { handlers } : {});

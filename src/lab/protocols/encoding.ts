@@ -99,8 +99,13 @@ export function fromBase64(text: string): Uint8Array | undefined {
   return Uint8Array.from(out);
 }
 
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\u0000-\u007f]/;
+
 /** Length in UTF-8 bytes of `text`, without building the bytes. */
 export function utf8Length(text: string): number {
+  // Most payloads are ASCII: a native scan beats the loop below by far.
+  if (!NON_ASCII.test(text)) return text.length;
   let n = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);

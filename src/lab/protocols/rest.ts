@@ -124,7 +124,7 @@ export class RestApi {
     const etag = etagOf(body);
     const headers = { etag, "cache-control": "no-cache" };
     if (etagMatches(req.headers["if-none-match"], etag)) return emptyResponse(304, headers);
-    const res = jsonResponse(200, JSON.parse(body), headers);
+    const res: HttpResponse = { status: 200, headers: { "content-type": "application/json", "content-length": String(utf8Length(body)), ...headers }, body };
     return req.method === "HEAD" ? { ...res, body: undefined } : res;
   }
 

@@ -33,7 +33,7 @@ export {
   type Http1Message,
 } from "./http1";
 export { SocialDb, DbReader, NotFoundError, createSocialData, SOCIAL_DATA_DEFAULTS, SOCIAL_DB_DEFAULTS, type User, type Post, type Comment, type SocialData, type SocialDataOptions, type SocialDbOptions, type SocialDbStats } from "./domain";
-export { RestApi, RestClient, etagOf, etagMatches, REST_API_DEFAULTS, REST_CLIENT_DEFAULTS, type RestApiOptions, type RestApiStats, type RestClientOptions, type RestClientStats, type RestResult, type PostWithAuthor } from "./rest";
+export { RestApi, RestClient, sparse, etagOf, etagMatches, REST_API_DEFAULTS, REST_CLIENT_DEFAULTS, type RestApiOptions, type RestApiStats, type RestClientOptions, type RestClientStats, type RestResult, type PostWithAuthor } from "./rest";
 export {
   GraphQLServer,
   GraphQLClient,

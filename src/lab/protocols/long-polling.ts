@@ -105,14 +105,16 @@ export interface LongPollClientOptions {
   path?: string;
   /** Wait after a failed poll before the next, ms. */
   retryDelayMs?: number;
+  /** Wait after an answer before the next poll, ms: events pile up meanwhile and come in one answer (fewer requests, more delay). */
+  pollDelayMs?: number;
   /** How long one poll may take before the client gives up on it, ms (longer than the server's hold). */
   timeoutMs?: number;
   /** Called with each event, in order. */
   onEvent?: (event: { id: number; type: string; data: unknown }) => void;
 }
 
-/** Defaults: `app` → `api` `/poll`, 1 s after an error, 35 s per poll. */
-export const LONG_POLL_CLIENT_DEFAULTS = { from: "app", to: "api", path: "/poll", retryDelayMs: 1_000, timeoutMs: 35_000 } as const;
+/** Defaults: `app` → `api` `/poll`, 1 s after an error, poll again at once, 35 s per poll. */
+export const LONG_POLL_CLIENT_DEFAULTS = { from: "app", to: "api", path: "/poll", retryDelayMs: 1_000, pollDelayMs: 0, timeoutMs: 35_000 } as const;
 
 /** Counts of a {@link LongPollClient}. */
 export interface LongPollClientStats {
@@ -144,6 +146,7 @@ export class LongPollClient {
   ) {
     this.options = { ...LONG_POLL_CLIENT_DEFAULTS, ...options };
     nonNegative("LongPollClient", "retryDelayMs", this.options.retryDelayMs);
+    nonNegative("LongPollClient", "pollDelayMs", this.options.pollDelayMs);
     positive("LongPollClient", "timeoutMs", this.options.timeoutMs);
     this.http = new HttpClient(sim, this.options.from, this.options.to, { maxConnections: 1, timeoutMs: this.options.timeoutMs });
   }
@@ -184,6 +187,7 @@ export class LongPollClient {
             this.counts.events++;
             this.options.onEvent?.(e);
           }
+          if (this.options.pollDelayMs > 0 && this.running) await this.sim.sleep(this.options.pollDelayMs);
         } else if (res.status === 204) this.counts.empty++;
         else {
           this.counts.failures++;

@@ -59,6 +59,7 @@ export function etagMatches(ifNoneMatch: string | undefined, etag: string): bool
  * | request | answer |
  * | --- | --- |
  * | `GET /posts?limit=20` | newest posts, full objects (`&embed=author` adds each author) |
+ * | `…?fields=id,title,author.name` | sparse fieldsets (as JSON:API and Google APIs offer): only those fields |
  * | `GET /posts/3`, `GET /users/7`, `GET /posts/3/comments` | one resource or list, `404` if missing |
  * | `POST /posts` with JSON `{title, body, authorId}` | `201 Created` + `Location`; `400` bad JSON, `415` not JSON, `422` missing fields |
  * | other methods on these paths | `405 Method Not Allowed` + `Allow` |
@@ -91,7 +92,9 @@ export class RestApi {
   private async handle(req: HttpRequest): Promise<HttpResponse> {
     const path = pathOnly(req.path);
     const q = queryOf(req.path);
-    const get = (load: () => Promise<unknown>) => (req.method === "GET" || req.method === "HEAD" ? this.conditional(req, load) : undefined);
+    const fields = q.fields ? q.fields.split(",").filter(Boolean) : undefined;
+    const shaped = (load: () => Promise<unknown>) => async () => (fields ? sparse(await load(), fields) : load());
+    const get = (load: () => Promise<unknown>) => (req.method === "GET" || req.method === "HEAD" ? this.conditional(req, shaped(load)) : undefined);
     const notAllowed = (allow: string) => jsonResponse(405, { error: `${req.method} is not allowed on ${path}`, allow }, { allow });
     let m: RegExpExecArray | null;
     try {
@@ -143,6 +146,27 @@ export class RestApi {
     const [post] = await this.reader.query<Post[]>("/posts", "POST", { title, body, authorId });
     return jsonResponse(201, post, { location: `/posts/${post!.id}` });
   }
+}
+
+/**
+ * Keeps only the listed fields of an object or of each object in a list; `author.name` keeps
+ * `name` inside `author`.
+ */
+export function sparse(value: unknown, fields: readonly string[]): unknown {
+  if (Array.isArray(value)) return value.map((v) => sparse(v, fields));
+  if (typeof value !== "object" || value === null) return value;
+  const source = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const field of fields) {
+    const [head, ...rest] = field.split(".");
+    if (!(head! in source)) continue;
+    if (rest.length === 0) out[head!] = source[head!];
+    else {
+      const inner = sparse(source[head!], [rest.join(".")]);
+      out[head!] = typeof out[head!] === "object" && out[head!] !== null ? { ...(out[head!] as object), ...(inner as object) } : inner;
+    }
+  }
+  return out;
 }
 
 /** Options of a {@link RestClient}. Defaults are in {@link REST_CLIENT_DEFAULTS}. */

@@ -7,7 +7,6 @@ import {
   LongPollClient,
   LongPollServer,
   ReconnectingWebSocket,
-  RestClient,
   SimEventSource,
   Simulation,
   SocialDb,
@@ -21,6 +20,7 @@ import {
   protocolLab,
   socialProto,
   type FeedEvent,
+  type RestClient,
   type ProtoValue,
   type SimWebSocket,
 } from "sde-lab";
@@ -93,7 +93,6 @@ function fn(component: string, parameter: string, value: unknown): void {
   if (typeof value !== "function") throw new ConfigError(component, parameter, value, "a function");
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each challenge has its own solution type; the index keeps them apart.
 export const protocolsChallenges = {
   rest: defineChallenge<RestScreenSolution, "roundTrips" | "kilobytes" | "wrongCards">({
     id: "rest",
@@ -288,4 +287,5 @@ export const protocolsChallenges = {
       return { requests: client.stats.requests, p95Ms: p95, lost };
     },
   }),
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each challenge has its own solution type; the index keeps them apart.
 } satisfies Record<string, Challenge<any>>;

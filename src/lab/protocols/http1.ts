@@ -400,7 +400,7 @@ export class HttpClient {
     if (full.body !== undefined) full.headers["content-length"] = String(utf8Length(full.body));
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const slot = await this.acquire();
-    const label = `${full.method} ${full.path}`;
+    const label = describe(full);
     const bytes = requestBytes(full);
     this.stats.requests++;
     this.stats.bytesUp += bytes;
@@ -441,7 +441,7 @@ export class HttpClient {
     const full: HttpRequest = { ...request, headers: { ...this.headers, ...lower(request.headers) } };
     const connection = await wireOf(this.sim).connect(this.from, this.to, "http/1.1");
     this.stats.connections++;
-    const label = `${full.method} ${full.path}`;
+    const label = describe(full);
     const bytes = requestBytes(full);
     this.stats.requests++;
     this.stats.bytesUp += bytes;
@@ -522,6 +522,12 @@ export class HttpClient {
     if (next) next(slot);
     else slot.busy = false;
   }
+}
+
+/** A request as the trace shows it: method, path, and the conditional headers that change the answer. */
+function describe(req: HttpRequest): string {
+  const extra = ["if-none-match", "last-event-id"].filter((h) => req.headers[h] !== undefined).map((h) => `${h === "if-none-match" ? "If-None-Match" : "Last-Event-ID"}: ${req.headers[h]}`);
+  return `${req.method} ${req.path}${extra.length ? ` (${extra.join(", ")})` : ""}`;
 }
 
 /** `"GET /posts"` or a path → a request. */

@@ -342,8 +342,8 @@ export class SimEventSource {
     this.parser.reset();
     this.statsReconnects++;
     this.readyState = SimEventSource.CONNECTING;
-    this.onerror?.({ message: `${why}; reconnecting in ${this.reconnectionTimeMs} ms` });
-    this.sim.trace.note(this.http.from, `EventSource: ${why}; retry in ${this.reconnectionTimeMs} ms with Last-Event-ID ${this.lastEventId || "(none)"}`);
+    this.onerror?.({ message: `${why}, reconnecting in ${this.reconnectionTimeMs} ms` });
+    this.sim.trace.note(this.http.from, `EventSource: ${why}, retry in ${this.reconnectionTimeMs} ms with Last-Event-ID ${this.lastEventId || "(none)"}`);
     this.sim.schedule(this.reconnectionTimeMs, () => {
       if (this.readyState === SimEventSource.CONNECTING) void this.connect();
     });

@@ -184,7 +184,7 @@ export class Connection {
   /** Breaks the connection at once; both sides are told `reset`. */
   reset(why = "reset"): void {
     if (!this.isOpen) return;
-    this.wire.sim.trace.note(this.client, `connection #${this.id} to ${this.server} reset (${why})`);
+    this.wire.sim.trace.note(this.client, `connection ${this.id} to ${this.server} reset (${why})`);
     this.end("reset");
   }
 

@@ -540,7 +540,7 @@ export class ReconnectingWebSocket {
       if (this.stopped || e.wasClean) return;
       const wait = this.delay;
       this.delay = Math.min(this.delay * this.options.factor, this.options.maxDelayMs);
-      this.sim.trace.note(this.options.from ?? "app", `WebSocket closed ${e.code}; reconnecting in ${wait} ms`);
+      this.sim.trace.note(this.options.from ?? "app", `WebSocket closed ${e.code}, reconnecting in ${wait} ms`);
       this.sim.schedule(wait, () => {
         if (!this.stopped) this.socket = this.open();
       });

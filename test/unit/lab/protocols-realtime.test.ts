@@ -218,7 +218,7 @@ describe("SSE over the network", () => {
     expect(ids).toEqual(Array.from({ length: 40 }, (_, i) => String(i + 1)));
     expect(es.stats).toMatchObject({ events: 40, connections: 2, requests: 2, reconnects: 1 });
     expect(server.stats).toEqual({ streams: 2, resumed: 1, eventsSent: 40, replayed: 30 }); // 10 live, then 11–40 replayed after id 10
-    expect(errors).toEqual(["the stream ended; reconnecting in 3000 ms"]);
+    expect(errors).toEqual(["the stream ended, reconnecting in 3000 ms"]);
     // The second request carried the last id received before the drop.
     const requests = sim.trace.events.filter((e) => e.kind === "request").map((e) => e.time);
     expect(requests).toEqual([50 + 25, 1_050 + 3_000 + 50 + 25]);

@@ -191,7 +191,7 @@ export const protocols: readonly PatternEntry[] = [
       "When SSE or WebSocket are available end to end.",
     ],
     explanation: [
-      "The client asks `GET /poll?after=<last id>`. If the server has newer events it answers at once; otherwise it **holds** the request until an event arrives or a timeout passes (then `204`). The client sends the next poll as soon as an answer arrives.",
+      "The client asks `GET /poll?after=17`, 17 being the last id it has. If the server has newer events it answers at once; otherwise it **holds** the request until an event arrives or a timeout passes (then `204`). The client sends the next poll as soon as an answer arrives.",
       "Events that arrive while no poll is waiting stay in the server's buffer and go out with the next poll, so a network drop loses nothing as long as the client keeps its cursor. The price is a full request and response per answer, and up to a round trip of extra delay for events that land between polls.",
       "It works through any HTTP infrastructure, which is why it was the fallback in Comet-era libraries and still is in Socket.IO's transport negotiation.",
     ].join("\n\n"),

@@ -222,9 +222,12 @@ export class DbReader {
     private readonly db: string,
   ) {}
 
-  /** Sends one query; resolves with its body, or throws on an error status. */
-  async query<T>(path: string, method = "GET", body?: unknown): Promise<T> {
-    const res = await this.sim.node(this.from).call(this.db, { method, path, headers: {}, body });
+  /**
+   * Sends one query; resolves with its body, or throws on an error status.
+   * @param timeoutMs - how long to wait (e.g. what is left of a gRPC deadline); default the node's 30 s
+   */
+  async query<T>(path: string, method = "GET", body?: unknown, timeoutMs?: number): Promise<T> {
+    const res = await this.sim.node(this.from).call(this.db, { method, path, headers: {}, body }, timeoutMs === undefined ? {} : { timeoutMs: Math.max(0, timeoutMs) });
     if (res.status >= 400) throw new NotFoundError((res.body as { error?: string })?.error ?? `${method} ${path} failed with ${res.status}`);
     return res.body as T;
   }

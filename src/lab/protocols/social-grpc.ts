@@ -4,7 +4,7 @@
  */
 import type { Simulation } from "../sim/simulation";
 import { DbReader, NotFoundError, type Post, type User } from "./domain";
-import { GrpcError, GrpcServer, GrpcStatus, type GrpcServerOptions } from "./grpc";
+import { GrpcError, GrpcServer, GrpcStatus, type GrpcServerOptions, type ServerCall } from "./grpc";
 import { ProtoSchema, type ProtoValue } from "./protobuf";
 
 /** The `.proto` of the example domain (package `social.v1`). */
@@ -85,10 +85,13 @@ export interface SocialGrpcServerOptions {
 }
 
 const toUser = (u: User): ProtoValue => ({ ...u });
+/** What is left of the call's deadline, passed on to the database (deadline propagation). */
+const left = (call: ServerCall) => (call.deadline === Infinity ? undefined : call.deadline - call.sim.now);
 const toPost = (p: Post): ProtoValue => ({ ...p });
 
 /**
  * The `social.v1.PostService` server: `GetUser` (NOT_FOUND for an unknown id),
+ * database queries bounded by what is left of the call's deadline,
  * `ListPostCards` (2 database queries: the posts, then their authors in one batch),
  * `StreamPosts`, `UploadPosts` and `Chat` (echoes each message back, upper-cased).
  */
@@ -99,7 +102,7 @@ export function createSocialGrpcServer(sim: Simulation, options: SocialGrpcServe
   const handlers: GrpcServerOptions["handlers"] = {
     GetUser: async (call) => {
       try {
-        return toUser(await reader.query<User>(`/users/${String(call.request!.id)}`));
+        return toUser(await reader.query<User>(`/users/${String(call.request!.id)}`, "GET", undefined, left(call)));
       } catch (error) {
         if (error instanceof NotFoundError) throw new GrpcError(GrpcStatus.NOT_FOUND, `no user ${String(call.request!.id)}`);
         throw error;
@@ -108,8 +111,8 @@ export function createSocialGrpcServer(sim: Simulation, options: SocialGrpcServe
     ListPostCards: async (call) => {
       const size = Number(call.request!.pageSize) || 20;
       if (size > 100) throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, `page_size must be at most 100, got ${size}`);
-      const posts = await reader.query<Post[]>(`/posts?limit=${size}`);
-      const users = await reader.query<User[]>(`/users?ids=${[...new Set(posts.map((p) => p.authorId))].join(",")}`);
+      const posts = await reader.query<Post[]>(`/posts?limit=${size}`, "GET", undefined, left(call));
+      const users = await reader.query<User[]>(`/users?ids=${[...new Set(posts.map((p) => p.authorId))].join(",")}`, "GET", undefined, left(call));
       return { posts: posts.map((p) => ({ id: p.id, title: p.title, authorName: users.find((u) => u.id === p.authorId)?.name ?? "" })) };
     },
     StreamPosts: async (call) => {

@@ -242,3 +242,19 @@ describe("head-of-line blocking", () => {
     expect(h2.fastMaxMs).toBeGreaterThanOrEqual(clean.rows[2]!.fastMaxMs + 200); // one RTO
   });
 });
+
+describe("deadline propagation", () => {
+  it("passes what is left of the deadline to the database call, which gives up with the caller", async () => {
+    const { sim, client, db } = setup();
+    sim.faults.slow("db", 100); // a 2 ms query now takes 200 ms
+    const error = await caught(sim.run(() => client.unary("GetUser", { id: 1 }, { deadlineMs: 150 })));
+    expect(error.code).toBe(GrpcStatus.DEADLINE_EXCEEDED);
+    await sim.run(() => sim.sleep(500));
+    // Sent at 50 (after connecting) with 100 ms left as grpc-timeout, received at 75: the
+    // server's deadline is 175. After 1 ms of server time the database call gets the 99 ms
+    // left and times out at 175, instead of holding on for the default 30 s.
+    expect(sim.node("grpc-api").stats.timeouts).toBe(1);
+    expect(sim.trace.events.find((e) => e.kind === "timeout")?.time).toBe(175);
+    expect(db.stats.queries).toBe(1);
+  });
+});

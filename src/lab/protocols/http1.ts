@@ -367,7 +367,7 @@ export class HttpClient {
   private readonly headers: Record<string, string>;
   private readonly slots: Slot[] = [];
   private opening = 0;
-  private readonly queue: ((slot: Slot) => void)[] = [];
+  private readonly queue: { resolve: (slot: Slot) => void; reject: (error: unknown) => void }[] = [];
 
   constructor(
     readonly sim: Simulation,
@@ -501,25 +501,31 @@ export class HttpClient {
               this.slots.splice(this.slots.indexOf(slot), 1);
               slot.waiting?.(reason);
               // A queued request may now open a connection of its own.
-              const next = this.queue.shift();
-              if (next) void this.acquire().then(next);
+              this.retryQueued();
             };
             this.slots.push(slot);
             return slot;
           },
           (error: unknown) => {
             this.opening--;
+            // The next queued request tries a connection of its own (and fails the same way if the server is unreachable).
+            this.retryQueued();
             throw error;
           },
         );
     }
     this.stats.queued++;
-    return new Promise((resolve) => this.queue.push(resolve));
+    return new Promise((resolve, reject) => this.queue.push({ resolve, reject }));
+  }
+
+  private retryQueued(): void {
+    const next = this.queue.shift();
+    if (next) this.acquire().then(next.resolve, next.reject);
   }
 
   private release(slot: Slot): void {
     const next = this.queue.shift();
-    if (next) next(slot);
+    if (next) next.resolve(slot);
     else slot.busy = false;
   }
 }

@@ -232,3 +232,15 @@ describe("protocol lab", () => {
     expect(() => protocolLab({ loss: 2 })).toThrow(/loss must be a number from 0 to 1, got 2/);
   });
 });
+
+describe("HTTP client across a partition", () => {
+  it("fails every request, queued ones too, when no connection can be opened", async () => {
+    const { sim, client } = rest();
+    sim.faults.partition("app", "api");
+    const results = await sim.run(() => Promise.allSettled(Array.from({ length: 10 }, (_, i) => client.get(`/users/${i + 1}`))));
+    expect(results.every((r) => r.status === "rejected")).toBe(true);
+    expect(results.map((r) => (r as PromiseRejectedResult).reason.code)).toEqual(Array(10).fill("ETIMEDOUT"));
+    // SYN resent after 1, 2, 4, 8 s; the connect gives up at 20 s; queued requests then try their own.
+    expect(sim.now).toBe(40_000);
+  });
+});

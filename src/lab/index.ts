@@ -83,3 +83,6 @@ export { type DiscoveryRoutingStats } from "./discovery/router";
 export { DiscoveryClient, DISCOVERY_CLIENT_DEFAULTS, type DiscoveryClientOptions } from "./discovery/discovery-client";
 export { ServerSideLoadBalancer, SERVER_SIDE_LB_DEFAULTS, type ServerSideLoadBalancerOptions } from "./discovery/server-side-lb";
 export { type DiscoveredInstance, type RegistrySource, type RegistryRef } from "./discovery/types";
+
+// Communication protocols: REST, GraphQL, gRPC/Protobuf, WebSocket, SSE, long polling.
+export * from "./protocols/index";

@@ -1,7 +1,7 @@
 // Shared by the code-server runner (run.mjs) and the desktop runner (electron.mjs): bundle the
 // mocha suite for the extension host, and lay out a fresh workspace for it.
 import * as esbuild from "esbuild";
-import { cpSync, writeFileSync } from "node:fs";
+import { cpSync, readdirSync, writeFileSync } from "node:fs";
 import { thousandCellsNotebook } from "./thousand.mjs";
 import { join, resolve } from "node:path";
 
@@ -10,7 +10,8 @@ const root = resolve(import.meta.dirname, "../..");
 /** Bundles test/e2e/suite into `outdir` (index.js is the extensionTestsPath). */
 export async function buildSuite(outdir) {
   await esbuild.build({
-    entryPoints: ["index", "trusted.test", "untrusted.test", "content.test", "notebook-01.test"].map((n) => join(root, "test/e2e/suite", `${n}.ts`)),
+    // index.js plus every suite file; index.ts decides which run in which mode.
+    entryPoints: ["index", ...readdirSync(join(root, "test/e2e/suite")).filter((f) => f.endsWith(".test.ts")).map((f) => f.slice(0, -3))].map((n) => join(root, "test/e2e/suite", `${n}.ts`)),
     outdir,
     bundle: true,
     platform: "node",
@@ -28,7 +29,7 @@ export async function buildSuite(outdir) {
 /** Copies the fixture notebooks and the shipped notebooks the suite runs into `dir`. */
 export function prepareWorkspace(dir) {
   cpSync(join(root, "test/e2e/workspace"), dir, { recursive: true });
-  for (const notebook of ["00-welcome.sdenb", "01-microservices.sdenb"]) cpSync(join(root, "notebooks", notebook), join(dir, notebook));
+  for (const notebook of readdirSync(join(root, "notebooks")).filter((f) => f.endsWith(".sdenb"))) cpSync(join(root, "notebooks", notebook), join(dir, notebook));
   writeFileSync(join(dir, "thousand.sdenb"), thousandCellsNotebook());
   return dir;
 }

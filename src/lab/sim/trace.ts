@@ -175,5 +175,6 @@ function fmtTime(ms: number): string {
 
 /** Text Mermaid will not read as syntax: no line breaks, `;` or `#` (entity codes instead). */
 function text(s: string): string {
-  return s.replace(/[\r\n]+/g, " ").replace(/#/g, "#35;").replace(/;/g, "#59;").replace(/%%/g, "% %");
+  // One pass: escaping "#" first would add a ";" that the second escape then breaks.
+  return s.replace(/[\r\n]+/g, " ").replace(/[#;]/g, (c) => (c === "#" ? "#35;" : "#59;")).replace(/%%/g, "% %");
 }

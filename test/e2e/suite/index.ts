@@ -12,9 +12,10 @@ export function run(): Promise<void> {
   const mocha = new Mocha({ ui: "bdd", timeout: 45_000, color: false, reporter: "spec", ...(process.env.SDE_E2E_GREP ? { grep: process.env.SDE_E2E_GREP } : {}) });
   const mode = process.env.SDE_E2E_MODE === "untrusted" ? "untrusted" : "trusted";
   mocha.addFile(join(__dirname, `${mode}.test.js`));
-  // Each shipped notebook's own suite (notebook-<NN>.test.js) runs in the trusted mode.
-  if (mode === "trusted") for (const f of readdirSync(__dirname).filter((n) => /^notebook-\d+\.test\.js$/.test(n)).sort()) mocha.addFile(join(__dirname, f));
-  if (mode === "trusted") mocha.addFile(join(__dirname, "content.test.js"));
+  // Every other suite file (content, the notebooks' own suites, ...) runs in the trusted mode.
+  if (mode === "trusted") {
+    for (const f of readdirSync(__dirname).filter((n) => n.endsWith(".test.js") && n !== "trusted.test.js" && n !== "untrusted.test.js").sort()) mocha.addFile(join(__dirname, f));
+  }
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} end-to-end tests failed`)) : resolve()));
     runner.on("fail", (test, error: Error) => report({ event: "fail", title: test.fullTitle(), error: error.stack ?? String(error) }));

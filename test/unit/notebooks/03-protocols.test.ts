@@ -1,0 +1,192 @@
+// Notebook 03 runs headlessly, and the relations its prose claims hold in the run it shows.
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { protocols } from "../../../src/catalog/sections/protocols";
+import { parseNotebook } from "../../../src/notebook/format";
+import { cellsOf, root, runJson } from "./run";
+
+const FILE = "notebooks/03-protocols.sdenb";
+const report = runJson(FILE);
+const { cells, item, status } = cellsOf(report);
+
+/** Rows of the markdown table in the cell's output at `index`. */
+function rows(id: string, index = -1): Record<string, string>[] {
+  const md = item(id, "text/markdown", index);
+  if (!md) throw new Error(`no markdown output ${index} in ${id}`);
+  const lines = md.split("\n").filter((l) => l.startsWith("|"));
+  const cellsOfLine = (l: string) => l.slice(1, -1).split(" | ").map((c) => c.trim());
+  const head = cellsOfLine(lines[0]!);
+  return lines.slice(2).map((l) => Object.fromEntries(cellsOfLine(l).map((c, i) => [head[i]!, c])));
+}
+const num = (s: string | undefined) => Number(String(s).replace(/,/g, "").replace(/ .*$/, ""));
+const row = (table: Record<string, string>[], key: string, value: string) => {
+  const found = table.find((r) => r[key] === value);
+  if (!found) throw new Error(`no row ${key}=${value} in ${JSON.stringify(table)}`);
+  return found;
+};
+
+describe("03-protocols notebook", () => {
+  it("runs to the end with every code cell passing and no output over 20 KB", () => {
+    expect(report.ok).toBe(true);
+    expect(cells).toHaveLength(29);
+    expect(cells.filter((c) => c.status !== "ok").map((c) => c.id)).toEqual([]);
+    for (const c of cells) for (const o of c.outputs ?? []) for (const i of o.items) expect(i.data.length, `${c.id} output`).toBeLessThan(20_000);
+  });
+
+  it("REST: 200, 304 from the cache, 404, 405 with Allow, 201 with Location, 422", () => {
+    const t = rows("rest-resources");
+    expect(t.map((r) => r.status)).toEqual(["200", "304", "404", "405", "201", "422"]);
+    expect(t[1]!.fromCache).toBe("true");
+    expect(t[3]!.allow).toBe("GET, HEAD");
+    expect(t[4]!.location).toMatch(/^\/posts\/\d+$/);
+  });
+
+  it("REST: the screen takes 21 round trips, over-fetches ~10×, and N+1 is several times slower than one request", () => {
+    const t = rows("rest-screen", 0);
+    const n1 = row(t, "approach", "REST (N+1)");
+    const embed = row(t, "approach", "REST (embed)");
+    expect(num(n1.roundTrips)).toBe(21);
+    expect(num(embed.roundTrips)).toBe(1);
+    expect(num(n1.connections)).toBe(6);
+    expect(num(n1.payloadBytes) / num(n1["bytes the screen uses"])).toBeGreaterThan(9);
+    expect(num(embed.payloadBytes)).toBeGreaterThan(num(n1.payloadBytes));
+    expect(num(n1.latencyMs)).toBeGreaterThan(4 * num(embed.latencyMs));
+    expect(item("rest-screen", "text/markdown")).toMatch(/^```mermaid\nsequenceDiagram/);
+  });
+
+  it("REST under 5 % loss: N+1 gets slower, and slower than the single request", () => {
+    const t = rows("rest-fault");
+    const n1 = row(t, "approach", "REST (N+1)");
+    const embed = row(t, "approach", "REST (embed)");
+    expect(num(n1["p50 with 5% loss"])).toBeGreaterThan(num(n1["p50 clean"]));
+    expect(num(n1["p95 with 5% loss"])).toBeGreaterThan(num(n1["p95 clean"]) + 200);
+    expect(num(n1["p95 with 5% loss"])).toBeGreaterThan(num(embed["p95 with 5% loss"]));
+  });
+
+  it("GraphQL: two fields asked, two returned; errors in the spec's shape", () => {
+    const md = item("graphql-select", "text/markdown")!;
+    const blocks = [...md.matchAll(/```json\n(.*)\n```/g)].map((m) => JSON.parse(m[1]!) as { data?: Record<string, Record<string, unknown> | null>; errors?: { path?: string[] }[]; status: number });
+    expect(Object.keys(blocks[0]!.data!.user!)).toEqual(["name", "email"]);
+    expect(blocks[1]).toMatchObject({ status: 400 });
+    expect(blocks[1]!.data).toBeUndefined();
+    expect(blocks[2]!.status).toBe(400);
+    expect(blocks[3]!.status).toBe(200);
+    expect(blocks[3]!.data!.post).toBeNull();
+    expect(blocks[3]!.data!.user).not.toBeNull();
+    expect(blocks[3]!.errors![0]!.path).toEqual(["post"]);
+  });
+
+  it("GraphQL: one round trip either way; DataLoader cuts the database queries from 21 to 2, and under load the latency", () => {
+    const t = rows("graphql-n-plus-one", 0);
+    const plain = row(t, "approach", "GraphQL");
+    const batched = row(t, "approach", "GraphQL + DataLoader");
+    expect(num(plain.roundTrips)).toBe(1);
+    expect(num(batched.roundTrips)).toBe(1);
+    expect(num(plain.payloadBytes)).toBe(num(batched.payloadBytes));
+    expect(num(plain.dbQueries)).toBe(21);
+    expect(num(batched.dbQueries)).toBe(2);
+    const busy = rows("graphql-fault");
+    const busyPlain = row(busy, "server", "GraphQL");
+    const busyBatched = row(busy, "server", "GraphQL + DataLoader");
+    expect(num(busyBatched["db queries"]) * 10).toBeLessThanOrEqual(num(busyPlain["db queries"]));
+    expect(num(busyPlain["p50 ms"])).toBeGreaterThan(2 * num(busyBatched["p50 ms"]));
+    expect(num(busyPlain["max ms"])).toBeGreaterThan(2 * num(busyBatched["max ms"]));
+  });
+
+  it("gRPC: the spec's 12 bytes against 39 of JSON, 17 framed", () => {
+    const t = rows("grpc-wire", 0);
+    expect(row(t, "encoding", "Protobuf")).toMatchObject({ bytes: "12", content: "08 96 01 12 05 61 6c 69 63 65 18 01" });
+    expect(num(row(t, "encoding", "JSON").bytes)).toBe(39);
+    expect(item("grpc-wire", "text/markdown")).toContain("`00 00 00 00 0c 08 96 01 12 05 61 6c 69 63 65 18 01` (17 bytes)");
+  });
+
+  it("gRPC: four kinds of call, and the status codes the prose names", () => {
+    expect(rows("grpc-kinds", 0).map((r) => r.kind)).toEqual(["unary", "server streaming", "client streaming", "bidirectional"]);
+    const statuses = rows("grpc-kinds").map((r) => r.status!.split(":")[0]);
+    expect(statuses).toEqual(["12 UNIMPLEMENTED", "3 INVALID_ARGUMENT", "5 NOT_FOUND", "4 DEADLINE_EXCEEDED"]);
+  });
+
+  it("gRPC: the smallest payload for the screen; JSON of the same cards is larger by the quoted factor", () => {
+    const t = rows("grpc-screen", 0);
+    const payload = (a: string) => num(row(t, "approach", a)["payload bytes"]);
+    expect(payload("gRPC")).toBeLessThan(payload("GraphQL"));
+    expect(payload("GraphQL")).toBeLessThan(payload("REST (embed)") / 8);
+    expect(num(row(t, "approach", "REST (N+1)")["round trips"])).toBe(21);
+    for (const a of ["REST (embed)", "GraphQL", "GraphQL + DataLoader", "gRPC"]) expect(num(row(t, "approach", a)["round trips"])).toBe(1);
+    const ratio = Number(/JSON is ([\d.]+)× larger/.exec(item("grpc-screen", "text/markdown")!)![1]);
+    expect(ratio).toBeGreaterThan(1.4);
+  });
+
+  it("head-of-line: fast requests wait behind a slow one on one HTTP/1.1 connection, not on HTTP/2; loss stalls every HTTP/2 stream", () => {
+    const clean = rows("grpc-hol", 0);
+    const one = row(clean, "transport", "HTTP/1.1, 1 connection");
+    const h2 = row(clean, "transport", "HTTP/2 (gRPC), 1 connection");
+    expect(num(one["fast p50 ms"])).toBeGreaterThan(num(one["slow ms"]));
+    expect(num(h2["fast max ms"]) * 3).toBeLessThan(num(h2["slow ms"]));
+    expect(num(row(clean, "transport", "HTTP/1.1, 6 connections")["fast max ms"])).toBe(num(h2["fast max ms"]));
+    const lossy = row(rows("grpc-hol"), "transport", "HTTP/2 (gRPC), 1 connection");
+    expect(num(lossy["fast max ms"])).toBeGreaterThanOrEqual(num(h2["fast max ms"]) + 200);
+  });
+
+  it("WebSocket: upgrade, echo, pings answered; wrong use throws InvalidStateError; without resume a drop loses ticks", () => {
+    const healthy = rows("websocket-healthy", 0)[0]!;
+    expect(healthy.received).toBe("echo: hello");
+    expect(num(healthy.pingsReceived)).toBeGreaterThanOrEqual(2);
+    expect(item("websocket-healthy", "text/markdown")).toContain("101 Switching Protocols");
+    const errors = rows("websocket-errors");
+    expect(errors[0]!.result).toMatch(/^InvalidStateError: /);
+    expect(errors[1]!.result).toMatch(/^InvalidAccessError: /);
+    expect(errors[3]!.result).toMatch(/^InvalidStateError: .*CLOSED/);
+    const [plain, resumed] = rows("websocket-drop", 0);
+    expect(num(plain!.lost)).toBeGreaterThan(5);
+    expect(num(resumed!.lost)).toBe(0);
+    expect(num(resumed!.duplicates)).toBe(0);
+  });
+
+  it("SSE: the parser reads what formatEvent writes; after the drop nothing is lost or repeated", () => {
+    const parsed = rows("sse-format", 1);
+    expect(parsed.map((r) => r.lastEventId)).toEqual(["41", "42"]);
+    const drop = rows("sse-drop", 0)[0]!;
+    expect(drop).toMatchObject({ published: "50", received: "50", distinct: "50", missing: "0", resumed: "1", reconnects: "1" });
+    expect(num(drop.replayed)).toBeGreaterThan(0);
+    expect(item("sse-drop", "text/markdown")).toMatch(/GET \/events \(Last-Event-ID: \d+\)/);
+  });
+
+  it("feeds: long polling needs ≥ 10× the requests of SSE; across the drop SSE and long polling lose nothing, WebSocket does", () => {
+    const run = rows("long-polling-run", 0)[0]!;
+    expect(num(run.received)).toBe(50);
+    expect(num(run.requests)).toBeGreaterThan(30);
+    const healthy = rows("long-polling-compare", 0);
+    expect(num(row(healthy, "protocol", "long polling").requests)).toBeGreaterThanOrEqual(10 * num(row(healthy, "protocol", "SSE").requests));
+    for (const r of healthy) expect(r.delivered).toBe("50/50");
+    const dropped = rows("long-polling-compare");
+    expect(row(dropped, "protocol", "SSE")).toMatchObject({ delivered: "50/50", lost: "0", dup: "0" });
+    expect(row(dropped, "protocol", "long polling")).toMatchObject({ delivered: "50/50", lost: "0", dup: "0" });
+    expect(num(row(dropped, "protocol", "WebSocket").lost)).toBeGreaterThan(0);
+    expect(num(row(dropped, "protocol", "SSE")["max ms"])).toBeGreaterThan(num(row(dropped, "protocol", "long polling")["max ms"]));
+  });
+
+  it("every challenge's starter fails its check", () => {
+    for (const p of protocols) {
+      expect(status(`${p.id}-check`)).not.toBe("error");
+      expect(item(`${p.id}-check`, "text/plain")).toMatch(new RegExp(`^Challenge ${p.id}: FAILED`));
+    }
+  });
+
+  it("has each pattern's cells in the conventional order, its diagram equal to the .mmd and its interview answer verbatim", () => {
+    const nb = parseNotebook(readFileSync(join(root, FILE), "utf8"));
+    const ids = nb.cells.map((c) => c.id);
+    for (const p of protocols) {
+      const at = (suffix: string) => ids.indexOf(suffix ? `${p.id}-${suffix}` : p.id);
+      const order = ["", "diagram", "tradeoffs", "differs", "interview", "challenge", "starter", "check", "hint"].map(at);
+      expect(order.every((i) => i >= 0), `${p.id}: ${JSON.stringify(order)}`).toBe(true);
+      expect([...order].sort((a, b) => a - b)).toEqual(order);
+      const source = (id: string) => nb.cells.find((c) => c.id === id)!.source;
+      expect(source(`${p.id}-diagram`)).toBe("```mermaid\n" + readFileSync(join(root, p.diagram), "utf8").trim() + "\n```");
+      expect(source(`${p.id}-interview`)).toContain(p.interview.answer);
+      expect(source(p.id)).toContain(`command:sdeLab.previewDiagram?%5B%22${p.id}%22%5D`);
+      expect(nb.cells.find((c) => c.id === `${p.id}-hint`)!.metadata).toMatchObject({ collapsed: true });
+    }
+  });
+});

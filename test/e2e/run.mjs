@@ -1,5 +1,6 @@
 // `npm run test:e2e`: the extension inside a real VS Code (code-server 4.139 = VS Code 1.139),
-// driven by Debian's Chromium through playwright-core. It packages the VSIX and installs
+// driven by a Chromium through playwright-core (CHROMIUM_PATH, Debian's chromium, or the one
+// inside the npm package @sparticuz/chromium; see scripts/chromium.mjs). It packages the VSIX and installs
 // that, so packaging is tested too, then runs the mocha suite in test/e2e/suite inside the
 // extension host, once in a trusted workspace and once in an untrusted one.
 //
@@ -10,7 +11,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
+import { findChromium, launchChromium } from "../../scripts/chromium.mjs";
 import { ensureCodeServer, installVsix, prepareProfile, startServer } from "../../scripts/vscode-server.mjs";
+import { formatConsoleArgs } from "./console-format.mjs";
 import { buildSuite, prepareWorkspace } from "./prepare.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -19,7 +22,6 @@ const suiteOut = join(results, "suite");
 const harness = join(root, "test/e2e/harness");
 const args = process.argv.slice(2);
 const modes = args.includes("--only") ? [args[args.indexOf("--only") + 1]] : ["trusted", "untrusted"];
-const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const RUN_TIMEOUT_MS = 6 * 60_000;
 
 function log(line) {
@@ -97,12 +99,7 @@ async function runMode(mode) {
   const failures = [];
   let passes = 0;
   try {
-    context = await chromium.launchPersistentContext(browserProfile, {
-      executablePath: chromiumPath,
-      headless: true,
-      viewport: { width: 1400, height: 1000 },
-      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    context = await launchChromium(chromium, browserProfile, { viewport: { width: 1400, height: 1000 } });
     const page = context.pages()[0] ?? (await context.newPage());
     let exit;
     const exited = new Promise((r) => (exit = r));
@@ -144,13 +141,26 @@ async function runMode(mode) {
         if (visible) await page.screenshot({ path: join(results, `${mode}-dialog.png`) }).catch(() => {});
         if (visible && event.press) await box.locator(".monaco-button", { hasText: event.press }).first().click();
         answer(event.id, { visible, text, buttons });
+      } else if (event.event === "press") {
+        // A real key press in the page, where the workbench has put the focus.
+        await page.bringToFront().catch(() => {});
+        await page.keyboard.press(event.key);
+        answer(event.id, { pressed: event.key });
       } else if (event.event === "dom-check") {
         answer(event.id, await domCheck(page, event.texts, event.mermaid === true));
       }
     };
-    await page.exposeFunction("codeAutomationLog", (type, logArgs) => void onLine((Array.isArray(logArgs) ? logArgs : [logArgs]).map(String).join(" ")));
+    await page.exposeFunction("codeAutomationLog", (type, logArgs) => void onLine(formatConsoleArgs(Array.isArray(logArgs) ? logArgs : [logArgs])));
     await page.exposeFunction("codeAutomationExit", (code) => exit(Number(code)));
-    page.on("console", (msg) => void onLine(msg.text()));
+    page.on("console", (msg) => {
+      const text = msg.text();
+      // Only a line with a format string needs its values (one round trip each).
+      if (!text.includes("%")) return void onLine(text);
+      void Promise.all(msg.args().map((a) => a.jsonValue().catch(() => undefined))).then(
+        (values) => onLine(values.length > 0 && typeof values[0] === "string" ? formatConsoleArgs(values) : text),
+        () => onLine(text),
+      );
+    });
     const payload = JSON.stringify([
       ["extensionDevelopmentPath", `vscode-remote://remote${harness}`],
       ["extensionTestsPath", `vscode-remote://remote${join(suiteOut, "index.js")}`],
@@ -179,7 +189,14 @@ async function runMode(mode) {
 const t0 = Date.now();
 rmSync(results, { recursive: true, force: true });
 mkdirSync(results, { recursive: true });
-ensureCodeServer();
+try {
+  await ensureCodeServer();
+  const browser = await findChromium();
+  log(`Chromium: ${browser.executablePath} (${browser.source})`);
+} catch (error) {
+  console.error(`\n${error instanceof Error ? error.message : error}`);
+  process.exit(1);
+}
 if (!args.includes("--no-package")) sh("npm", ["run", "package", "--silent"]);
 await buildSuite(suiteOut);
 let passed = 0;

@@ -3,6 +3,7 @@
  * suite runs in code-server (npm run test:e2e) and in desktop VS Code (npm run test:electron).
  * SDE_E2E_MODE picks the trusted suite (default) or the untrusted-workspace one.
  */
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import Mocha from "mocha";
 import { report } from "./outer";
@@ -11,6 +12,10 @@ export function run(): Promise<void> {
   const mocha = new Mocha({ ui: "bdd", timeout: 45_000, color: false, reporter: "spec" });
   const mode = process.env.SDE_E2E_MODE === "untrusted" ? "untrusted" : "trusted";
   mocha.addFile(join(__dirname, `${mode}.test.js`));
+  // Other trusted-workspace suites: every bundled *.test.js except the untrusted one.
+  if (mode === "trusted") {
+    for (const file of readdirSync(__dirname).filter((f) => f.endsWith(".test.js") && f !== "trusted.test.js" && f !== "untrusted.test.js").sort()) mocha.addFile(join(__dirname, file));
+  }
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} end-to-end tests failed`)) : resolve()));
     runner.on("fail", (test, error: Error) => report({ event: "fail", title: test.fullTitle(), error: error.stack ?? String(error) }));

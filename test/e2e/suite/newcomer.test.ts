@@ -1,0 +1,62 @@
+/**
+ * What a newcomer meets first: the keys the welcome notebook teaches, pressed for real in the
+ * browser, and a `.sdenb` opened as text (JSON with the notebook's schema).
+ */
+import * as assert from "node:assert/strict";
+import * as vscode from "vscode";
+import { ask, hasOuterRunner } from "./outer";
+import { finished, openAndShow, waitFor, workspaceUri } from "./util";
+
+/** Puts the cursor in a code cell's editor, as a click into the cell would. */
+async function editCell(editor: vscode.NotebookEditor, index: number): Promise<void> {
+  editor.selections = [new vscode.NotebookRange(index, index + 1)];
+  editor.revealRange(new vscode.NotebookRange(index, index + 1));
+  await vscode.commands.executeCommand("notebook.cell.edit");
+  await new Promise((r) => setTimeout(r, 300));
+}
+
+describe("A newcomer's first steps", () => {
+  afterEach(async () => {
+    await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+  });
+
+  it("Shift+Enter typed in a code cell runs it and moves to the next cell (the key the welcome notebook teaches)", async function () {
+    if (!hasOuterRunner) this.skip();
+    const { notebook, editor } = await openAndShow("small.sdenb");
+    const cell = notebook.cellAt(1);
+    const before = cell.document.getText();
+    const started = Date.now();
+    await editCell(editor, 1);
+    await ask({ event: "press", key: "Shift+Enter" });
+    await waitFor("the cell to run from Shift+Enter", () => finished(cell, started), 30_000);
+    assert.equal(cell.executionSummary?.success, true);
+    assert.equal(cell.document.getText(), before, "the key changed the cell's text instead of running it");
+    assert.equal(editor.selection.start, 2, "focus did not move to the next cell");
+  });
+
+  it("opens a .sdenb with Open in Text Editor as JSON, and the schema flags a shape error", async () => {
+    const uri = workspaceUri("shape-error.sdenb");
+    await vscode.commands.executeCommand("vscode.openWith", uri, "default");
+    const doc = await waitFor("the text editor", () => vscode.window.activeTextEditor?.document.uri.toString() === uri.toString() && vscode.window.activeTextEditor.document);
+    assert.equal(doc.languageId, "json");
+    const diagnostics = await waitFor(
+      "schema diagnostics from the JSON language server",
+      () => {
+        const found = vscode.languages.getDiagnostics(uri);
+        return found.length >= 2 && found;
+      },
+      40_000,
+    );
+    const lines = diagnostics.map((d) => `${d.range.start.line + 1}: ${d.message}`).sort();
+    const text = doc.getText();
+    const lineOf = (needle: string) => doc.positionAt(text.indexOf(needle)).line + 1;
+    assert.ok(
+      lines.some((l) => l.startsWith(`${lineOf('"python"')}:`) && /markdown.*code|not accepted/i.test(l)),
+      `no error for the cell kind "python" on line ${lineOf('"python"')}: ${lines.join(" | ")}`,
+    );
+    assert.ok(
+      lines.some((l) => l.startsWith(`${lineOf('{ "kind": "code" }')}:`) && /source/.test(l)),
+      `no error for the cell without "source": ${lines.join(" | ")}`,
+    );
+  });
+});

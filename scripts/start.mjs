@@ -68,9 +68,8 @@ if (onPath("code") && !process.env.SDE_LAB_BROWSER) {
     fail(error instanceof Error ? error.message : String(error));
   }
   const { dir, firstStart } = prepareNotebooks();
-  // A profile kept between starts, so settings persist. Workspace Trust stays on: VS Code
-  // asks once whether to trust the notebooks folder, and the browser remembers the answer
-  // for this address (which is why the port is fixed).
+  // A profile kept between starts, so settings persist. Workspace Trust stays on; the gate
+  // trusts the working copy (and nothing else) in the browser's trust list.
   const profile = prepareProfile(join(root, ".vscode-test", "start-profile"), {
     "security.workspace.trust.enabled": true,
     "workbench.startupEditor": "none",
@@ -88,7 +87,7 @@ if (onPath("code") && !process.env.SDE_LAB_BROWSER) {
   const wanted = requestedPort();
   let proxy;
   try {
-    proxy = await startTokenProxy({ socketPath: socket, port: wanted.port, token });
+    proxy = await startTokenProxy({ socketPath: socket, port: wanted.port, token, trustFolder: dir });
   } catch (error) {
     if (error?.code !== "EADDRINUSE" || wanted.fixed) {
       await server.stop();
@@ -100,7 +99,7 @@ if (onPath("code") && !process.env.SDE_LAB_BROWSER) {
       );
     }
     step(`port ${wanted.port} is in use, so a free one is used; set SDE_LAB_PORT to choose`);
-    proxy = await startTokenProxy({ socketPath: socket, port: 0, token });
+    proxy = await startTokenProxy({ socketPath: socket, port: 0, token, trustFolder: dir });
   }
   const base = `http://127.0.0.1:${proxy.port}/`;
   const query = new URLSearchParams({ folder: dir });

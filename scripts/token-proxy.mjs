@@ -28,16 +28,55 @@ function cookieToken(req) {
   return undefined;
 }
 
+const BOOT_PATH = "/_sde-lab/trust-boot.js";
+const WORKBENCH_SCRIPT = /<script type="module" src="([^"]*\/out\/vs\/code\/browser\/workbench\/workbench\.js)"><\/script>/;
+
+/**
+ * Workspace Trust stays on, and the folder `npm start` opens is trusted up front. The served
+ * VS Code keeps its trusted folders in the browser (IndexedDB, application storage, key
+ * `content.trust.model.key`), not on the server, so there is no setting to write: the gate
+ * swaps the workbench's module script for this one, which adds the folder to that list and
+ * then loads the workbench. Other folders stay untrusted; the list is merged, not replaced.
+ */
+function trustBootScript(folder) {
+  return `// Served by SDE Lab's npm start: trust the notebooks folder, then load the workbench.
+const workbench = new URL(import.meta.url).searchParams.get("workbench") ?? "";
+const folder = { scheme: "vscode-remote", authority: location.host, path: ${JSON.stringify(folder)} };
+const KEY = "content.trust.model.key";
+await new Promise((done) => {
+  const open = indexedDB.open("vscode-web-state-db-global");
+  open.onupgradeneeded = () => open.result.objectStoreNames.contains("ItemTable") || open.result.createObjectStore("ItemTable");
+  open.onerror = () => done();
+  open.onsuccess = () => {
+    const db = open.result;
+    if (!db.objectStoreNames.contains("ItemTable")) return db.close(), done();
+    const tx = db.transaction("ItemTable", "readwrite");
+    const store = tx.objectStore("ItemTable");
+    const read = store.get(KEY);
+    read.onsuccess = () => {
+      let info = {};
+      try { info = JSON.parse(read.result ?? "{}") ?? {}; } catch {}
+      const list = Array.isArray(info.uriTrustInfo) ? info.uriTrustInfo : [];
+      const known = list.some((t) => t.trusted && t.uri && t.uri.authority === folder.authority && t.uri.path === folder.path);
+      if (!known) store.put(JSON.stringify({ ...info, uriTrustInfo: [...list, { uri: folder, trusted: true }] }), KEY);
+    };
+    tx.oncomplete = tx.onerror = tx.onabort = () => (db.close(), done());
+  };
+});
+if (workbench.startsWith("/") && !workbench.startsWith("//")) await import(workbench);
+`;
+}
+
 const DENIED =
   "This SDE Lab server needs its connection token. Open the URL that `npm start` printed (it ends with ?tkn=...); a new token is made on every start.\n";
 
 /**
  * Listens on `host:port` and forwards authorised HTTP requests and WebSocket upgrades to the
  * server on `socketPath`. Rejects with the listen error (e.g. EADDRINUSE).
- * @param {{ socketPath: string, port: number, host?: string, token: string }} options
+ * @param {{ socketPath: string, port: number, host?: string, token: string, trustFolder?: string }} options
  * @returns {Promise<{ port: number, close: () => Promise<void> }>}
  */
-export function startTokenProxy({ socketPath, port, host = "127.0.0.1", token }) {
+export function startTokenProxy({ socketPath, port, host = "127.0.0.1", token, trustFolder }) {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const given = url.searchParams.get("tkn");
@@ -61,9 +100,32 @@ export function startTokenProxy({ socketPath, port, host = "127.0.0.1", token })
       res.writeHead(403, { "content-type": "text/plain; charset=utf-8" }).end(DENIED);
       return;
     }
-    const upstream = request({ socketPath, path: req.url, method: req.method, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.statusMessage, up.rawHeaders);
-      up.pipe(res);
+    if (trustFolder && url.pathname === BOOT_PATH) {
+      res.writeHead(200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-store" }).end(trustBootScript(trustFolder));
+      return;
+    }
+    // The workbench page, when a folder is to be trusted: fetched uncompressed, so its module
+    // script can be swapped for the boot script above.
+    const rewrite = trustFolder !== undefined && req.method === "GET" && url.pathname === "/";
+    const headers = { ...req.headers };
+    if (rewrite) delete headers["accept-encoding"];
+    const upstream = request({ socketPath, path: req.url, method: req.method, headers }, (up) => {
+      const html = rewrite && up.statusCode === 200 && /text\/html/.test(String(up.headers["content-type"]));
+      if (!html) {
+        res.writeHead(up.statusCode ?? 502, up.statusMessage, up.rawHeaders);
+        up.pipe(res);
+        return;
+      }
+      const chunks = [];
+      up.on("data", (c) => chunks.push(c));
+      up.on("end", () => {
+        const page = Buffer.concat(chunks)
+          .toString("utf8")
+          .replace(WORKBENCH_SCRIPT, (_, src) => `<script type="module" src="${BOOT_PATH}?workbench=${encodeURIComponent(src)}"></script>`);
+        const out = { ...up.headers, "content-length": String(Buffer.byteLength(page)) };
+        delete out["transfer-encoding"];
+        res.writeHead(up.statusCode ?? 200, out).end(page);
+      });
     });
     upstream.on("error", (error) => {
       if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain; charset=utf-8" });

@@ -111,15 +111,19 @@ export async function launchChromium(chromiumType, profileDir, options) {
   }
 }
 
+/** Debian packages of the few system libraries the npm Chromium links (see `ldd`). */
+const DEBIAN_PACKAGES = { libnss3: "libnss3", libnssutil3: "libnss3", libsmime3: "libnss3", libnspr4: "libnspr4", libplc4: "libnspr4", libplds4: "libnspr4", libexpat: "libexpat1" };
+
 function cannotStart(found, reason) {
   const ldd = spawnSync("ldd", [found.executablePath], { encoding: "utf8", env: { ...process.env, ...found.env } });
   const missing = (ldd.stdout ?? "")
     .split("\n")
     .filter((l) => l.includes("not found"))
     .map((l) => l.trim().split(/\s/)[0]);
+  const packages = [...new Set(missing.map((lib) => DEBIAN_PACKAGES[lib.replace(/\.so.*$/, "")] ?? "chromium"))];
   const fix =
     missing.length > 0
-      ? `It is missing the shared libraries ${missing.join(", ")}: install them (Debian/Ubuntu: \`sudo apt-get install -y chromium\` brings them all), or set CHROMIUM_PATH to a Chrome or Chromium that runs here.`
+      ? `It is missing the shared libraries ${missing.join(", ")}: install them (Debian/Ubuntu: \`sudo apt-get install -y ${packages.join(" ")}\`), or set CHROMIUM_PATH to a Chrome or Chromium that runs here.`
       : "Set CHROMIUM_PATH to a Chrome or Chromium that runs here (Debian/Ubuntu: `sudo apt-get install -y chromium`), or unset it to use the one from npm.";
   return `Chromium (${found.source}: ${found.executablePath}) could not start. ${fix}\n${reason.split("\n").slice(0, 12).join("\n")}`;
 }

@@ -108,11 +108,11 @@ function toolchainHint() {
 }
 
 function noSpaceHint() {
-  return `not enough disk space: the first install needs about ${(NEEDED_BYTES / 1e9).toFixed(1)} GB free under ${root} (it keeps about 750 MB). Free some space, then run again.`;
+  return `not enough disk space: the first install needs about ${(NEEDED_BYTES / 1e9).toFixed(1)} GB free for ${cacheDir} (it keeps about 800 MB). Free some space, then run again.`;
 }
 
 function onPath(command) {
-  return spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
+  return spawnSync("/bin/sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
 }
 
 /** Checks before the long steps, so a missing tool is named at once, not after minutes. */

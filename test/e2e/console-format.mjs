@@ -31,7 +31,11 @@ export function formatConsoleArgs(args) {
         return show(value);
     }
   });
-  return [text, ...rest.slice(next).map(show)].join(" ").trim();
+  const left = rest.slice(next);
+  // A logger that prefixes its own format (VS Code's "%c INFO" + color) passes the caller's
+  // format string on as a value: format that one too.
+  if (typeof left[0] === "string" && /%[sdifoOjc]/.test(left[0])) return `${text} ${formatConsoleArgs(left)}`.trim();
+  return [text, ...left.map(show)].join(" ").trim();
 }
 
 function show(value) {

@@ -12,6 +12,8 @@ describe("e2e console formatting", () => {
   it("drops %c styles as a browser console does", () => {
     expect(format(["%c INFO", "color: #33f", "[exthost] started"])).toBe("INFO [exthost] started");
     expect(format(["%c INFO %s%s", "color: #33f", "a", "b"])).toBe("INFO ab");
+    // VS Code's logger in front of mocha's own format string
+    expect(format(["%c INFO", "color: #33f", "%s%s", "  ", "SDE Lab in a real VS Code"])).toBe("INFO SDE Lab in a real VS Code");
   });
 
   it("keeps plain text, %% and leftover values", () => {

@@ -63,7 +63,9 @@ await new Promise((done) => {
     tx.oncomplete = tx.onerror = tx.onabort = () => (db.close(), done());
   };
 });
-if (workbench.startsWith("/") && !workbench.startsWith("//")) await import(workbench);
+// The page names the workbench relative to itself; only a same-origin script is loaded.
+const target = new URL(workbench, location.href);
+if (target.origin === location.origin) await import(target.href);
 `;
 }
 

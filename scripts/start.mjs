@@ -1,5 +1,5 @@
 // `npm start`: build, then open a working copy of notebooks/ in a real VS Code with SDE Lab
-// loaded, with 00-welcome.sdenb open on the first start.
+// loaded (the extension opens 00-welcome.sdenb on a folder's first start).
 // - Desktop VS Code (`code` on PATH): runs it with --extensionDevelopmentPath on this folder.
 // - Otherwise: serves the cached browser VS Code (code-server, the one the end-to-end tests
 //   use; installed on first use) behind a connection-token gate on a fixed loopback port
@@ -42,7 +42,8 @@ function prepareNotebooks() {
   if (sync.copied.length > 0 && !sync.created) step(`  new: ${sync.copied.join(", ")}`);
   if (sync.updated.length > 0) step(`  updated to the shipped version: ${sync.updated.join(", ")}`);
   for (const k of sync.kept) step(`  ${k.name} has your edits, so it was kept; the newer shipped version is ${k.shipped}`);
-  return { dir, firstStart: sync.created };
+  if (sync.created) step(`  first start: ${WELCOME} opens once the editor is up`);
+  return { dir };
 }
 
 function requestedPort() {
@@ -56,8 +57,8 @@ function requestedPort() {
 if (onPath("code") && !process.env.SDE_LAB_BROWSER) {
   step("building the extension");
   run("npm", ["run", "build", "--silent"]);
-  const { dir, firstStart } = prepareNotebooks();
-  run("code", ["--extensionDevelopmentPath", root, dir, ...(firstStart ? [join(dir, WELCOME)] : [])]);
+  const { dir } = prepareNotebooks();
+  run("code", ["--extensionDevelopmentPath", root, dir]);
   console.log(`Opened ${dir} in VS Code with SDE Lab loaded from this folder (run \`npm run watch\` to rebuild on save).`);
 } else {
   step("packaging the extension (sde-lab.vsix)");
@@ -67,7 +68,7 @@ if (onPath("code") && !process.env.SDE_LAB_BROWSER) {
   } catch (error) {
     fail(error instanceof Error ? error.message : String(error));
   }
-  const { dir, firstStart } = prepareNotebooks();
+  const { dir } = prepareNotebooks();
   // A profile kept between starts, so settings persist. Workspace Trust stays on; the gate
   // trusts the working copy (and nothing else) in the browser's trust list.
   const profile = prepareProfile(join(root, ".vscode-test", "start-profile"), {
@@ -102,10 +103,7 @@ if (onPath("code") && !process.env.SDE_LAB_BROWSER) {
     proxy = await startTokenProxy({ socketPath: socket, port: 0, token, trustFolder: dir });
   }
   const base = `http://127.0.0.1:${proxy.port}/`;
-  const query = new URLSearchParams({ folder: dir });
-  // First start: open the welcome notebook (VS Code's web payload `openFile`).
-  if (firstStart) query.set("payload", JSON.stringify([["openFile", `vscode-remote://127.0.0.1:${proxy.port}${join(dir, WELCOME)}`]]));
-  query.set("tkn", token);
+  const query = new URLSearchParams({ folder: dir, tkn: token });
   const url = `${base}?${query}`;
   console.log(`\nSDE Lab is running in VS Code (browser edition, VS Code 1.139).\nOpen ${url}\nPress Ctrl-C to stop.\n`);
   let stopping = false;

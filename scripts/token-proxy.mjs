@@ -33,8 +33,8 @@ const WORKBENCH_SCRIPT = /<script type="module" src="([^"]*\/out\/vs\/code\/brow
 
 /**
  * Workspace Trust stays on, and the folder `npm start` opens is trusted up front. The served
- * VS Code keeps its trusted folders in the browser (IndexedDB, application storage, key
- * `content.trust.model.key`), not on the server, so there is no setting to write: the gate
+ * VS Code keeps its trusted folders in the browser (IndexedDB, the storage shared by all
+ * profiles, key `content.trust.model.key`), not on the server, so there is no setting to write: the gate
  * swaps the workbench's module script for this one, which adds the folder to that list and
  * then loads the workbench. Other folders stay untrusted; the list is merged, not replaced.
  */
@@ -43,26 +43,32 @@ function trustBootScript(folder) {
 const workbench = new URL(import.meta.url).searchParams.get("workbench") ?? "";
 const folder = { scheme: "vscode-remote", authority: location.host, path: ${JSON.stringify(folder)} };
 const KEY = "content.trust.model.key";
-await new Promise((done) => {
-  const open = indexedDB.open("vscode-web-state-db-global");
-  open.onupgradeneeded = () => open.result.objectStoreNames.contains("ItemTable") || open.result.createObjectStore("ItemTable");
-  open.onerror = () => done();
-  open.onsuccess = () => {
-    const db = open.result;
-    if (!db.objectStoreNames.contains("ItemTable")) return db.close(), done();
-    const tx = db.transaction("ItemTable", "readwrite");
-    const store = tx.objectStore("ItemTable");
-    const read = store.get(KEY);
-    read.onsuccess = () => {
-      let info = {};
-      try { info = JSON.parse(read.result ?? "{}") ?? {}; } catch {}
-      const list = Array.isArray(info.uriTrustInfo) ? info.uriTrustInfo : [];
-      const known = list.some((t) => t.trusted && t.uri && t.uri.authority === folder.authority && t.uri.path === folder.path);
-      if (!known) store.put(JSON.stringify({ ...info, uriTrustInfo: [...list, { uri: folder, trusted: true }] }), KEY);
+function addTrust(database) {
+  return new Promise((done) => {
+    const open = indexedDB.open(database);
+    open.onupgradeneeded = () => open.result.objectStoreNames.contains("ItemTable") || open.result.createObjectStore("ItemTable");
+    open.onerror = () => done();
+    open.onsuccess = () => {
+      const db = open.result;
+      if (!db.objectStoreNames.contains("ItemTable")) return db.close(), done();
+      const tx = db.transaction("ItemTable", "readwrite");
+      const store = tx.objectStore("ItemTable");
+      const read = store.get(KEY);
+      read.onsuccess = () => {
+        let info = {};
+        try { info = JSON.parse(read.result ?? "{}") ?? {}; } catch {}
+        const list = Array.isArray(info.uriTrustInfo) ? info.uriTrustInfo : [];
+        const known = list.some((t) => t.trusted && t.uri && t.uri.authority === folder.authority && t.uri.path === folder.path);
+        if (!known) store.put(JSON.stringify({ ...info, uriTrustInfo: [...list, { uri: folder, trusted: true }] }), KEY);
+      };
+      tx.oncomplete = tx.onerror = tx.onabort = () => (db.close(), done());
     };
-    tx.oncomplete = tx.onerror = tx.onabort = () => (db.close(), done());
-  };
-});
+  });
+}
+// VS Code 1.139 keeps the list in the storage shared by all profiles ("global-shared");
+// older versions in the application storage ("global").
+await addTrust("vscode-web-state-db-global-shared");
+await addTrust("vscode-web-state-db-global");
 // The page names the workbench relative to itself; only a same-origin script is loaded.
 const target = new URL(workbench, location.href);
 if (target.origin === location.origin) await import(target.href);
@@ -81,12 +87,14 @@ const DENIED =
 export function startTokenProxy({ socketPath, port, host = "127.0.0.1", token, trustFolder }) {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
-    const given = url.searchParams.get("tkn");
-    if (given !== null) {
-      if (!sameToken(given, token)) {
-        res.writeHead(403, { "content-type": "text/plain; charset=utf-8" }).end(DENIED);
-        return;
-      }
+    // VS Code adds its own (here empty) `tkn` to resource addresses, so a `tkn` that does not
+    // match is not a refusal by itself: either the query or the cookie must carry the token.
+    const byQuery = sameToken(url.searchParams.get("tkn"), token);
+    if (!byQuery && !sameToken(cookieToken(req), token)) {
+      res.writeHead(403, { "content-type": "text/plain; charset=utf-8" }).end(DENIED);
+      return;
+    }
+    if (byQuery && req.method === "GET" && url.pathname === "/") {
       // Trade the token for a cookie and drop it from the address bar.
       url.searchParams.delete("tkn");
       res
@@ -96,10 +104,6 @@ export function startTokenProxy({ socketPath, port, host = "127.0.0.1", token, t
           "cache-control": "no-store",
         })
         .end();
-      return;
-    }
-    if (!sameToken(cookieToken(req), token)) {
-      res.writeHead(403, { "content-type": "text/plain; charset=utf-8" }).end(DENIED);
       return;
     }
     if (trustFolder && url.pathname === BOOT_PATH) {
@@ -136,7 +140,8 @@ export function startTokenProxy({ socketPath, port, host = "127.0.0.1", token, t
     req.pipe(upstream);
   });
   server.on("upgrade", (req, socket, head) => {
-    if (!sameToken(cookieToken(req), token)) {
+    const byQuery = sameToken(new URL(req.url ?? "/", "http://localhost").searchParams.get("tkn"), token);
+    if (!byQuery && !sameToken(cookieToken(req), token)) {
       socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n");
       return;
     }

@@ -8,13 +8,13 @@
 //   outputs do not count, running cells is not editing) is replaced by a newer shipped one;
 // - a notebook the learner edited is kept; a newer shipped version is written next to it as
 //   `<name>.shipped.sdenb`, and the start says so.
-// What was last copied is remembered in `.sde-lab-shipped.json` in the copy.
+// What was last copied is remembered in `<copy folder>.shipped.json` next to the copy, so the
+// learner's folder holds only notebooks.
 import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
-const MANIFEST = ".sde-lab-shipped.json";
 
 /**
  * Where the working copy goes: SDE_LAB_NOTEBOOKS when set, else `sde-lab/notebooks` in the
@@ -61,9 +61,9 @@ export function cellsFingerprint(text) {
  * @returns {{ created: boolean, copied: string[], updated: string[], kept: { name: string, shipped: string }[] }}
  */
 export function syncWorkingCopy(shippedDir, workDir) {
-  const created = !existsSync(join(workDir, MANIFEST));
+  const manifestFile = `${workDir.replace(/[\\/]+$/, "")}.shipped.json`;
+  const created = !existsSync(manifestFile);
   mkdirSync(workDir, { recursive: true });
-  const manifestFile = join(workDir, MANIFEST);
   /** @type {Record<string, string>} name -> fingerprint of the shipped version last copied */
   let manifest;
   try {

@@ -11,11 +11,12 @@ import { report } from "./outer";
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: "bdd", timeout: 45_000, color: false, reporter: "spec" });
   const mode = process.env.SDE_E2E_MODE === "untrusted" ? "untrusted" : "trusted";
-  mocha.addFile(join(__dirname, `${mode}.test.js`));
-  // Other trusted-workspace suites: every bundled *.test.js except the untrusted one.
+  // Other trusted-workspace suites: every bundled *.test.js except the two mode files. They
+  // run first, so a check of what the window showed at startup sees it untouched.
   if (mode === "trusted") {
     for (const file of readdirSync(__dirname).filter((f) => f.endsWith(".test.js") && f !== "trusted.test.js" && f !== "untrusted.test.js").sort()) mocha.addFile(join(__dirname, file));
   }
+  mocha.addFile(join(__dirname, `${mode}.test.js`));
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} end-to-end tests failed`)) : resolve()));
     runner.on("fail", (test, error: Error) => report({ event: "fail", title: test.fullTitle(), error: error.stack ?? String(error) }));

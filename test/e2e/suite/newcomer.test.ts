@@ -22,6 +22,15 @@ describe("A newcomer's first steps", () => {
     await vscode.commands.executeCommand("workbench.action.closeAllEditors");
   });
 
+  it("opens 00-welcome.sdenb as a notebook on the first start of a folder that has it", async () => {
+    const editor = await waitFor(
+      "the welcome notebook to open by itself",
+      () => vscode.window.visibleNotebookEditors.find((e) => e.notebook.uri.path.endsWith("/00-welcome.sdenb")),
+      30_000,
+    );
+    assert.equal(editor.notebook.notebookType, "sde-notebook");
+  });
+
   // VS Code's notebook keys (1.139): Shift+Enter runs and selects below, Alt+Enter runs and
   // inserts a cell below, on every platform. "Run and stay" is Ctrl+Enter only on macOS
   // (Ctrl+Alt+Enter on Windows, Super+Enter on Linux); in a cell editor on Linux and Windows

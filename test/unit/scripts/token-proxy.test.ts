@@ -72,6 +72,9 @@ describe("connection-token gate of npm start", () => {
     expect(res.headers["set-cookie"]).toEqual([`sde-lab-tkn=${token}; Path=/; HttpOnly; SameSite=Strict`]);
     const through = await get("/static/a.txt", { cookie: `other=1; sde-lab-tkn=${token}` });
     expect([through.res.statusCode, through.body, through.res.headers["x-up"]]).toEqual([200, "from upstream", "1"]);
+    // VS Code appends its own empty `tkn` to resource addresses: the cookie still admits them.
+    expect((await get("/vscode-remote-resource?path=%2Fa&tkn=", { cookie: `sde-lab-tkn=${token}` })).res.statusCode).toBe(200);
+    expect((await get("/vscode-remote-resource?path=%2Fa&tkn=")).res.statusCode).toBe(403);
   });
 
   it("serves the workbench page with its script swapped for the trust boot script", async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -37,7 +37,8 @@ describe("working copy of the shipped notebooks", () => {
     const r = sync(shipped, work);
     expect(r).toEqual({ created: true, copied: ["00-welcome.sdenb"], updated: [], kept: [] });
     expect(readFileSync(join(work, "00-welcome.sdenb"), "utf8")).toBe(notebook(["1 + 1"]));
-    expect(readdirSync(work).sort()).toEqual([".sde-lab-shipped.json", "00-welcome.sdenb"]);
+    expect(readdirSync(work)).toEqual(["00-welcome.sdenb"]);
+    expect(existsSync(`${work}.shipped.json`)).toBe(true);
     expect(sync(shipped, work)).toEqual({ created: false, copied: [], updated: [], kept: [] });
   });
 

@@ -110,8 +110,9 @@ if (onPath("code") && !process.env.SDE_LAB_BROWSER) {
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;
-    await proxy.close();
+    // VS Code first: its end closes the browser's tunnels through the gate.
     await server.stop();
+    await proxy.close();
     rmSync(socketDir, { recursive: true, force: true });
     console.log("Stopped.");
     process.exit(0);

@@ -139,6 +139,8 @@ export function startTokenProxy({ socketPath, port, host = "127.0.0.1", token, t
     });
     req.pipe(upstream);
   });
+  // Upgraded (WebSocket) connections leave the server's bookkeeping: track them to end them.
+  const tunnels = new Set();
   server.on("upgrade", (req, socket, head) => {
     const byQuery = sameToken(new URL(req.url ?? "/", "http://localhost").searchParams.get("tkn"), token);
     if (!byQuery && !sameToken(cookieToken(req), token)) {
@@ -146,6 +148,9 @@ export function startTokenProxy({ socketPath, port, host = "127.0.0.1", token, t
       return;
     }
     const upstream = connect(socketPath, () => {
+      tunnels.add(socket).add(upstream);
+      socket.once("close", () => tunnels.delete(socket));
+      upstream.once("close", () => tunnels.delete(upstream));
       const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
       for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
       upstream.write(`${lines.join("\r\n")}\r\n\r\n`);
@@ -164,8 +169,9 @@ export function startTokenProxy({ socketPath, port, host = "127.0.0.1", token, t
         port: server.address().port,
         close: () =>
           new Promise((r) => {
-            server.closeAllConnections?.();
             server.close(() => r());
+            server.closeAllConnections();
+            for (const s of tunnels) s.destroy();
           }),
       });
     });

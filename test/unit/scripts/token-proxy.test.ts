@@ -16,6 +16,7 @@ let upstream: Server;
 let proxy: Proxy;
 let token: string;
 const seen: string[] = [];
+const upstreamSockets = new Set<import("node:stream").Duplex>();
 
 function get(path: string, headers: Record<string, string> = {}): Promise<{ res: IncomingMessage; body: string }> {
   return new Promise((resolve, reject) => {
@@ -38,7 +39,9 @@ beforeEach(async () => {
     else res.writeHead(200, { "content-type": "text/plain", "x-up": "1" }).end("from upstream");
   });
   upstream.on("upgrade", (req, socket) => {
-    socket.end(`HTTP/1.1 101 Switching Protocols\r\nx-path: ${req.url}\r\n\r\n`);
+    // Stays open, like VS Code's WebSocket.
+    upstreamSockets.add(socket);
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nx-path: ${req.url}\r\n\r\n`);
   });
   await new Promise<void>((r) => upstream.listen(socketPath, r));
   token = newToken() as string;
@@ -46,6 +49,8 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  for (const s of upstreamSockets) s.destroy();
+  upstreamSockets.clear();
   await proxy.close();
   await new Promise((r) => upstream.close(r));
 });
@@ -103,5 +108,18 @@ describe("connection-token gate of npm start", () => {
       });
     expect(await upgrade()).toBe(403);
     expect(await upgrade(`sde-lab-tkn=${token}`)).toBe(101);
+  });
+
+  it("closes even while a WebSocket tunnel is open (Ctrl-C must not hang)", async () => {
+    const open = await new Promise<import("node:net").Socket>((resolve) => {
+      const req = request({ host: "127.0.0.1", port: proxy.port, path: "/ws", headers: { connection: "upgrade", upgrade: "websocket", cookie: `sde-lab-tkn=${token}` } });
+      req.on("upgrade", (_res, socket) => resolve(socket));
+      req.end();
+    });
+    const closed = new Promise((r) => open.once("close", r));
+    const started = Date.now();
+    await proxy.close();
+    await closed;
+    expect(Date.now() - started).toBeLessThan(1_000);
   });
 });

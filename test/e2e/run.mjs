@@ -112,6 +112,9 @@ async function runMode(mode) {
     const onLine = async (line) => {
       const marker = line.indexOf("[sde-e2e] ");
       if (marker < 0) {
+        // The page console repeats the extension host's lines behind VS Code's log level
+        // ("INFO ..."); the automation log already delivered them once.
+        if (/^\s*(TRACE|DEBUG|INFO|WARN|ERR)\b/.test(line)) return;
         if (/^\s*(✔|✓|\d+\) |\d+ passing|\d+ failing|\d+ pending)|SDE Lab in/.test(line)) log(`  ${line}`);
         return;
       }

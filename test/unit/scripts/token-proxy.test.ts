@@ -1,5 +1,7 @@
 import { createServer, request, type IncomingMessage, type Server } from "node:http";
 import { mkdtempSync } from "node:fs";
+import { type Socket } from "node:net";
+import { type Duplex } from "node:stream";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -16,7 +18,7 @@ let upstream: Server;
 let proxy: Proxy;
 let token: string;
 const seen: string[] = [];
-const upstreamSockets = new Set<import("node:stream").Duplex>();
+const upstreamSockets = new Set<Duplex>();
 
 function get(path: string, headers: Record<string, string> = {}): Promise<{ res: IncomingMessage; body: string }> {
   return new Promise((resolve, reject) => {
@@ -111,7 +113,7 @@ describe("connection-token gate of npm start", () => {
   });
 
   it("closes even while a WebSocket tunnel is open (Ctrl-C must not hang)", async () => {
-    const open = await new Promise<import("node:net").Socket>((resolve) => {
+    const open = await new Promise<Socket>((resolve) => {
       const req = request({ host: "127.0.0.1", port: proxy.port, path: "/ws", headers: { connection: "upgrade", upgrade: "websocket", cookie: `sde-lab-tkn=${token}` } });
       req.on("upgrade", (_res, socket) => resolve(socket));
       req.end();

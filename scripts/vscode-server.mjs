@@ -1,6 +1,6 @@
 // A real VS Code from the npm registry alone: the npm package `code-server` bundles VS Code
-// with a Node extension host. It needs Node 24 to install and run, which the npm package
-// `node` provides, so both live in a git-ignored cache folder, not in the project's
+// with a Node extension host. It needs Node 24 to install and run, which also comes from npm
+// (see node24Dir below), so both live in a git-ignored cache folder, not in the project's
 // dependencies (a plain `npm ci` on Node 20 would refuse code-server).
 //
 // Used by `npm start` (when no desktop `code` is on PATH) and by the end-to-end tests.
@@ -16,7 +16,7 @@ export const VSCODE_VERSION = "1.139.1";
 export const NODE24_VERSION = "24.9.0";
 /** Bumped when the install recipe changes, so an older cache is rebuilt. */
 const RECIPE = 4;
-/** Free space the first install needs: downloads, the compile and the result (~750 MB). */
+/** Free space the first install needs: downloads, the compile and the result (~800 MB). */
 const NEEDED_BYTES = 1.5e9;
 
 const root = resolve(import.meta.dirname, "..");

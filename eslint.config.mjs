@@ -6,11 +6,16 @@ import tseslint from "typescript-eslint";
 import globals from "globals";
 
 const noVscode = { name: "vscode", message: "Only the VS Code glue (src/extension.ts, src/notebook/ except format.ts) may import vscode." };
-/** The lab runs inside cells and in any JavaScript runtime: only its own files. */
+/**
+ * Packages the lab may use: pure JavaScript, no Node APIs, no clock or randomness of their own
+ * on the paths we call — the real implementations the protocols section measures.
+ */
+const labPackages = ["graphql", "dataloader", "protobufjs"];
+/** The lab runs inside cells and in any JavaScript runtime: only its own files (and labPackages). */
 const labOnly = (escape) => ({
   patterns: [
     // "sde-lab" is the lab's own public API: the subpath entries (scenarios, challenges) use it.
-    { regex: "^(?!\\.|sde-lab$)", message: "src/lab imports only its own files: no Node APIs, no packages (cells must stay deterministic and portable)." },
+    { regex: `^(?!\\.|sde-lab$|(${labPackages.join("|")})(/|$))`, message: `src/lab imports only its own files and ${labPackages.join(", ")}: no Node APIs, no other packages (cells must stay deterministic and portable).` },
     { group: [`${escape}*`], message: "src/lab imports only its own files." },
   ],
 });

@@ -12,6 +12,7 @@ import { registerInsertSnippet } from "./content/insert-snippet";
 import { registerOpenNotebook } from "./content/open-notebook";
 import { registerPreviewCommands } from "./preview/commands";
 import { DiagramPreview } from "./preview/panel";
+import { registerWelcome } from "./notebook/welcome";
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel("SDE Lab");
@@ -26,6 +27,7 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     controller,
     registerTrustNotice(),
+    registerWelcome(context),
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, serializer, { transientOutputs: false }),
     vscode.commands.registerCommand("sdeLab.restartKernel", async () => {
       const notebook = activeNotebook();

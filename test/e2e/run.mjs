@@ -1,5 +1,6 @@
 // `npm run test:e2e`: the extension inside a real VS Code (code-server 4.139 = VS Code 1.139),
-// driven by Debian's Chromium through playwright-core. It packages the VSIX and installs
+// driven by a Chromium through playwright-core (CHROMIUM_PATH, Debian's chromium, or the one
+// inside the npm package @sparticuz/chromium; see scripts/chromium.mjs). It packages the VSIX and installs
 // that, so packaging is tested too, then runs the mocha suite in test/e2e/suite inside the
 // extension host, once in a trusted workspace and once in an untrusted one.
 //
@@ -11,7 +12,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
+import { findChromium, launchChromium } from "../../scripts/chromium.mjs";
 import { ensureCodeServer, installVsix, prepareProfile, startServer } from "../../scripts/vscode-server.mjs";
+import { formatConsoleArgs } from "./console-format.mjs";
 import { buildSuite, prepareWorkspace } from "./prepare.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -20,7 +23,6 @@ const suiteOut = join(results, "suite");
 const harness = join(root, "test/e2e/harness");
 const args = process.argv.slice(2);
 const modes = args.includes("--only") ? [args[args.indexOf("--only") + 1]] : ["trusted", "untrusted"];
-const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 // The suite runs Run All of 1,000 cells; on a loaded machine that alone takes minutes.
 const RUN_TIMEOUT_MS = 14 * 60_000;
 // `--grep <text>` runs only the tests whose title contains it.
@@ -169,12 +171,7 @@ async function runMode(mode) {
   const failures = [];
   let passes = 0;
   try {
-    context = await chromium.launchPersistentContext(browserProfile, {
-      executablePath: chromiumPath,
-      headless: true,
-      viewport: { width: 1400, height: 1000 },
-      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    context = await launchChromium(chromium, browserProfile, { viewport: { width: 1400, height: 1000 } });
     const page = context.pages()[0] ?? (await context.newPage());
     // A script that got past a webview's CSP could open alert(): count every dialog.
     const dialogs = [];
@@ -191,6 +188,9 @@ async function runMode(mode) {
     const onLine = async (line) => {
       const marker = line.indexOf("[sde-e2e] ");
       if (marker < 0) {
+        // The page console repeats the extension host's lines behind VS Code's log level
+        // ("INFO ..."); the automation log already delivered them once.
+        if (/^\s*(TRACE|DEBUG|INFO|WARN|ERR)\b/.test(line)) return;
         if (/^\s*(✔|✓|\d+\) |\d+ passing|\d+ failing|\d+ pending)|SDE Lab in/.test(line)) log(`  ${line}`);
         return;
       }
@@ -227,11 +227,15 @@ async function runMode(mode) {
         // Every frame (workbench, webviews, output iframes): did any crafted output run script?
         const pwned = [];
         for (const frame of page.frames()) {
-           
           const hit = await frame.evaluate(() => window.__sdePwned ?? document.body?.getAttribute("data-sde-pwned") ?? null).catch(() => null);
           if (hit) pwned.push(`${hit} in ${frame.url().slice(0, 80)}`);
         }
         answer(event.id, { pwned, frames: page.frames().length });
+      } else if (event.event === "press") {
+        // A real key press in the page, where the workbench has put the focus.
+        await page.bringToFront().catch(() => {});
+        await page.keyboard.press(event.key);
+        answer(event.id, { pressed: event.key });
       } else if (event.event === "dom-check") {
         answer(event.id, await domCheck(page, event.texts, event.mermaid === true));
       } else if (event.event === "webview-check") {
@@ -242,9 +246,17 @@ async function runMode(mode) {
         answer(event.id, await imageCheck(context, event.file, event.mime));
       }
     };
-    await page.exposeFunction("codeAutomationLog", (type, logArgs) => void onLine((Array.isArray(logArgs) ? logArgs : [logArgs]).map(String).join(" ")));
+    await page.exposeFunction("codeAutomationLog", (type, logArgs) => void onLine(formatConsoleArgs(Array.isArray(logArgs) ? logArgs : [logArgs])));
     await page.exposeFunction("codeAutomationExit", (code) => exit(Number(code)));
-    page.on("console", (msg) => void onLine(msg.text()));
+    page.on("console", (msg) => {
+      const text = msg.text();
+      // Only a line with a format string needs its values (one round trip each).
+      if (!text.includes("%")) return void onLine(text);
+      void Promise.all(msg.args().map((a) => a.jsonValue().catch(() => undefined))).then(
+        (values) => onLine(values.length > 0 && typeof values[0] === "string" ? formatConsoleArgs(values) : text),
+        () => onLine(text),
+      );
+    });
     const payload = JSON.stringify([
       ["extensionDevelopmentPath", `vscode-remote://remote${harness}`],
       ["extensionTestsPath", `vscode-remote://remote${join(suiteOut, "index.js")}`],
@@ -273,7 +285,14 @@ async function runMode(mode) {
 const t0 = Date.now();
 rmSync(results, { recursive: true, force: true });
 mkdirSync(results, { recursive: true });
-ensureCodeServer();
+try {
+  await ensureCodeServer();
+  const browser = await findChromium();
+  log(`Chromium: ${browser.executablePath} (${browser.source})`);
+} catch (error) {
+  console.error(`\n${error instanceof Error ? error.message : error}`);
+  process.exit(1);
+}
 if (!args.includes("--no-package")) sh("npm", ["run", "package", "--silent"]);
 await buildSuite(suiteOut);
 let passed = 0;

@@ -11,6 +11,11 @@ import { report } from "./outer";
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: "bdd", timeout: 45_000, color: false, reporter: "spec", ...(process.env.SDE_E2E_GREP ? { grep: process.env.SDE_E2E_GREP } : {}) });
   const mode = process.env.SDE_E2E_MODE === "untrusted" ? "untrusted" : "trusted";
+  // Other trusted-workspace suites: every bundled *.test.js except the two mode files. They
+  // run first, so a check of what the window showed at startup sees it untouched.
+  if (mode === "trusted") {
+    for (const file of readdirSync(__dirname).filter((f) => f.endsWith(".test.js") && f !== "trusted.test.js" && f !== "untrusted.test.js").sort()) mocha.addFile(join(__dirname, file));
+  }
   mocha.addFile(join(__dirname, `${mode}.test.js`));
   // Every other suite file (content, the notebooks' own suites, ...) runs in the trusted mode.
   if (mode === "trusted") {

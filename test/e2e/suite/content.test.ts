@@ -33,7 +33,7 @@ async function drawn(name: string, after: number, what = `the preview to draw ${
   for (;;) {
     const s = await state();
     if (s && s.name === name && s.renders > after && (!svg || svg.test(s.svg ?? ""))) return s;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last state: ${JSON.stringify({ ...s, svg: s?.svg?.slice(0, 80) })}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last state: ${JSON.stringify({ ...s, svg: s?.svg?.replace(/<style>[\s\S]*?<\/style>/, "").slice(0, 600) })}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -191,6 +191,7 @@ describe("SDE Lab content: snippets, diagram preview, walkthrough", function () 
     await drawn("custom.mmd", before);
     before = await rendersSoFar();
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode("flowchart LR\n  client[Client] --> gateway[Edge proxy]\n"));
+    assert.match(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), /Edge proxy/);
     const fromDisk = await drawn("custom.mmd", before, "a redraw after the file changed on disk", /Edge proxy/);
     assert.equal(fromDisk.ok, true);
     const doc = await vscode.workspace.openTextDocument(uri);

@@ -27,12 +27,15 @@ interface WebviewCheck {
 const slug = (s: string) => s.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "").toLowerCase();
 const state = async () => vscode.commands.executeCommand<PreviewState | undefined>("sdeLab._previewState");
 
+/** The words of an SVG's labels (Mermaid puts each word of a label in its own tspan). */
+const labelText = (svg = "") => svg.replace(/<style>[\s\S]*?<\/style>/g, " ").replace(/<[^>]+>/g, " ").replace(/\s+/g, " ");
+
 /** Waits for the preview to draw `name` again (after `after` draws), with an SVG matching `svg` if given. */
 async function drawn(name: string, after: number, what = `the preview to draw ${name}`, svg?: RegExp, timeoutMs = 20_000): Promise<PreviewState> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const s = await state();
-    if (s && s.name === name && s.renders > after && (!svg || svg.test(s.svg ?? ""))) return s;
+    if (s && s.name === name && s.renders > after && (!svg || svg.test(labelText(s.svg)))) return s;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last state: ${JSON.stringify({ ...s, svg: s?.svg?.replace(/<style>[\s\S]*?<\/style>/, "").slice(0, 600) })}`);
     await new Promise((r) => setTimeout(r, 100));
   }

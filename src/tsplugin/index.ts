@@ -80,16 +80,23 @@ export function createPlugin(tsModule: typeof ts, paths: PluginPaths): ts.server
   return {
     create(info) {
       const host = info.languageServiceHost;
+      // "sde-lab" → index.d.ts; "sde-lab/scenarios", "sde-lab/challenges" → <name>/index.d.ts beside it.
+      const labDir = paths.labTypes.slice(0, Math.max(paths.labTypes.lastIndexOf("/"), paths.labTypes.lastIndexOf("\\")) + 1);
+      const labDeclarations = (spec: string): string | undefined => {
+        if (spec === "sde-lab") return paths.labTypes;
+        const sub = /^sde-lab\/([a-z][a-z0-9-]*)$/.exec(spec)?.[1];
+        return sub ? `${labDir}${sub}/index.d.ts` : undefined;
+      };
       const resolveLiterals = host.resolveModuleNameLiterals?.bind(host);
       if (resolveLiterals) {
         host.resolveModuleNameLiterals = (literals, containingFile, ...rest) => {
           const resolved = resolveLiterals(literals, containingFile, ...rest);
-          if (!isCell(containingFile)) return resolved;
-          return resolved.map((r, i) =>
-            literals[i]!.text === "sde-lab"
-              ? { resolvedModule: { resolvedFileName: paths.labTypes, extension: tsModule.Extension.Dts, isExternalLibraryImport: true } }
-              : r,
-          );
+          // Cells, and the bundled declarations of the subpath entries (which import "sde-lab").
+          if (!isCell(containingFile) && !containingFile.startsWith(labDir)) return resolved;
+          return resolved.map((r, i) => {
+            const target = labDeclarations(literals[i]!.text);
+            return target ? { resolvedModule: { resolvedFileName: target, extension: tsModule.Extension.Dts, isExternalLibraryImport: true } } : r;
+          });
         };
       }
 

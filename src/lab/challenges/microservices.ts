@@ -47,7 +47,7 @@ const apiGateway = defineChallenge<GatewaySolution, "leaked" | "ordersP99" | "us
   id: "api-gateway",
   title: "One front door: keys, scopes and a route timeout",
   statement: [
-    "Build the `gateway` in front of two services. `orders` takes 15 ms a request, but from t = 5 s to t = 10 s it is 20× slower; `users` takes 5 ms.",
+    "Build the `gateway` in front of two services. `orders` takes 10–20 ms a request, but from t = 5 s to t = 10 s it is 20× slower; `users` takes 5 ms.",
     "Callers send their key in `x-api-key`: `key-alice` belongs to client `alice` with scope `orders:read`, `key-bob` to client `bob` with no scopes.",
     "For 15 s alice reads `/orders/1` and `/users/7` every 50 ms each; bob and a caller without a key try `/orders/1` every 250 ms. Callers wait at most 5 s.",
   ].join("\n\n"),

@@ -11,6 +11,7 @@
 import type { Simulation, Timer } from "../sim/simulation";
 import type { SimNode } from "../sim/node";
 import { request } from "../sim/http";
+import { DISPLAY, table, type MimeBundle } from "../display";
 import { ConfigError, oneOf, positive } from "../errors";
 import { createInstanceNode, type HealthEndpoint, type InstanceNodeOptions } from "./instance-node";
 import { CONSUL_CHECK_STATUSES, defaultCheckId, resolveCheck, type ConsulCheckStatus, type ConsulCheckDefinition } from "./consul-checks";
@@ -131,5 +132,10 @@ export class ConsulInstance implements HealthEndpoint {
     } catch {
       return false;
     }
+  }
+
+  /** A one-row table: the instance, its health answer and its TTL reports. */
+  [DISPLAY](): MimeBundle {
+    return table([{ instance: this.id, service: this.options.service, up: this.node.up ? "yes" : "no", "health answer": this.healthStatus, "ttl status": this.ttlStatus, "ttl updates sent": this.ttlUpdatesSent }])[DISPLAY]();
   }
 }

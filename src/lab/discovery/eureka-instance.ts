@@ -15,6 +15,7 @@
 import type { Simulation, Timer } from "../sim/simulation";
 import type { SimNode } from "../sim/node";
 import { request } from "../sim/http";
+import { DISPLAY, table, type MimeBundle } from "../display";
 import { ConfigError, nonNegative, oneOf, positive } from "../errors";
 import { createInstanceNode, type HealthEndpoint, type InstanceNodeOptions } from "./instance-node";
 import type { EurekaStatus } from "./eureka-registry";
@@ -189,5 +190,10 @@ export class EurekaInstance implements HealthEndpoint {
     } finally {
       this.stopped = true;
     }
+  }
+
+  /** A one-row table: the instance, its status and its heartbeat counts. */
+  [DISPLAY](): MimeBundle {
+    return table([{ instance: this.id, app: this.app, status: this.status, up: this.node.up ? "yes" : "no", ...this.stats }])[DISPLAY]();
   }
 }

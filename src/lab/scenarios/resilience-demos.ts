@@ -3,7 +3,7 @@
  * failure with and without a circuit breaker, and a retry storm with and without jitter.
  * Each builds its own seeded {@link Simulation}, runs it and returns the numbers.
  */
-import { BreakerOpenError, CircuitBreaker, RetryPolicy, Simulation, response, type BreakerStats, type BreakerTransition, type CircuitBreakerOptions, type JitterKind, type Response, type RetryStats, type TimeSeries } from "sde-lab";
+import { BreakerOpenError, CircuitBreaker, DISPLAY, RetryPolicy, Simulation, response, table, type MimeBundle, type BreakerStats, type BreakerTransition, type CircuitBreakerOptions, type JitterKind, type Response, type RetryStats, type TimeSeries } from "sde-lab";
 
 /** Options of {@link cascadingFailure}. */
 export interface CascadeOptions {
@@ -58,6 +58,8 @@ export interface CascadeResult {
   transitions: readonly BreakerTransition[];
   /** The simulation, for traces and metrics. */
   sim: Simulation;
+  /** A one-row table of the numbers. */
+  [DISPLAY](): MimeBundle;
 }
 
 /**
@@ -147,6 +149,20 @@ export async function cascadingFailure(options: CascadeOptions): Promise<Cascade
     breaker: breaker?.stats,
     transitions: breaker?.transitions ?? [],
     sim,
+    [DISPLAY](this: CascadeResult): MimeBundle {
+      return table([
+        {
+          setup: breaker ? "breaker on B → C" : "no breaker",
+          ok: this.ok,
+          "failed fast": this.failedFast,
+          "timed out": this.timedOut,
+          "p99 (ms)": Math.round(this.p99Ms),
+          "/home p99 (ms)": Math.round(this.homeP99Ms),
+          "peak in flight at A": this.peakInFlightA,
+          transitions: this.transitions.length,
+        },
+      ])[DISPLAY]();
+    },
   };
 }
 
@@ -177,6 +193,8 @@ export interface RetryStormResult {
   /** Attempts per 100 ms (`.chart()` draws it). */
   load: TimeSeries;
   sim: Simulation;
+  /** A one-row table of the numbers. */
+  [DISPLAY](): MimeBundle;
 }
 
 /**
@@ -231,5 +249,8 @@ export async function retryStorm(options: RetryStormOptions): Promise<RetryStorm
     retry: stats,
     load,
     sim,
+    [DISPLAY](this: RetryStormResult): MimeBundle {
+      return table([{ jitter: options.jitter, "peak per 100 ms (all attempts)": this.peak, attempts: this.attempts, succeeded: this.succeeded, "gave up": this.gaveUp, "last done (ms)": Math.round(this.finishedAt) }])[DISPLAY]();
+    },
   };
 }

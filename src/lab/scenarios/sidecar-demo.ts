@@ -3,7 +3,7 @@
  * `frontend` → `orders` → `payments`, and payments fails 30 % of the time with a 503. The
  * services' handlers are the same functions in both runs; only the deployment differs.
  */
-import { Sidecar, Simulation, ok, request, response, type Handler, type SidecarOptions } from "sde-lab";
+import { DISPLAY, Sidecar, Simulation, ok, request, response, table, type Handler, type MimeBundle, type SidecarOptions } from "sde-lab";
 
 /** Options of {@link sidecarDemo}. */
 export interface SidecarDemoOptions {
@@ -40,6 +40,8 @@ export interface SidecarDemoResult {
   p95Ms: number;
   sim: Simulation;
   sidecars: Sidecar[];
+  /** A one-row table of the numbers. */
+  [DISPLAY](): MimeBundle;
 }
 
 /** Runs the scenario and returns its numbers. */
@@ -106,5 +108,18 @@ export async function sidecarDemo(options: SidecarDemoOptions): Promise<SidecarD
     p95Ms: sim.metrics.histogram("latency user → frontend").percentile(95),
     sim,
     sidecars,
+    [DISPLAY](this: SidecarDemoResult): MimeBundle {
+      return table([
+        {
+          setup: options.withSidecars ? "with sidecars" : "no sidecars",
+          "checkouts ok": `${this.succeeded}/${this.requests}`,
+          "calls to payments": this.paymentAttempts,
+          "double charges": this.doubleCharges,
+          "rogue caller got": this.rogueStatuses.join(", "),
+          "access-log lines": this.accessLogLines,
+          "p95 (ms)": Math.round(this.p95Ms),
+        },
+      ])[DISPLAY]();
+    },
   };
 }

@@ -4,6 +4,7 @@
  * Every fault is traced, so it shows in the sequence diagram.
  */
 import { fraction, positive } from "../errors";
+import { DISPLAY, markdown, type MimeBundle } from "../display";
 import { checkDistribution, type Distribution } from "./random";
 import type { Simulation } from "./simulation";
 
@@ -90,5 +91,10 @@ export class Faults {
       n.slowFactor = factor;
       this.sim.trace.record("fault", node, node, factor === 1 ? "normal speed" : `${factor}× slower`);
     });
+  }
+
+  /** What this object offers (the faults injected so far are in the trace). */
+  [DISPLAY](): MimeBundle {
+    return markdown("Faults: `partition`, `heal`, `crash`, `restart`, `latency`, `loss`, `slow`, now or `{ at: ms }`. Injected faults appear in `sim.trace` (⚡ notes).")[DISPLAY]();
   }
 }

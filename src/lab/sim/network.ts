@@ -4,6 +4,7 @@
  * whether it is lost.
  */
 import { fraction } from "../errors";
+import { DISPLAY, markdown, type MimeBundle } from "../display";
 import { checkDistribution, sample, type Distribution, type Random } from "./random";
 
 /** Properties of a link. */
@@ -83,6 +84,16 @@ export class Network {
     const loss = link?.loss ?? this.defaults.loss;
     if (loss > 0 && this.host.random.chance(loss)) return { lost: "loss" };
     return { delay: Math.max(0, sample(this.host.random, link?.latency ?? this.defaults.latency)) };
+  }
+
+  /** Defaults, links set apart from them, and cut links, in a few lines. */
+  [DISPLAY](): MimeBundle {
+    const d = this.defaults;
+    const describe = (v: Distribution | undefined) => (v === undefined ? "default" : typeof v === "number" ? `${v} ms` : v.kind);
+    const pair = (k: string) => k.split("\u0000").join(" – ");
+    const links = [...this.links].map(([k, l]) => `${pair(k)}: latency ${describe(l.latency)}${l.loss ? `, loss ${l.loss}` : ""}`);
+    const text = [`Network: default latency ${describe(d.latency)}, loss ${d.loss}`, ...(links.length ? [`links: ${links.join("; ")}`] : []), `partitions: ${this.cuts.size === 0 ? "none" : [...this.cuts].map(pair).join(", ")}`].join("\n");
+    return markdown(text)[DISPLAY]();
   }
 }
 

@@ -5,6 +5,7 @@
  * callee may still finish the work for nobody (counted as wasted work).
  */
 import { nonNegative, wholeNumber } from "../errors";
+import { DISPLAY, table, type MimeBundle } from "../display";
 import type { Simulation } from "./simulation";
 import { sample, type Distribution } from "./random";
 import { describeRequest, isResponse, response, toRequest, type Request, type Response } from "./http";
@@ -275,5 +276,11 @@ export class SimNode<S = unknown> {
   /** @internal Restart after a crash. */
   restart(): void {
     this.alive = true;
+  }
+
+  /** A one-row table: the node's state now and its counts (never the whole simulation). */
+  [DISPLAY](): MimeBundle {
+    const limit = (n: number) => (n === Infinity ? "unlimited" : n);
+    return table([{ node: this.name, up: this.alive ? "yes" : "no", "in flight": this.active, queued: this.waiting.length, concurrency: limit(this.concurrency), ...this.stats }])[DISPLAY]();
   }
 }

@@ -19,7 +19,7 @@ describe("sde-lab run", () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain("    'orders runs 3 replicas'\n");
     expect(r.out).toContain("✓ failed as expected: RangeError: rate must be ≥ 0, got -0.2");
-    expect(r.out).toMatch(/✓ notebooks\/00-welcome\.sdenb: 7 code cells passed\n$/);
+    expect(r.out).toMatch(/✓ notebooks\/00-welcome\.sdenb: 11 code cells passed\n$/);
   });
 
   it("stops at the first failing cell, exits 1 and names the cell and the error", () => {

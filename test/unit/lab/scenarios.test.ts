@@ -65,3 +65,23 @@ describe("checkoutApp", () => {
     expect(withKey.run.doubleCharges).toBe(0);
   });
 });
+
+describe("compact displays", () => {
+  it("results and objects that hold the whole simulation render as a short table, not a dump", async () => {
+    const { cascadingFailure, retryStorm, sidecarDemo } = await import("sde-lab/scenarios");
+    const { EurekaRegistry, EurekaInstance, ConsulRegistry, ConsulInstance, ok } = await import("sde-lab");
+    const sim = new Simulation({ seed: 1 });
+    const node = sim.service("x", () => ok(1));
+    new EurekaRegistry(sim);
+    const eureka = new EurekaInstance(sim, { app: "a", id: "a-1" });
+    new ConsulRegistry(sim);
+    const consul = new ConsulInstance(sim, { service: "b", id: "b-1" });
+    await sim.runFor(1_000);
+    const shown = [node, eureka, consul, sim.network, sim.faults, await cascadingFailure({ withBreaker: true }), await retryStorm({ jitter: "full" }), await sidecarDemo({ withSidecars: true })];
+    for (const value of shown) {
+      const md = value[DISPLAY]()["text/markdown"]!;
+      expect(md.length).toBeGreaterThan(20);
+      expect(md.length).toBeLessThan(1_000);
+    }
+  });
+});

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseNotebook } from "../../../src/notebook/format";
+import { microservices } from "../../../src/catalog/sections/microservices";
 import { cellsOf, root, runJson } from "./run";
 
 const FILE = "notebooks/01-microservices.sdenb";
@@ -47,11 +48,22 @@ describe("01-microservices", () => {
     for (const p of PATTERNS) {
       for (const suffix of ["-diagram", "-tradeoffs", "-differs", "-interview", "-challenge", "-starter", "-check", "-hint"]) expect(ids, `${p}${suffix}`).toContain(`${p}${suffix}`);
       const cell = source.cells.find((c) => c.id === p)!;
-      expect(cell.source).toContain(`command:sdeLab.previewDiagram?%5B%22${p}%22%5D`);
+      // VS Code runs no command: links from notebook markdown; the heading cell's status bar
+      // carries "Preview diagram" and "Insert snippet", and the prose points there.
+      expect(cell.source).toMatch(new RegExp(`^## `));
+      expect(cell.source).toContain("**Preview diagram**");
+      expect(cell.source).not.toContain("command:");
       expect(source.cells.find((c) => c.id === `${p}-hint`)!.metadata).toMatchObject({ collapsed: true });
       const diagram = source.cells.find((c) => c.id === `${p}-diagram`)!.source;
       expect(diagram).toBe("```mermaid\n" + readFileSync(join(root, "media/diagrams", `${p}.mmd`), "utf8").trimEnd() + "\n```");
     }
+  });
+
+  it("each interview cell holds the catalog's 60-second answer verbatim", () => {
+    for (const entry of microservices) {
+      expect(source.cells.find((c) => c.id === `${entry.id}-interview`)!.source).toBe(`### 60-second interview answer\n\n${entry.interview.answer}`);
+    }
+    expect(microservices.map((e) => e.id)).toEqual(PATTERNS);
   });
 
   it("every check cell shows its challenge failing with the starter's values", () => {

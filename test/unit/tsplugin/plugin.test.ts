@@ -93,3 +93,16 @@ describe("the plugin package tsserver loads", () => {
     expect(typeof plugin.create).toBe("function");
   });
 });
+
+describe("TypeScript plugin: the sde-lab subpath entries", () => {
+  it("resolves sde-lab/scenarios and sde-lab/challenges in cells, with their types", () => {
+    const { diagnostics } = service({
+      [cell(0, "subpaths")]:
+        'import { Simulation, CircuitBreaker } from "sde-lab";\nimport { runCascade } from "sde-lab/scenarios";\nimport { challenges } from "sde-lab/challenges";\n' +
+        "const sim = new Simulation({ seed: 1 });\nconst b = new CircuitBreaker(sim);\nconst run = await runCascade(sim, { protect: (callC) => b.execute(callC) });\nconst p99: number = run.p99Ms;\nawait challenges[\"circuit-breaker\"].check({ protect: () => (callC) => callC() });",
+      [cell(1, "subpaths")]: 'import { runCascade } from "sde-lab/scenarios";\nconst wrong: string = (await runCascade(new (await import("sde-lab")).Simulation())).ok;',
+    });
+    expect(diagnostics(cell(0, "subpaths"))).toEqual([]);
+    expect(diagnostics(cell(1, "subpaths")).join("\n")).toMatch(/2322: Type 'number' is not assignable to type 'string'/);
+  });
+});

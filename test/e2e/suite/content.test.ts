@@ -198,7 +198,8 @@ describe("SDE Lab content: snippets, diagram preview, walkthrough", function () 
     const fromDisk = await drawn("custom.mmd", before, "a redraw after the file changed on disk", /Edge proxy/);
     assert.equal(fromDisk.ok, true);
     const doc = await vscode.workspace.openTextDocument(uri);
-    const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+    // Beside the preview, so the preview stays visible while the text changes.
+    const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside });
     before = await rendersSoFar();
     await editor.edit((e) => e.replace(new vscode.Range(0, 0, doc.lineCount, 0), "flowchart LR\n  client[Client] --> mesh[Unsaved label]\n"));
     const fromEditor = await drawn("custom.mmd", before, "a redraw after an unsaved edit", /Unsaved label/);

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as vscode from "vscode";
 import { ask, hasOuterRunner, screenshot } from "./outer";
-import { openAndShow, outputItems, runCells, workspaceUri } from "./util";
+import { EXTENSION_ID, openAndShow, outputItems, runCells, workspaceUri } from "./util";
 
 interface PreviewState {
   name: string;
@@ -59,6 +59,12 @@ describe("SDE Lab content: snippets, diagram preview, walkthrough", function () 
 
   afterEach(async function () {
     if (this.currentTest?.state === "failed") await screenshot(`failed-${slug(this.currentTest.title)}`);
+  });
+
+  before(async () => {
+    // The tests read the preview through a command that is not contributed, so no
+    // activation event covers it when this suite runs on its own.
+    await vscode.extensions.getExtension(EXTENSION_ID)?.activate();
   });
 
   after(async () => {

@@ -24,6 +24,10 @@ export interface PreviewState {
   readonly error?: string;
   /** Increases with every draw. */
   readonly renders: number;
+  /** Times the host re-read the file and sent it (for diagnosing live updates). */
+  readonly reloads?: number;
+  /** The start of the source last sent to the page. */
+  readonly sent?: string;
 }
 
 /** The diagram shown: a file, and the catalog entry it belongs to if any. */
@@ -44,6 +48,8 @@ export class DiagramPreview implements vscode.Disposable {
   private watch: vscode.Disposable[] = [];
   private state: PreviewState | undefined;
   private renders = 0;
+  private reloads = 0;
+  private sent = "";
   private nextRequest = 1;
   private readonly pending = new Map<number, (m: Extract<WebviewMessage, { type: "exported" }>) => void>();
   private readonly renderedEmitter = new vscode.EventEmitter<PreviewState>();
@@ -65,7 +71,7 @@ export class DiagramPreview implements vscode.Disposable {
 
   /** The last draw, if the panel has drawn anything. */
   get lastState(): PreviewState | undefined {
-    return this.state;
+    return this.state && { ...this.state, reloads: this.reloads, sent: this.sent };
   }
 
   /** Shows a catalog pattern's diagram (the workspace's copy if it has one, else the shipped one). */
@@ -242,6 +248,8 @@ export class DiagramPreview implements vscode.Disposable {
       ? `${shown.entry.summary}\n\n${shown.entry.explanation}`
       : `This diagram has no entry in the SDE Lab catalog (no pattern with the id \`${name.replace(/\.mmd$/i, "")}\`), so there is no explanation to show.`;
     const message: ShowMessage = { type: "show", title: shown.entry?.title ?? name, name, source, explanationHtml: renderExplanation(explanation) };
+    this.reloads++;
+    this.sent = source.slice(0, 120);
     await this.post(message);
   }
 

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as vscode from "vscode";
 import { ask, hasOuterRunner, screenshot } from "./outer";
-import { openAndShow, outputItems, runCells, workspaceUri } from "./util";
+import { EXTENSION_ID, openAndShow, outputItems, runCells, workspaceUri } from "./util";
 
 interface PreviewState {
   name: string;
@@ -27,13 +27,16 @@ interface WebviewCheck {
 const slug = (s: string) => s.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "").toLowerCase();
 const state = async () => vscode.commands.executeCommand<PreviewState | undefined>("sdeLab._previewState");
 
+/** The words of an SVG's labels (Mermaid puts each word of a label in its own tspan). */
+const labelText = (svg = "") => svg.replace(/<style>[\s\S]*?<\/style>/g, " ").replace(/<[^>]+>/g, " ").replace(/\s+/g, " ");
+
 /** Waits for the preview to draw `name` again (after `after` draws), with an SVG matching `svg` if given. */
 async function drawn(name: string, after: number, what = `the preview to draw ${name}`, svg?: RegExp, timeoutMs = 20_000): Promise<PreviewState> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const s = await state();
-    if (s && s.name === name && s.renders > after && (!svg || svg.test(s.svg ?? ""))) return s;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last state: ${JSON.stringify({ ...s, svg: s?.svg?.slice(0, 80) })}`);
+    if (s && s.name === name && s.renders > after && (!svg || svg.test(labelText(s.svg)))) return s;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last state: ${JSON.stringify({ ...s, svg: s?.svg?.replace(/<style>[\s\S]*?<\/style>/, "").slice(0, 600) })}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -56,6 +59,12 @@ describe("SDE Lab content: snippets, diagram preview, walkthrough", function () 
 
   afterEach(async function () {
     if (this.currentTest?.state === "failed") await screenshot(`failed-${slug(this.currentTest.title)}`);
+  });
+
+  before(async () => {
+    // The tests read the preview through a command that is not contributed, so no
+    // activation event covers it when this suite runs on its own.
+    await vscode.extensions.getExtension(EXTENSION_ID)?.activate();
   });
 
   after(async () => {
@@ -191,10 +200,12 @@ describe("SDE Lab content: snippets, diagram preview, walkthrough", function () 
     await drawn("custom.mmd", before);
     before = await rendersSoFar();
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode("flowchart LR\n  client[Client] --> gateway[Edge proxy]\n"));
+    assert.match(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), /Edge proxy/);
     const fromDisk = await drawn("custom.mmd", before, "a redraw after the file changed on disk", /Edge proxy/);
     assert.equal(fromDisk.ok, true);
     const doc = await vscode.workspace.openTextDocument(uri);
-    const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+    // Beside the preview, so the preview stays visible while the text changes.
+    const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside });
     before = await rendersSoFar();
     await editor.edit((e) => e.replace(new vscode.Range(0, 0, doc.lineCount, 0), "flowchart LR\n  client[Client] --> mesh[Unsaved label]\n"));
     const fromEditor = await drawn("custom.mmd", before, "a redraw after an unsaved edit", /Unsaved label/);

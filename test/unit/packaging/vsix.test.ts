@@ -116,8 +116,8 @@ describe("the packaged VSIX", async () => {
     expect(pkg.contributes.typescriptServerPlugins).toEqual([{ name: "sde-lab-ts-plugin", enableForWorkspaceTypeScriptVersions: true }]);
   });
 
+  // snippets/*.ts are content: Insert Pattern Snippet reads them at run time.
   it("ships nothing from src/, test/, bench/ or scripts/", () => {
-    // Snippets are TypeScript on purpose: Insert Pattern Snippet reads them at run time.
     const leaked = [...shipped].filter((f) => /^(src|test|bench|scripts|packages|\.vscode-test)\//.test(f) || (f.endsWith(".ts") && !f.endsWith(".d.ts") && !f.startsWith("snippets/")));
     expect(leaked).toEqual([]);
   });

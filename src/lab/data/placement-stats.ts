@@ -6,9 +6,9 @@ import { DISPLAY, markdown, table, type MimeBundle } from "../display";
 import { wholeNumber } from "../errors";
 import { HashRing, type Placement } from "./placement";
 
-/** `count` keys named `prefix0`, `prefix1`, … (e.g. `keys(100_000, "user-")`). */
-export function keys(count: number, prefix = "key-"): string[] {
-  wholeNumber("keys", "count", count, 0);
+/** `count` keys named `prefix0`, `prefix1`, … (e.g. `sampleKeys(100_000, "user-")`). */
+export function sampleKeys(count: number, prefix = "key-"): string[] {
+  wholeNumber("sampleKeys", "count", count, 0);
   return Array.from({ length: count }, (_, i) => `${prefix}${i}`);
 }
 
@@ -158,13 +158,13 @@ export interface VnodeSpreadOptions {
 export function vnodeSpread(options: VnodeSpreadOptions = {}): SpreadTable {
   const n = wholeNumber("vnodeSpread", "nodes", options.nodes ?? 10);
   const counts = options.vnodes ?? [1, 10, 100, 200, 1000];
-  const ks = keys(wholeNumber("vnodeSpread", "keys", options.keys ?? 100_000), "key-");
+  const ks = sampleKeys(wholeNumber("vnodeSpread", "keys", options.keys ?? 100_000), "key-");
   const trials = wholeNumber("vnodeSpread", "trials", options.trials ?? 5);
   const rows = counts.map((v) => {
     wholeNumber("vnodeSpread", "vnodes", v);
     const row = { vnodes: v, maxOverMean: 0, stddevPct: 0, min: Infinity, max: 0 };
     for (let t = 0; t < trials; t++) {
-      const s = loadStats(new HashRing({ vnodes: v }).addNodes(keys(n, t === 0 ? "node-" : `node${t}-`)), ks);
+      const s = loadStats(new HashRing({ vnodes: v }).addNodes(sampleKeys(n, t === 0 ? "node-" : `node${t}-`)), ks);
       row.maxOverMean += s.maxOverMean / trials;
       row.stddevPct += s.stddevPct / trials;
       row.min = Math.min(row.min, s.min);

@@ -270,14 +270,16 @@ export class ShardedStore {
    * serving traffic, which is why the number of moved keys matters.
    */
   reshard(strategy: ShardStrategy): ReshardReport {
-    const before = this.current.label;
+    const was = this.current.label;
     for (const s of strategy.shards) this.ensureShard(s);
     let total = 0;
     let moved = 0;
     let bytes = 0;
     const flows = new Map<string, { from: string; to: string; keys: number }>();
-    for (const [shard, state] of this.nodes) {
-      for (const [id, row] of [...state.rows]) {
+    // Snapshot first: rows moved onto a shard later in the loop must not be counted twice.
+    const before = [...this.nodes].map(([shard, state]) => [shard, state, [...state.rows]] as const);
+    for (const [shard, state, rows] of before) {
+      for (const [id, row] of rows) {
         total++;
         const target = strategy.shardFor(row.key);
         if (target === shard) continue;
@@ -291,8 +293,8 @@ export class ShardedStore {
       }
     }
     this.current = strategy;
-    this.sim.trace.state(this.options.router, `reshard ${before} → ${strategy.label}: ${moved}/${total} keys moved`);
-    return new ReshardReport(before, strategy.label, total, moved, bytes, [...flows.values()].sort((a, b) => b.keys - a.keys));
+    this.sim.trace.state(this.options.router, `reshard ${was} → ${strategy.label}: ${moved}/${total} keys moved`);
+    return new ReshardReport(was, strategy.label, total, moved, bytes, [...flows.values()].sort((a, b) => b.keys - a.keys));
   }
 
   /**

@@ -290,7 +290,8 @@ export class TwoPhaseCommit {
       // Presumed abort: the ABORT record need not be forced and ABORT needs no acks.
       this.clog.set(tx, { decision: "abort", acked: new Set(), ended: true, at: this.sim.now });
       this.sim.trace.state(coord, `${tx}: ABORT (${why})`);
-      await this.sendDecision(ctx, tx, "abort", this.participants.filter((_, i) => votes[i] !== "no"));
+      // Not awaited: ABORT needs no acks; a participant that misses it asks later and hears "abort".
+      void this.sendDecision(ctx, tx, "abort", this.participants.filter((_, i) => votes[i] !== "no")).catch(() => undefined);
       return { outcome: "aborted", reason: why };
     } finally {
       this.active.delete(tx);

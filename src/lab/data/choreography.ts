@@ -2,8 +2,9 @@
  * A choreographed saga: no orchestrator; services react to each other's events through an
  * event bus node. Each service's handlers get an event and return the events it emits (a
  * success, or a failure that makes the earlier services compensate). Delivery is
- * at-least-once with retries, and each service skips an event id it has already handled,
- * so redeliveries are harmless. The flow lives only in the handlers: {@link history} and the
+ * at-least-once with retries; each service skips an event id it has already handled
+ * (idempotent consumer) and keeps the events it emitted in an outbox until the bus has them,
+ * and the bus drops a re-sent event id, so loss and redelivery neither lose nor double events. The flow lives only in the handlers: {@link history} and the
  * sequence diagram rebuild it from the bus's log.
  */
 import { DISPLAY, markdown, table, type Displayable, type MimeBundle } from "../display";
@@ -56,6 +57,7 @@ export class Choreography {
   /** Every event published, in order, with its time. */
   readonly log: (ChoreographyEvent & { time: number })[] = [];
   private seq = 0;
+  private readonly published = new Set<string>();
 
   constructor(
     readonly sim: Simulation,
@@ -71,6 +73,8 @@ export class Choreography {
     };
     sim.service(this.options.bus, (req) => {
       const event = req.body as ChoreographyEvent;
+      if (this.published.has(event.id)) return { accepted: true, duplicate: true }; // a re-sent publish
+      this.published.add(event.id);
       this.log.push({ ...event, time: sim.now });
       for (const [service, map] of this.handlers) if (map.has(event.type)) void this.deliver(service, event);
       return { accepted: true };
@@ -86,23 +90,31 @@ export class Choreography {
     const map = new Map(Object.entries(handlers));
     for (const [type, h] of map) if (typeof h !== "function") throw new ConfigError("Choreography.service", `handlers.${type}`, h, "a function (event, ctx) => events to emit");
     this.handlers.set(name, map);
-    const seen = new Set<string>();
+    // Outbox: the events a handled event produced, kept with their ids until the bus took
+    // them. A redelivered event is not handled again (idempotent consumer) but its unsent
+    // outbox entries are sent again, so a lost publish is never lost for good.
+    const outbox = new Map<string, { event: ChoreographyEvent; sent: boolean }[]>();
     this.sim.service(name, async (req, ctx) => {
       const event = req.body as ChoreographyEvent;
-      if (seen.has(event.id)) return { duplicate: true }; // idempotent consumer
-      const out = (await map.get(event.type)!(event, ctx)) ?? [];
-      seen.add(event.id);
-      for (const e of out) await this.emit(name, event.sagaId, e, ctx);
+      let pending = outbox.get(event.id);
+      if (!pending) {
+        const out = (await map.get(event.type)!(event, ctx)) ?? [];
+        pending = out.map((e) => ({ event: { id: `e${++this.seq}`, type: e.type, sagaId: event.sagaId, data: e.data ?? {}, source: name }, sent: false }));
+        outbox.set(event.id, pending);
+      }
+      for (const entry of pending) {
+        if (entry.sent) continue;
+        await ctx.call(this.options.bus, request("POST", `/publish/${entry.event.type}`, { body: entry.event }), { timeoutMs: this.options.deliveryTimeoutMs });
+        entry.sent = true;
+      }
       return { handled: true };
     });
     return this;
   }
 
-  private async emit(source: string, sagaId: string, e: EmittedEvent, ctx?: ServiceContext<undefined>): Promise<void> {
+  private async emit(source: string, sagaId: string, e: EmittedEvent): Promise<void> {
     const event: ChoreographyEvent = { id: `e${++this.seq}`, type: e.type, sagaId, data: e.data ?? {}, source };
-    const req = request("POST", `/publish/${e.type}`, { body: event });
-    if (ctx) await ctx.call(this.options.bus, req, { timeoutMs: this.options.deliveryTimeoutMs });
-    else await this.sim.node(source).call(this.options.bus, req, { timeoutMs: this.options.deliveryTimeoutMs });
+    await this.sim.node(source).call(this.options.bus, request("POST", `/publish/${e.type}`, { body: event }), { timeoutMs: this.options.deliveryTimeoutMs });
   }
 
   private async deliver(service: string, event: ChoreographyEvent): Promise<void> {

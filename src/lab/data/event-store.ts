@@ -161,6 +161,9 @@ export class EventStore {
    * @throws {@link MalformedEventError} when an event has no type or non-JSON data (nothing appended)
    */
   async appendToStream(streamId: string, events: EventData | readonly EventData[], options: AppendOptions = {}): Promise<AppendResult> {
+    // Like a request to a server, the append lands after the caller yields: two writers that
+    // both read revision N and both append "expecting N" really do race, and one loses.
+    await Promise.resolve();
     return this.appendNow(streamId, events, options);
   }
 

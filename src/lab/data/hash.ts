@@ -8,56 +8,46 @@
 
 /** MurmurHash3 x86_32 of the UTF-8 bytes of `key`, as an unsigned 32-bit integer. */
 export function murmur3(key: string, seed = 0): number {
+  const n = key.length;
+  for (let i = 0; i < n; i++) if (key.charCodeAt(i) >= 0x80) return hashBytes(utf8(key), seed);
+  // ASCII (the usual key): char codes are the bytes, so no encoding step and no allocation.
   let h = seed >>> 0;
-  let block = 0;
-  let filled = 0; // bytes in `block`
-  let length = 0;
-  const push = (byte: number) => {
-    block |= byte << (filled * 8);
-    if (++filled === 4) {
-      h = mix(h, block);
-      block = 0;
-      filled = 0;
-    }
-    length++;
-  };
-  for (let i = 0; i < key.length; i++) {
-    let c = key.charCodeAt(i);
-    if (c < 0x80) {
-      // Fast path for ASCII, the usual key: whole blocks straight from char codes.
-      block |= c << (filled * 8);
-      length++;
-      if (++filled === 4) {
-        h = mix(h, block);
-        block = 0;
-        filled = 0;
-      }
-      continue;
-    }
-    if (c >= 0xd800 && c < 0xdc00 && i + 1 < key.length) {
-      const d = key.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d < 0xe000) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        i++;
-      }
-    }
-    if (c >= 0xd800 && c < 0xe000) c = 0xfffd; // a lone surrogate encodes as U+FFFD, as TextEncoder does
-    if (c < 0x800) {
-      push(0xc0 | (c >> 6));
-      push(0x80 | (c & 63));
-    } else if (c < 0x10000) {
-      push(0xe0 | (c >> 12));
-      push(0x80 | ((c >> 6) & 63));
-      push(0x80 | (c & 63));
-    } else {
-      push(0xf0 | (c >> 18));
-      push(0x80 | ((c >> 12) & 63));
-      push(0x80 | ((c >> 6) & 63));
-      push(0x80 | (c & 63));
-    }
+  const blocks = n & ~3;
+  for (let i = 0; i < blocks; i += 4) {
+    h = mixBlock(h, key.charCodeAt(i) | (key.charCodeAt(i + 1) << 8) | (key.charCodeAt(i + 2) << 16) | (key.charCodeAt(i + 3) << 24));
   }
-  if (filled > 0) {
-    let k = block;
+  const rest = n & 3;
+  let k = 0;
+  if (rest === 3) k ^= key.charCodeAt(blocks + 2) << 16;
+  if (rest >= 2) k ^= key.charCodeAt(blocks + 1) << 8;
+  if (rest >= 1) k ^= key.charCodeAt(blocks);
+  return finish(h, k, rest, n);
+}
+
+function hashBytes(bytes: readonly number[], seed: number): number {
+  const n = bytes.length;
+  let h = seed >>> 0;
+  const blocks = n & ~3;
+  for (let i = 0; i < blocks; i += 4) h = mixBlock(h, bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
+  const rest = n & 3;
+  let k = 0;
+  if (rest === 3) k ^= bytes[blocks + 2]! << 16;
+  if (rest >= 2) k ^= bytes[blocks + 1]! << 8;
+  if (rest >= 1) k ^= bytes[blocks]!;
+  return finish(h, k, rest, n);
+}
+
+function mixBlock(h: number, k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, 0x1b873593);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+function finish(h: number, k: number, rest: number, length: number): number {
+  if (rest > 0) {
     k = Math.imul(k, 0xcc9e2d51);
     k = (k << 15) | (k >>> 17);
     k = Math.imul(k, 0x1b873593);
@@ -72,11 +62,23 @@ export function murmur3(key: string, seed = 0): number {
   return h >>> 0;
 }
 
-function mix(h: number, k: number): number {
-  k = Math.imul(k, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  k = Math.imul(k, 0x1b873593);
-  h ^= k;
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+/** UTF-8 bytes of `s`; a lone surrogate becomes U+FFFD, as TextEncoder does. */
+function utf8(s: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d < 0xe000) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+      }
+    }
+    if (c >= 0xd800 && c < 0xe000) c = 0xfffd;
+    if (c < 0x80) out.push(c);
+    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+  }
+  return out;
 }

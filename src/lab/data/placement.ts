@@ -131,6 +131,9 @@ export class HashRing implements Placement {
   private readonly members = new Map<string, { weight: number; vnodes: number }>();
   private positions = new Uint32Array(0);
   private owners = new Int32Array(0);
+  /** For each bucket of the top `bits` of a hash, the first point at or after the bucket's start. */
+  private buckets = new Int32Array(1);
+  private shift = 32;
   private order: string[] = [];
 
   constructor(options: HashRingOptions = {}) {
@@ -187,18 +190,32 @@ export class HashRing implements Placement {
     points.sort((a, b) => a.pos - b.pos || (a.label < b.label ? -1 : 1));
     this.positions = Uint32Array.from(points, (p) => p.pos);
     this.owners = Int32Array.from(points, (p) => p.node);
+    this.index();
+  }
+
+  /**
+   * A jump table over the sorted points (about one point per bucket), so a lookup reads a
+   * bucket and steps over a point or two instead of binary-searching the whole ring.
+   */
+  private index(): void {
+    const n = this.positions.length;
+    const bits = Math.min(20, Math.max(1, Math.ceil(Math.log2(Math.max(2, n)))));
+    this.shift = 32 - bits;
+    const buckets = new Int32Array((1 << bits) + 1);
+    let i = 0;
+    for (let b = 0; b <= 1 << bits; b++) {
+      while (i < n && this.positions[i]! >>> this.shift < b) i++;
+      buckets[b] = i;
+    }
+    this.buckets = buckets;
   }
 
   private indexOf(hash: number): number {
     const pos = this.positions;
-    let lo = 0;
-    let hi = pos.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (pos[mid]! < hash) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo === pos.length ? 0 : lo;
+    const n = pos.length;
+    let i = this.buckets[hash >>> this.shift]!;
+    while (i < n && pos[i]! < hash) i++;
+    return i === n ? 0 : i;
   }
 
   owner(key: string): string {
@@ -247,6 +264,8 @@ export class HashRing implements Placement {
     copy.order = [...this.order];
     copy.positions = this.positions.slice();
     copy.owners = this.owners.slice();
+    copy.buckets = this.buckets;
+    copy.shift = this.shift;
     return copy;
   }
 

@@ -202,11 +202,26 @@ export class VerticalStore {
     return new JoinResult(description, "application-side", rows, 2, 2, leftRows.length + rightRows.length, [lp, rp], this.sim.now - start);
   }
 
+  /** Approximate bytes stored per partition (JSON length of the rows). */
+  sizes(): { partition: string; bytes: number; rows: number }[] {
+    return [...this.parts].map(([partition, p]) => {
+      let bytes = 0;
+      let rows = 0;
+      for (const t of p.tables.values()) {
+        rows += t.size;
+        for (const r of t.values()) bytes += JSON.stringify(r).length;
+      }
+      return { partition, bytes, rows };
+    });
+  }
+
   [DISPLAY](): MimeBundle {
+    const sizes = new Map(this.sizes().map((s) => [s.partition, s.bytes]));
     const rows = [...this.parts].map(([name, p]) => ({
       partition: name,
       holds: [...[...this.home].filter(([, h]) => h === name).map(([t]) => t), ...[...this.columnHome].filter(([, h]) => h === name).map(([c]) => c)].join(", "),
       rows: [...p.tables.values()].reduce((a, t) => a + t.size, 0),
+      bytes: sizes.get(name) ?? 0,
     }));
     return rows.length ? table(rows)[DISPLAY]() : markdown("_no partitions_")[DISPLAY]();
   }

@@ -51,7 +51,7 @@ export class Projection<R> {
   private applied = 0;
   private lastScheduled = 0;
   private readonly pending: RecordedEvent[] = [];
-  /** Append-to-apply delay of every event applied, ms. */
+  /** Append-to-apply delay of every live event applied, ms (catch-up reads are not counted). */
   readonly lag: Histogram;
 
   constructor(
@@ -74,8 +74,8 @@ export class Projection<R> {
       (event) => {
         if (prefixes && !prefixes.some((p) => event.streamId.startsWith(p))) return;
         if (!this.sub) {
-          // History at subscription time: applied at once (a catch-up read).
-          this.applyEvent(event);
+          // History at subscription time: applied at once (a catch-up read, not lag).
+          this.applyEvent(event, false);
           return;
         }
         this.pending.push(event);
@@ -86,21 +86,21 @@ export class Projection<R> {
           if (generation !== this.generation) return;
           const i = this.pending.indexOf(event);
           if (i >= 0) this.pending.splice(i, 1);
-          this.applyEvent(event);
+          this.applyEvent(event, true);
         });
       },
       { afterPosition: after },
     );
   }
 
-  private applyEvent(event: RecordedEvent): void {
+  private applyEvent(event: RecordedEvent, live: boolean): void {
     // Idempotent: a redelivered or out-of-order older event is skipped by its position.
     if (event.position <= this.position) return;
     const out = this.definition.apply(this.current, event);
     if (out !== undefined) this.current = out;
     this.position = event.position;
     this.applied++;
-    this.lag.record(this.sim.now - event.time);
+    if (live) this.lag.record(this.sim.now - event.time);
   }
 
   /** The read model now (possibly behind the write side). */

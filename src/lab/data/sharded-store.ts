@@ -5,7 +5,7 @@
  * that cannot be routed (scatter-gather). Per-shard counts show load and size, and a hot
  * shard is flagged.
  */
-import { DISPLAY, markdown, table, type MimeBundle } from "../display";
+import { DISPLAY, markdown, table, type Displayable, type MimeBundle } from "../display";
 import { ConfigError, positive } from "../errors";
 import type { Simulation } from "../sim/simulation";
 import { request } from "../sim/http";
@@ -13,6 +13,7 @@ import { checkDistribution, type Distribution } from "../sim/random";
 import { UnknownShardError } from "./errors";
 import type { ShardKey, ShardStrategy } from "./shard-strategy";
 import { RangeSharding } from "./shard-strategy";
+import { drawWindow, openWindow, type TraceWindow } from "./trace-window";
 
 /** Options of a {@link ShardedStore}. Defaults are in {@link SHARDED_STORE_DEFAULTS}. */
 export interface ShardedStoreOptions {
@@ -47,7 +48,13 @@ export class QueryResult {
     readonly shardsWithRows: readonly string[],
     /** Virtual time from sending to the last answer, ms. */
     readonly latencyMs: number,
+    private readonly window?: TraceWindow,
   ) {}
+
+  /** The messages of this query as a sequence diagram. */
+  sequence(limit = 40): Displayable {
+    return this.window ? drawWindow(this.window, this.description, limit) : markdown("_No trace for this result._");
+  }
 
   [DISPLAY](): MimeBundle {
     return markdown(
@@ -228,9 +235,10 @@ export class ShardedStore {
 
   private async gather(description: string, shards: string[], op: Op): Promise<QueryResult> {
     const start = this.sim.now;
+    const window = openWindow(this.sim);
     const answers = await Promise.all(shards.map(async (s) => ({ shard: s, rows: (await this.send(s, op)).rows ?? [] })));
     const rows = answers.flatMap((a) => a.rows).sort(byKey);
-    return new QueryResult(description, rows, shards, answers.filter((a) => a.rows.length > 0).map((a) => a.shard), this.sim.now - start);
+    return new QueryResult(description, rows, shards, answers.filter((a) => a.rows.length > 0).map((a) => a.shard), this.sim.now - start, window.close());
   }
 
   /** Keys, bytes, reads and writes per shard; hot shards flagged. */

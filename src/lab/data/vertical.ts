@@ -5,12 +5,13 @@
  * run inside one database: the application fetches from each side and joins in memory, which
  * costs extra sequential round trips and ships more rows. Both costs are reported.
  */
-import { DISPLAY, markdown, table, type MimeBundle } from "../display";
+import { DISPLAY, markdown, table, type Displayable, type MimeBundle } from "../display";
 import { ConfigError } from "../errors";
 import type { Simulation } from "../sim/simulation";
 import { request } from "../sim/http";
 import { checkDistribution, type Distribution } from "../sim/random";
 import { UnknownShardError } from "./errors";
+import { drawWindow, openWindow, type TraceWindow } from "./trace-window";
 
 /** Options of a {@link VerticalStore}. Defaults are in {@link VERTICAL_STORE_DEFAULTS}. */
 export interface VerticalStoreOptions {
@@ -48,7 +49,13 @@ export class JoinResult {
     readonly rowsShipped: number,
     readonly partitions: readonly string[],
     readonly latencyMs: number,
+    private readonly window?: TraceWindow,
   ) {}
+
+  /** The join's messages as a sequence diagram. */
+  sequence(limit = 40): Displayable {
+    return this.window ? drawWindow(this.window, `${this.description} (${this.mode})`, limit) : markdown("_No trace for this result._");
+  }
 
   /** One row for a comparison table. */
   row(): Record<string, string | number> {
@@ -190,16 +197,17 @@ export class VerticalStore {
     const lp = this.partitionOf(left);
     const rp = this.partitionOf(right, options.on);
     const start = this.sim.now;
+    const window = openWindow(this.sim);
     const description = `${left} ⋈ ${right}`;
     if (lp === rp && this.partitionOf(right) === rp) {
       const res = await this.send(lp, { op: "join", table: left, right, on: options.on, where: options.where });
       const rows = res.rows ?? [];
-      return new JoinResult(description, "in one database", rows, 1, 1, rows.length, [lp], this.sim.now - start);
+      return new JoinResult(description, "in one database", rows, 1, 1, rows.length, [lp], this.sim.now - start, window.close());
     }
     const leftRows = (await this.send(lp, { op: "select", table: left, where: options.where })).rows ?? [];
     const rightRows = (await this.send(rp, { op: "in", table: right, column: options.on, values: leftRows.map((r) => r.id as string) })).rows ?? [];
     const rows = leftRows.flatMap((l) => rightRows.filter((r) => String(r[options.on]) === String(l.id)).map((r) => joined(left, l, right, r)));
-    return new JoinResult(description, "application-side", rows, 2, 2, leftRows.length + rightRows.length, [lp, rp], this.sim.now - start);
+    return new JoinResult(description, "application-side", rows, 2, 2, leftRows.length + rightRows.length, [lp, rp], this.sim.now - start, window.close());
   }
 
   /** Approximate bytes stored per partition (JSON length of the rows). */

@@ -1,5 +1,5 @@
 // CQRS: commands append events; a projection builds the read model after a lag.
-import { AggregateRepository, EventStore, Projection, Simulation, bankAccount, type RecordedEvent } from "sde-lab";
+import { AggregateRepository, EventStore, Projection, Simulation, bankAccount, table, type RecordedEvent } from "sde-lab";
 
 const sim = new Simulation({ seed: 1 });
 const store = new EventStore(sim);
@@ -18,8 +18,8 @@ const balances = new Projection(sim, store, {
 await sim.run(async () => {
   await accounts.execute("1", { type: "Open", owner: "ann" });
   await accounts.execute("1", { type: "Deposit", amount: 100 });
-  display(balances.staleness()); // the write is not visible yet
+  display(table([{ when: "right after the deposit", ...balances.staleness() }])); // not visible yet
   await sim.sleep(/*$2*/60);
   /*$0*/
 });
-balances;
+table([{ when: "after the lag", ...balances.staleness() }]);

@@ -11,5 +11,5 @@ const saga = new SagaOrchestrator(sim, {
 });
 const run = await sim.run(() => saga.run());
 /*$0*/
-display(run.sequence());
-run;
+display(run);
+run.sequence();

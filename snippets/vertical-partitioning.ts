@@ -12,4 +12,5 @@ const join = await sim.run(async () => {
   /*$0*/
   return db.join("users", "orders", { on: "userId", where: (u) => u.id === /*$2*/7 });
 });
-join;
+display(join);
+join.sequence();

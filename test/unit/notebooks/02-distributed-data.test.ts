@@ -20,7 +20,7 @@ function tables(markdownText: string): Row[][] {
   return out;
 }
 const split = (line: string) => line.slice(2, -2).split(" | ").map((c) => c.trim());
-const num = (s: string | undefined) => Number(String(s).replace(/[^0-9.\-]/g, ""));
+const num = (s: string | undefined) => Number(String(s).replace(/[^0-9.-]/g, ""));
 
 let report: Report;
 let nb: ReturnType<typeof cellsOf>;

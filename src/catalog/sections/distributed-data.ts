@@ -36,7 +36,7 @@ export const distributedData: readonly PatternEntry[] = [
       ],
     },
     ...faces("horizontal-sharding"),
-    exports: ["ShardedStore", "RangeSharding", "hashSharding", "ringSharding", "Simulation"],
+    exports: ["ShardedStore", "RangeSharding", "hashSharding", "Simulation"],
     related: ["consistent-hashing", "vertical-partitioning"],
   },
   {

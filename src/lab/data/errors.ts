@@ -53,8 +53,8 @@ export class MalformedEventError extends TypeError {
   }
 }
 
-/** What an append expects a stream's revision to be (EventStoreDB's names). */
-export type ExpectedRevision = "any" | "no_stream" | "stream_exists" | number;
+/** What an append expects a stream's revision to be (EventStoreDB's names; a bigint is read as a number). */
+export type ExpectedRevision = "any" | "no_stream" | "stream_exists" | number | bigint;
 
 /** An append whose expected revision did not match the stream: nothing was appended. */
 export class WrongExpectedVersionError extends Error {

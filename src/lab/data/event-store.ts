@@ -172,7 +172,9 @@ export class EventStore {
     if (typeof streamId !== "string" || streamId === "") throw new ConfigError("EventStore.appendToStream", "streamId", streamId, "a non-empty string");
     const batch = Array.isArray(events) ? (events as readonly EventData[]) : [events as EventData];
     batch.forEach((e, i) => checkEvent(streamId, i, e));
-    const expected = options.expectedRevision ?? "any";
+    // EventStoreDB's client takes revisions as bigint; accept those too.
+    const given = options.expectedRevision ?? "any";
+    const expected: ExpectedRevision = typeof given === "bigint" ? Number(given) : given;
     const stream = this.streams.get(streamId);
     const actual = (stream?.length ?? 0) - 1;
     const okRevision =

@@ -40,8 +40,10 @@ describe("event store", () => {
     await expect(s.appendToStream("a", deposit(1), { expectedRevision: "no_stream" })).rejects.toThrow(/expected revision no_stream but the stream is at 0/);
     expect((await s.appendToStream("a", [deposit(2), deposit(3)], { expectedRevision: "stream_exists" })).nextExpectedRevision).toBe(2);
     expect((await s.appendToStream("a", deposit(4))).nextExpectedRevision).toBe(3);
+    expect((await s.appendToStream("a", deposit(4), { expectedRevision: 3n })).nextExpectedRevision).toBe(4); // EventStoreDB's bigint revisions
+    await expect(s.appendToStream("a", deposit(5), { expectedRevision: 3n })).rejects.toThrow(WrongExpectedVersionError);
     await expect(s.appendToStream("a", deposit(5), { expectedRevision: 2 })).rejects.toThrow(WrongExpectedVersionError);
-    expect(s.revision("a")).toBe(3);
+    expect(s.revision("a")).toBe(4);
     expect(s.revision("nope")).toBe(-1);
   });
 

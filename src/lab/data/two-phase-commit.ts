@@ -276,6 +276,7 @@ export class TwoPhaseCommit {
         }),
       );
       const yes = votes.every((v) => v === "yes");
+      this.sim.trace.state(coord, `${tx}: votes ${this.participants.map((p, i) => `${p} ${votes[i] === "timeout" ? "no answer" : votes[i]!.toUpperCase()}`).join(", ")}`);
       if (yes) {
         this.crashIf(tx, "after-votes");
         await ctx.work(this.options.logWriteMs); // force the COMMIT record: the commit point

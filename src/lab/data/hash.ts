@@ -8,19 +8,26 @@
 
 /** MurmurHash3 x86_32 of the UTF-8 bytes of `key`, as an unsigned 32-bit integer. */
 export function murmur3(key: string, seed = 0): number {
+  // ASCII (the usual key): char codes are the bytes, so hash them in one pass with no
+  // allocation; fall back to encoding UTF-8 at the first non-ASCII character.
   const n = key.length;
-  for (let i = 0; i < n; i++) if (key.charCodeAt(i) >= 0x80) return hashBytes(utf8(key), seed);
-  // ASCII (the usual key): char codes are the bytes, so no encoding step and no allocation.
   let h = seed >>> 0;
   const blocks = n & ~3;
   for (let i = 0; i < blocks; i += 4) {
-    h = mixBlock(h, key.charCodeAt(i) | (key.charCodeAt(i + 1) << 8) | (key.charCodeAt(i + 2) << 16) | (key.charCodeAt(i + 3) << 24));
+    const a = key.charCodeAt(i);
+    const b = key.charCodeAt(i + 1);
+    const c = key.charCodeAt(i + 2);
+    const d = key.charCodeAt(i + 3);
+    if ((a | b | c | d) >= 0x80) return hashBytes(utf8(key), seed);
+    h = mixBlock(h, a | (b << 8) | (c << 16) | (d << 24));
   }
   const rest = n & 3;
   let k = 0;
-  if (rest === 3) k ^= key.charCodeAt(blocks + 2) << 16;
-  if (rest >= 2) k ^= key.charCodeAt(blocks + 1) << 8;
-  if (rest >= 1) k ^= key.charCodeAt(blocks);
+  for (let i = rest - 1; i >= 0; i--) {
+    const c = key.charCodeAt(blocks + i);
+    if (c >= 0x80) return hashBytes(utf8(key), seed);
+    k = (k << 8) | c;
+  }
   return finish(h, k, rest, n);
 }
 

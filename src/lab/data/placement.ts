@@ -120,7 +120,7 @@ export interface RingNode {
 
 /**
  * A consistent-hash ring. Each node owns `vnodes × weight` points at
- * `murmur3("<node>#<i>")`; a key belongs to the first point clockwise from `murmur3(key)`.
+ * `murmur3("<node>-<i>")`; a key belongs to the first point clockwise from `murmur3(key)`.
  * Adding a node moves only the keys that now fall before its points, all to it; removing a
  * node moves only its keys, each to the next point's node. {@link replicas} walks on to the
  * next R distinct nodes, as Dynamo's preference list does.
@@ -182,7 +182,7 @@ export class HashRing implements Placement {
     this.order.forEach((node, index) => {
       const { vnodes } = this.members.get(node)!;
       for (let i = 0; i < vnodes; i++) {
-        const label = `${node}#${i}`;
+        const label = `${node}-${i}`;
         points.push({ pos: murmur3(label), node: index, label });
       }
     });

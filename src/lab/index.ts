@@ -86,3 +86,6 @@ export { type DiscoveredInstance, type RegistrySource, type RegistryRef } from "
 
 // Communication protocols: REST, GraphQL, gRPC/Protobuf, WebSocket, SSE, long polling.
 export * from "./protocols/index";
+
+// Distributed data: sharding, consistent hashing, 2PC, sagas, event sourcing, CQRS.
+export * from "./data/index";

@@ -1,0 +1,147 @@
+// Notebook 02 (distributed data) runs headlessly, and the relations its prose claims hold in
+// the run it shows. Tables are read by column name, so a reworded row does not break a test,
+// but a changed relation does.
+import { beforeAll, describe, expect, it } from "vitest";
+import { cellsOf, runJson, type Report } from "./run";
+
+type Row = Record<string, string>;
+
+/** Rows of every markdown table in a markdown text, by column name. */
+function tables(markdownText: string): Row[][] {
+  const out: Row[][] = [];
+  const lines = markdownText.split("\n");
+  for (let i = 0; i < lines.length - 1; i++) {
+    if (!lines[i]!.startsWith("| ") || !/^\| -/.test(lines[i + 1]!)) continue;
+    const cols = split(lines[i]!);
+    const rows: Row[] = [];
+    for (i += 2; i < lines.length && lines[i]!.startsWith("|"); i++) rows.push(Object.fromEntries(split(lines[i]!).map((v, j) => [cols[j]!, v])));
+    out.push(rows);
+  }
+  return out;
+}
+const split = (line: string) => line.slice(2, -2).split(" | ").map((c) => c.trim());
+const num = (s: string | undefined) => Number(String(s).replace(/[^0-9.-]/g, ""));
+
+let report: Report;
+let nb: ReturnType<typeof cellsOf>;
+/** Markdown of each output of a cell. */
+const md = (id: string) => nb.items(id).map((i) => i.data);
+/** Every table in a cell's outputs, in order. */
+const tablesOf = (id: string) => nb.cells.find((c) => c.id === id)!.outputs.flatMap((o) => tables(o.items.find((i) => i.mime === "text/markdown")?.data ?? ""));
+const plain = (id: string) => nb.cells.find((c) => c.id === id)!.outputs.map((o) => o.items.find((i) => i.mime === "text/plain")?.data ?? "").join("\n");
+
+beforeAll(() => {
+  report = runJson("notebooks/02-distributed-data.sdenb");
+  nb = cellsOf(report);
+}, 120_000);
+
+describe("02-distributed-data", () => {
+  it("runs to the end, every cell passing, no output over 20 KB", () => {
+    expect(report.ok).toBe(true);
+    for (const c of nb.cells) {
+      const size = c.outputs.reduce((a, o) => a + o.items.reduce((b, i) => b + i.data.length, 0), 0);
+      expect(size, `output of ${c.id}`).toBeLessThan(20_000);
+    }
+  });
+
+  it("every challenge check fails with its starter values", () => {
+    for (const id of ["horizontal-sharding", "vertical-partitioning", "consistent-hashing", "two-phase-commit", "saga", "event-sourcing", "cqrs"]) {
+      expect(plain(`${id}-check`)).toMatch(new RegExp(`^Challenge ${id}: FAILED`));
+    }
+  });
+
+  it("sharding: a range scan asks one shard, a hash scan all three; the hot range is ≥ 2.5× the mean, one split cuts that by at least a third, hashing stays within 1.2×", () => {
+    expect(md("horizontal-sharding-range")[0]).toMatch(/50 rows from 1 shard asked \(s1\)/);
+    const [before, , after] = tablesOf("horizontal-sharding-hot");
+    const max = (rows: Row[]) => Math.max(...rows.map((r) => num(r["load/mean"])));
+    expect(max(before!)).toBeGreaterThanOrEqual(2.5);
+    expect(before!.find((r) => r.hot!.includes("hot"))!.shard).toBe("s3");
+    expect(max(after!)).toBeLessThanOrEqual(max(before!) * (2 / 3));
+    const [hashLoad] = tablesOf("horizontal-sharding-hash");
+    expect(max(hashLoad!)).toBeLessThanOrEqual(1.2);
+    expect(md("horizontal-sharding-hash").join("\n")).toMatch(/scan 10–59\*\*: 50 rows from 3 shards asked/);
+    expect(md("horizontal-sharding-hash").at(-1)).toContain("sequenceDiagram");
+  });
+
+  it("vertical partitioning: across partitions the join takes twice the round trips and latency and ships more rows", () => {
+    const [, joins] = tablesOf("vertical-partitioning-join");
+    const [local, remote] = joins!;
+    expect(num(remote!["round trips"])).toBe(2 * num(local!["round trips"]));
+    expect(num(remote!["latency ms"])).toBe(2 * num(local!["latency ms"]));
+    expect(num(remote!["rows shipped"])).toBeGreaterThan(num(local!["rows shipped"]));
+    expect(local!["result rows"]).toBe(remote!["result rows"]);
+    const [reads] = tablesOf("vertical-partitioning-columns");
+    expect(reads!.map((r) => num(r.requests))).toEqual([1, 2]);
+  });
+
+  it("consistent hashing: mod N moves ≈ 80 %, ring and rendezvous ≈ 20 % all to n5; spread ≈ 100 % → 10 % → 3 % of the mean", () => {
+    const [flows, summary] = tablesOf("consistent-hashing-move");
+    expect(flows!.every((f) => f.to === "n5")).toBe(true);
+    const [mod, ring, hrw] = summary!;
+    expect(num(mod!["moved %"])).toBeGreaterThan(78);
+    for (const p of [ring!, hrw!]) {
+      expect(num(p["moved %"])).toBeGreaterThan(17);
+      expect(num(p["moved %"])).toBeLessThan(23);
+      expect(num(p["of them to n5 %"])).toBe(100);
+    }
+    const [spread] = tablesOf("consistent-hashing-spread");
+    const pct = spread!.map((r) => num(r["stddev % of mean"]));
+    expect(pct[0]).toBeGreaterThan(80);
+    expect(pct[2]).toBeGreaterThan(8);
+    expect(pct[2]).toBeLessThan(11);
+    expect(pct[4]).toBeLessThan(4);
+    expect(pct).toEqual([...pct].sort((a, b) => b - a));
+    const [leaving] = tablesOf("consistent-hashing-remove");
+    expect(leaving!.every((f) => f.from === "c3")).toBe(true);
+  });
+
+  it("2PC: a commit costs ≥ 2.5× a local one in latency; blocked participants hold locks through the 10 s outage, then all commit; presumed abort", () => {
+    const [costs] = tablesOf("two-phase-commit-healthy");
+    const [dist, local, refused] = costs!;
+    expect(num(dist!["latency ms"]) / num(local!["latency ms"])).toBeGreaterThanOrEqual(2.5);
+    expect([dist!["round trips"], local!["round trips"]]).toEqual(["3", "1"]);
+    expect(refused!.outcome).toBe("aborted");
+    const [during, locks, after] = tablesOf("two-phase-commit-blocking");
+    expect(during!.every((r) => r.state === "prepared")).toBe(true);
+    expect(locks!.length).toBeGreaterThan(0);
+    expect(after!.every((r) => r.state === "committed" && num(r["in doubt ms"]) >= 10_000)).toBe(true);
+    expect(md("two-phase-commit-blocking").at(-1)).toMatch(/no two participants decided differently/);
+    const [presumed] = tablesOf("two-phase-commit-presumed");
+    expect(presumed!.every((r) => r.state === "aborted" && r.vote === "yes")).toBe(true);
+  });
+
+  it("saga: step 3 fails, hotel then flight compensated, nothing left held; compensation retried until it worked; the semantic lock removes dirty reads", () => {
+    expect(md("saga-orchestration")[0]).toMatch(/COMPENSATED \(car failed\).*compensated hotel → flight/);
+    expect(nb.items("saga-orchestration").at(-1)!.data).toContain("held for trip-1: 0");
+    const [retry] = tablesOf("saga-retry");
+    expect(retry!.filter((r) => r.step === "hotel" && r.action === "compensate").map((r) => r.outcome)).toEqual(["fail", "fail", "ok"]);
+    expect(nb.items("saga-choreography").at(-1)!.data).toContain("order-1 APPROVED, order-2 REJECTED");
+    const [iso] = tablesOf("saga-isolation");
+    const [plainRun, locked] = iso!;
+    expect(num(plainRun!["shipped then cancelled (dirty reads)"])).toBeGreaterThan(0);
+    expect(num(locked!["shipped then cancelled (dirty reads)"])).toBe(0);
+    expect(num(locked!["ms to accepted (mean)"])).toBeGreaterThan(num(plainRun!["ms to accepted (mean)"]));
+  });
+
+  it("event sourcing: the overdraft rule refuses, exactly one of two writers appends, snapshots cut the replay from thousands to a few, upcasting fixes the balance", () => {
+    expect(nb.items("event-sourcing-account").at(-1)!.data).toContain("CommandRejectedError");
+    const [writers] = tablesOf("event-sourcing-concurrency");
+    expect(writers!.filter((w) => w.result!.startsWith("appended"))).toHaveLength(1);
+    expect(writers!.filter((w) => w.result!.startsWith("WrongExpectedVersionError"))).toHaveLength(1);
+    const [snaps] = tablesOf("event-sourcing-snapshots");
+    expect(num(snaps![0]!["events replayed"])).toBeGreaterThan(2000);
+    expect(num(snaps![1]!["events replayed"])).toBeLessThan(100);
+    expect(snaps![0]!.balance).toBe(snaps![1]!.balance);
+    const [up] = tablesOf("event-sourcing-upcast");
+    expect(up!.map((r) => num(r.balance))).toEqual([312.5, 1550]);
+  });
+
+  it("CQRS: right after a deposit the read model lags the write side; after the 50 ms lag it agrees; a new projection is built from position 0", () => {
+    const [reads] = tablesOf("cqrs-lag");
+    const [now, later] = [reads![0]!, reads!.at(-1)!];
+    expect(now["balance in the read model"]).not.toBe(now["write side"]);
+    expect(num(now.behindEvents)).toBeGreaterThan(0);
+    expect(later["balance in the read model"]).toBe(later["write side"]);
+    expect(md("cqrs-rebuild")[0]).toMatch(/accounts by owner\*\*: checkpoint (\d+) of \1, 0 events behind/);
+  });
+});

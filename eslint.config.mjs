@@ -9,7 +9,8 @@ const noVscode = { name: "vscode", message: "Only the VS Code glue (src/extensio
 /** The lab runs inside cells and in any JavaScript runtime: only its own files. */
 const labOnly = (escape) => ({
   patterns: [
-    { regex: "^(?!\\.)", message: "src/lab imports only its own files: no Node APIs, no packages (cells must stay deterministic and portable)." },
+    // "sde-lab" itself is allowed: subpath modules (sde-lab/challenges) use the public API.
+    { regex: "^(?!\\.|sde-lab$)", message: "src/lab imports only its own files: no Node APIs, no packages (cells must stay deterministic and portable)." },
     { group: [`${escape}*`], message: "src/lab imports only its own files." },
   ],
 });

@@ -79,7 +79,7 @@ console.log(`\nprocess kernel warm p50 ${warm.p50.toFixed(3)} ms (target ≤ 1 m
 // Cold: a new session until the first output of the first cell arrives.
 const cold: number[] = [];
 const coldWorker: number[] = [];
-for (let i = 0; i < (process.env.QUICK ? 1 : 15); i++) {
+for (let i = 0; i < 15; i++) {
   let t0 = performance.now();
   const s = new KernelSession({ cwd: root, ...paths });
   await new Promise<void>((resolve) => void s.execute('console.log("first")', { onOutput: () => resolve() }));
@@ -93,7 +93,7 @@ for (let i = 0; i < (process.env.QUICK ? 1 : 15); i++) {
 }
 // What any new process costs on this machine right now: the floor under the process kernel.
 const bare: number[] = [];
-for (let i = 0; i < (process.env.QUICK ? 1 : 15); i++) {
+for (let i = 0; i < 15; i++) {
   const t0 = performance.now();
   spawnSync(process.execPath, ["-e", "0"]);
   bare.push(performance.now() - t0);

@@ -19,6 +19,7 @@ describe("the layering enforces itself (npm run lint)", () => {
     ["src/lab/sim/probe.ts", 'import { readFileSync } from "node:fs";\nexport const x = readFileSync;'],
     ["src/lab/sim/probe.ts", 'import { OutputGate } from "../../kernel/process/output-gate";\nexport const x = OutputGate;'],
     ["src/lab/probe.ts", 'import MarkdownIt from "markdown-it";\nexport const x = MarkdownIt;'],
+    ["src/lab/probe.ts", 'import { x } from "sde-lab-extra";\nexport const y = x;'],
     ["src/notebook/format.ts", 'import * as vscode from "vscode";\nexport const x = vscode;'],
   ])("rejects a forbidden import in %s", async (file, code) => {
     expect(await problems(file, code)).toContain("no-restricted-imports");
@@ -26,6 +27,7 @@ describe("the layering enforces itself (npm run lint)", () => {
 
   it.each([
     ["src/lab/sim/probe.ts", 'import { Simulation } from "./simulation";\nimport { DISPLAY } from "../display";\nexport const x = [Simulation, DISPLAY];'],
+    ["src/lab/challenges/probe.ts", 'import { Simulation } from "sde-lab";\nexport const x = Simulation;'],
     ["src/kernel/process/probe.ts", 'import type { FromKernel } from "../protocol";\nimport { runInThisContext } from "node:vm";\nexport type X = FromKernel;\nexport const y = runInThisContext;'],
     ["src/notebook/probe.ts", 'import * as vscode from "vscode";\nexport const x = vscode;'],
   ])("allows what the layer may use in %s", async (file, code) => {

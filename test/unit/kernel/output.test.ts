@@ -83,6 +83,14 @@ describe("readable lab stacks and sde-lab subpaths", () => {
     await k.dispose();
   });
 
+  it("loads the built sde-lab/challenges with the same library instance as sde-lab", async () => {
+    const k = newSession();
+    expect(await value(k, 'import * as challenges from "sde-lab/challenges";\ntypeof challenges')).toBe("'object'");
+    const r = await run(k, 'import * as nope from "sde-lab/nope";');
+    expect(r.result.status === "error" && r.result.error.message).toBe("'sde-lab/nope' is not part of sde-lab. Its modules are: 'sde-lab', 'sde-lab/challenges', 'sde-lab/scenarios'.");
+    await k.dispose();
+  });
+
   it("loads sde-lab/<name> from <name>.js beside the library", async () => {
     const labDir = join(root, "test/fixtures/lab-subpaths");
     const k = newSession({ labPath: join(labDir, "index.js") });

@@ -6,6 +6,7 @@ import * as vscode from "vscode";
 import { SdeNotebookController } from "./notebook/controller";
 import { NOTEBOOK_TYPE, SdeNotebookSerializer } from "./notebook/serializer";
 import { registerTrustNotice } from "./notebook/trust";
+import { registerNotebookDiagnostics } from "./editor/notebook-diagnostics";
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel("SDE Lab");
@@ -19,6 +20,7 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     controller,
     registerTrustNotice(),
+    registerNotebookDiagnostics({ notebookType: NOTEBOOK_TYPE }),
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, serializer, { transientOutputs: false }),
     vscode.commands.registerCommand("sdeLab.restartKernel", async () => {
       const notebook = activeNotebook();

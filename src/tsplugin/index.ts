@@ -17,6 +17,7 @@
  * Cells of other notebook types and ordinary files are untouched.
  */
 import type * as ts from "typescript/lib/tsserverlibrary";
+import type * as tsLib from "typescript";
 import { join } from "node:path";
 import { cellKeyOfFileName, compareByCreation, notebookOfKey } from "../editor/cell-keys";
 import { NotebookLanguageService } from "../editor/notebook-service";
@@ -46,7 +47,7 @@ export function createPlugin(tsModule: typeof ts, paths: PluginPaths): ts.server
   let shared: Shared | undefined;
   const sharedState = (): Shared =>
     (shared ??= {
-      service: new NotebookLanguageService({ ts: tsModule as unknown as typeof import("typescript"), labTypes: paths.labTypes, ...(paths.nodeTypeRoots ? { nodeTypeRoots: paths.nodeTypeRoots } : {}) }),
+      service: new NotebookLanguageService({ ts: tsModule as unknown as typeof tsLib, labTypes: paths.labTypes, ...(paths.nodeTypeRoots ? { nodeTypeRoots: paths.nodeTypeRoots } : {}) }),
       order: new Map(),
       texts: new Map(),
       fileNames: new Map(),

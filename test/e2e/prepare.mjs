@@ -9,7 +9,7 @@ const root = resolve(import.meta.dirname, "../..");
 /** Bundles test/e2e/suite into `outdir` (index.js is the extensionTestsPath). */
 export async function buildSuite(outdir) {
   await esbuild.build({
-    entryPoints: ["index", "trusted.test", "untrusted.test"].map((n) => join(root, "test/e2e/suite", `${n}.ts`)),
+    entryPoints: ["index", "trusted.test", "untrusted.test", "editor.test"].map((n) => join(root, "test/e2e/suite", `${n}.ts`)),
     outdir,
     bundle: true,
     platform: "node",

@@ -11,6 +11,9 @@ export function run(): Promise<void> {
   const mocha = new Mocha({ ui: "bdd", timeout: 45_000, color: false, reporter: "spec" });
   const mode = process.env.SDE_E2E_MODE === "untrusted" ? "untrusted" : "trusted";
   mocha.addFile(join(__dirname, `${mode}.test.js`));
+  if (mode === "trusted") mocha.addFile(join(__dirname, "editor.test.js"));
+  // SDE_E2E_GREP=<text> runs only the tests whose title contains it (while developing one).
+  if (process.env.SDE_E2E_GREP) mocha.grep(process.env.SDE_E2E_GREP);
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} end-to-end tests failed`)) : resolve()));
     runner.on("fail", (test, error: Error) => report({ event: "fail", title: test.fullTitle(), error: error.stack ?? String(error) }));

@@ -1,0 +1,159 @@
+/**
+ * The editor knows the notebook, in the real VS Code: types across cells, real errors on the
+ * right cells (squiggles and the Problems panel), none on the shipped notebooks. Screenshots
+ * go to test-results/e2e/trusted-editor-*.png.
+ */
+import * as assert from "node:assert/strict";
+import * as vscode from "vscode";
+import { ask, hasOuterRunner, screenshot } from "./outer";
+import { waitFor, workspaceUri } from "./util";
+import { DIAGNOSTICS_REQUEST, type NotebookDiagnosticsBody } from "../../../src/editor/protocol";
+import { cellKeyOfUri } from "../../../src/editor/cell-keys";
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Diagnostics of a cell as "line:character code message" (0-based, like VS Code). */
+const problemsOf = (cell: vscode.NotebookCell) =>
+  vscode.languages.getDiagnostics(cell.document.uri).map((d) => `${d.range.start.line}:${d.range.start.character} ${String(typeof d.code === "object" ? d.code.value : d.code)} ${d.message}`);
+
+async function waitForProblems(cell: vscode.NotebookCell, expected: string[], timeoutMs = 60_000): Promise<number> {
+  const t0 = Date.now();
+  await waitFor(`problems ${JSON.stringify(expected)} on cell ${cell.index} (now ${JSON.stringify(problemsOf(cell))})`, () => JSON.stringify(problemsOf(cell)) === JSON.stringify(expected), timeoutMs);
+  return Date.now() - t0;
+}
+
+const cellById = (notebook: vscode.NotebookDocument, id: string) => {
+  const cell = notebook.getCells().find((c) => (c.metadata.sdeLab as { id?: string } | undefined)?.id === id);
+  assert.ok(cell, `no cell ${id}`);
+  return cell;
+};
+
+/** Puts the cursor into a cell's editor at `offset` and returns that editor. */
+async function focusCell(editor: vscode.NotebookEditor, cell: vscode.NotebookCell, offset: number): Promise<vscode.TextEditor> {
+  editor.selections = [new vscode.NotebookRange(cell.index, cell.index + 1)];
+  editor.revealRange(new vscode.NotebookRange(cell.index, cell.index + 1), vscode.NotebookEditorRevealType.InCenter);
+  await vscode.commands.executeCommand("notebook.cell.edit");
+  const text = await waitFor("the cell's editor", () => vscode.window.visibleTextEditors.find((e) => e.document === cell.document));
+  const at = cell.document.positionAt(offset);
+  text.selection = new vscode.Selection(at, at);
+  return text;
+}
+
+async function hoverText(cell: vscode.NotebookCell, offset: number, wanted: RegExp): Promise<string> {
+  let text = "";
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && !wanted.test(text)) {
+    const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>("vscode.executeHoverProvider", cell.document.uri, cell.document.positionAt(offset))) ?? [];
+    text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === "string" ? c : c.value))).join("\n");
+    if (!wanted.test(text)) await pause(500);
+  }
+  return text;
+}
+
+describe("The editor knows the notebook", function () {
+  let notebook: vscode.NotebookDocument;
+  let editor: vscode.NotebookEditor;
+
+  before(async () => {
+    notebook = await vscode.workspace.openNotebookDocument(workspaceUri("editor.sdenb"));
+    editor = await vscode.window.showNotebookDocument(notebook);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === "failed") await screenshot(`failed-editor-${this.currentTest.title.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}`);
+  });
+
+  it("a hover on a name from an earlier cell shows its type", async () => {
+    const later = cellById(notebook, "later");
+    const offset = later.document.getText().indexOf("sim.metrics");
+    const text = await hoverText(later, offset, /const sim: Simulation/);
+    assert.match(text, /const sim: Simulation/);
+    assert.match(await hoverText(later, later.document.getText().indexOf("base"), /const base: 20/), /const base: 20/);
+    await focusCell(editor, later, offset + 1);
+    await vscode.commands.executeCommand("editor.action.showHover");
+    await pause(1_000);
+    await screenshot("editor-hover");
+  });
+
+  it("`sim.` in a later cell offers Simulation's members, each once", async () => {
+    const edit = new vscode.WorkspaceEdit();
+    edit.set(notebook.uri, [vscode.NotebookEdit.insertCells(notebook.cellCount, [new vscode.NotebookCellData(vscode.NotebookCellKind.Code, "sim.", "typescript")])]);
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    const cell = notebook.cellAt(notebook.cellCount - 1);
+    let labels: string[] = [];
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && !labels.includes("runUntil")) {
+      const list = await vscode.commands.executeCommand<vscode.CompletionList>("vscode.executeCompletionItemProvider", cell.document.uri, new vscode.Position(0, 4));
+      labels = list.items.filter((i) => i.kind !== vscode.CompletionItemKind.Text).map((i) => (typeof i.label === "string" ? i.label : i.label.label));
+      if (!labels.includes("runUntil")) await pause(500);
+    }
+    for (const member of ["run", "runFor", "runUntil", "client", "service", "faults", "metrics", "network", "trace"]) assert.ok(labels.includes(member), `completions lack ${member}: ${labels.join(", ")}`);
+    const duplicates = labels.filter((l, i) => labels.indexOf(l) !== i);
+    assert.deepEqual(duplicates, [], "a completion is offered twice");
+    await focusCell(editor, cell, 4);
+    await vscode.commands.executeCommand("editor.action.triggerSuggest");
+    await pause(1_500);
+    await screenshot("editor-completions");
+    await vscode.commands.executeCommand("hideSuggestWidget");
+    const remove = new vscode.WorkspaceEdit();
+    remove.set(notebook.uri, [vscode.NotebookEdit.deleteCells(new vscode.NotebookRange(cell.index, cell.index + 1))]);
+    assert.ok(await vscode.workspace.applyEdit(remove));
+  });
+
+  it("a type error and an undeclared name are flagged on their cells, in the cell and the Problems panel", async () => {
+    const typeError = cellById(notebook, "type-error");
+    const undeclared = cellById(notebook, "undeclared");
+    await waitForProblems(typeError, ["0:6 2322 Type 'string' is not assignable to type 'number'."]);
+    await waitForProblems(undeclared, ["0:24 2304 Cannot find name 'undeclaredName'."]);
+    for (const id of ["setup", "later"]) assert.deepEqual(problemsOf(cellById(notebook, id)), [], `cell ${id} has problems`);
+    editor.revealRange(new vscode.NotebookRange(typeError.index, undeclared.index + 1), vscode.NotebookEditorRevealType.InCenter);
+    await vscode.commands.executeCommand("workbench.actions.view.problems");
+    await pause(1_000);
+    if (hasOuterRunner) {
+      const check = await ask<{ found: Record<string, boolean> }>({ event: "dom-check", texts: ["Cannot find name 'undeclaredName'.", "Type 'string' is not assignable to type 'number'."] });
+      assert.deepEqual(Object.values(check.found), [true, true], `Problems panel: ${JSON.stringify(check.found)}`);
+    }
+    await screenshot("editor-problems");
+  });
+
+  it("problems follow edits, added and deleted cells", async () => {
+    const typeError = cellById(notebook, "type-error");
+    const undeclared = cellById(notebook, "undeclared");
+    const fix = new vscode.WorkspaceEdit();
+    fix.replace(typeError.document.uri, new vscode.Range(0, 18, 0, 21), "1");
+    assert.ok(await vscode.workspace.applyEdit(fix));
+    const afterEdit = await waitForProblems(typeError, []);
+    // A new cell above declares the missing name; deleting it brings the error back.
+    const add = new vscode.WorkspaceEdit();
+    add.set(notebook.uri, [vscode.NotebookEdit.insertCells(undeclared.index, [new vscode.NotebookCellData(vscode.NotebookCellKind.Code, "const undeclaredName = 1;", "typescript")])]);
+    assert.ok(await vscode.workspace.applyEdit(add));
+    const afterAdd = await waitForProblems(undeclared, []);
+    const remove = new vscode.WorkspaceEdit();
+    remove.set(notebook.uri, [vscode.NotebookEdit.deleteCells(new vscode.NotebookRange(undeclared.index - 1, undeclared.index))]);
+    assert.ok(await vscode.workspace.applyEdit(remove));
+    const afterDelete = await waitForProblems(undeclared, ["0:24 2304 Cannot find name 'undeclaredName'."]);
+    console.log(`[editor] problems updated ${afterEdit} ms after an edit, ${afterAdd} ms after adding a cell, ${afterDelete} ms after deleting one`);
+  });
+
+  it("the shipped notebooks show zero problems", async () => {
+    const shipped = (await vscode.workspace.findFiles("[0-9][0-9]-*.sdenb")).sort((a, b) => a.path.localeCompare(b.path));
+    assert.ok(shipped.length >= 2, "the shipped notebooks are in the workspace");
+    for (const uri of shipped) {
+      const nb = await vscode.workspace.openNotebookDocument(uri);
+      await vscode.window.showNotebookDocument(nb);
+      const cells = nb.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code);
+      // The same request the extension makes, answered by the real tsserver and our plugin.
+      const response = await vscode.commands.executeCommand<{ body?: NotebookDiagnosticsBody }>("typescript.tsserverRequest", DIAGNOSTICS_REQUEST, {
+        notebook: nb.uri.path,
+        cells: cells.map((c) => ({ key: cellKeyOfUri(c.document.uri), text: c.document.getText() })),
+      });
+      assert.deepEqual(response.body?.diagnostics, [], `${uri.path}: ${JSON.stringify(response.body?.diagnostics)}`);
+      await pause(1_500);
+      const published = cells.flatMap((c) => problemsOf(c).map((p) => `cell ${c.index}: ${p}`));
+      assert.deepEqual(published, [], `${uri.path} shows problems`);
+    }
+    await vscode.commands.executeCommand("workbench.actions.view.problems");
+    await pause(500);
+    await screenshot("editor-shipped-notebooks");
+  });
+});

@@ -7,7 +7,7 @@
  * and nothing is offered twice), and the unit tests and the benchmark run it directly.
  */
 import type * as ts from "typescript";
-import { buildVirtualNotebook, type CellText, type VirtualNotebook } from "./virtual-notebook";
+import { buildVirtualNotebook, type CellAnalysisCache, type CellText, type VirtualNotebook } from "./virtual-notebook";
 
 type Ts = typeof ts;
 
@@ -59,6 +59,40 @@ interface NotebookState {
   virtual: VirtualNotebook;
   /** Cell keys and texts this state was built from, to skip rebuilding when nothing changed. */
   signature: string;
+  cache: CellAnalysisCache;
+}
+
+/**
+ * A snapshot that tells TypeScript which stretch changed since the previous one, so an edit
+ * in one cell re-parses only around it instead of the whole notebook (tsserver does the same
+ * for open files).
+ */
+export class VirtualSnapshot implements ts.IScriptSnapshot {
+  constructor(
+    private readonly tsm: Ts,
+    readonly text: string,
+    private previous: VirtualSnapshot | undefined,
+  ) {
+    // Only the one step back is ever asked for; older snapshots can go.
+    if (previous) previous.previous = undefined;
+  }
+  getText(start: number, end: number): string {
+    return this.text.substring(start, end);
+  }
+  getLength(): number {
+    return this.text.length;
+  }
+  getChangeRange(old: ts.IScriptSnapshot): ts.TextChangeRange | undefined {
+    if (old !== this.previous || !this.previous) return undefined;
+    const a = this.previous.text;
+    const b = this.text;
+    let prefix = 0;
+    const max = Math.min(a.length, b.length);
+    while (prefix < max && a.charCodeAt(prefix) === b.charCodeAt(prefix)) prefix++;
+    let suffix = 0;
+    while (suffix < max - prefix && a.charCodeAt(a.length - 1 - suffix) === b.charCodeAt(b.length - 1 - suffix)) suffix++;
+    return this.tsm.createTextChangeRange(this.tsm.createTextSpan(prefix, a.length - prefix - suffix), b.length - prefix - suffix);
+  }
 }
 
 const CATEGORY = ["warning", "error", "suggestion", "message"] as const;
@@ -124,10 +158,23 @@ export class NotebookLanguageService {
       directoryExists: resolutionHost.directoryExists!,
       getDirectories: resolutionHost.getDirectories!,
       realpath: resolutionHost.realpath!,
-      resolveModuleNameLiterals: (literals, containingFile, _redirect, options) =>
-        literals.map((literal) => this.resolveModule(literal.text, containingFile, options, resolutionHost)),
+      resolveModuleNameLiterals: (literals, containingFile, _redirect, options) => literals.map((literal) => this.resolveCached(literal.text, containingFile, options, resolutionHost)),
     };
     this.service = tsm.createLanguageService(host, tsm.createDocumentRegistry());
+  }
+
+  /** Resolutions by folder and name: every edit re-resolves the virtual module's imports. */
+  private readonly resolutions = new Map<string, ts.ResolvedModuleWithFailedLookupLocations>();
+
+  private resolveCached(name: string, containingFile: string, options: ts.CompilerOptions, host: ts.ModuleResolutionHost): ts.ResolvedModuleWithFailedLookupLocations {
+    const key = `${containingFile.slice(0, containingFile.lastIndexOf("/"))}\0${name}`;
+    let found = this.resolutions.get(key);
+    if (!found) {
+      found = this.resolveModule(name, containingFile, options, host);
+      // A package installed later should resolve: only successes are kept.
+      if (found.resolvedModule) this.resolutions.set(key, found);
+    }
+    return found;
   }
 
   /** Resolves `sde-lab` and `sde-lab/<name>` to the bundled declarations, the rest as TypeScript does. */
@@ -151,9 +198,11 @@ export class NotebookLanguageService {
     const signature = JSON.stringify(cells);
     const existing = this.notebooks.get(notebook);
     if (existing?.signature === signature) return;
-    const virtual = buildVirtualNotebook(this.tsm, cells);
+    const cache = existing?.cache ?? new Map();
+    const virtual = buildVirtualNotebook(this.tsm, cells, cache);
     const fileName = existing?.fileName ?? `${notebook}.sde-notebook.ts`;
-    const state: NotebookState = { fileName, version: (existing?.version ?? 0) + 1, snapshot: this.tsm.ScriptSnapshot.fromString(virtual.text), virtual, signature };
+    const snapshot = new VirtualSnapshot(this.tsm, virtual.text, existing?.snapshot as VirtualSnapshot | undefined);
+    const state: NotebookState = { fileName, version: (existing?.version ?? 0) + 1, snapshot, virtual, signature, cache };
     this.notebooks.set(notebook, state);
     this.byFileName.set(fileName, state);
     this.projectVersion++;

@@ -45,6 +45,9 @@ interface Segment {
   cellStart: number;
 }
 
+/** Cached per-cell work of {@link buildVirtualNotebook}. */
+export type CellAnalysisCache = Map<string, CellAnalysis>;
+
 /** A position inside a cell. */
 export interface CellOffset {
   cell: number;
@@ -123,8 +126,57 @@ function staysInItsBlock(tsm: Ts, text: string): boolean {
 
 const blank = (text: string) => text.replace(/[^\r\n]/g, " ");
 
-/** Builds the virtual document for cells in notebook order. */
-export function buildVirtualNotebook(tsm: Ts, cells: readonly CellText[]): VirtualNotebook {
+/** What a cell contributes, which depends on its text only (so it is cached by text). */
+export interface CellAnalysis {
+  syntaxErrors: readonly ts.DiagnosticWithLocation[];
+  /** Left out of the virtual module; these names are declared as `any` instead. */
+  leftOut?: string[];
+  /** Import statements copied to the top (cell offsets). */
+  imports: { start: number; end: number }[];
+  /** The cell text with imports and `export` keywords blanked. */
+  body: string;
+}
+
+function analyseCell(tsm: Ts, text: string): CellAnalysis {
+  const source = parseCell(tsm, text);
+  const syntaxErrors = parseErrorsOf(source);
+  if (syntaxErrors.length > 0 && !staysInItsBlock(tsm, text)) {
+    return { syntaxErrors, leftOut: source.statements.flatMap((s) => (tsm.isImportDeclaration(s) ? [] : declaredNames(tsm, s))), imports: [], body: "" };
+  }
+  const imports: { start: number; end: number }[] = [];
+  const blanks: [number, number][] = [];
+  for (const statement of source.statements) {
+    const start = statement.getStart(source);
+    if (tsm.isImportDeclaration(statement) || tsm.isImportEqualsDeclaration(statement)) {
+      // An import being typed (`import { Sim`) could swallow the imports copied after it.
+      if (!syntaxErrors.some((e) => e.start >= start && e.start <= statement.end)) imports.push({ start, end: statement.end });
+      blanks.push([start, statement.end]);
+    } else if (tsm.isExportDeclaration(statement)) {
+      blanks.push([start, statement.end]);
+    } else if (tsm.isExportAssignment(statement)) {
+      blanks.push([start, statement.expression.getStart(source)]);
+    } else if (tsm.canHaveModifiers(statement)) {
+      for (const m of tsm.getModifiers(statement) ?? []) {
+        if (m.kind === tsm.SyntaxKind.ExportKeyword || m.kind === tsm.SyntaxKind.DefaultKeyword) blanks.push([m.getStart(source), m.end]);
+      }
+    }
+  }
+  let body = "";
+  let at = 0;
+  for (const [start, end] of blanks) {
+    body += text.slice(at, start) + blank(text.slice(start, end));
+    at = end;
+  }
+  body += text.slice(at);
+  return { syntaxErrors, imports, body };
+}
+
+/**
+ * Builds the virtual document for cells in notebook order.
+ * @param cache - analyses of cell texts from the previous build; only changed cells are parsed
+ *   again. Updated in place to hold exactly the texts of `cells`.
+ */
+export function buildVirtualNotebook(tsm: Ts, cells: readonly CellText[], cache: Map<string, CellAnalysis> = new Map()): VirtualNotebook {
   const segments: Segment[] = [];
   const importRanges: { cell: number; start: number; end: number }[] = [];
   const bodies: { cell: number; text: string }[] = [];
@@ -136,38 +188,23 @@ export function buildVirtualNotebook(tsm: Ts, cells: readonly CellText[]): Virtu
     out += text;
   };
 
+  const used = new Set<string>();
   cells.forEach((cell, index) => {
-    const source = parseCell(tsm, cell.text);
-    const errors = parseErrorsOf(source);
-    if (errors.length > 0) {
-      syntaxErrors.set(index, errors);
-      if (!staysInItsBlock(tsm, cell.text)) {
-        declaredAsAny[index] = source.statements.flatMap((s) => (tsm.isImportDeclaration(s) ? [] : declaredNames(tsm, s)));
-        return;
-      }
+    let analysis = cache.get(cell.text);
+    if (!analysis) {
+      analysis = analyseCell(tsm, cell.text);
+      cache.set(cell.text, analysis);
     }
-    let body = cell.text;
-    const blankRange = (start: number, end: number) => {
-      body = body.slice(0, start) + blank(body.slice(start, end)) + body.slice(end);
-    };
-    for (const statement of source.statements) {
-      const start = statement.getStart(source);
-      if (tsm.isImportDeclaration(statement) || tsm.isImportEqualsDeclaration(statement)) {
-        // An import being typed (`import { Sim`) could swallow the imports copied after it.
-        if (!errors.some((e) => e.start >= start && e.start <= statement.end)) importRanges.push({ cell: index, start, end: statement.end });
-        blankRange(start, statement.end);
-      } else if (tsm.isExportDeclaration(statement)) {
-        blankRange(start, statement.end);
-      } else if (tsm.isExportAssignment(statement)) {
-        blankRange(start, statement.expression.getStart(source));
-      } else if (tsm.canHaveModifiers(statement)) {
-        for (const m of tsm.getModifiers(statement) ?? []) {
-          if (m.kind === tsm.SyntaxKind.ExportKeyword || m.kind === tsm.SyntaxKind.DefaultKeyword) blankRange(m.getStart(source), m.end);
-        }
-      }
+    used.add(cell.text);
+    if (analysis.syntaxErrors.length > 0) syntaxErrors.set(index, analysis.syntaxErrors);
+    if (analysis.leftOut) {
+      declaredAsAny[index] = analysis.leftOut;
+      return;
     }
-    bodies.push({ cell: index, text: body });
+    for (const r of analysis.imports) importRanges.push({ cell: index, ...r });
+    bodies.push({ cell: index, text: analysis.body });
   });
+  for (const text of cache.keys()) if (!used.has(text)) cache.delete(text);
 
   for (const range of importRanges) {
     copy(range.cell, range.start, cells[range.cell]!.text.slice(range.start, range.end));

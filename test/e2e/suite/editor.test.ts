@@ -9,6 +9,9 @@ import { ask, hasOuterRunner, screenshot } from "./outer";
 import { waitFor, workspaceUri } from "./util";
 import { DIAGNOSTICS_REQUEST, type NotebookDiagnosticsBody } from "../../../src/editor/protocol";
 import { cellKeyOfUri } from "../../../src/editor/cell-keys";
+import { benchNotebookCells } from "../../../bench/editor-fixture";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -155,5 +158,49 @@ describe("The editor knows the notebook", function () {
     await vscode.commands.executeCommand("workbench.actions.view.problems");
     await pause(500);
     await screenshot("editor-shipped-notebooks");
+  });
+
+  it("a 100-cell notebook: a new error shows within 1.5 s of the edit, completion answers within 1 s", async function () {
+    this.timeout(180_000);
+    const cells = benchNotebookCells(100).map((source) => ({ kind: "code", language: "typescript", source, metadata: {} }));
+    const uri = workspaceUri("bench-100.sdenb");
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(JSON.stringify({ format: "sde-notebook", version: 1, metadata: {}, cells })));
+    const nb = await vscode.workspace.openNotebookDocument(uri);
+    const shown = await vscode.window.showNotebookDocument(nb);
+    const request = () =>
+      vscode.commands.executeCommand<{ body?: NotebookDiagnosticsBody }>("typescript.tsserverRequest", DIAGNOSTICS_REQUEST, {
+        notebook: nb.uri.path,
+        cells: nb.getCells().map((c) => ({ key: cellKeyOfUri(c.document.uri), text: c.document.getText() })),
+      });
+    let t0 = Date.now();
+    const first = await request();
+    const firstCheckMs = Date.now() - t0;
+    assert.deepEqual(first.body?.diagnostics, []);
+    // An edit in cell 50 introduces a type error: time until it is on the cell.
+    const cell = nb.cellAt(50);
+    const end = cell.document.positionAt(cell.document.getText().length);
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(cell.document.uri, end, '\nconst wrong: number = "x";');
+    t0 = Date.now();
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    await waitFor("the new error on cell 50", () => problemsOf(cell).some((p) => p.includes("2322")), 30_000);
+    const editToProblemMs = Date.now() - t0;
+    // Typing `sim50.` then asking for completions, as the suggest widget does.
+    const typing = new vscode.WorkspaceEdit();
+    const last = cell.document.positionAt(cell.document.getText().length);
+    typing.insert(cell.document.uri, last, "\nsim50.");
+    assert.ok(await vscode.workspace.applyEdit(typing));
+    t0 = Date.now();
+    const list = await vscode.commands.executeCommand<vscode.CompletionList>("vscode.executeCompletionItemProvider", cell.document.uri, cell.document.positionAt(cell.document.getText().length));
+    const completionMs = Date.now() - t0;
+    assert.ok(list.items.some((i) => (typeof i.label === "string" ? i.label : i.label.label) === "runUntil"), "Simulation's members are offered");
+    const timings = { cells: 100, firstCheckMs, tsserverCheckMs: first.body?.tookMs, editToProblemMs, completionMs };
+    if (process.env.SDE_E2E_RESULTS) writeFileSync(join(process.env.SDE_E2E_RESULTS, "editor-timings.json"), JSON.stringify(timings, null, 2));
+    console.log(`[editor] ${JSON.stringify(timings)}`);
+    shown.revealRange(new vscode.NotebookRange(50, 51), vscode.NotebookEditorRevealType.InCenter);
+    await pause(500);
+    await screenshot("editor-100-cells");
+    assert.ok(editToProblemMs <= 1_500, `the error took ${editToProblemMs} ms to show`);
+    assert.ok(completionMs <= 1_000, `completion took ${completionMs} ms`);
   });
 });

@@ -18,6 +18,13 @@ type Ts = typeof ts;
  * 2403 a `var` re-declared with another type in a later cell.
  */
 const KERNEL_ALLOWS = new Set([1108, 2300, 2403]);
+/**
+ * A later cell that re-declares a name and reads the old value in doing so
+ * (`const count = count + 1`): in the kernel the old value is read; in one program it is the
+ * new binding before its declaration (2448-2450) or its own initializer (7022).
+ * Allowed when a cell above declares the name.
+ */
+const REDECLARED_FROM_ITSELF = new Set([2448, 2449, 2450, 7022]);
 
 /** Where the service finds the declarations it serves. */
 export interface NotebookServiceOptions {
@@ -243,6 +250,10 @@ export class NotebookLanguageService {
       const at = virtual.toCell(d.start);
       if (!at) continue;
       const cell = virtual.cells[at.cell]!;
+      if (REDECLARED_FROM_ITSELF.has(d.code)) {
+        const name = /'([^']+)'/.exec(this.tsm.flattenDiagnosticMessageText(d.messageText, "\n"))?.[1];
+        if (name && virtual.declaredAbove(at.cell, name)) continue;
+      }
       const length = Math.min(d.length ?? 0, cell.text.length - at.offset);
       result.push(this.cellDiagnostic(cell.key, at.offset, length, d));
     }

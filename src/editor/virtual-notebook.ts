@@ -66,6 +66,8 @@ export interface VirtualNotebook {
   toCell(position: number): CellOffset | undefined;
   /** Whether a virtual position is in the copied imports at the top. */
   inImports(position: number): boolean;
+  /** Whether a cell above `cell` declares `name` at its top level. */
+  declaredAbove(cell: number, name: string): boolean;
 }
 
 type Ts = typeof ts;
@@ -131,6 +133,8 @@ export interface CellAnalysis {
   syntaxErrors: readonly ts.DiagnosticWithLocation[];
   /** Left out of the virtual module; these names are declared as `any` instead. */
   leftOut?: string[];
+  /** Names the cell declares at its top level. */
+  declared: string[];
   /** Import statements copied to the top (cell offsets). */
   imports: { start: number; end: number }[];
   /** The cell text with imports and `export` keywords blanked. */
@@ -141,7 +145,8 @@ function analyseCell(tsm: Ts, text: string): CellAnalysis {
   const source = parseCell(tsm, text);
   const syntaxErrors = parseErrorsOf(source);
   if (syntaxErrors.length > 0 && !staysInItsBlock(tsm, text)) {
-    return { syntaxErrors, leftOut: source.statements.flatMap((s) => (tsm.isImportDeclaration(s) ? [] : declaredNames(tsm, s))), imports: [], body: "" };
+    const names = source.statements.flatMap((s) => (tsm.isImportDeclaration(s) ? [] : declaredNames(tsm, s)));
+    return { syntaxErrors, leftOut: names, declared: names, imports: [], body: "" };
   }
   const imports: { start: number; end: number }[] = [];
   const blanks: [number, number][] = [];
@@ -168,7 +173,7 @@ function analyseCell(tsm: Ts, text: string): CellAnalysis {
     at = end;
   }
   body += text.slice(at);
-  return { syntaxErrors, imports, body };
+  return { syntaxErrors, declared: source.statements.flatMap((s) => declaredNames(tsm, s)), imports, body };
 }
 
 /**
@@ -189,6 +194,8 @@ export function buildVirtualNotebook(tsm: Ts, cells: readonly CellText[], cache:
   };
 
   const used = new Set<string>();
+  /** For each name, the cells that declare it, in order. */
+  const declaredIn = new Map<string, number[]>();
   cells.forEach((cell, index) => {
     let analysis = cache.get(cell.text);
     if (!analysis) {
@@ -196,6 +203,11 @@ export function buildVirtualNotebook(tsm: Ts, cells: readonly CellText[], cache:
       cache.set(cell.text, analysis);
     }
     used.add(cell.text);
+    for (const name of analysis.declared) {
+      const list = declaredIn.get(name);
+      if (list) list.push(index);
+      else declaredIn.set(name, [index]);
+    }
     if (analysis.syntaxErrors.length > 0) syntaxErrors.set(index, analysis.syntaxErrors);
     if (analysis.leftOut) {
       declaredAsAny[index] = analysis.leftOut;
@@ -257,5 +269,6 @@ export function buildVirtualNotebook(tsm: Ts, cells: readonly CellText[], cache:
       return undefined;
     },
     inImports: (position) => position < importsEnd,
+    declaredAbove: (cell, name) => (declaredIn.get(name)?.[0] ?? Infinity) < cell,
   };
 }

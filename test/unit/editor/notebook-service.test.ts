@@ -87,6 +87,7 @@ describe("notebook language service: what the kernel allows is not flagged", () 
     ["a name used before its cell (it is the later declaration that ran last)", ["const early = 1;", "early + 1"]],
     ["types and interfaces across cells", ["interface Row { id: number }\ntype Id = Row['id'];", "const r: Row = { id: 1 };\nconst i: Id = r.id;"]],
     ["an empty notebook and empty cells", ["", "  \n"]],
+    ["a later cell re-declaring a name from its old value", ["let count = 1;\nconst items = [1];", "const count = count + 1;\nconst items = [...items, 2];\nconst doubled: number = count * 2;"]],
   ])("%s", (_name, texts) => {
     expect(serviceWith(...texts).problems()).toEqual([]);
   });
@@ -106,6 +107,14 @@ describe("notebook language service: real errors on their cell and line", () => 
       "c2:3:3 2304 Cannot find name 'undeclaredName'.",
       `c3:1:10 2305 Module '"sde-lab"' has no exported member 'nope'.`,
       "c4:1:23 2307 Cannot find module 'no-such-package' or its corresponding type declarations.",
+    ]);
+  });
+
+  it("flags a name read in its own initializer when no cell above declares it", () => {
+    const nb = serviceWith("const other = 1;", "const fresh = fresh + other;");
+    expect(nb.problems()).toEqual([
+      "c1:1:7 7022 'fresh' implicitly has type 'any' because it does not have a type annotation and is referenced directly or indirectly in its own initializer.",
+      "c1:1:15 2448 Block-scoped variable 'fresh' used before its declaration.",
     ]);
   });
 

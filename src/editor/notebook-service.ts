@@ -353,6 +353,26 @@ export class NotebookLanguageService {
     return { definitions, textSpan: this.sameCellSpan(at.state, cellKey, found.textSpan) ?? { start: offset, length: 0 } };
   }
 
+  /**
+   * Semantic colouring of a cell (TypeScript's encoded triples: start, length, class), so a
+   * name from another cell is coloured as what it is.
+   */
+  classifications(notebook: string, cellKey: string, span: ts.TextSpan, format?: ts.SemanticClassificationFormat): ts.Classifications {
+    const state = this.notebooks.get(notebook);
+    const index = state ? state.virtual.cells.findIndex((c) => c.key === cellKey) : -1;
+    if (!state || index < 0) return { spans: [], endOfLineState: this.tsm.EndOfLineState.None };
+    const spans: number[][] = [];
+    for (const segment of state.virtual.segmentsOf(index)) {
+      const found = this.service.getEncodedSemanticClassifications(state.fileName, { start: segment.virtualStart, length: segment.length }, format);
+      for (let i = 0; i + 2 < found.spans.length; i += 3) {
+        const start = found.spans[i]! - segment.virtualStart + segment.cellStart;
+        if (start >= span.start && start < span.start + span.length) spans.push([start, found.spans[i + 1]!, found.spans[i + 2]!]);
+      }
+    }
+    spans.sort((a, b) => a[0]! - b[0]!);
+    return { spans: spans.flat(), endOfLineState: this.tsm.EndOfLineState.None };
+  }
+
   /** The underlying service (the benchmark compares it with a plain one). */
   get languageService(): ts.LanguageService {
     return this.service;

@@ -66,6 +66,8 @@ export interface VirtualNotebook {
   toCell(position: number): CellOffset | undefined;
   /** Whether a virtual position is in the copied imports at the top. */
   inImports(position: number): boolean;
+  /** The stretches of the virtual document copied from a cell. */
+  segmentsOf(cell: number): readonly { virtualStart: number; length: number; cellStart: number }[];
   /** Whether a cell above `cell` declares `name` at its top level. */
   declaredAbove(cell: number, name: string): boolean;
 }
@@ -269,6 +271,7 @@ export function buildVirtualNotebook(tsm: Ts, cells: readonly CellText[], cache:
       return undefined;
     },
     inImports: (position) => position < importsEnd,
+    segmentsOf: (cell) => segments.filter((s) => s.cell === cell),
     declaredAbove: (cell, name) => (declaredIn.get(name)?.[0] ?? Infinity) < cell,
   };
 }

@@ -6,8 +6,9 @@
  * cell is unknown, and it drops semantic diagnostics for cells altogether. This plugin answers
  * for SDE Lab cells from a {@link NotebookLanguageService} that checks the whole notebook as
  * one module (see src/editor/virtual-notebook.ts):
- * - completions, completion details, hover, signature help and go-to-definition (into the
- *   declaring cell) come through VS Code's own TypeScript client, so nothing is offered twice;
+ * - completions, completion details, hover, signature help, go-to-definition (into the
+ *   declaring cell) and semantic colouring come through VS Code's own TypeScript client, so
+ *   nothing is offered twice;
  * - tsserver's per-cell diagnostics are dropped for SDE Lab cells; the extension asks for the
  *   notebook's diagnostics with the `_sdeLab.notebookDiagnostics` request (sending the cells
  *   in notebook order) and publishes them itself;
@@ -165,6 +166,11 @@ export function createPlugin(tsModule: typeof ts, paths: PluginPaths): ts.server
           textSpan: found.textSpan,
           definitions: found.definitions.map(({ cell, ...d }) => ({ ...d, fileName: cell ? fileNameOf(cell, f, at.key) : d.fileName }) as ts.DefinitionInfo),
         };
+      };
+      proxy.getEncodedSemanticClassifications = (f, span, format) => {
+        const at = sync(f);
+        if (!at) return ls.getEncodedSemanticClassifications(f, span, format);
+        return service.classifications(at.notebook, at.key, span, format as never) as ts.Classifications;
       };
       proxy.getDefinitionAndBoundSpan = (f, position) => (isOurs(f) ? definitions(f, position) : ls.getDefinitionAndBoundSpan(f, position));
       proxy.getDefinitionAtPosition = (f, position) => (isOurs(f) ? definitions(f, position)?.definitions : ls.getDefinitionAtPosition(f, position));

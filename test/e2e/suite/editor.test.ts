@@ -78,6 +78,23 @@ describe("The editor knows the notebook", function () {
     await screenshot("editor-hover");
   });
 
+  it("go-to-definition on a name from an earlier cell jumps to the declaring cell", async () => {
+    const setup = cellById(notebook, "setup");
+    const later = cellById(notebook, "later");
+    const at = later.document.positionAt(later.document.getText().indexOf("base"));
+    let locations: (vscode.Location | vscode.LocationLink)[] = [];
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && locations.length === 0) {
+      locations = (await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>("vscode.executeDefinitionProvider", later.document.uri, at)) ?? [];
+      if (locations.length === 0) await pause(500);
+    }
+    const targets = locations.map((l) => ("targetUri" in l ? [l.targetUri, l.targetSelectionRange ?? l.targetRange] : [l.uri, l.range]) as [vscode.Uri, vscode.Range]);
+    assert.deepEqual(
+      targets.map(([uri, range]) => [uri.toString(), range.start.line, range.start.character]),
+      [[setup.document.uri.toString(), 2, 6]],
+    );
+  });
+
   it("`sim.` in a later cell offers Simulation's members, each once", async () => {
     const edit = new vscode.WorkspaceEdit();
     edit.set(notebook.uri, [vscode.NotebookEdit.insertCells(notebook.cellCount, [new vscode.NotebookCellData(vscode.NotebookCellKind.Code, "sim.", "typescript")])]);
@@ -119,7 +136,7 @@ describe("The editor knows the notebook", function () {
     await screenshot("editor-problems");
   });
 
-  it("problems follow edits, added and deleted cells", async () => {
+  it("problems follow edits, added, deleted and moved cells", async () => {
     const typeError = cellById(notebook, "type-error");
     const undeclared = cellById(notebook, "undeclared");
     const fix = new vscode.WorkspaceEdit();
@@ -135,7 +152,22 @@ describe("The editor knows the notebook", function () {
     remove.set(notebook.uri, [vscode.NotebookEdit.deleteCells(new vscode.NotebookRange(undeclared.index - 1, undeclared.index))]);
     assert.ok(await vscode.workspace.applyEdit(remove));
     const afterDelete = await waitForProblems(undeclared, ["0:24 2304 Cannot find name 'undeclaredName'."]);
-    console.log(`[editor] problems updated ${afterEdit} ms after an edit, ${afterAdd} ms after adding a cell, ${afterDelete} ms after deleting one`);
+    // Moved above the cell that declares `doubled`, the cell cannot see it; moved back, it can.
+    const moveTo = async (from: number, to: number) => {
+      editor.selections = [new vscode.NotebookRange(from, from + 1)];
+      for (let i = from; i > to; i--) await vscode.commands.executeCommand("notebook.cell.moveUp");
+      for (let i = from; i < to; i++) await vscode.commands.executeCommand("notebook.cell.moveDown");
+    };
+    const home = undeclared.index;
+    const later = cellById(notebook, "later");
+    await moveTo(home, later.index);
+    assert.ok(undeclared.index < later.index, "the cell moved above");
+    const t0 = Date.now();
+    await waitForProblems(undeclared, ["0:14 2304 Cannot find name 'doubled'.", "0:24 2304 Cannot find name 'undeclaredName'."]);
+    const afterMove = Date.now() - t0;
+    await moveTo(undeclared.index, home);
+    await waitForProblems(undeclared, ["0:24 2304 Cannot find name 'undeclaredName'."]);
+    console.log(`[editor] problems updated ${afterEdit} ms after an edit, ${afterAdd} ms after adding a cell, ${afterDelete} ms after deleting one, ${afterMove} ms after a move`);
   });
 
   it("the shipped notebooks show zero problems", async () => {

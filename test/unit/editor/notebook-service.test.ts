@@ -171,3 +171,15 @@ describe("notebook language service: edits, moves and deletes", () => {
     expect(nb.service.diagnostics("/work/other.sdenb")).toEqual([]);
   });
 });
+
+describe("notebook language service: semantic colouring", () => {
+  it("colours a name from an earlier cell as what it is, at its cell offset", () => {
+    const nb = serviceWith('import { Simulation } from "sde-lab";\nconst sim = new Simulation({ seed: 1 });', "const t = 1;\nsim.run;");
+    const { spans } = nb.service.classifications(NB, `${NB}#c1`, { start: 0, length: nb.cells[1]!.text.length }, ts.SemanticClassificationFormat.TwentyTwenty);
+    const triples = [];
+    for (let i = 0; i < spans.length; i += 3) triples.push([nb.cells[1]!.text.slice(spans[i], spans[i]! + spans[i + 1]!), (spans[i + 2]! >> 8) - 1]);
+    // 2020 format: (token type + 1) in the high bits; `sim` is a variable (7), `run` a method (11).
+    expect(triples.map(([text]) => text)).toEqual(["t", "sim", "run"]);
+    expect(triples.map(([, type]) => type)).toEqual([7, 7, 11]);
+  });
+});

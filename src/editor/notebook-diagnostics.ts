@@ -32,7 +32,7 @@ const SEVERITY: Record<CellDiagnostic["category"], vscode.DiagnosticSeverity> = 
 };
 
 /** tsserver starts lazily: retry a request this many times, this far apart, before giving up. */
-const RETRIES = 60;
+const RETRIES = 240;
 const RETRY_MS = 500;
 
 /** Starts publishing; dispose to stop and clear. */

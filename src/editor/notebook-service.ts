@@ -15,9 +15,10 @@ type Ts = typeof ts;
  * Codes the kernel makes untrue for cells:
  * 1108 `return` at the top level (a cell's body runs inside an async function);
  * 2300 the same name imported by two cells (a later import replaces the binding);
- * 2403 a `var` re-declared with another type in a later cell.
+ * 2403 a `var` re-declared with another type in a later cell;
+ * 7016 a workspace package without type declarations (the kernel imports it; it is `any`).
  */
-const KERNEL_ALLOWS = new Set([1108, 2300, 2403]);
+const KERNEL_ALLOWS = new Set([1108, 2300, 2403, 7016]);
 /**
  * A later cell that re-declares a name and reads the old value in doing so
  * (`const count = count + 1`): in the kernel the old value is read; in one program it is the

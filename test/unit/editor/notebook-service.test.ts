@@ -172,6 +172,19 @@ describe("notebook language service: edits, moves and deletes", () => {
   });
 });
 
+describe("notebook language service: workspace packages", () => {
+  it("imports a package installed beside the notebook (untyped: any) and flags one that is not", () => {
+    const dir = join(root, "test/fixtures/workspace");
+    const service = new NotebookLanguageService({ ts, labTypes: join(root, "dist/lab"), nodeTypeRoots: join(root, "node_modules/@types") });
+    const nb = `${dir}/packages.sdenb`;
+    service.update(nb, [
+      { key: `${nb}#0`, text: 'import greeter from "greeter";\ngreeter;' },
+      { key: `${nb}#1`, text: 'import missing from "not-installed-anywhere";' },
+    ]);
+    expect(service.diagnostics(nb).map((d) => [d.cell.slice(nb.length + 1), d.code])).toEqual([["1", 2307]]);
+  });
+});
+
 describe("notebook language service: semantic colouring", () => {
   it("colours a name from an earlier cell as what it is, at its cell offset", () => {
     const nb = serviceWith('import { Simulation } from "sde-lab";\nconst sim = new Simulation({ seed: 1 });', "const t = 1;\nsim.run;");

@@ -6,10 +6,10 @@
 import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
 import { ask, hasOuterRunner, screenshot } from "./outer";
-import { waitFor, workspaceUri } from "./util";
+import { EXTENSION_ID, waitFor, workspaceUri } from "./util";
 import { DIAGNOSTICS_REQUEST, type NotebookDiagnosticsBody } from "../../../src/editor/protocol";
 import { cellKeyOfUri } from "../../../src/editor/cell-keys";
-import { benchNotebookCells } from "../../../bench/editor-fixture";
+import { benchAsOneFile, benchNotebookCells } from "../../../bench/editor-fixture";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -42,7 +42,7 @@ async function focusCell(editor: vscode.NotebookEditor, cell: vscode.NotebookCel
   return text;
 }
 
-async function hoverText(cell: vscode.NotebookCell, offset: number, wanted: RegExp): Promise<string> {
+async function hoverText(cell: Pick<vscode.NotebookCell, "document">, offset: number, wanted: RegExp): Promise<string> {
   let text = "";
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline && !wanted.test(text)) {
@@ -192,49 +192,80 @@ describe("The editor knows the notebook", function () {
     await screenshot("editor-shipped-notebooks");
   });
 
-  // The 1 s / 200 ms targets are held by `npm run bench editor` (CPU time); here, on shared
-  // cores, the bound is looser and the measured times are written to editor-timings.json.
-  it("a 100-cell notebook: a new error shows within 3 s of the edit, completion answers within 1 s", async function () {
-    this.timeout(180_000);
-    const cells = benchNotebookCells(100).map((source) => ({ kind: "code", language: "typescript", source, metadata: {} }));
+  // The 1 s / 200 ms targets are held by `npm run bench editor` (CPU time). Here, on shared
+  // cores, the notebook is measured side by side with VS Code's own TypeScript on one .ts file
+  // of the same code, edited the same way; the times go to editor-timings.json.
+  it("a 100-cell notebook: errors and completions come about as fast as in one .ts file of the same code", async function () {
+    this.timeout(240_000);
+    const sources = benchNotebookCells(100);
+    const lab = join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, "dist");
+    // Baseline: the same code as one .ts file, in a project that resolves sde-lab and Node like the notebook does.
+    const tsDir = workspaceUri("bench-ts");
+    await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(tsDir, "notebook.ts"), new TextEncoder().encode(benchAsOneFile(sources)));
+    const tsconfig = {
+      compilerOptions: { target: "ES2022", module: "ESNext", moduleResolution: "Bundler", lib: ["ES2023"], strict: true, skipLibCheck: true, noEmit: true, typeRoots: [join(lab, "types/node_modules/@types")], types: ["node"], paths: { "sde-lab": [join(lab, "lab/index.d.ts")] } },
+      files: ["notebook.ts", join(lab, "lab/globals.d.ts")],
+    };
+    await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(tsDir, "tsconfig.json"), new TextEncoder().encode(JSON.stringify(tsconfig)));
+    const tsDoc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(tsDir, "notebook.ts"));
+    await vscode.window.showTextDocument(tsDoc);
+    const tsCodes = () => vscode.languages.getDiagnostics(tsDoc.uri).map((d) => String(typeof d.code === "object" ? d.code.value : d.code));
+    // Ready when a completion answers with the lab's types (the project has loaded).
+    const marker = 'describe50("cell 50")';
+    const tsEnd = () => tsDoc.positionAt(tsDoc.getText().indexOf(marker) + marker.length);
+    const hover = await hoverText({ document: tsDoc }, tsDoc.getText().indexOf("sim50 ="), /const sim50: Simulation/);
+    assert.match(hover, /const sim50: Simulation/);
+    const tsEdit = new vscode.WorkspaceEdit();
+    tsEdit.insert(tsDoc.uri, tsEnd(), '\nconst wrong: number = "x";');
+    let t0 = Date.now();
+    assert.ok(await vscode.workspace.applyEdit(tsEdit));
+    await waitFor("the new error in the .ts file", () => tsCodes().includes("2322"), 60_000);
+    const tsEditToProblemMs = Date.now() - t0;
+    const tsTyping = new vscode.WorkspaceEdit();
+    tsTyping.insert(tsDoc.uri, tsEnd(), "\nsim50.");
+    assert.ok(await vscode.workspace.applyEdit(tsTyping));
+    t0 = Date.now();
+    const tsList = await vscode.commands.executeCommand<vscode.CompletionList>("vscode.executeCompletionItemProvider", tsDoc.uri, tsEnd().translate(1, 6));
+    const tsCompletionMs = Date.now() - t0;
+    assert.ok(tsList.items.some((i) => (typeof i.label === "string" ? i.label : i.label.label) === "runUntil"), "baseline: Simulation's members are offered");
+
+    const cells = sources.map((source) => ({ kind: "code", language: "typescript", source, metadata: {} }));
     const uri = workspaceUri("bench-100.sdenb");
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(JSON.stringify({ format: "sde-notebook", version: 1, metadata: {}, cells })));
     const nb = await vscode.workspace.openNotebookDocument(uri);
     const shown = await vscode.window.showNotebookDocument(nb);
-    const request = () =>
-      vscode.commands.executeCommand<{ body?: NotebookDiagnosticsBody }>("typescript.tsserverRequest", DIAGNOSTICS_REQUEST, {
-        notebook: nb.uri.path,
-        cells: nb.getCells().map((c) => ({ key: cellKeyOfUri(c.document.uri), text: c.document.getText() })),
-      });
-    let t0 = Date.now();
-    const first = await request();
+    t0 = Date.now();
+    const first = await vscode.commands.executeCommand<{ body?: NotebookDiagnosticsBody }>("typescript.tsserverRequest", DIAGNOSTICS_REQUEST, {
+      notebook: nb.uri.path,
+      cells: nb.getCells().map((c) => ({ key: cellKeyOfUri(c.document.uri), text: c.document.getText() })),
+    });
     const firstCheckMs = Date.now() - t0;
     assert.deepEqual(first.body?.diagnostics, []);
-    // An edit in cell 50 introduces a type error: time until it is on the cell.
+    // The same edit in cell 50: time until the error is on the cell.
     const cell = nb.cellAt(50);
-    const end = cell.document.positionAt(cell.document.getText().length);
     const edit = new vscode.WorkspaceEdit();
-    edit.insert(cell.document.uri, end, '\nconst wrong: number = "x";');
+    edit.insert(cell.document.uri, cell.document.positionAt(cell.document.getText().length), '\nconst wrong: number = "x";');
     t0 = Date.now();
     assert.ok(await vscode.workspace.applyEdit(edit));
-    await waitFor("the new error on cell 50", () => problemsOf(cell).some((p) => p.includes("2322")), 30_000);
+    await waitFor("the new error on cell 50", () => problemsOf(cell).some((p) => p.includes("2322")), 60_000);
     const editToProblemMs = Date.now() - t0;
     // Typing `sim50.` then asking for completions, as the suggest widget does.
     const typing = new vscode.WorkspaceEdit();
-    const last = cell.document.positionAt(cell.document.getText().length);
-    typing.insert(cell.document.uri, last, "\nsim50.");
+    typing.insert(cell.document.uri, cell.document.positionAt(cell.document.getText().length), "\nsim50.");
     assert.ok(await vscode.workspace.applyEdit(typing));
     t0 = Date.now();
     const list = await vscode.commands.executeCommand<vscode.CompletionList>("vscode.executeCompletionItemProvider", cell.document.uri, cell.document.positionAt(cell.document.getText().length));
     const completionMs = Date.now() - t0;
     assert.ok(list.items.some((i) => (typeof i.label === "string" ? i.label : i.label.label) === "runUntil"), "Simulation's members are offered");
-    const timings = { cells: 100, firstCheckMs, tsserverCheckMs: first.body?.tookMs, editToProblemMs, completionMs };
+
+    const timings = { cells: 100, firstCheckMs, notebook: { editToProblemMs, completionMs }, oneTsFile: { editToProblemMs: tsEditToProblemMs, completionMs: tsCompletionMs } };
     if (process.env.SDE_E2E_RESULTS) writeFileSync(join(process.env.SDE_E2E_RESULTS, "editor-timings.json"), JSON.stringify(timings, null, 2));
     console.log(`[editor] ${JSON.stringify(timings)}`);
     shown.revealRange(new vscode.NotebookRange(50, 51), vscode.NotebookEditorRevealType.InCenter);
     await pause(500);
     await screenshot("editor-100-cells");
-    assert.ok(editToProblemMs <= 3_000, `the error took ${editToProblemMs} ms to show`);
-    assert.ok(completionMs <= 1_000, `completion took ${completionMs} ms`);
+    // Ours adds a debounce (150 ms) and one request; VS Code's own waits 300-800 ms before asking.
+    assert.ok(editToProblemMs <= 2 * tsEditToProblemMs + 500, `the error took ${editToProblemMs} ms to show (one .ts file: ${tsEditToProblemMs} ms)`);
+    assert.ok(completionMs <= 2 * tsCompletionMs + 200, `completion took ${completionMs} ms (one .ts file: ${tsCompletionMs} ms)`);
   });
 });

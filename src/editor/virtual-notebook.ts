@@ -19,8 +19,8 @@
  * }}
  * ```
  *
- * Imports must stay at the top level of a module, so each one is copied there and blanked
- * (spaces, same length) in the cell's copy; `export` keywords, which the kernel ignores, are
+ * Imports (and `declare` statements and namespaces) must stay at the top level of a module,
+ * so each one is copied there and blanked (spaces, same length) in the cell's copy; `export` keywords, which the kernel ignores, are
  * blanked the same way. Cell text is never rewritten otherwise, so a position inside a cell
  * maps to the virtual document by an offset. A cell that does not parse and would not end
  * inside its block (an unterminated template or comment would swallow the cells after it) is
@@ -154,7 +154,13 @@ function analyseCell(tsm: Ts, text: string): CellAnalysis {
   const blanks: [number, number][] = [];
   for (const statement of source.statements) {
     const start = statement.getStart(source);
-    if (tsm.isImportDeclaration(statement) || tsm.isImportEqualsDeclaration(statement)) {
+    const hoisted =
+      tsm.isImportDeclaration(statement) ||
+      tsm.isImportEqualsDeclaration(statement) ||
+      // `declare ...` and namespaces are only allowed at the top level of a module.
+      tsm.isModuleDeclaration(statement) ||
+      (tsm.canHaveModifiers(statement) && (tsm.getModifiers(statement) ?? []).some((m) => m.kind === tsm.SyntaxKind.DeclareKeyword));
+    if (hoisted) {
       // An import being typed (`import { Sim`) could swallow the imports copied after it.
       if (!syntaxErrors.some((e) => e.start >= start && e.start <= statement.end)) imports.push({ start, end: statement.end });
       blanks.push([start, statement.end]);

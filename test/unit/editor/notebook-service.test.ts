@@ -87,6 +87,7 @@ describe("notebook language service: what the kernel allows is not flagged", () 
     ["a name used before its cell (it is the later declaration that ran last)", ["const early = 1;", "early + 1"]],
     ["types and interfaces across cells", ["interface Row { id: number }\ntype Id = Row['id'];", "const r: Row = { id: 1 };\nconst i: Id = r.id;"]],
     ["an empty notebook and empty cells", ["", "  \n"]],
+    ["declare statements and namespaces", ["declare const injected: number;\nnamespace Units { export const ms = 1; }", "const a: number = injected + Units.ms;"]],
     ["a later cell re-declaring a name from its old value", ["let count = 1;\nconst items = [1];", "const count = count + 1;\nconst items = [...items, 2];\nconst doubled: number = count * 2;"]],
   ])("%s", (_name, texts) => {
     expect(serviceWith(...texts).problems()).toEqual([]);

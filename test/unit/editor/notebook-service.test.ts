@@ -87,6 +87,7 @@ describe("notebook language service: what the kernel allows is not flagged", () 
     ["a name used before its cell (it is the later declaration that ran last)", ["const early = 1;", "early + 1"]],
     ["types and interfaces across cells", ["interface Row { id: number }\ntype Id = Row['id'];", "const r: Row = { id: 1 };\nconst i: Id = r.id;"]],
     ["an empty notebook and empty cells", ["", "  \n"]],
+    ["sde-lab subpath bundles", ['import { defineChallenge, DEFAULT_SEEDS } from "sde-lab/challenges";\nimport * as scenarios from "sde-lab/scenarios";\nconst seeds: readonly number[] = DEFAULT_SEEDS;\ndefineChallenge;\nscenarios;']],
     ["declare statements and namespaces", ["declare const injected: number;\nnamespace Units { export const ms = 1; }", "const a: number = injected + Units.ms;"]],
     ["a later cell re-declaring a name from its old value", ["let count = 1;\nconst items = [1];", "const count = count + 1;\nconst items = [...items, 2];\nconst doubled: number = count * 2;"]],
   ])("%s", (_name, texts) => {
@@ -181,8 +182,12 @@ describe("notebook language service: workspace packages", () => {
     service.update(nb, [
       { key: `${nb}#0`, text: 'import greeter from "greeter";\ngreeter;' },
       { key: `${nb}#1`, text: 'import missing from "not-installed-anywhere";' },
+      { key: `${nb}#2`, text: 'import { nothing } from "sde-lab/no-such-bundle";' },
     ]);
-    expect(service.diagnostics(nb).map((d) => [d.cell.slice(nb.length + 1), d.code])).toEqual([["1", 2307]]);
+    expect(service.diagnostics(nb).map((d) => [d.cell.slice(nb.length + 1), d.code])).toEqual([
+      ["1", 2307],
+      ["2", 2307],
+    ]);
   });
 });
 

@@ -71,8 +71,6 @@ interface NotebookState {
   version: number;
   snapshot: ts.IScriptSnapshot;
   virtual: VirtualNotebook;
-  /** Cell keys and texts this state was built from, to skip rebuilding when nothing changed. */
-  signature: string;
   cache: CellAnalysisCache;
 }
 
@@ -214,14 +212,15 @@ export class NotebookLanguageService {
    *   imports and the workspace's `node_modules` resolve as they do for the kernel
    */
   update(notebook: string, cells: readonly CellText[]): void {
-    const signature = JSON.stringify(cells);
     const existing = this.notebooks.get(notebook);
-    if (existing?.signature === signature) return;
+    const before = existing?.virtual.cells;
+    if (before && before.length === cells.length && cells.every((c, i) => c.key === before[i]!.key && c.text === before[i]!.text)) return;
     const cache = existing?.cache ?? new Map();
-    const virtual = buildVirtualNotebook(this.tsm, cells, cache);
+    // A copy: the caller may change its array later, and the next update compares with this.
+    const virtual = buildVirtualNotebook(this.tsm, cells.map((c) => ({ key: c.key, text: c.text })), cache);
     const fileName = existing?.fileName ?? `${notebook}.sde-notebook.ts`;
     const snapshot = new VirtualSnapshot(this.tsm, virtual.text, existing?.snapshot as VirtualSnapshot | undefined);
-    const state: NotebookState = { fileName, version: (existing?.version ?? 0) + 1, snapshot, virtual, signature, cache };
+    const state: NotebookState = { fileName, version: (existing?.version ?? 0) + 1, snapshot, virtual, cache };
     this.notebooks.set(notebook, state);
     this.byFileName.set(fileName, state);
     this.projectVersion++;

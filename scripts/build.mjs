@@ -3,7 +3,7 @@
 // renderers. `--watch` rebuilds incrementally; `--production` minifies for the VSIX.
 import * as esbuild from "esbuild";
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, cpSync, mkdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { writeSnippets } from "./snippets.mjs";
 
@@ -80,6 +80,10 @@ function buildDeclarations() {
   if (result.status !== 0) throw new Error("declarations of src/lab failed to build");
   mkdirSync("dist/lab", { recursive: true });
   copyFileSync("src/lab/globals.d.ts", "dist/lab/globals.d.ts");
+  // Node's types for `node:` imports in cells (the editor checks notebooks with them).
+  for (const pkg of ["@types/node", "undici-types"]) {
+    cpSync(`node_modules/${pkg}`, `dist/types/node_modules/${pkg}`, { recursive: true, filter: (f) => !/\.(md|ts\.map)$/.test(f) || f.endsWith("package.json") });
+  }
 }
 
 if (!watch) rmSync("dist", { recursive: true, force: true });

@@ -13,6 +13,7 @@ import { registerOpenNotebook } from "./content/open-notebook";
 import { registerPreviewCommands } from "./preview/commands";
 import { DiagramPreview } from "./preview/panel";
 import { registerWelcome } from "./notebook/welcome";
+import { registerNotebookDiagnostics } from "./editor/notebook-diagnostics";
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel("SDE Lab");
@@ -28,6 +29,7 @@ export function activate(context: vscode.ExtensionContext): void {
     controller,
     registerTrustNotice(),
     registerWelcome(context),
+    registerNotebookDiagnostics({ notebookType: NOTEBOOK_TYPE }),
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, serializer, { transientOutputs: false }),
     vscode.commands.registerCommand("sdeLab.restartKernel", async () => {
       const notebook = activeNotebook();

@@ -2,20 +2,26 @@ import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import ts from "typescript";
 import type * as tss from "typescript/lib/tsserverlibrary";
-import { createPlugin, topLevelNames } from "../../../src/tsplugin/index";
+import { createPlugin } from "../../../src/tsplugin/index";
+import { CLOSE_REQUEST, DIAGNOSTICS_REQUEST, type NotebookDiagnosticsBody } from "../../../src/editor/protocol";
+import { cellKeyOfFileName } from "../../../src/editor/cell-keys";
 
 const root = join(__dirname, "../../..");
-const paths = { labTypes: join(root, "dist/lab/index.d.ts"), globals: join(root, "dist/lab/globals.d.ts") };
-// VS Code's TypeScript extension names cells like this inside tsserver.
-const cell = (n: number, notebook = "nb") => `^/vscode-notebook-cell/ts-nul-authority/work/${notebook}.sdenb#W${n}sZmlsZQ==.ts`;
+const paths = { labTypes: join(root, "dist/lab"), nodeTypeRoots: join(root, "node_modules/@types") };
+// VS Code's TypeScript client names cells like this inside tsserver (which knows them as
+// TypeScript from the open request; this test's host goes by the `.ts` ending).
+const cell = (n: number, notebook = "nb.sdenb") => `^/vscode-notebook-cell/ts-nul-authority/work/${notebook}#W${n}sZmlsZQ==.ts`;
 
-function service(files: Record<string, string>) {
-  const options: ts.CompilerOptions = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, strict: true, lib: ["lib.es2022.d.ts", "lib.dom.d.ts"] };
+/** A tsserver-like setting: one project holding every open file, a session for handlers. */
+function tsserver(files: Record<string, string>) {
+  const options: ts.CompilerOptions = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, strict: true, lib: ["lib.es2022.d.ts"] };
   const all: Record<string, string> = { ...files };
+  const versions: Record<string, number> = {};
   const host: ts.LanguageServiceHost = {
     getCompilationSettings: () => options,
     getScriptFileNames: () => Object.keys(all),
-    getScriptVersion: () => "1",
+    getScriptVersion: (f) => String(versions[f] ?? 0),
+    getScriptKind: () => ts.ScriptKind.TS,
     getScriptSnapshot: (f) => {
       const text = all[f] ?? ts.sys.readFile(f);
       return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
@@ -28,68 +34,87 @@ function service(files: Record<string, string>) {
       literals.map((l) => ts.resolveModuleName(l.text, containingFile, opts, { fileExists: ts.sys.fileExists, readFile: ts.sys.readFile })),
   };
   const plain = ts.createLanguageService(host);
+  const handlers = new Map<string, (r: { arguments: unknown }) => { response?: unknown }>();
+  const session = { addProtocolHandler: (command: string, h: (r: { arguments: unknown }) => { response?: unknown }) => handlers.set(command, h) };
+  const project = {
+    getFileNames: () => Object.keys(all),
+    projectService: {
+      getScriptInfo: (f: string) => (f in all ? { getSnapshot: () => ts.ScriptSnapshot.fromString(all[f]!) } : undefined),
+    },
+  } as unknown as tss.server.Project;
   const plugin = createPlugin(ts as unknown as typeof tss, paths);
-  const project = { getFileNames: () => Object.keys(all) } as unknown as tss.server.Project;
-  for (const extra of plugin.getExternalFiles!(project, 0 as never) ?? []) all[extra] = ts.sys.readFile(extra)!;
-  const ls = plugin.create({ languageService: plain, languageServiceHost: host, project, config: {} } as unknown as tss.server.PluginCreateInfo) as unknown as ts.LanguageService;
-  const diagnostics = (f: string) => [...ls.getSyntacticDiagnostics(f), ...ls.getSemanticDiagnostics(f)].map((d) => `${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
-  return { ls, plain, diagnostics };
+  const ls = plugin.create({ languageService: plain, languageServiceHost: host, project, session, config: {} } as unknown as tss.server.PluginCreateInfo) as unknown as ts.LanguageService;
+  const edit = (f: string, text: string) => {
+    all[f] = text;
+    versions[f] = (versions[f] ?? 0) + 1;
+  };
+  const request = (command: string, args: unknown) => handlers.get(command)!({ arguments: args }).response;
+  return { ls, plain, plugin, project, edit, request };
 }
 
 const notebook = {
-  [cell(0)]: 'import { mermaid, table } from "sde-lab";\nconst total = await Promise.resolve(2);',
-  [cell(1)]: 'const doubled: number = total * 2;\nmermaid("graph LR; A-->B");\ndisplay.markdown(`**${doubled}**`);\ntable([{ a: 1 }]);',
-  [cell(2)]: "const total = 5;\nfunction helper() { return total; }",
-  [cell(3)]: "function helper() { return 1; }\nconst wrong: string = helper();\nnotDeclaredAnywhere;",
+  [cell(0)]: 'import { Simulation } from "sde-lab";\nconst sim = new Simulation({ seed: 1 });',
+  [cell(1)]: "sim.",
+  [cell(2)]: 'const n: number = "a";\nundeclaredName + 1;',
 };
 
-describe("TypeScript plugin for notebook cells", () => {
-  it("without it, VS Code would report errors the kernel never raises", () => {
-    const { plain } = service(notebook);
-    const codes = [0, 1, 2].flatMap((i) => plain.getSemanticDiagnostics(cell(i)).map((d) => d.code));
-    // 2304: names from other cells; 2393: the same function declared in two cells.
-    expect(codes).toEqual(expect.arrayContaining([2304, 2393]));
+describe("TypeScript server plugin for SDE Lab cells", () => {
+  it("answers completions in a cell from the whole notebook: a name from an earlier cell has its type", () => {
+    const { ls, plain } = tsserver(notebook);
+    const names = ls.getCompletionsAtPosition(cell(1), 4, {})!.entries.map((e) => e.name);
+    expect(names).toEqual(expect.arrayContaining(["run", "client", "faults", "metrics"]));
+    // tsserver alone sees the cell by itself: `sim` is unknown there.
+    expect(plain.getCompletionsAtPosition(cell(1), 4, {})?.entries.map((e) => e.name) ?? []).not.toContain("runUntil");
   });
 
-  it("leaves cells of other notebooks (.ipynb) to VS Code's own diagnostics", () => {
-    const other = (n: number) => cell(n, "nb").replace(".sdenb#", ".ipynb#");
-    const files = { [other(0)]: "const total = 1;", [other(1)]: "const doubled = total * 2;\ndisplay;" };
-    const { diagnostics, plain } = service(files);
-    const plainCodes = [...plain.getSemanticDiagnostics(other(1))].map((d) => d.code);
-    expect(plainCodes).toContain(2304);
-    expect(diagnostics(other(1)).map((d) => d.split(":")[0])).toEqual(plainCodes.map(String));
+  it("hovers and jumps to the declaring cell", () => {
+    const { ls } = tsserver(notebook);
+    expect(ts.displayPartsToString(ls.getQuickInfoAtPosition(cell(1), 1)?.displayParts)).toBe("const sim: Simulation");
+    const found = ls.getDefinitionAndBoundSpan(cell(1), 1)!;
+    expect(found.definitions!.map((d) => [d.fileName, d.textSpan])).toEqual([[cell(0), { start: notebook[cell(0)]!.indexOf("sim ="), length: 3 }]]);
   });
 
-  it("resolves sde-lab, knows the display global and accepts top-level await and re-declarations", () => {
-    const { diagnostics } = service(notebook);
-    expect(diagnostics(cell(0))).toEqual([]);
-    expect(diagnostics(cell(1))).toEqual([]);
-    expect(diagnostics(cell(2))).toEqual([]);
+  it("drops tsserver's per-cell diagnostics for SDE Lab cells; the notebook request gives the real ones", () => {
+    const { ls, request } = tsserver(notebook);
+    expect(ls.getSemanticDiagnostics(cell(2))).toEqual([]);
+    expect(ls.getSyntacticDiagnostics(cell(1))).toEqual([]);
+    const cells = Object.entries(notebook).map(([f, text]) => ({ key: cellKeyOfFileName(f)!, text }));
+    const body = request(DIAGNOSTICS_REQUEST, { notebook: "/work/nb.sdenb", cells }) as NotebookDiagnosticsBody;
+    expect(body.diagnostics.map((d) => [d.cell, d.start, d.code])).toEqual([
+      [cells[1]!.key, 4, 1003],
+      [cells[2]!.key, 6, 2322],
+      [cells[2]!.key, 23, 2304],
+    ]);
+    expect(request(CLOSE_REQUEST, { notebook: "/work/nb.sdenb" })).toEqual({});
   });
 
-  it("keeps real errors: a wrong type and a name no cell declares", () => {
-    const { diagnostics } = service(notebook);
-    expect(diagnostics(cell(3))).toEqual(["2322: Type 'number' is not assignable to type 'string'.", "2304: Cannot find name 'notDeclaredAnywhere'."]);
+  it("uses the notebook order the extension sent, not creation order", () => {
+    const { ls, request } = tsserver({ [cell(0)]: "total + 1;", [cell(1)]: "const total = 1;" });
+    expect(ts.displayPartsToString(ls.getQuickInfoAtPosition(cell(0), 0)?.displayParts)).toBe("any");
+    const keys = [cell(1), cell(0)].map((f) => cellKeyOfFileName(f)!);
+    request(DIAGNOSTICS_REQUEST, { notebook: "/work/nb.sdenb", cells: [{ key: keys[0], text: "const total = 1;" }, { key: keys[1], text: "total + 1;" }] });
+    expect(ts.displayPartsToString(ls.getQuickInfoAtPosition(cell(0), 0)?.displayParts)).toBe("const total: 1");
   });
 
-  it("gives completions and hovers from the bundled declarations", () => {
-    const { ls } = service(notebook);
-    const text = notebook[cell(0)]!;
-    const info = ls.getQuickInfoAtPosition(cell(0), text.indexOf("mermaid"));
-    expect(ts.displayPartsToString(info?.displayParts)).toBe("(alias) function mermaid(source: string): Displayable\nimport mermaid");
-    expect(ts.displayPartsToString(info?.documentation)).toContain("A Mermaid diagram.");
+  it("serves the text tsserver has, which VS Code updates before each request", () => {
+    const { ls, edit } = tsserver(notebook);
+    edit(cell(0), "const sim = 42;");
+    expect(ts.displayPartsToString(ls.getQuickInfoAtPosition(cell(1), 1)?.displayParts)).toBe("const sim: 42");
   });
 
-  it("leaves ordinary files and other notebooks alone", () => {
-    const { diagnostics } = service({ ...notebook, "/work/plain.ts": "const x = await 1;\ntotal;", [cell(0, "other")]: "mermaid;" });
-    // Top-level await outside a module stays an error in an ordinary script.
-    expect(diagnostics("/work/plain.ts").map((d) => d.split(":")[0])).toEqual(["1375"]);
-    expect(diagnostics(cell(0, "other"))).toEqual(["2304: Cannot find name 'mermaid'."]);
+  it("leaves ordinary files and cells of other notebook types alone", () => {
+    const other = "^/vscode-notebook-cell/ts-nul-authority/work/deno.ipynb#W0sZmlsZQ==.ts";
+    const { ls } = tsserver({ ...notebook, "/work/plain.ts": "const x: number = 'a';", [other]: "const y: string = 1;" });
+    expect(ls.getSemanticDiagnostics("/work/plain.ts").map((d) => d.code)).toEqual([2322]);
+    expect(ls.getSemanticDiagnostics(other).map((d) => d.code)).toEqual([2322]);
+    expect(ls.getCompletionsAtPosition(other, 0, {})?.entries.map((e) => e.name)).not.toContain("sim");
   });
 
-  it("lists the names a cell declares at top level", () => {
-    const sf = ts.createSourceFile("c.ts", 'import d, { a as b } from "m";\nimport * as ns from "n";\nconst { x, y: [z] } = o;\nclass C {}\nenum E {}\nfunction f() { const inner = 1; }', ts.ScriptTarget.ES2022);
-    expect([...topLevelNames(ts as unknown as typeof tss, sf as unknown as tss.SourceFile)].sort()).toEqual(["C", "E", "b", "d", "f", "ns", "x", "z"]);
+  it("adds the kernel globals only to projects holding SDE Lab cells", () => {
+    const { plugin, project } = tsserver(notebook);
+    expect(plugin.getExternalFiles!(project, 0 as never)).toEqual([join(paths.labTypes, "globals.d.ts")]);
+    const { plugin: p2, project: other } = tsserver({ "/work/plain.ts": "" });
+    expect(p2.getExternalFiles!(other, 0 as never)).toEqual([]);
   });
 });
 
@@ -100,18 +125,5 @@ describe("the plugin package tsserver loads", () => {
     expect(typeof init).toBe("function");
     const plugin = init({ typescript: ts as unknown as typeof tss });
     expect(typeof plugin.create).toBe("function");
-  });
-});
-
-describe("TypeScript plugin: the sde-lab subpath entries", () => {
-  it("resolves sde-lab/scenarios and sde-lab/challenges in cells, with their types", () => {
-    const { diagnostics } = service({
-      [cell(0, "subpaths")]:
-        'import { Simulation, CircuitBreaker } from "sde-lab";\nimport { runCascade } from "sde-lab/scenarios";\nimport { challenges } from "sde-lab/challenges";\n' +
-        "const sim = new Simulation({ seed: 1 });\nconst b = new CircuitBreaker(sim);\nconst run = await runCascade(sim, { protect: (callC) => b.execute(callC) });\nconst p99: number = run.p99Ms;\nawait challenges[\"circuit-breaker\"].check({ protect: () => (callC) => callC() });",
-      [cell(1, "subpaths")]: 'import { runCascade } from "sde-lab/scenarios";\nconst wrong: string = (await runCascade(new (await import("sde-lab")).Simulation())).ok;',
-    });
-    expect(diagnostics(cell(0, "subpaths"))).toEqual([]);
-    expect(diagnostics(cell(1, "subpaths")).join("\n")).toMatch(/2322: Type 'number' is not assignable to type 'string'/);
   });
 });

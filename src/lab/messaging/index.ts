@@ -1,0 +1,6 @@
+/**
+ * Message brokers: a Kafka-like replicated log shaped like kafkajs, a RabbitMQ-like AMQP
+ * 0-9-1 broker shaped like amqplib's channel API, and the delivery-guarantee demos.
+ */
+export { type Content } from "./content";
+export * from "./kafka/index";

@@ -61,6 +61,19 @@ export interface CommittedOffset {
   metadata: string | null;
 }
 
+/** Lag of one partition for a group. */
+export interface LagRow {
+  topic: string;
+  partition: number;
+  /** Committed offset (next to read), or "none". */
+  committed: number | string;
+  highWatermark: number;
+  /** Messages not yet committed: high watermark − committed (− log start when nothing is committed). */
+  lag: number;
+  /** Member that owns the partition now. */
+  owner: string;
+}
+
 /** Consumer group states (Kafka's names). */
 export type ConsumerGroupState = "Empty" | "PreparingRebalance" | "CompletingRebalance" | "Stable" | "Dead";
 
@@ -224,12 +237,12 @@ export class GroupCoordinator {
   }
 
   /** Lag per partition of the subscribed topics: high watermark − committed offset. */
-  lag(): { topic: string; partition: number; committed: number | string; highWatermark: number; lag: number; owner: string }[] {
+  lag(): LagRow[] {
     const topics = new Set<string>();
     for (const k of this.committed.keys()) topics.add(k.split("\u0000")[0]!);
     for (const m of this.members.values()) for (const t of m.handle.topics) topics.add(t);
     const owner = owners(this.assignment);
-    const rows = [];
+    const rows: LagRow[] = [];
     for (const t of [...topics].sort()) {
       const state = this.kafka.topics.get(t);
       if (!state) continue;
@@ -248,7 +261,7 @@ export class GroupCoordinator {
   }
 
   [DISPLAY](): MimeBundle {
-    return table(this.lag())[DISPLAY]();
+    return table(this.lag().map((r) => ({ ...r })))[DISPLAY]();
   }
 }
 

@@ -20,7 +20,7 @@ export { Partitioners, murmur2, toPositive, partitionForKey, type ICustomPartiti
 export { PartitionAssigners, type PartitionAssigner, type GroupAssignment, type TopicPartition, type AssignInput, type AssignerMember } from "./assigners";
 export { TOPIC_CONFIG_DEFAULTS, type TopicConfig, type RecordHeaders } from "./log";
 export { KAFKA_RETRY_DEFAULTS, type RetryOptions } from "./retry";
-export { type RebalanceRecord, type ConsumerGroupState } from "./group";
+export { type RebalanceRecord, type ConsumerGroupState, type LagRow } from "./group";
 export {
   KafkaJSError,
   KafkaJSNonRetriableError,

@@ -9,6 +9,7 @@ import { KafkaCluster, type KafkaOptions } from "./cluster";
 import { Producer, type ProducerConfig } from "./producer";
 import { Consumer, type ConsumerConfig } from "./consumer";
 import { Admin } from "./admin";
+import type { LagRow, RebalanceRecord } from "./group";
 
 /** A simulated Kafka cluster with kafkajs's client factories. */
 export class Kafka extends KafkaCluster {
@@ -36,7 +37,7 @@ export class Kafka extends KafkaCluster {
   }
 
   /** Consumer lag of a group per partition: high watermark − committed offset. */
-  lag(groupId: string): Displayable & { rows: ReturnType<import("./group").GroupCoordinator["lag"]>; total: number } {
+  lag(groupId: string): Displayable & { rows: LagRow[]; total: number } {
     const rows = this.group(groupId).lag();
     const total = rows.reduce((a, r) => a + r.lag, 0);
     return {
@@ -44,14 +45,14 @@ export class Kafka extends KafkaCluster {
       total,
       [DISPLAY]: (): MimeBundle => {
         const head = markdown(`Lag of group \`${groupId}\`: **${total}** message(s) not yet committed`)[DISPLAY]();
-        const body = table(rows)[DISPLAY]();
+        const body = table(rows.map((r) => ({ ...r })))[DISPLAY]();
         return { "text/markdown": `${head["text/markdown"]}\n\n${body["text/markdown"]}`, "text/plain": `${head["text/plain"]}\n${body["text/plain"]}` };
       },
     };
   }
 
   /** The rebalances of a group so far, as a table. */
-  rebalances(groupId: string): Displayable & { rows: ReturnType<import("./group").GroupCoordinator["rebalances"]> } {
+  rebalances(groupId: string): Displayable & { rows: RebalanceRecord[] } {
     const rows = this.group(groupId).rebalances();
     return { rows, [DISPLAY]: () => (rows.length ? table(rows.map((r) => ({ ...r }))) : markdown(`_Group ${groupId} has not rebalanced yet._`))[DISPLAY]() };
   }

@@ -4,3 +4,4 @@
  */
 export { type Content } from "./content";
 export * from "./kafka/index";
+export * from "./rabbitmq/index";

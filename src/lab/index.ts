@@ -25,3 +25,4 @@ export * from "./resilience/index";
 export * from "./gateway/index";
 export * from "./sidecar/index";
 export * from "./discovery/index";
+export * from "./messaging/index";

@@ -5,3 +5,13 @@
 export { type Content } from "./content";
 export * from "./kafka/index";
 export * from "./rabbitmq/index";
+export {
+  compareDeliveryGuarantees,
+  DELIVERY_GUARANTEES,
+  DELIVERY_DEFAULTS,
+  type DeliveryGuarantee,
+  type DeliveryOptions,
+  type DeliveryRun,
+  type DeliveryComparison,
+} from "./guarantees";
+export { compareKafkaRabbitMQ, type BrokerComparison, type BrokerComparisonOptions, type BrokerMeasurements } from "./comparison";

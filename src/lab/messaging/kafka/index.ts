@@ -19,7 +19,7 @@ export { Admin, type ITopicConfig } from "./admin";
 export { Partitioners, murmur2, toPositive, partitionForKey, type ICustomPartitioner, type PartitionerArgs, type PartitionMetadata } from "./partitioners";
 export { PartitionAssigners, type PartitionAssigner, type GroupAssignment, type TopicPartition, type AssignInput, type AssignerMember } from "./assigners";
 export { TOPIC_CONFIG_DEFAULTS, type TopicConfig, type RecordHeaders } from "./log";
-export { KAFKA_RETRY_DEFAULTS, type RetryOptions } from "./retry";
+export { KAFKA_RETRY_DEFAULTS, type RetryOptions as KafkaRetryOptions } from "./retry";
 export { type RebalanceRecord, type ConsumerGroupState, type LagRow } from "./group";
 export {
   KafkaJSError,

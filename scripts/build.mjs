@@ -42,6 +42,22 @@ const configs = [
     external: ["vscode", "esbuild", "typescript"],
   },
 ];
+// Subpath entry points ("sde-lab/scenarios", "sde-lab/challenges") reach the core only
+// through the public "sde-lab" API. Bundling the core again would give them their own copy of
+// every class (instanceof across entries would fail), so "sde-lab" stays an import of the
+// main bundle beside them: the kernel loads both from dist/lab/ and Node caches one instance.
+const labSubpaths = ["scenarios", "challenges"];
+const labAsSibling = {
+  name: "sde-lab-as-sibling",
+  setup(build) {
+    build.onResolve({ filter: /^sde-lab$/ }, () => ({ path: "./index.js", external: true }));
+  },
+};
+configs.push({
+  ...configs[0],
+  entryPoints: labSubpaths.map((name) => ({ in: `src/lab/${name}/index.ts`, out: `lab/${name}` })),
+  plugins: [labAsSibling],
+});
 // The CLI is an executable: same settings, plus the shebang.
 configs.push({ ...configs[0], entryPoints: [{ in: "src/cli/main.ts", out: "cli" }], banner: { js: "#!/usr/bin/env node" } });
 if (browserEntries.length > 0) {

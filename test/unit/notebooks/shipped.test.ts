@@ -1,22 +1,11 @@
 // Every shipped notebook runs headlessly to the end, and the numbers its prose relies on hold.
 import { describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseNotebook } from "../../../src/notebook/format";
+import { root, runJson } from "./run";
 
-const root = join(__dirname, "../../..");
 const notebooks = readdirSync(join(root, "notebooks")).filter((f) => f.endsWith(".sdenb"));
-
-interface Report {
-  ok: boolean;
-  notebooks: { cells: { id?: string; status: string; outputs: { items: { mime: string; data: string }[] }[] }[] }[];
-}
-
-function runJson(file: string): Report {
-  const r = spawnSync(process.execPath, [join(root, "dist/cli.js"), "run", "--json", file], { encoding: "utf8", cwd: root, timeout: 120_000 });
-  return JSON.parse(r.stdout) as Report;
-}
 
 describe("shipped notebooks", () => {
   it("include the welcome notebook", () => {

@@ -1,0 +1,25 @@
+/**
+ * `sde-lab/challenges`: one challenge per pattern, keyed by catalog id.
+ *
+ * ```ts
+ * import { challenges } from "sde-lab/challenges";
+ * await challenges["circuit-breaker"].check({ ... });   // renders a pass/fail table
+ * ```
+ */
+import { microservicesChallenges } from "./microservices";
+import { distributedDataChallenges } from "./distributed-data";
+import { protocolsChallenges } from "./protocols";
+import { messagingChallenges } from "./messaging";
+
+export { ChallengeReport, DEFAULT_SEEDS, defineChallenge, type Challenge, type ChallengeSpec, type Comparison, type Target, type TargetResult } from "./challenge";
+
+/** Every challenge, keyed by the catalog id of the pattern it practises. */
+export const challenges = {
+  ...microservicesChallenges,
+  ...distributedDataChallenges,
+  ...protocolsChallenges,
+  ...messagingChallenges,
+};
+
+/** Ids of all challenges. */
+export type ChallengeId = keyof typeof challenges;

@@ -1,0 +1,5 @@
+/** Challenges of the "Microservice patterns" section, keyed by catalog id. */
+import type { Challenge } from "./challenge";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each challenge has its own solution type; the index keeps them apart.
+export const microservicesChallenges = {} satisfies Record<string, Challenge<any>>;

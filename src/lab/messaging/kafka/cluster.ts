@@ -422,12 +422,13 @@ export class KafkaCluster {
     this.sim.schedule(this.options.replicationDelayMs, () => {
       p.replicationScheduled = false;
       if (p.leader === -1) return;
+      const leaderUp = this.brokerNodes[p.leader]!.up;
       const leo = p.log.logEndOffset;
       let behind = false;
       for (const r of p.replicas) {
         if (r === p.leader) continue;
         const node = this.brokerNodes[r]!;
-        const canCopy = node.up && !this.fenced.has(r) && this.sim.network.reachable(node.name, leaderName) && this.sim.network.reachable(leaderName, node.name);
+        const canCopy = leaderUp && node.up && !this.fenced.has(r) && this.sim.network.reachable(node.name, leaderName) && this.sim.network.reachable(leaderName, node.name);
         if (canCopy) {
           p.log.replicaLeo.set(r, leo);
           p.caughtUpAt.set(r, this.sim.now);
@@ -437,7 +438,8 @@ export class KafkaCluster {
             this.sim.trace.state(`${p.topic}-${p.partition}`, `broker ${r} back in sync (ISR ${p.isr.join(",")})`);
           }
         } else if ((p.log.replicaLeo.get(r) ?? 0) < leo) {
-          behind = true;
+          // A fenced broker catches up when it comes back (brokerRestarted), not by polling.
+          if (!this.fenced.has(r)) behind = true;
           if (p.isr.includes(r) && this.sim.now - (p.caughtUpAt.get(r) ?? 0) >= this.options.replicaLagTimeMaxMs) {
             p.isr = p.isr.filter((b) => b !== r);
             this.sim.trace.state(`${p.topic}-${p.partition}`, `broker ${r} dropped from ISR (behind for ${this.options.replicaLagTimeMaxMs} ms)`);

@@ -9,6 +9,19 @@ export type Content = string | Uint8Array;
 
 /** The UTF-8 bytes of a string (no `TextEncoder`: the lab builds without DOM or Node types). */
 export function utf8(text: string): Uint8Array {
+  const n = text.length;
+  let ascii = true;
+  for (let i = 0; i < n; i++) {
+    if (text.charCodeAt(i) >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) {
+    const bytes = new Uint8Array(n);
+    for (let i = 0; i < n; i++) bytes[i] = text.charCodeAt(i);
+    return bytes;
+  }
   const out: number[] = [];
   for (let i = 0; i < text.length; i++) {
     let c = text.charCodeAt(i);
@@ -35,10 +48,24 @@ export function toBytes(content: Content): Uint8Array {
   return typeof content === "string" ? utf8(content) : content;
 }
 
+const NON_ASCII = /[\u0080-\uffff]/;
+let lastString = "";
+let lastSize = 0;
+
 /** Size in bytes of a content value (strings counted as UTF-8). */
 export function byteLength(content: Content | null | undefined): number {
   if (content === null || content === undefined) return 0;
   if (typeof content !== "string") return content.length;
+  if (content.length < 64) return utf8Length(content);
+  // The same large payload is often sent many times: remember the last one measured.
+  if (content === lastString) return lastSize;
+  const size = NON_ASCII.test(content) ? utf8Length(content) : content.length;
+  lastString = content;
+  lastSize = size;
+  return size;
+}
+
+function utf8Length(content: string): number {
   let n = 0;
   for (let i = 0; i < content.length; i++) {
     const c = content.charCodeAt(i);

@@ -80,7 +80,9 @@ interface ProducerEntry {
 
 /** A batch to append. */
 export interface AppendBatch {
-  records: { key: Content | null; value: Content | null; headers: RecordHeaders; timestamp: number }[];
+  records: readonly { key?: Content | null; value: Content | null; headers?: RecordHeaders; timestamp?: string }[];
+  /** CreateTime of records without their own timestamp. */
+  timestamp: number;
   producerId: number;
   epoch: number;
   /** Sequence of the first record; -1 for a non-idempotent producer. */
@@ -96,6 +98,7 @@ export interface AppendResult {
 }
 
 const BATCHES_KEPT = 5;
+const NO_HEADERS: RecordHeaders = Object.freeze({});
 const RECORD_OVERHEAD = 70;
 
 /** The log of one topic-partition. */
@@ -169,8 +172,10 @@ export class PartitionLog {
     }
     const baseOffset = this.logEndOffset;
     for (const r of batch.records) {
-      const size = byteLength(r.key) + byteLength(r.value) + RECORD_OVERHEAD;
-      this.push({ offset: this.logEndOffset++, key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, size, txn: batch.txn }, now);
+      const key = r.key ?? null;
+      const size = byteLength(key) + byteLength(r.value) + RECORD_OVERHEAD;
+      const timestamp = r.timestamp !== undefined ? Number(r.timestamp) : batch.timestamp;
+      this.push({ offset: this.logEndOffset++, key, value: r.value, headers: r.headers ?? NO_HEADERS, timestamp, size, txn: batch.txn }, now);
     }
     this.maintain(now);
     return { baseOffset, duplicate: false };

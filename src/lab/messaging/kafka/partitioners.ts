@@ -77,7 +77,21 @@ export function toPositive(n: number): number {
 
 /** The partition Kafka's default partitioner picks for a key: `toPositive(murmur2(bytes)) % numPartitions`. */
 export function partitionForKey(key: Content, numPartitions: number): number {
-  return toPositive(murmur2(toBytes(key))) % numPartitions;
+  return toPositive(keyHash(key)) % numPartitions;
+}
+
+// Keys repeat (user ids, order ids): keep recent string hashes instead of re-encoding them.
+const hashes = new Map<string, number>();
+
+function keyHash(key: Content): number {
+  if (typeof key !== "string") return murmur2(key);
+  let h = hashes.get(key);
+  if (h === undefined) {
+    h = murmur2(toBytes(key));
+    if (hashes.size >= 10_000) hashes.clear();
+    hashes.set(key, h);
+  }
+  return h;
 }
 
 /**

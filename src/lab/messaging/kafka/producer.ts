@@ -236,7 +236,7 @@ export class Producer {
   private async sendOnce(p: PartitionState, messages: Message[], acks: number, txn?: OpenTransactionRef): Promise<RecordMetadata> {
     const k = this.kafka;
     const now = k.sim.now;
-    const records = messages.map((m) => ({ key: m.key ?? null, value: m.value, headers: m.headers ?? {}, timestamp: m.timestamp !== undefined ? Number(m.timestamp) : now }));
+    const records = messages;
     const firstSeq = this.idempotent ? (this.sequences.get(p) ?? 0) : -1;
     const summary = `produce ${p.topic}-${p.partition} ×${messages.length}${messages.length === 1 ? ` (${preview(messages[0]!.key ?? null, 12)})` : ""}`;
     const attempt = () => {
@@ -247,7 +247,7 @@ export class Producer {
       return k.request(this.node, leader, () =>
         k.produce(p, leader, acks, () => {
           if (txn) txn.addPartition(p);
-          return p.log.append({ records, producerId: this.producerId, epoch: this.epoch, firstSeq, txn: txn?.state }, k.sim.now).baseOffset;
+          return p.log.append({ records, timestamp: now, producerId: this.producerId, epoch: this.epoch, firstSeq, txn: txn?.state }, k.sim.now).baseOffset;
         }),
       );
     };

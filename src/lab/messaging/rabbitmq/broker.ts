@@ -133,6 +133,7 @@ export interface ServerConnection {
   lastToBroker: number;
   lastToClient: number;
   clientBatch?: { time: number; jobs: (() => void)[] };
+  brokerBatch?: { time: number; jobs: (() => void)[] };
   dropped(reason: string): void;
 }
 
@@ -300,9 +301,20 @@ export class RabbitMQ {
     const delay = "lost" in t ? 200 : t.delay;
     const at = Math.max(sim.now + delay, conn.lastToBroker);
     conn.lastToBroker = at;
+    // Frames that arrive together are handled in one event, in order.
+    const batch = conn.brokerBatch;
+    if (batch && batch.time === at) {
+      batch.jobs.push(fn);
+      return;
+    }
+    const next = { time: at, jobs: [fn] };
+    conn.brokerBatch = next;
     sim.at(at, () => {
-      if (!this.node.up || conn.closed) return;
-      fn();
+      if (conn.brokerBatch === next) conn.brokerBatch = undefined;
+      for (const job of next.jobs) {
+        if (!this.node.up || conn.closed) return;
+        job();
+      }
     });
   }
 
@@ -622,19 +634,27 @@ export class RabbitMQ {
    * @internal A publish arrives: route it, enqueue it in every matching queue, confirm it.
    * Returns the queues it reached and whether any refused it (reject-publish overflow).
    */
-  publish(exchange: string, routingKey: string, content: Content, properties: MessageProperties, extraKeys: string[]): { queues: string[]; refused: boolean } {
+  publish(exchange: string, routingKey: string, content: Content, properties: MessageProperties, extraKeys?: string[]): { queues: number; refused: boolean } {
     const ex = this.exchange(exchange);
-    const targets = new Set<string>();
-    for (const k of [routingKey, ...extraKeys]) this.routeInto(ex, k, properties.headers, targets, new Set());
     const persistent = properties.deliveryMode === 2;
     const size = byteLength(content);
     let refused = false;
+    // Fast path: the default exchange routes by queue name.
+    if (ex.name === "" && !extraKeys) {
+      const q = this.queues.get(routingKey);
+      if (!q) return { queues: 0, refused };
+      refused = !this.enqueue(q, { seq: ++this.seq, content, size, exchange, routingKey, properties, persistent, expiresAt: Infinity, redelivered: false });
+      return { queues: 1, refused };
+    }
+    const targets = new Set<string>();
+    this.routeInto(ex, routingKey, properties.headers, targets, new Set());
+    for (const k of extraKeys ?? []) this.routeInto(ex, k, properties.headers, targets, new Set());
     for (const name of targets) {
       const q = this.queues.get(name)!;
       const ok = this.enqueue(q, { seq: ++this.seq, content, size, exchange, routingKey, properties, persistent, expiresAt: Infinity, redelivered: false });
       if (!ok) refused = true;
     }
-    return { queues: [...targets], refused };
+    return { queues: targets.size, refused };
   }
 
   /** Puts a message at the tail of a queue, applying TTL and the length limit; false if refused. */
@@ -642,7 +662,9 @@ export class RabbitMQ {
     const now = this.sim.now;
     const perMessage = m.properties.expiration !== undefined ? Number(m.properties.expiration) : undefined;
     const ttl = Math.min(q.args.messageTtl ?? Infinity, perMessage ?? Infinity);
-    const msg = { ...m, expiresAt: ttl === Infinity ? Infinity : now + ttl };
+    // Each queue gets its own message object (made by the caller), so it can be updated in place.
+    const msg = m;
+    msg.expiresAt = ttl === Infinity ? Infinity : now + ttl;
     if (ttl === 0 && q.consumers.length === 0) {
       // RabbitMQ: a TTL of 0 expires the message at once unless it can be delivered right away.
       q.stats.enqueued++;

@@ -21,6 +21,9 @@ import type { AmqpMessage, AssertExchangeOptions, AssertQueueOptions, ConsumeOpt
 
 type Listener = (...args: never[]) => void;
 
+/** Publish options copied as message properties when set. */
+const OPTIONAL_PROPERTIES = ["contentType", "contentEncoding", "priority", "correlationId", "replyTo", "messageId", "timestamp", "type", "userId", "appId"] as const;
+
 /** A small event emitter (the lab uses no Node APIs). */
 class Emitter {
   private readonly handlers = new Map<string, Listener[]>();
@@ -374,30 +377,19 @@ export class Channel extends Emitter {
     if (!isContent(content)) throw new ConfigError("channel.publish", "content", content, "a string or a Uint8Array");
     if (typeof exchange !== "string") throw new ConfigError("channel.publish", "exchange", exchange, 'an exchange name ("" for the default exchange)');
     if (typeof routingKey !== "string") throw new ConfigError("channel.publish", "routingKey", routingKey, "a string");
-    const properties: MessageProperties = {
-      headers: { ...(options.headers ?? {}) },
-      deliveryMode: options.persistent !== undefined ? (options.persistent ? 2 : 1) : options.deliveryMode,
-      expiration: options.expiration !== undefined ? String(options.expiration) : undefined,
-      contentType: options.contentType,
-      contentEncoding: options.contentEncoding,
-      priority: options.priority,
-      correlationId: options.correlationId,
-      replyTo: options.replyTo,
-      messageId: options.messageId,
-      timestamp: options.timestamp,
-      type: options.type,
-      userId: options.userId,
-      appId: options.appId,
-    };
-    for (const k of Object.keys(properties) as (keyof MessageProperties)[]) if (properties[k] === undefined) delete properties[k];
-    const cc = options.CC === undefined ? [] : Array.isArray(options.CC) ? options.CC : [options.CC];
+    const properties: MessageProperties = { headers: options.headers ? { ...options.headers } : {} };
+    const deliveryMode = options.persistent !== undefined ? (options.persistent ? 2 : 1) : options.deliveryMode;
+    if (deliveryMode !== undefined) properties.deliveryMode = deliveryMode;
+    if (options.expiration !== undefined) properties.expiration = String(options.expiration);
+    for (const k of OPTIONAL_PROPERTIES) if (options[k] !== undefined) (properties as unknown as Record<string, unknown>)[k] = options[k];
+    const cc = options.CC === undefined ? undefined : Array.isArray(options.CC) ? options.CC : [options.CC];
     const seq = this.server.confirm ? ++this.server.publishSeq : 0;
     this.stats.published++;
     const b = this.broker;
     b.sim.trace.record("request", this.name, b.node.name, `publish ${exchange === "" ? "(default)" : exchange} ${routingKey} ${preview(content, 16)}`);
     b.toBroker(this.server.conn, () => {
       if (this.server.closed) return;
-      let routed: { queues: string[]; refused: boolean };
+      let routed: { queues: number; refused: boolean };
       try {
         routed = b.publish(exchange, routingKey, content, properties, cc);
       } catch (error) {
@@ -407,7 +399,7 @@ export class Channel extends Emitter {
         }
         throw error;
       }
-      if (routed.queues.length === 0) {
+      if (routed.queues === 0) {
         b.sim.metrics.counter("rabbitmq unroutable").inc();
         if (options.mandatory) {
           const returned: AmqpMessage = { content, fields: { deliveryTag: 0, redelivered: false, exchange, routingKey }, properties };

@@ -169,7 +169,7 @@ async function runOne(guarantee: DeliveryGuarantee, o: Resolved, crashAfter: rea
         if (crashAfter.includes(handled)) {
           crashes++;
           sim.faults.crash(c.node.name);
-          sim.schedule(1_000, () => void start());
+          void sim.sleep(1_000).then(start);
           return false;
         }
         return true;

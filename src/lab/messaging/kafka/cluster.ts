@@ -391,6 +391,14 @@ export class KafkaCluster {
     return p;
   }
 
+  /** Bytes a topic's partitions hold now (after retention and compaction), keys + values + record overhead. */
+  logSize(topic: string): number {
+    return this.topic(topic).partitions.reduce((a, p) => {
+      p.log.maintain(this.sim.now);
+      return a + p.log.size;
+    }, 0);
+  }
+
   /** Partition metadata of a topic, as kafkajs gives partitioners. */
   partitionMetadata(topic: string): PartitionMetadata[] {
     return this.topic(topic).partitions.map((p) => ({ partitionId: p.partition, leader: p.leader, replicas: [...p.replicas], isr: [...p.isr], partitionErrorCode: p.leader === -1 ? 5 : 0 }));

@@ -13,7 +13,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { Console } from "node:console";
 import { Writable } from "node:stream";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { inspect } from "node:util";
 import { DISPLAY_SINK } from "../lab/display";
@@ -79,7 +79,10 @@ Object.defineProperty(globalThis, DISPLAY_SINK, {
 // ---- module loading: "sde-lab", node: built-ins, and the notebook's workspace packages ---
 const notebookRequire = createRequire(join(init.cwd, "__sde_notebook__.js"));
 function load(spec: string): unknown {
-  return notebookRequire(spec === "sde-lab" ? init.labPath : spec);
+  if (spec === "sde-lab") return notebookRequire(init.labPath);
+  // Subpath entries ("sde-lab/challenges") are sibling bundles of the lab's index.js.
+  if (/^sde-lab\/[a-z-]+$/.test(spec)) return notebookRequire(join(dirname(init.labPath), `${spec.slice("sde-lab/".length)}.js`));
+  return notebookRequire(spec);
 }
 let lab: { display: unknown } | undefined;
 Object.defineProperty(globalThis, "display", {

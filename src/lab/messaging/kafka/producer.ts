@@ -238,7 +238,8 @@ export class Producer {
     const now = k.sim.now;
     const records = messages;
     const firstSeq = this.idempotent ? (this.sequences.get(p) ?? 0) : -1;
-    const summary = `produce ${p.topic}-${p.partition} ×${messages.length}${messages.length === 1 ? ` (${preview(messages[0]!.key ?? null, 12)})` : ""}`;
+    const oneKey = messages.length === 1 ? messages[0]!.key : undefined;
+    const summary = `produce ${p.topic}-${p.partition} ×${messages.length}${oneKey !== undefined && oneKey !== null ? ` (key ${preview(oneKey, 12)})` : ""}`;
     const attempt = () => {
       const leader = p.leader;
       if (leader === -1) return Promise.reject(new KafkaJSProtocolError("LEADER_NOT_AVAILABLE", `${p.topic}-${p.partition} has no leader`));

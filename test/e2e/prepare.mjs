@@ -9,7 +9,7 @@ const root = resolve(import.meta.dirname, "../..");
 /** Bundles test/e2e/suite into `outdir` (index.js is the extensionTestsPath). */
 export async function buildSuite(outdir) {
   await esbuild.build({
-    entryPoints: ["index", "trusted.test", "untrusted.test"].map((n) => join(root, "test/e2e/suite", `${n}.ts`)),
+    entryPoints: ["index", "trusted.test", "untrusted.test", "notebook-04.test"].map((n) => join(root, "test/e2e/suite", `${n}.ts`)),
     outdir,
     bundle: true,
     platform: "node",
@@ -27,6 +27,6 @@ export async function buildSuite(outdir) {
 /** Copies the fixture notebooks and the shipped notebooks the suite runs into `dir`. */
 export function prepareWorkspace(dir) {
   cpSync(join(root, "test/e2e/workspace"), dir, { recursive: true });
-  for (const notebook of ["00-welcome.sdenb", "01-microservices.sdenb"]) cpSync(join(root, "notebooks", notebook), join(dir, notebook));
+  for (const notebook of ["00-welcome.sdenb", "01-microservices.sdenb", "04-messaging.sdenb"]) cpSync(join(root, "notebooks", notebook), join(dir, notebook));
   return dir;
 }

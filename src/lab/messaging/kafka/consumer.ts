@@ -319,7 +319,6 @@ export class Consumer {
       this.crashed = true;
       this.running = false;
       this.heartbeatTimer?.cancel();
-      this.kafka.sim.trace.state(this.node.name, "consumer crashed: stops without committing");
     }
     return false;
   }

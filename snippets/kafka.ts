@@ -20,7 +20,7 @@ await sim.run(async () => {
   }
   const producer = kafka.producer();
   await producer.connect();
-  await producer.send({ topic: "orders", messages: ["user-1", "user-2", "user-3", "user-1"].map((key, i) => ({ key, value: `order ${i}` })) });
+  await producer.send({ topic: "orders", messages: ["user-1", "user-4", "user-8", "user-1"].map((key, i) => ({ key, value: `order ${i}` })) });
   await sim.sleep(100);
 });
 

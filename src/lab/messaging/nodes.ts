@@ -6,3 +6,8 @@ import type { SimNode } from "../sim/node";
 export function clientNode(sim: Simulation, name: string): SimNode {
   return sim.hasNode(name) ? sim.node(name) : (sim.client(name) as unknown as SimNode);
 }
+
+/** True while the simulation's trace still keeps events (building a summary string costs time). */
+export function tracing(sim: Simulation): boolean {
+  return sim.trace.events.length < sim.options.traceLimit;
+}

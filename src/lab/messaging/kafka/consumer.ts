@@ -440,11 +440,14 @@ export class Consumer {
     const heartbeat = async () => {
       if (this.group && k.canReach(this.node, k.coordinatorId())) this.group.heartbeat(this.memberId);
     };
-    if (this.runConfig.eachMessage) {
-      for (const message of messages) {
+    const eachMessage = this.runConfig.eachMessage;
+    if (eachMessage) {
+      const { topic, partition } = f;
+      for (let i = 0; i < messages.length; i++) {
+        const message = messages[i]!;
         if (!this.running || this.stale.has(key) || this.pausedSet.has(key)) return this.alive();
         try {
-          await this.runConfig.eachMessage({ topic: f.topic, partition: f.partition, message, heartbeat, pause });
+          await eachMessage({ topic, partition, message, heartbeat, pause });
         } catch (error) {
           if (!this.alive()) return false;
           this.stats.handlerErrors++;
@@ -457,9 +460,9 @@ export class Consumer {
           await k.sim.sleep(CONSUMER_DEFAULTS.retryBackoffMs);
           return this.alive();
         }
-        if (!this.alive()) return false;
+        if (!this.node.up) return this.alive();
         this.stats.processed++;
-        this.resolve(key, Number(message.offset) + 1);
+        this.resolve(key, f.records[i]!.offset + 1);
       }
       return true;
     }

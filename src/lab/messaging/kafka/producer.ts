@@ -13,7 +13,7 @@
 import { ConfigError, nonNegative } from "../../errors";
 import { DISPLAY, table, type MimeBundle } from "../../display";
 import type { SimNode } from "../../sim/node";
-import { clientNode } from "../nodes";
+import { clientNode, tracing } from "../nodes";
 import { isContent, preview, type Content } from "../content";
 import { KafkaJSNonRetriableError, KafkaJSProtocolError } from "./errors";
 import { notConnected, type KafkaCluster, type OpenTransaction, type PartitionState, type TransactionalIdState } from "./cluster";
@@ -207,11 +207,14 @@ export class Producer {
       if (!Array.isArray(messages)) throw new KafkaJSNonRetriableError(`Invalid messages array [${String(messages)}] for topic "${topic}"`);
       const state = k.topic(topic, true);
       const meta = k.partitionMetadata(topic);
+      // One argument object for the partitioner, refilled per message (it is called synchronously).
+      const args: { topic: string; partitionMetadata: typeof meta; message: Message } = { topic, partitionMetadata: meta, message: messages[0]! };
       for (const m of messages) {
         if (m === null || typeof m !== "object") throw new KafkaJSNonRetriableError(`Invalid message ${String(m)}: each message is { key?, value, partition?, headers? }`);
         if (m.value !== null && !isContent(m.value)) throw new KafkaJSNonRetriableError(`Invalid message value ${String(m.value)}: a string, a Uint8Array or null`);
         if (m.key !== undefined && m.key !== null && !isContent(m.key)) throw new KafkaJSNonRetriableError(`Invalid message key ${String(m.key)}: a string, a Uint8Array or null`);
-        const p = this.partition({ topic, partitionMetadata: meta, message: m });
+        args.message = m;
+        const p = this.partition(args);
         const ps = state.partitions[p];
         if (!ps) throw new KafkaJSProtocolError("UNKNOWN_TOPIC_OR_PARTITION", `topic "${topic}" has partitions 0–${state.partitions.length - 1}, not ${p}`);
         let list = groups.get(ps);
@@ -244,7 +247,7 @@ export class Producer {
       const leader = p.leader;
       if (leader === -1) return Promise.reject(new KafkaJSProtocolError("LEADER_NOT_AVAILABLE", `${p.topic}-${p.partition} has no leader`));
       this.stats.requests++;
-      k.sim.trace.record("request", this.node.name, k.brokerNode(leader).name, summary);
+      if (tracing(k.sim)) k.sim.trace.record("request", this.node.name, k.brokerNode(leader).name, summary);
       return k.request(this.node, leader, () =>
         k.produce(p, leader, acks, () => {
           if (txn) txn.addPartition(p);

@@ -16,6 +16,7 @@ import { DISPLAY, table, type MimeBundle } from "../../display";
 import type { SimNode } from "../../sim/node";
 import { isContent, preview, type Content } from "../content";
 import { AmqpChannelError, IllegalOperationError } from "./errors";
+import { tracing } from "../nodes";
 import type { RabbitMQ, ServerChannel, ServerConnection } from "./broker";
 import type { AmqpMessage, AssertExchangeOptions, AssertQueueOptions, ConsumeOptions, ExchangeType, MessageProperties, PublishOptions } from "./types";
 
@@ -283,7 +284,7 @@ export class Channel extends Emitter {
     const cb = this.callbacks.get(tag);
     if (!cb) return;
     this.stats.delivered++;
-    this.broker.sim.trace.record("response", this.broker.node.name, this.name, `deliver #${message.fields.deliveryTag} ${message.fields.routingKey}${message.fields.redelivered ? " (redelivered)" : ""}`);
+    if (tracing(this.broker.sim)) this.broker.sim.trace.record("response", this.broker.node.name, this.name, `deliver #${message.fields.deliveryTag} ${message.fields.routingKey}${message.fields.redelivered ? " (redelivered)" : ""}`);
     try {
       const out = cb(message) as unknown;
       if (out instanceof Promise) out.catch((e: unknown) => this.broker.sim.trace.note(this.name, `consumer callback failed: ${e instanceof Error ? e.message : String(e)}`));
@@ -386,7 +387,7 @@ export class Channel extends Emitter {
     const seq = this.server.confirm ? ++this.server.publishSeq : 0;
     this.stats.published++;
     const b = this.broker;
-    b.sim.trace.record("request", this.name, b.node.name, `publish ${exchange === "" ? "(default)" : exchange} ${routingKey} ${preview(content, 16)}`);
+    if (tracing(b.sim)) b.sim.trace.record("request", this.name, b.node.name, `publish ${exchange === "" ? "(default)" : exchange} ${routingKey} ${preview(content, 16)}`);
     b.toBroker(this.server.conn, () => {
       if (this.server.closed) return;
       let routed: { queues: number; refused: boolean };
@@ -470,7 +471,7 @@ export class Channel extends Emitter {
     if (!message || typeof message.fields?.deliveryTag !== "number") throw new ConfigError("channel.ack", "message", message, "a message received from consume() or get()");
     const tag = message.fields.deliveryTag;
     const b = this.broker;
-    b.sim.trace.record("request", this.name, b.node.name, `${outcome === "ack" ? "ack" : outcome === "requeue" ? "nack (requeue)" : "reject"} #${tag}${multiple ? " (multiple)" : ""}`);
+    if (tracing(b.sim)) b.sim.trace.record("request", this.name, b.node.name, `${outcome === "ack" ? "ack" : outcome === "requeue" ? "nack (requeue)" : "reject"} #${tag}${multiple ? " (multiple)" : ""}`);
     b.toBroker(this.server.conn, () => {
       if (!this.server.closed) b.acknowledge(this.server, tag, multiple, outcome);
     });

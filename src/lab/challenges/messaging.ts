@@ -2,7 +2,7 @@
  * Challenges of the "Message brokers" section, keyed by catalog id. Each scenario is built
  * with the public `sde-lab` API only, on fixed seeds.
  */
-import { ConfigError, Kafka, RabbitMQ, Simulation, type AmqpMessage, type Consumer } from "sde-lab";
+import { ConfigError, Kafka, RabbitMQ, Simulation, type AmqpMessage, type KafkaConsumer } from "sde-lab";
 import { defineChallenge, type Challenge } from "./challenge";
 
 // ---- kafka: partitions, keys and consumers ---------------------------------------------
@@ -48,7 +48,7 @@ const kafkaChallenge = defineChallenge<KafkaSolution, "orderViolations" | "idleC
     const last = new Map<string, number>();
     let violations = 0;
     let processed = 0;
-    const consumers: Consumer[] = [];
+    const consumers: KafkaConsumer[] = [];
     let start = 0;
     await sim.run(async () => {
       await kafka.admin().createTopics({ topics: [{ topic: "clicks", numPartitions: s.partitions, replicationFactor: 3 }] });

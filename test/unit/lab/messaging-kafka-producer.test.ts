@@ -77,6 +77,34 @@ describe("Kafka acks and min.insync.replicas", () => {
   });
 });
 
+describe("Kafka leader failover", () => {
+  it("moves leadership to an in-sync follower 9 s after the leader dies; with every replica down the partition is offline until the last in-sync one returns", async () => {
+    const { sim, kafka, p } = await setup({ brokers: 3, rf: 2 });
+    const [first, second] = p.replicas as [number, number];
+    sim.faults.crash(kafka.brokerNode(first).name);
+    await sim.runFor(8_999);
+    expect(p.leader).toBe(first);
+    await sim.runFor(2);
+    expect([p.leader, p.isr]).toEqual([second, [second]]);
+    sim.faults.crash(kafka.brokerNode(second).name);
+    await sim.runFor(9_001);
+    // The last in-sync replica stays in the ISR; nobody leads.
+    expect([p.leader, p.isr]).toEqual([-1, [second]]);
+    const producer = kafka.producer({ retry: { retries: 1 } });
+    const error = await sim.run(async () => {
+      await producer.connect();
+      return producer.send({ topic: "payments", messages: [{ value: "x" }] }).catch((e: unknown) => e);
+    });
+    expect((error as { cause: unknown }).cause).toMatchObject({ type: "LEADER_NOT_AVAILABLE", code: 5 });
+    // The out-of-sync replica coming back may not lead (no unclean election)…
+    sim.faults.restart(kafka.brokerNode(first).name);
+    expect(p.leader).toBe(-1);
+    // …the last in-sync one may.
+    sim.faults.restart(kafka.brokerNode(second).name);
+    expect(p.leader).toBe(second);
+  });
+});
+
 describe("Kafka idempotent producer", () => {
   async function lostAnswers(idempotent: boolean) {
     const { sim, kafka, p } = await setup();

@@ -227,7 +227,8 @@ export class KafkaCluster {
     for (const topic of this.topics.values()) {
       for (const p of topic.partitions) {
         if (!p.replicas.includes(id)) continue;
-        p.isr = p.isr.filter((b) => b !== id);
+        // Kafka never shrinks the ISR to nothing: the last in-sync replica stays in it.
+        if (p.isr.length > 1) p.isr = p.isr.filter((b) => b !== id);
         if (p.leader === id) this.electLeader(p, "leader fenced");
         else this.advanceHighWatermark(p);
       }
@@ -262,7 +263,8 @@ export class KafkaCluster {
       for (const p of topic.partitions) {
         if (!p.replicas.includes(id)) continue;
         if (p.leader === -1) {
-          // The only replicas left were down: the first to come back leads (clean if it was in the ISR).
+          // Offline partition: only a replica from the last ISR may lead (no unclean election).
+          if (!p.isr.includes(id)) continue;
           p.leader = id;
           p.isr = [id];
           p.log.replicaLeo.delete(id);

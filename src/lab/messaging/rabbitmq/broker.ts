@@ -1,0 +1,982 @@
+/**
+ * The simulated RabbitMQ broker (AMQP 0-9-1): exchanges (direct, fanout, topic, headers and
+ * the default exchange), queues (FIFO, durable or not, exclusive, auto-delete, TTL,
+ * max-length with overflow, dead-lettering with `x-death`), push delivery to consumers by
+ * prefetch and round robin, acks, requeues, publisher confirms, and a broker node that
+ * faults can crash and restart (transient queues and messages are lost, durable queues keep
+ * their persistent messages).
+ *
+ * Simplifications: one virtual host `/`; no priorities, quorum or stream queues, policies or
+ * `x-max-length-bytes`; a lost frame is retransmitted after 200 ms (TCP) and a network
+ * partition between a client and the broker drops the connection at once (RabbitMQ would
+ * notice after missed heartbeats); persisting a message takes no time.
+ */
+import { ConfigError } from "../../errors";
+import { DISPLAY, markdown, table, type MimeBundle } from "../../display";
+import type { Simulation } from "../../sim/simulation";
+import type { SimNode } from "../../sim/node";
+import { byteLength, type Content } from "../content";
+import { clientNode } from "../nodes";
+import { AmqpChannelError } from "./errors";
+import { TopicMatcher, headersMatch } from "./routing";
+import type { AmqpMessage, AssertExchangeOptions, AssertQueueOptions, ExchangeType, MessageProperties } from "./types";
+import { Connection } from "./channel";
+
+/** Options of `new RabbitMQ(sim, options)`. Defaults in {@link RABBITMQ_DEFAULTS}. */
+export interface RabbitMQOptions {
+  /** Broker node name. Default `"rabbitmq"`. */
+  name?: string;
+}
+
+/** Defaults of {@link RabbitMQOptions}. */
+export const RABBITMQ_DEFAULTS = { name: "rabbitmq" } as const;
+
+/** Counts of one queue. */
+export interface QueueStats {
+  /** Messages routed into the queue. */
+  enqueued: number;
+  /** Deliveries to consumers and `get`s, redeliveries included. */
+  delivered: number;
+  /** Of them, redeliveries (`redelivered = true`). */
+  redelivered: number;
+  acked: number;
+  /** Messages put back by nack/reject with requeue or a closed channel. */
+  requeued: number;
+  deadLettered: { rejected: number; expired: number; maxlen: number };
+  /** Messages dropped without a dead-letter exchange (rejected, expired, overflow). */
+  dropped: number;
+  /** Publishes refused by `reject-publish` overflow. */
+  refused: number;
+}
+
+/** @internal A message as a queue holds it. */
+export interface StoredMessage {
+  seq: number;
+  content: Content;
+  size: number;
+  exchange: string;
+  routingKey: string;
+  properties: MessageProperties;
+  persistent: boolean;
+  expiresAt: number;
+  redelivered: boolean;
+}
+
+/** @internal */
+export interface Binding {
+  destination: string;
+  /** Queue or exchange. */
+  kind: "queue" | "exchange";
+  routingKey: string;
+  args: Record<string, unknown>;
+  matcher?: TopicMatcher;
+}
+
+/** @internal */
+export interface ExchangeState {
+  name: string;
+  type: ExchangeType;
+  durable: boolean;
+  autoDelete: boolean;
+  internal: boolean;
+  alternateExchange?: string;
+  bindings: Binding[];
+}
+
+/** @internal */
+export interface ConsumerReg {
+  tag: string;
+  queue: QueueState;
+  channel: ServerChannel;
+  noAck: boolean;
+  /** Per-consumer unacked limit (0 = none), fixed when the consumer started. */
+  prefetch: number;
+  unacked: number;
+  exclusive: boolean;
+}
+
+/** @internal */
+export interface Unacked {
+  tag: number;
+  message: StoredMessage;
+  queue: QueueState;
+  consumer?: ConsumerReg;
+}
+
+/** @internal The broker's side of a channel. */
+export interface ServerChannel {
+  id: number;
+  conn: ServerConnection;
+  unacked: Map<number, Unacked>;
+  nextTag: number;
+  consumers: Map<string, ConsumerReg>;
+  /** Prefetch for consumers started from now on (global = false). */
+  prefetchCount: number;
+  /** Shared limit for the whole channel (global = true). */
+  globalPrefetch: number;
+  closed: boolean;
+  confirm: boolean;
+  publishSeq: number;
+  /** Client callbacks. */
+  deliver(message: AmqpMessage, consumerTag: string): void;
+  closedByBroker(error: AmqpChannelError): void;
+  confirmed(seq: number, ok: boolean): void;
+  returned(message: AmqpMessage): void;
+}
+
+/** @internal */
+export interface ServerConnection {
+  id: number;
+  node: SimNode;
+  channels: Set<ServerChannel>;
+  closed: boolean;
+  lastToBroker: number;
+  lastToClient: number;
+  clientBatch?: { time: number; jobs: (() => void)[] };
+  brokerBatch?: { time: number; jobs: (() => void)[] };
+  dropped(reason: string): void;
+}
+
+/** @internal Normalised queue arguments. */
+export interface QueueArgs {
+  messageTtl?: number;
+  expires?: number;
+  deadLetterExchange?: string;
+  deadLetterRoutingKey?: string;
+  maxLength?: number;
+  overflow: "drop-head" | "reject-publish" | "reject-publish-dlx";
+}
+
+/** @internal */
+export class QueueState {
+  private list: StoredMessage[] = [];
+  private head = 0;
+  readonly consumers: ConsumerReg[] = [];
+  rr = 0;
+  unacked = 0;
+  hadConsumer = false;
+  dispatchScheduled = false;
+  expiryTimer?: { cancel(): void; at: number };
+  expiresTimer?: { cancel(): void };
+  readonly stats: QueueStats = { enqueued: 0, delivered: 0, redelivered: 0, acked: 0, requeued: 0, deadLettered: { rejected: 0, expired: 0, maxlen: 0 }, dropped: 0, refused: 0 };
+
+  constructor(
+    readonly name: string,
+    readonly durable: boolean,
+    readonly exclusiveOwner: ServerConnection | undefined,
+    readonly autoDelete: boolean,
+    readonly args: QueueArgs,
+    readonly rawArgs: Record<string, unknown>,
+  ) {}
+
+  /** Ready messages. */
+  get ready(): number {
+    return this.list.length - this.head;
+  }
+
+  peek(): StoredMessage | undefined {
+    return this.list[this.head];
+  }
+
+  shift(): StoredMessage | undefined {
+    const m = this.list[this.head];
+    if (m === undefined) return undefined;
+    this.list[this.head++] = undefined as never;
+    if (this.head > 1024 && this.head * 2 > this.list.length) {
+      this.list = this.list.slice(this.head);
+      this.head = 0;
+    }
+    return m;
+  }
+
+  push(m: StoredMessage): void {
+    this.list.push(m);
+  }
+
+  /** Puts a message back where it was (by arrival order), as RabbitMQ does when it can. */
+  requeue(m: StoredMessage): void {
+    let lo = this.head;
+    let hi = this.list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.list[mid]!.seq < m.seq) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === this.head && this.head > 0) {
+      this.list[--this.head] = m;
+      return;
+    }
+    this.list.splice(lo, 0, m);
+  }
+
+  /** Removes every ready message. */
+  purge(): StoredMessage[] {
+    const out = this.list.slice(this.head);
+    this.list = [];
+    this.head = 0;
+    return out;
+  }
+
+  /** Ready messages, oldest first (a copy). */
+  messages(): StoredMessage[] {
+    return this.list.slice(this.head);
+  }
+}
+
+const PREDECLARED: [string, ExchangeType][] = [
+  ["amq.direct", "direct"],
+  ["amq.fanout", "fanout"],
+  ["amq.topic", "topic"],
+  ["amq.headers", "headers"],
+  ["amq.match", "headers"],
+];
+
+/** A simulated RabbitMQ broker. Clients connect with `await rabbit.connect()` (amqplib's `amqp.connect`). */
+export class RabbitMQ {
+  /** The broker's simulation node (crash it with `sim.faults.crash(rabbit.node.name)`). */
+  readonly node: SimNode;
+  /** @internal */ readonly exchanges = new Map<string, ExchangeState>();
+  /** @internal */ readonly queues = new Map<string, QueueState>();
+  /** @internal */ readonly connections = new Set<ServerConnection>();
+  private seq = 0;
+  private generated = 0;
+  private connSeq = 0;
+  private chanSeq = 0;
+
+  constructor(
+    readonly sim: Simulation,
+    options: RabbitMQOptions = {},
+  ) {
+    const name = options.name ?? RABBITMQ_DEFAULTS.name;
+    if (typeof name !== "string" || name === "") throw new ConfigError("RabbitMQ", "name", name, "a non-empty string");
+    const node = sim.service(name, () => {
+      throw new Error("The RabbitMQ broker answers through its amqplib-shaped API, not node calls");
+    }) as unknown as SimNode;
+    const crash = node.crash.bind(node);
+    node.crash = (loseState: boolean) => {
+      crash(loseState);
+      this.crashed();
+    };
+    this.node = node;
+    this.declareDefaults();
+  }
+
+  private declareDefaults(): void {
+    this.exchanges.set("", { name: "", type: "direct", durable: true, autoDelete: false, internal: false, bindings: [] });
+    for (const [n, t] of PREDECLARED) if (!this.exchanges.has(n)) this.exchanges.set(n, { name: n, type: t, durable: true, autoDelete: false, internal: false, bindings: [] });
+  }
+
+  /** Opens a connection from a new client node (amqplib's `amqp.connect(url)`). */
+  async connect(options: { name?: string } = {}): Promise<Connection> {
+    const name = options.name ?? this.clientName();
+    const node = clientNode(this.sim, name);
+    const conn = new Connection(this, node, ++this.connSeq);
+    await conn.handshake();
+    return conn;
+  }
+
+  private clientName(): string {
+    let n: string;
+    do n = `amqp-client-${++this.connSeq}`;
+    while (this.sim.hasNode(n));
+    this.connSeq--;
+    return n;
+  }
+
+  /** @internal */
+  newChannelId(): number {
+    return ++this.chanSeq;
+  }
+
+  // ---- frames on the wire --------------------------------------------------------------
+
+  /** @internal Delivers a client frame to the broker after the network delay (FIFO per connection). */
+  toBroker(conn: ServerConnection, fn: () => void): void {
+    const sim = this.sim;
+    const t = sim.network.transit(conn.node.name, this.node.name);
+    if ("lost" in t && t.lost === "partition") {
+      this.dropConnection(conn, "network partition between client and broker");
+      return;
+    }
+    const delay = "lost" in t ? 200 : t.delay;
+    const at = Math.max(sim.now + delay, conn.lastToBroker);
+    conn.lastToBroker = at;
+    // Frames that arrive together are handled in one event, in order.
+    const batch = conn.brokerBatch;
+    if (batch && batch.time === at) {
+      batch.jobs.push(fn);
+      return;
+    }
+    const next = { time: at, jobs: [fn] };
+    conn.brokerBatch = next;
+    sim.at(at, () => {
+      if (conn.brokerBatch === next) conn.brokerBatch = undefined;
+      for (const job of next.jobs) {
+        if (!this.node.up || conn.closed) return;
+        job();
+      }
+    });
+  }
+
+  /** @internal Delivers a broker frame to the client (batched per arrival time, so one turn runs its continuations). */
+  toClient(conn: ServerConnection, fn: () => void): void {
+    const sim = this.sim;
+    const t = sim.network.transit(this.node.name, conn.node.name);
+    if ("lost" in t && t.lost === "partition") {
+      this.dropConnection(conn, "network partition between broker and client");
+      return;
+    }
+    const delay = "lost" in t ? 200 : t.delay;
+    const at = Math.max(sim.now + delay, conn.lastToClient);
+    conn.lastToClient = at;
+    const batch = conn.clientBatch;
+    if (batch && batch.time === at) {
+      batch.jobs.push(fn);
+      return;
+    }
+    const next = { time: at, jobs: [fn] };
+    conn.clientBatch = next;
+    sim.wakeAt(at, () => {
+      if (conn.clientBatch === next) conn.clientBatch = undefined;
+      if (!conn.node.up) return;
+      for (const job of next.jobs) job();
+    });
+  }
+
+  // ---- connections and channels --------------------------------------------------------
+
+  /** @internal Registers a connection. */
+  openConnection(conn: ServerConnection): void {
+    this.connections.add(conn);
+    this.sim.trace.record("state", conn.node.name, this.node.name, "connection open");
+    // A client process that dies closes its TCP connection: the broker notices at once.
+    const node = conn.node;
+    const crash = node.crash.bind(node);
+    node.crash = (loseState: boolean) => {
+      crash(loseState);
+      for (const c of [...this.connections]) if (c.node === node) this.dropConnection(c, `${node.name} crashed`);
+    };
+  }
+
+  /** @internal The connection is gone: channels close, unacked messages are requeued, exclusive queues deleted. */
+  dropConnection(conn: ServerConnection, reason: string): void {
+    if (conn.closed) return;
+    for (const ch of [...conn.channels]) this.closeChannel(ch);
+    conn.closed = true;
+    this.connections.delete(conn);
+    for (const q of [...this.queues.values()]) if (q.exclusiveOwner === conn) this.deleteQueueNow(q);
+    this.sim.trace.record("state", conn.node.name, this.node.name, `connection closed (${reason})`);
+    conn.dropped(reason);
+  }
+
+  /** @internal Broker-side channel close: requeue what it had unacked, cancel its consumers. */
+  closeChannel(ch: ServerChannel): void {
+    if (ch.closed) return;
+    ch.closed = true;
+    ch.conn.channels.delete(ch);
+    for (const c of [...ch.consumers.values()]) this.cancelConsumer(c);
+    const back = [...ch.unacked.values()];
+    ch.unacked.clear();
+    for (const u of back) this.requeue(u);
+  }
+
+  /** @internal Closes a channel because of an error, and tells the client. */
+  channelError(ch: ServerChannel, error: AmqpChannelError): void {
+    if (ch.closed) return;
+    this.sim.trace.record("state", this.node.name, ch.conn.node.name, `channel ${ch.id} closed: ${error.code} ${error.replyText}`);
+    this.sim.metrics.counter("rabbitmq channel errors").inc();
+    this.closeChannel(ch);
+    this.toClient(ch.conn, () => ch.closedByBroker(error));
+  }
+
+  // ---- broker restart --------------------------------------------------------------------
+
+  private crashed(): void {
+    this.sim.trace.state(this.node.name, "broker crashed: connections dropped; transient queues and messages lost");
+    for (const conn of [...this.connections]) this.dropConnection(conn, "broker crashed");
+    for (const q of [...this.queues.values()]) {
+      if (!q.durable) {
+        this.queues.delete(q.name);
+        continue;
+      }
+      const keep = q.purge().filter((m) => m.persistent);
+      for (const m of keep) q.push(m);
+      q.consumers.length = 0;
+      q.unacked = 0;
+    }
+    for (const [name, ex] of [...this.exchanges]) {
+      if (!ex.durable) this.exchanges.delete(name);
+      else ex.bindings = ex.bindings.filter((b) => (b.kind === "queue" ? this.queues.has(b.destination) : this.exchanges.get(b.destination)?.durable));
+    }
+  }
+
+  // ---- declarations ------------------------------------------------------------------------
+
+  /** @internal */
+  assertExchange(name: string, type: ExchangeType, options: AssertExchangeOptions): void {
+    const valid: ExchangeType[] = ["direct", "fanout", "topic", "headers"];
+    if (!valid.includes(type)) throw new AmqpChannelError(503, `COMMAND_INVALID - unknown exchange type '${String(type)}'`, "ExchangeDeclare");
+    const existing = this.exchanges.get(name);
+    if (name === "" || (name.startsWith("amq.") && !existing)) throw new AmqpChannelError(403, `ACCESS_REFUSED - exchange name '${name}' contains reserved prefix 'amq.'`, "ExchangeDeclare");
+    const durable = options.durable ?? true;
+    if (existing) {
+      if (existing.type !== type) throw new AmqpChannelError(406, `PRECONDITION_FAILED - inequivalent arg 'type' for exchange '${name}' in vhost '/': received '${type}' but current is '${existing.type}'`, "ExchangeDeclare");
+      if (existing.durable !== durable) throw new AmqpChannelError(406, `PRECONDITION_FAILED - inequivalent arg 'durable' for exchange '${name}' in vhost '/': received '${durable}' but current is '${existing.durable}'`, "ExchangeDeclare");
+      return;
+    }
+    this.exchanges.set(name, {
+      name,
+      type,
+      durable,
+      autoDelete: options.autoDelete ?? false,
+      internal: options.internal ?? false,
+      alternateExchange: options.alternateExchange ?? (options.arguments?.["alternate-exchange"] as string | undefined),
+      bindings: [],
+    });
+    this.sim.trace.state(this.node.name, `exchange ${name} (${type})`);
+  }
+
+  /** @internal */
+  exchange(name: string, operation?: string): ExchangeState {
+    const ex = this.exchanges.get(name);
+    if (!ex) throw new AmqpChannelError(404, `NOT_FOUND - no exchange '${name}' in vhost '/'`, operation);
+    return ex;
+  }
+
+  /** @internal */
+  deleteExchange(name: string, ifUnused: boolean): void {
+    const ex = this.exchange(name, "ExchangeDelete");
+    if (name === "" || name.startsWith("amq.")) throw new AmqpChannelError(403, `ACCESS_REFUSED - operation not permitted on the default exchange`, "ExchangeDelete");
+    if (ifUnused && ex.bindings.length > 0) throw new AmqpChannelError(406, `PRECONDITION_FAILED - exchange '${name}' in vhost '/' in use`, "ExchangeDelete");
+    this.exchanges.delete(name);
+    for (const e of this.exchanges.values()) e.bindings = e.bindings.filter((b) => !(b.kind === "exchange" && b.destination === name));
+  }
+
+  /** @internal Declares (or checks) a queue; returns its name and counts. */
+  assertQueue(conn: ServerConnection, requested: string, options: AssertQueueOptions): { queue: string; messageCount: number; consumerCount: number } {
+    const raw: Record<string, unknown> = { ...(options.arguments ?? {}) };
+    const set = (k: string, v: unknown) => {
+      if (v !== undefined) raw[k] = v;
+    };
+    set("x-message-ttl", options.messageTtl);
+    set("x-expires", options.expires);
+    set("x-dead-letter-exchange", options.deadLetterExchange);
+    set("x-dead-letter-routing-key", options.deadLetterRoutingKey);
+    set("x-max-length", options.maxLength);
+    set("x-overflow", options.overflow);
+    const args = this.queueArgs(raw);
+    const durable = options.durable ?? true;
+    const exclusive = options.exclusive ?? false;
+    const autoDelete = options.autoDelete ?? false;
+    const name = requested === "" ? `amq.gen-${String(++this.generated).padStart(6, "0")}` : requested;
+    if (requested.startsWith("amq.")) throw new AmqpChannelError(403, `ACCESS_REFUSED - queue name '${requested}' contains reserved prefix 'amq.*'`, "QueueDeclare");
+    const existing = this.queues.get(name);
+    if (existing) {
+      this.checkExclusive(conn, existing, "QueueDeclare");
+      if (existing.durable !== durable) throw new AmqpChannelError(406, `PRECONDITION_FAILED - inequivalent arg 'durable' for queue '${name}' in vhost '/': received '${durable}' but current is '${existing.durable}'`, "QueueDeclare");
+      for (const k of new Set([...Object.keys(raw), ...Object.keys(existing.rawArgs)])) {
+        const a = raw[k];
+        const b = existing.rawArgs[k];
+        if (a !== b) {
+          throw new AmqpChannelError(
+            406,
+            `PRECONDITION_FAILED - inequivalent arg '${k}' for queue '${name}' in vhost '/': received ${a === undefined ? "none" : `the value '${String(a)}'`} but current is ${b === undefined ? "none" : `the value '${String(b)}'`}`,
+            "QueueDeclare",
+          );
+        }
+      }
+      this.touch(existing);
+      return { queue: name, messageCount: existing.ready, consumerCount: existing.consumers.length };
+    }
+    const q = new QueueState(name, durable, exclusive ? conn : undefined, autoDelete, args, raw);
+    this.queues.set(name, q);
+    this.touch(q);
+    this.sim.trace.state(this.node.name, `queue ${name}${describeArgs(args)}`);
+    return { queue: name, messageCount: 0, consumerCount: 0 };
+  }
+
+  private queueArgs(raw: Record<string, unknown>): QueueArgs {
+    const num = (k: string) => {
+      const v = raw[k];
+      if (v === undefined) return undefined;
+      if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new AmqpChannelError(406, `PRECONDITION_FAILED - invalid arg '${k}' for queue: ${String(v)} (a whole number ≥ 0 of ms or messages)`, "QueueDeclare");
+      return v;
+    };
+    const overflow = raw["x-overflow"] ?? "drop-head";
+    if (overflow !== "drop-head" && overflow !== "reject-publish" && overflow !== "reject-publish-dlx") {
+      throw new AmqpChannelError(406, `PRECONDITION_FAILED - invalid arg 'x-overflow' for queue: '${String(overflow)}' (drop-head, reject-publish or reject-publish-dlx)`, "QueueDeclare");
+    }
+    const dlx = raw["x-dead-letter-exchange"];
+    const dlrk = raw["x-dead-letter-routing-key"];
+    return {
+      messageTtl: num("x-message-ttl"),
+      expires: num("x-expires"),
+      maxLength: num("x-max-length"),
+      deadLetterExchange: typeof dlx === "string" ? dlx : undefined,
+      deadLetterRoutingKey: typeof dlrk === "string" ? dlrk : undefined,
+      overflow,
+    };
+  }
+
+  /** @internal */
+  queue(conn: ServerConnection | undefined, name: string, operation: string): QueueState {
+    const q = this.queues.get(name);
+    if (!q) throw new AmqpChannelError(404, `NOT_FOUND - no queue '${name}' in vhost '/'`, operation);
+    if (conn) this.checkExclusive(conn, q, operation);
+    return q;
+  }
+
+  private checkExclusive(conn: ServerConnection, q: QueueState, operation: string): void {
+    if (q.exclusiveOwner && q.exclusiveOwner !== conn) throw new AmqpChannelError(405, `RESOURCE_LOCKED - cannot obtain exclusive access to locked queue '${q.name}' in vhost '/'`, operation);
+  }
+
+  /** Resets the queue's `x-expires` clock. */
+  private touch(q: QueueState): void {
+    const ttl = q.args.expires;
+    if (ttl === undefined) return;
+    q.expiresTimer?.cancel();
+    q.expiresTimer = this.sim.schedule(ttl, () => {
+      if (this.queues.get(q.name) !== q || q.consumers.length > 0) return;
+      this.sim.trace.state(this.node.name, `queue ${q.name} expired (unused for ${ttl} ms)`);
+      this.deleteQueueNow(q);
+    });
+  }
+
+  /** @internal */
+  deleteQueue(conn: ServerConnection, name: string, options: { ifUnused?: boolean; ifEmpty?: boolean }): { messageCount: number } {
+    const q = this.queue(conn, name, "QueueDelete");
+    if (options.ifUnused && q.consumers.length > 0) throw new AmqpChannelError(406, `PRECONDITION_FAILED - queue '${name}' in vhost '/' in use`, "QueueDelete");
+    if (options.ifEmpty && q.ready > 0) throw new AmqpChannelError(406, `PRECONDITION_FAILED - queue '${name}' in vhost '/' not empty`, "QueueDelete");
+    const count = q.ready;
+    this.deleteQueueNow(q);
+    return { messageCount: count };
+  }
+
+  private deleteQueueNow(q: QueueState): void {
+    if (this.queues.get(q.name) !== q) return;
+    this.queues.delete(q.name);
+    q.expiryTimer?.cancel();
+    q.expiresTimer?.cancel();
+    for (const c of [...q.consumers]) this.cancelConsumer(c);
+    for (const e of this.exchanges.values()) e.bindings = e.bindings.filter((b) => !(b.kind === "queue" && b.destination === q.name));
+  }
+
+  /** @internal */
+  purgeQueue(conn: ServerConnection, name: string): { messageCount: number } {
+    const q = this.queue(conn, name, "QueuePurge");
+    return { messageCount: q.purge().length };
+  }
+
+  /** @internal */
+  bind(kind: "queue" | "exchange", destination: string, source: string, routingKey: string, args: Record<string, unknown>, conn: ServerConnection): void {
+    const operation = kind === "queue" ? "QueueBind" : "ExchangeBind";
+    if (kind === "queue") this.queue(conn, destination, operation);
+    else this.exchange(destination, operation);
+    const ex = this.exchange(source, operation);
+    if (source === "") throw new AmqpChannelError(403, `ACCESS_REFUSED - operation not permitted on the default exchange`, operation);
+    if (ex.bindings.some((b) => b.kind === kind && b.destination === destination && b.routingKey === routingKey && sameArgs(b.args, args))) return;
+    ex.bindings.push({ kind, destination, routingKey, args, matcher: ex.type === "topic" ? new TopicMatcher(routingKey) : undefined });
+  }
+
+  /** @internal */
+  unbind(kind: "queue" | "exchange", destination: string, source: string, routingKey: string, args: Record<string, unknown>): void {
+    const ex = this.exchange(source, kind === "queue" ? "QueueUnbind" : "ExchangeUnbind");
+    ex.bindings = ex.bindings.filter((b) => !(b.kind === kind && b.destination === destination && b.routingKey === routingKey && sameArgs(b.args, args)));
+  }
+
+  // ---- routing and enqueueing ---------------------------------------------------------------
+
+  /** Queues a message published to `exchange` with `routingKey` would reach (a dry run of the routing). */
+  route(exchange: string, routingKey: string, headers: Record<string, unknown> = {}): string[] {
+    const out = new Set<string>();
+    this.routeInto(this.exchange(exchange), routingKey, headers, out, new Set());
+    return [...out];
+  }
+
+  private routeInto(ex: ExchangeState, key: string, headers: Record<string, unknown>, out: Set<string>, seen: Set<string>): void {
+    if (seen.has(ex.name)) return;
+    seen.add(ex.name);
+    const before = out.size;
+    if (ex.name === "") {
+      if (this.queues.has(key)) out.add(key);
+      return;
+    }
+    for (const b of ex.bindings) {
+      let hit: boolean;
+      switch (ex.type) {
+        case "direct":
+          hit = b.routingKey === key;
+          break;
+        case "fanout":
+          hit = true;
+          break;
+        case "topic":
+          hit = b.matcher!.matches(key);
+          break;
+        case "headers":
+          hit = headersMatch(b.args, headers);
+          break;
+      }
+      if (!hit) continue;
+      if (b.kind === "queue") out.add(b.destination);
+      else {
+        const dest = this.exchanges.get(b.destination);
+        if (dest) this.routeInto(dest, key, headers, out, seen);
+      }
+    }
+    if (out.size === before && ex.alternateExchange) {
+      const alt = this.exchanges.get(ex.alternateExchange);
+      if (alt) this.routeInto(alt, key, headers, out, seen);
+    }
+  }
+
+  /**
+   * @internal A publish arrives: route it, enqueue it in every matching queue, confirm it.
+   * Returns the queues it reached and whether any refused it (reject-publish overflow).
+   */
+  publish(exchange: string, routingKey: string, content: Content, properties: MessageProperties, extraKeys?: string[]): { queues: number; refused: boolean } {
+    const ex = this.exchange(exchange);
+    const persistent = properties.deliveryMode === 2;
+    const size = byteLength(content);
+    let refused = false;
+    // Fast path: the default exchange routes by queue name.
+    if (ex.name === "" && !extraKeys) {
+      const q = this.queues.get(routingKey);
+      if (!q) return { queues: 0, refused };
+      refused = !this.enqueue(q, { seq: ++this.seq, content, size, exchange, routingKey, properties, persistent, expiresAt: Infinity, redelivered: false });
+      return { queues: 1, refused };
+    }
+    const targets = new Set<string>();
+    this.routeInto(ex, routingKey, properties.headers, targets, new Set());
+    for (const k of extraKeys ?? []) this.routeInto(ex, k, properties.headers, targets, new Set());
+    for (const name of targets) {
+      const q = this.queues.get(name)!;
+      const ok = this.enqueue(q, { seq: ++this.seq, content, size, exchange, routingKey, properties, persistent, expiresAt: Infinity, redelivered: false });
+      if (!ok) refused = true;
+    }
+    return { queues: targets.size, refused };
+  }
+
+  /** Puts a message at the tail of a queue, applying TTL and the length limit; false if refused. */
+  private enqueue(q: QueueState, m: StoredMessage): boolean {
+    const now = this.sim.now;
+    const perMessage = m.properties.expiration !== undefined ? Number(m.properties.expiration) : undefined;
+    const ttl = Math.min(q.args.messageTtl ?? Infinity, perMessage ?? Infinity);
+    // Each queue gets its own message object (made by the caller), so it can be updated in place.
+    const msg = m;
+    msg.expiresAt = ttl === Infinity ? Infinity : now + ttl;
+    if (ttl === 0 && q.consumers.length === 0) {
+      // RabbitMQ: a TTL of 0 expires the message at once unless it can be delivered right away.
+      q.stats.enqueued++;
+      this.deadLetter(q, msg, "expired");
+      return true;
+    }
+    const max = q.args.maxLength;
+    if (max !== undefined && q.ready >= max) {
+      if (q.args.overflow !== "drop-head") {
+        q.stats.refused++;
+        if (q.args.overflow === "reject-publish-dlx") this.deadLetter(q, msg, "maxlen");
+        return false;
+      }
+      while (q.ready >= max && q.ready > 0) this.deadLetter(q, q.shift()!, "maxlen");
+      if (max === 0) {
+        q.stats.enqueued++;
+        this.deadLetter(q, msg, "maxlen");
+        return true;
+      }
+    }
+    q.push(msg);
+    q.stats.enqueued++;
+    this.armExpiry(q);
+    this.scheduleDispatch(q);
+    return true;
+  }
+
+  /** Expires messages at the head of the queue when their time comes (only the head, as RabbitMQ). */
+  private armExpiry(q: QueueState): void {
+    const head = q.peek();
+    if (!head || head.expiresAt === Infinity) return;
+    if (q.expiryTimer && q.expiryTimer.at <= head.expiresAt) return;
+    q.expiryTimer?.cancel();
+    const at = head.expiresAt;
+    const timer = this.sim.at(at, () => {
+      if (q.expiryTimer === handle) q.expiryTimer = undefined;
+      this.expireHead(q);
+      this.armExpiry(q);
+    });
+    const handle = { cancel: () => timer.cancel(), at };
+    q.expiryTimer = handle;
+  }
+
+  private expireHead(q: QueueState): void {
+    const now = this.sim.now;
+    for (let m = q.peek(); m && m.expiresAt <= now; m = q.peek()) this.deadLetter(q, q.shift()!, "expired");
+  }
+
+  /**
+   * @internal Dead-letters a message from queue `q` for `reason`: republished to the queue's
+   * dead-letter exchange with an updated `x-death` header, or dropped if there is none.
+   */
+  deadLetter(q: QueueState, m: StoredMessage, reason: "rejected" | "expired" | "maxlen"): void {
+    const dlx = q.args.deadLetterExchange;
+    const ex = dlx !== undefined ? this.exchanges.get(dlx) : undefined;
+    this.sim.trace.state(`queue ${q.name}`, `${reason}: ${ex ? `dead-lettered to ${dlx === "" ? "(default)" : dlx}` : "dropped"}`);
+    if (!ex) {
+      q.stats.dropped++;
+      return;
+    }
+    q.stats.deadLettered[reason]++;
+    const headers = { ...m.properties.headers };
+    const deaths = Array.isArray(headers["x-death"]) ? [...(headers["x-death"] as XDeath[])] : [];
+    const i = deaths.findIndex((d) => d.queue === q.name && d.reason === reason);
+    const time = Math.floor(this.sim.now / 1000);
+    const entry: XDeath =
+      i >= 0
+        ? { ...deaths[i]!, count: deaths[i]!.count + 1, time }
+        : { count: 1, reason, queue: q.name, time, exchange: m.exchange, "routing-keys": [m.routingKey], ...(m.properties.expiration !== undefined && reason === "expired" ? { "original-expiration": m.properties.expiration } : {}) };
+    if (i >= 0) deaths.splice(i, 1);
+    deaths.unshift(entry);
+    headers["x-death"] = deaths;
+    headers["x-first-death-queue"] ??= q.name;
+    headers["x-first-death-reason"] ??= reason;
+    headers["x-first-death-exchange"] ??= m.exchange;
+    headers["x-last-death-queue"] = q.name;
+    headers["x-last-death-reason"] = reason;
+    headers["x-last-death-exchange"] = m.exchange;
+    const properties: MessageProperties = { ...m.properties, headers };
+    // The per-message TTL is removed so the message does not expire again where it lands.
+    delete properties.expiration;
+    const key = q.args.deadLetterRoutingKey ?? m.routingKey;
+    const targets = new Set<string>();
+    this.routeInto(ex, key, headers, targets, new Set());
+    for (const name of targets) {
+      const target = this.queues.get(name)!;
+      // A fully automatic dead-letter cycle (no rejection in it) drops the message, as RabbitMQ does.
+      if (deaths.some((d) => d.queue === name) && deaths.every((d) => d.reason !== "rejected")) {
+        target.stats.dropped++;
+        continue;
+      }
+      this.enqueue(target, { ...m, seq: ++this.seq, exchange: dlx!, routingKey: key, properties, redelivered: false, expiresAt: Infinity });
+    }
+  }
+
+  // ---- consumers and delivery -----------------------------------------------------------------
+
+  /** @internal */
+  addConsumer(ch: ServerChannel, q: QueueState, tag: string, noAck: boolean, exclusive: boolean): ConsumerReg {
+    if (exclusive && q.consumers.length > 0) throw new AmqpChannelError(403, `ACCESS_REFUSED - queue '${q.name}' in vhost '/' in exclusive use`, "BasicConsume");
+    if (q.consumers.some((c) => c.exclusive)) throw new AmqpChannelError(403, `ACCESS_REFUSED - queue '${q.name}' in vhost '/' in exclusive use`, "BasicConsume");
+    if (ch.consumers.has(tag)) throw new AmqpChannelError(530, `NOT_ALLOWED - attempt to reuse consumer tag '${tag}'`, "BasicConsume");
+    const reg: ConsumerReg = { tag, queue: q, channel: ch, noAck, prefetch: ch.prefetchCount, unacked: 0, exclusive };
+    q.consumers.push(reg);
+    q.hadConsumer = true;
+    ch.consumers.set(tag, reg);
+    q.expiresTimer?.cancel();
+    this.scheduleDispatch(q);
+    return reg;
+  }
+
+  /** @internal */
+  cancelConsumer(c: ConsumerReg): void {
+    const q = c.queue;
+    const i = q.consumers.indexOf(c);
+    if (i >= 0) q.consumers.splice(i, 1);
+    c.channel.consumers.delete(c.tag);
+    if (q.autoDelete && q.hadConsumer && q.consumers.length === 0) {
+      this.sim.trace.state(this.node.name, `queue ${q.name} auto-deleted (last consumer gone)`);
+      this.deleteQueueNow(q);
+    } else this.touch(q);
+  }
+
+  /** @internal Runs a dispatch pass for the queue at the current time (once per tick). */
+  scheduleDispatch(q: QueueState): void {
+    if (q.dispatchScheduled || q.consumers.length === 0 || q.ready === 0) return;
+    q.dispatchScheduled = true;
+    this.sim.schedule(0, () => {
+      q.dispatchScheduled = false;
+      this.dispatch(q);
+    });
+  }
+
+  private hasRoom(c: ConsumerReg): boolean {
+    if (c.noAck) return true;
+    if (c.prefetch > 0 && c.unacked >= c.prefetch) return false;
+    const ch = c.channel;
+    if (ch.globalPrefetch > 0 && ch.unacked.size >= ch.globalPrefetch) return false;
+    return true;
+  }
+
+  private dispatch(q: QueueState): void {
+    if (this.queues.get(q.name) !== q || !this.node.up) return;
+    const now = this.sim.now;
+    while (q.ready > 0 && q.consumers.length > 0) {
+      const head = q.peek()!;
+      if (head.expiresAt < now) {
+        this.deadLetter(q, q.shift()!, "expired");
+        continue;
+      }
+      // Round robin: the next consumer in turn that has room under its prefetch.
+      const n = q.consumers.length;
+      let chosen: ConsumerReg | undefined;
+      for (let k = 0; k < n; k++) {
+        const c = q.consumers[(q.rr + k) % n]!;
+        if (this.hasRoom(c)) {
+          chosen = c;
+          q.rr = (q.rr + k + 1) % n;
+          break;
+        }
+      }
+      if (!chosen) break;
+      this.deliver(chosen, q.shift()!);
+    }
+    this.armExpiry(q);
+  }
+
+  private deliver(c: ConsumerReg, m: StoredMessage): void {
+    const q = c.queue;
+    const ch = c.channel;
+    const tag = ch.nextTag++;
+    q.stats.delivered++;
+    if (m.redelivered) q.stats.redelivered++;
+    if (c.noAck) q.stats.acked++;
+    else {
+      ch.unacked.set(tag, { tag, message: m, queue: q, consumer: c });
+      c.unacked++;
+      q.unacked++;
+    }
+    const message: AmqpMessage = {
+      content: m.content,
+      fields: { consumerTag: c.tag, deliveryTag: tag, redelivered: m.redelivered, exchange: m.exchange, routingKey: m.routingKey },
+      properties: m.properties,
+    };
+    this.toClient(ch.conn, () => ch.deliver(message, c.tag));
+  }
+
+  /** @internal basic.get: one message or none. */
+  get(ch: ServerChannel, q: QueueState, noAck: boolean): AmqpMessage | false {
+    this.expireHead(q);
+    this.touch(q);
+    const m = q.shift();
+    if (!m) return false;
+    const tag = ch.nextTag++;
+    q.stats.delivered++;
+    if (m.redelivered) q.stats.redelivered++;
+    if (noAck) q.stats.acked++;
+    else {
+      ch.unacked.set(tag, { tag, message: m, queue: q });
+      q.unacked++;
+    }
+    return { content: m.content, fields: { deliveryTag: tag, redelivered: m.redelivered, exchange: m.exchange, routingKey: m.routingKey, messageCount: q.ready }, properties: m.properties };
+  }
+
+  private settle(u: Unacked): void {
+    u.queue.unacked--;
+    if (u.consumer) {
+      u.consumer.unacked--;
+      this.scheduleDispatch(u.queue);
+    }
+    // A global prefetch frees room for every consumer on the channel.
+    for (const c of u.consumer?.channel.consumers.values() ?? []) if (c.queue !== u.queue) this.scheduleDispatch(c.queue);
+  }
+
+  private requeue(u: Unacked): void {
+    if (this.queues.get(u.queue.name) !== u.queue) return;
+    this.settle(u);
+    u.queue.stats.requeued++;
+    u.queue.requeue({ ...u.message, redelivered: true });
+    this.armExpiry(u.queue);
+    this.scheduleDispatch(u.queue);
+  }
+
+  /** @internal basic.ack / basic.nack / basic.reject from a client. */
+  acknowledge(ch: ServerChannel, tag: number, multiple: boolean, outcome: "ack" | "requeue" | "reject"): void {
+    let list: Unacked[];
+    if (multiple) {
+      list = [...ch.unacked.values()].filter((u) => tag === 0 || u.tag <= tag);
+      if (tag !== 0 && !ch.unacked.has(tag)) list = [];
+    } else {
+      const u = ch.unacked.get(tag);
+      list = u ? [u] : [];
+    }
+    if (list.length === 0 && !(multiple && tag === 0)) {
+      this.channelError(ch, new AmqpChannelError(406, `PRECONDITION_FAILED - unknown delivery tag ${tag}`));
+      return;
+    }
+    for (const u of list) {
+      ch.unacked.delete(u.tag);
+      if (this.queues.get(u.queue.name) !== u.queue) continue;
+      if (outcome === "ack") {
+        this.settle(u);
+        u.queue.stats.acked++;
+      } else if (outcome === "requeue") this.requeue(u);
+      else {
+        this.settle(u);
+        this.deadLetter(u.queue, u.message, "rejected");
+      }
+    }
+  }
+
+  // ---- views -----------------------------------------------------------------------------------
+
+  /** Ready and unacked counts, consumers and stats of a queue. */
+  queueInfo(name: string): { queue: string; messages: number; unacked: number; consumers: number; stats: QueueStats } {
+    const q = this.queues.get(name);
+    if (!q) throw new ConfigError("RabbitMQ.queueInfo", "name", name, `an existing queue (queues: ${[...this.queues.keys()].join(", ") || "none"})`);
+    return { queue: name, messages: q.ready, unacked: q.unacked, consumers: q.consumers.length, stats: { ...q.stats, deadLettered: { ...q.stats.deadLettered } } };
+  }
+
+  /** The ready messages of a queue, oldest first: content and headers (a management-UI style peek). */
+  peek(name: string): { content: Content; routingKey: string; redelivered: boolean; headers: Record<string, unknown> }[] {
+    const q = this.queues.get(name);
+    if (!q) throw new ConfigError("RabbitMQ.peek", "name", name, "an existing queue");
+    return q.messages().map((m) => ({ content: m.content, routingKey: m.routingKey, redelivered: m.redelivered, headers: m.properties.headers }));
+  }
+
+  /** A table of queues: ready, unacked, consumers, delivered, acked, requeued, dead-lettered. */
+  describe(): ReturnType<typeof table> {
+    const rows = [...this.queues.values()].map((q) => ({
+      queue: q.name,
+      ready: q.ready,
+      unacked: q.unacked,
+      consumers: q.consumers.length,
+      delivered: q.stats.delivered,
+      acked: q.stats.acked,
+      requeued: q.stats.requeued,
+      "dead-lettered": q.stats.deadLettered.rejected + q.stats.deadLettered.expired + q.stats.deadLettered.maxlen,
+      dropped: q.stats.dropped,
+    }));
+    return rows.length ? table(rows) : table([{ queues: "none yet" }]);
+  }
+
+  [DISPLAY](): MimeBundle {
+    const head = markdown(`**RabbitMQ** \`${this.node.name}\`${this.node.up ? "" : " (down)"}: ${this.queues.size} queue(s), ${[...this.exchanges.keys()].filter((n) => n !== "" && !n.startsWith("amq.")).length} exchange(s), ${this.connections.size} connection(s)`)[DISPLAY]();
+    const body = this.describe()[DISPLAY]();
+    return { "text/markdown": `${head["text/markdown"]}\n\n${body["text/markdown"]}`, "text/plain": `${head["text/plain"]}\n${body["text/plain"]}` };
+  }
+}
+
+/** One `x-death` entry (RabbitMQ's fields). */
+export interface XDeath {
+  count: number;
+  reason: "rejected" | "expired" | "maxlen";
+  queue: string;
+  /** Seconds (virtual) of the latest dead-lettering for this queue and reason. */
+  time: number;
+  exchange: string;
+  "routing-keys": string[];
+  "original-expiration"?: string;
+}
+
+function sameArgs(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k) => a[k] === b[k]);
+}
+
+function describeArgs(a: QueueArgs): string {
+  const parts: string[] = [];
+  if (a.messageTtl !== undefined) parts.push(`ttl ${a.messageTtl} ms`);
+  if (a.maxLength !== undefined) parts.push(`max ${a.maxLength} (${a.overflow})`);
+  if (a.deadLetterExchange !== undefined) parts.push(`dlx ${a.deadLetterExchange || "(default)"}`);
+  return parts.length ? ` (${parts.join(", ")})` : "";
+}

@@ -1,0 +1,135 @@
+// 04-messaging: the notebook runs headlessly, and the relations its prose claims hold.
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { cellsOf, root, runJson } from "./run";
+import { parseNotebook } from "../../../src/notebook/format";
+import { partitionForKey } from "../../../src/lab/index";
+import { messaging } from "../../../src/catalog/sections/messaging";
+
+const report = runJson("notebooks/04-messaging.sdenb");
+const nb = cellsOf(report);
+
+/** Rows of the first markdown table in a markdown text, as objects keyed by header. */
+function rows(md: string): Record<string, string>[] {
+  const lines = md.split("\n").filter((l) => l.startsWith("|"));
+  const cut = (l: string) => l.slice(1, -1).split(" | ").map((c) => c.trim());
+  const head = cut(lines[0]!);
+  return lines.slice(2).map((l) => Object.fromEntries(cut(l).map((c, i) => [head[i]!, c])));
+}
+const markdownOf = (id: string, index = -1) => nb.item(id, "text/markdown", index)!;
+const num = (s: string | undefined) => Number(String(s).replace(/[^\d.-]/g, ""));
+
+describe("04-messaging notebook", () => {
+  it("runs every cell to the end, with no output over 20 KB", () => {
+    expect(report.ok).toBe(true);
+    for (const c of nb.cells) for (const o of c.outputs) for (const i of o.items) expect([c.id, i.data.length < 20_000]).toEqual([c.id, true]);
+  });
+
+  it("kafka: each key lands on one partition both rounds, the one murmur2 gives; nine keys spread unevenly", () => {
+    const t = rows(markdownOf("kafka-partitions"));
+    expect(t).toHaveLength(9);
+    for (const r of t) {
+      expect(r["round 1"]).toBe(r["round 2"]);
+      expect(num(r["round 1"])).toBe(partitionForKey(r.key!, 3));
+    }
+    const perPartition = [0, 1, 2].map((p) => t.filter((r) => num(r["round 1"]) === p).length);
+    expect(Math.max(...perPartition)).toBe(6);
+  });
+
+  it("kafka: 2 partitions each, then 3 each about 29 s after the crash; the survivors resume at the committed offset", () => {
+    for (const r of rows(markdownOf("kafka-group"))) expect([r.partitions!.split(", ").length, r.processed]).toEqual([2, "20"]);
+    expect(markdownOf("kafka-crash", 0)).toContain("own **2 and 2** partitions");
+    const last = rows(markdownOf("kafka-crash")).at(-1)!;
+    expect(last.reason).toBe("billing-3 session timed out");
+    expect(num(last["at (s after crash)"])).toBeGreaterThan(27);
+    expect(num(last["at (s after crash)"])).toBeLessThanOrEqual(30);
+    expect(last.assignment).toBe("billing-1: 3, billing-2: 3");
+    expect(num(last["partitions moved"])).toBe(4);
+    const late = rows(markdownOf("kafka-resume", 0));
+    expect(late.filter((r) => ["2", "5"].includes(r.partition!)).every((r) => r.offset === "10" && r["read by"] !== "billing-3")).toBe(true);
+    expect(markdownOf("kafka-resume", 1)).toContain("**0** message(s) not yet committed");
+    const seq = markdownOf("kafka-resume", 2);
+    expect(seq).toContain("crash");
+    expect(seq).toContain("rebalance");
+    const replay = rows(markdownOf("kafka-replay"))[0]!;
+    expect(replay["records in the log"]).toBe(replay["read again by group audit"]);
+  });
+
+  it("rabbitmq: the topic table, the redelivered tasks, the dead-letter reasons and the channel errors", () => {
+    const route = Object.fromEntries(rows(markdownOf("rabbitmq-routing")).map((r) => [r["routing key"], [r["orders.*.created"], r["orders.#"]]]));
+    expect(route).toEqual({
+      orders: ["", "✔"],
+      "orders.created": ["", "✔"],
+      "orders.eu.created": ["✔", "✔"],
+      "orders.eu.x.created": ["", "✔"],
+      "orders.us.created": ["✔", "✔"],
+      "orders.eu.updated": ["", "✔"],
+      "shipping.eu.created": ["", ""],
+    });
+    const done = rows(markdownOf("rabbitmq-workers", 0));
+    expect(done.filter((r) => r.redelivered === "true").map((r) => `${r.task} ${r.worker}`)).toEqual(["task-1 worker-b", "task-3 worker-b"]);
+    expect(done.filter((r) => r.task === "task-1")).toHaveLength(2);
+    expect(done.findIndex((r) => r.task === "task-4")).toBeLessThan(done.findIndex((r) => r.task === "task-3"));
+    expect(rows(markdownOf("rabbitmq-workers", 1).split("\n\n")[1]!)[0]).toMatchObject({ ready: "0", unacked: "0", delivered: "10", acked: "8", requeued: "2" });
+    expect(rows(markdownOf("rabbitmq-dlx")).map((r) => `${r.message}:${r.reason}`)).toEqual(["a:maxlen", "b:maxlen", "c:rejected", "d:expired", "e:expired"]);
+    expect(rows(markdownOf("rabbitmq-errors")).map((r) => r.code)).toEqual(["404", "406"]);
+  });
+
+  it("kafka vs rabbitmq: the log keeps and replays, the queue forgets; order and routing as the prose says", () => {
+    const t = Object.fromEntries(rows(markdownOf("kafka-vs-rabbitmq-run").split("\n\n")[1]!).map((r) => [r.aspect, r]));
+    expect(t["stored after every consumer is done"]).toMatchObject({ Kafka: "300 of 300 (a log)", RabbitMQ: "0 of 300 (acked = deleted)" });
+    expect(t["read by a reader that came later"]!.RabbitMQ).toBe("0 of 300");
+    expect(t["per-key order violations (2 consumers, 1 retry)"]!.Kafka).toBe("0");
+    expect(num(t["per-key order violations (2 consumers, 1 retry)"]!.RabbitMQ)).toBeGreaterThan(0);
+    expect(t["model"]!.RabbitMQ).toContain("301 deliveries");
+    expect(num(t["frames per message (publish + deliver + ack/commit)"]!.Kafka)).toBeLessThan(1);
+    expect(num(t["frames per message (publish + deliver + ack/commit)"]!.RabbitMQ)).toBeGreaterThanOrEqual(3);
+  });
+
+  it("delivery guarantees: at-most-once loses, at-least-once duplicates, dedup and transactions do neither", () => {
+    expect(rows(markdownOf("at-most-once-run", 0))[0]).toEqual({ sent: "40", applied: "30", lost: "10", "applied twice": "0" });
+    expect(rows(markdownOf("at-most-once-rabbit"))[0]).toEqual({ sent: "20", handled: "5", lost: "15", "left in the queue": "0" });
+    const alo = rows(markdownOf("at-least-once-run"));
+    expect(alo.map((r) => [r.handler, r.deliveries, r["double charges"], r.lost])).toEqual([
+      ["naive", "42", "2", "0"],
+      ["skip seen ids", "42", "0", "0"],
+    ]);
+    const mail = rows(markdownOf("at-least-once-rabbit"));
+    expect(mail[1]).toEqual({ message: "email-1", worker: "mailer-2", redelivered: "true", action: "skipped (already sent)" });
+    const readers = rows(markdownOf("exactly-once-readers"));
+    expect(readers.map((r) => [r.isolation, r["charges seen"], r.duplicates, r.lost])).toEqual([
+      ["read_committed", "40", "0", "0"],
+      ["read_uncommitted", "42", "2", "0"],
+    ]);
+    const cmp = Object.fromEntries(rows(markdownOf("exactly-once-compare").split("\n\n")[1]!).map((r) => [r.guarantee, r]));
+    expect(num(cmp["at-most-once"]!.lost)).toBeGreaterThan(0);
+    expect(cmp["at-most-once"]!.duplicated).toBe("0");
+    expect(cmp["at-least-once"]!.lost).toBe("0");
+    expect(num(cmp["at-least-once"]!.duplicated)).toBeGreaterThan(0);
+    for (const g of ["at-least-once + idempotent consumer", "exactly-once"]) expect([cmp[g]!.lost, cmp[g]!.duplicated]).toEqual(["0", "0"]);
+  });
+
+  it("every challenge check fails with the starter values", () => {
+    for (const id of ["kafka", "rabbitmq", "kafka-vs-rabbitmq", "at-most-once", "at-least-once", "exactly-once"]) {
+      expect(nb.item(`${id}-check`, "text/plain")!.split("\n")[0]).toMatch(new RegExp(`^Challenge ${id}: FAILED`));
+    }
+  });
+
+  it("follows the section layout: heading, diagram equal to the .mmd, interview verbatim, hint collapsed", () => {
+    const cells = parseNotebook(readFileSync(join(root, "notebooks/04-messaging.sdenb"), "utf8")).cells;
+    const byId = new Map(cells.map((c) => [c.id, c]));
+    const text = (id: string) => {
+      const c = byId.get(id);
+      if (!c) throw new Error(`no cell ${id}`);
+      return Array.isArray(c.source) ? c.source.join("") : String(c.source);
+    };
+    for (const e of messaging) {
+      expect(text(e.id)).toContain(`command:sdeLab.previewDiagram?%5B%22${e.id}%22%5D`);
+      expect(text(`${e.id}-diagram`)).toBe("```mermaid\n" + readFileSync(join(root, e.diagram), "utf8").trim() + "\n```");
+      expect(text(`${e.id}-interview`)).toContain(e.interview.answer);
+      for (const suffix of ["tradeoffs", "differs", "challenge", "starter", "check"]) expect(byId.has(`${e.id}-${suffix}`)).toBe(true);
+      expect(byId.get(`${e.id}-hint`)!.metadata).toMatchObject({ collapsed: true });
+    }
+  });
+});

@@ -1,5 +1,5 @@
 // CQRS: commands append events; a projection builds the read model after a lag.
-import { AggregateRepository, EventStore, Projection, Simulation, bankAccount, table, type RecordedEvent } from "sde-lab";
+import { display, AggregateRepository, EventStore, Projection, Simulation, bankAccount, table, type RecordedEvent } from "sde-lab";
 
 const sim = new Simulation({ seed: 1 });
 const store = new EventStore(sim);

@@ -1,5 +1,5 @@
 // Event sourcing: an account as a stream of events, guarded by expected revisions.
-import { AggregateRepository, EventStore, bankAccount, describeLoad, eventTable } from "sde-lab";
+import { display, AggregateRepository, EventStore, bankAccount, describeLoad, eventTable } from "sde-lab";
 
 const store = new EventStore();
 const accounts = new AggregateRepository(store, bankAccount({ overdraftLimit: /*$1*/0 }), { snapshotEvery: /*$2*/100 });

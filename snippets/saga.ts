@@ -1,5 +1,5 @@
 // Orchestrated saga: step 3 fails, the completed steps are compensated in reverse order.
-import { SagaOrchestrator, Simulation, response } from "sde-lab";
+import { display, SagaOrchestrator, Simulation, response } from "sde-lab";
 
 const sim = new Simulation({ seed: 1 });
 for (const name of ["flight", "hotel", "car"]) {

@@ -1,5 +1,5 @@
 // Two-phase commit: crash the coordinator after it logged COMMIT and watch participants block.
-import { Simulation, TwoPhaseCommit } from "sde-lab";
+import { display, Simulation, TwoPhaseCommit } from "sde-lab";
 
 const sim = new Simulation({ seed: 1 });
 const tpc = new TwoPhaseCommit(sim, { participants: ["bank", "shop"], decisionTimeoutMs: /*$1*/1000 });

@@ -1,5 +1,5 @@
 // Vertical partitioning: tables and columns on different databases; joins across them cost a round trip more.
-import { Simulation, VerticalStore } from "sde-lab";
+import { display, Simulation, VerticalStore } from "sde-lab";
 
 const sim = new Simulation({ seed: 1 });
 const db = new VerticalStore(sim, {

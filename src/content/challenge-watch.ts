@@ -1,11 +1,12 @@
 /**
  * Walkthrough progress from real events: a cell that ran in an SDE Lab notebook, and a
  * challenge check whose output says `Challenge <id>: PASSED`. The notebook controller calls
- * {@link cellExecuted} after each cell (one line there); this module turns that into context
- * keys that the walkthrough's completion events wait for.
+ * {@link cellExecuted} after each cell (one line there); outputs are watched on the document.
+ * This module turns both into context keys that the walkthrough's completion events wait for.
  */
 import * as vscode from "vscode";
 import { passedChallenge } from "./challenge-line";
+import { NOTEBOOK_TYPE } from "../notebook/serializer";
 
 /** Context key: a cell has run in an SDE Lab notebook. */
 export const RAN_CELL_CONTEXT = "sdeLab.walkthrough.ranCell";
@@ -30,13 +31,22 @@ async function raise(key: string): Promise<void> {
   await vscode.commands.executeCommand("setContext", key, true);
 }
 
-/** Watches executed cells and sets the walkthrough's context keys. */
+/** Watches executed cells and their outputs, and sets the walkthrough's context keys. */
 export function watchWalkthroughProgress(): vscode.Disposable {
-  const onCell = (cell: vscode.NotebookCell) => {
-    void raise(RAN_CELL_CONTEXT);
-    const texts = cell.outputs.flatMap((o) => o.items.filter((i) => i.mime === "text/plain").map((i) => decoder.decode(i.data)));
-    if (passedChallenge(texts)) void raise(PASSED_CHALLENGE_CONTEXT);
-  };
+  const onCell = () => void raise(RAN_CELL_CONTEXT);
   listeners.add(onCell);
-  return new vscode.Disposable(() => listeners.delete(onCell));
+  // Outputs reach the document after the execution has ended (the controller does not wait
+  // for each output edit), so a PASSED line is looked for where outputs land, not at the end.
+  const outputs = vscode.workspace.onDidChangeNotebookDocument((e) => {
+    if (e.notebook.notebookType !== NOTEBOOK_TYPE) return;
+    for (const change of e.cellChanges) {
+      if (!change.outputs) continue;
+      const texts = change.outputs.flatMap((o) => o.items.filter((i) => i.mime === "text/plain").map((i) => decoder.decode(i.data)));
+      if (passedChallenge(texts)) void raise(PASSED_CHALLENGE_CONTEXT);
+    }
+  });
+  return new vscode.Disposable(() => {
+    listeners.delete(onCell);
+    outputs.dispose();
+  });
 }

@@ -12,15 +12,14 @@ export function run(): Promise<void> {
   const mocha = new Mocha({ ui: "bdd", timeout: 45_000, color: false, reporter: "spec", ...(process.env.SDE_E2E_GREP ? { grep: process.env.SDE_E2E_GREP } : {}) });
   const mode = process.env.SDE_E2E_MODE === "untrusted" ? "untrusted" : "trusted";
   // Other trusted-workspace suites: every bundled *.test.js except the two mode files. They
-  // run first, so a check of what the window showed at startup sees it untouched.
+  // run first, and the newcomer suite first of all, so its check of what the window showed at
+  // startup (the welcome notebook opening by itself) sees it untouched.
   if (mode === "trusted") {
-    for (const file of readdirSync(__dirname).filter((f) => f.endsWith(".test.js") && f !== "trusted.test.js" && f !== "untrusted.test.js").sort()) mocha.addFile(join(__dirname, file));
+    const rank = (f: string) => (f === "newcomer.test.js" ? 0 : 1);
+    const suites = readdirSync(__dirname).filter((f) => f.endsWith(".test.js") && f !== "trusted.test.js" && f !== "untrusted.test.js");
+    for (const file of suites.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))) mocha.addFile(join(__dirname, file));
   }
   mocha.addFile(join(__dirname, `${mode}.test.js`));
-  // Every other suite file (content, the notebooks' own suites, ...) runs in the trusted mode.
-  if (mode === "trusted") {
-    for (const f of readdirSync(__dirname).filter((n) => n.endsWith(".test.js") && n !== "trusted.test.js" && n !== "untrusted.test.js").sort()) mocha.addFile(join(__dirname, f));
-  }
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} end-to-end tests failed`)) : resolve()));
     runner.on("fail", (test, error: Error) => report({ event: "fail", title: test.fullTitle(), error: error.stack ?? String(error) }));

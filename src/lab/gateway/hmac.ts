@@ -16,9 +16,11 @@ const K = new Uint32Array([
 
 const rotr = (x: number, n: number) => (x >>> n) | (x << (32 - n));
 
-/** The SHA-256 digest (32 bytes) of `data`. */
-export function sha256(data: Uint8Array): Uint8Array {
-  // Pad: a 1 bit, zeros, then the length in bits as a 64-bit big-endian number.
+/**
+ * Merkle–Damgård padding shared by SHA-1 and SHA-256: a 1 bit, zeros, then the message length
+ * in bits as a 64-bit big-endian number, to a whole number of 64-byte blocks.
+ */
+export function mdPad(data: Uint8Array): Uint8Array {
   const padded = new Uint8Array(Math.ceil((data.length + 9) / 64) * 64);
   padded.set(data);
   padded[data.length] = 0x80;
@@ -26,6 +28,13 @@ export function sha256(data: Uint8Array): Uint8Array {
   const bits = data.length * 8;
   view.setUint32(padded.length - 8, Math.floor(bits / 0x1_0000_0000));
   view.setUint32(padded.length - 4, bits >>> 0);
+  return padded;
+}
+
+/** The SHA-256 digest (32 bytes) of `data`. */
+export function sha256(data: Uint8Array): Uint8Array {
+  const padded = mdPad(data);
+  const view = new DataView(padded.buffer);
 
   const h = new Uint32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
   const w = new Uint32Array(64);

@@ -4,7 +4,7 @@
  * lengths and hex dumps. SHA-1 is checked against the FIPS vectors and RFC 6455's example.
  * SHA-1 is broken for signatures; RFC 6455 uses it only to prove the server read the key.
  */
-import { utf8 } from "../gateway/hmac";
+import { mdPad, utf8 } from "../gateway/hmac";
 
 export { utf8, fromUtf8 } from "../gateway/hmac";
 
@@ -13,14 +13,8 @@ const rotl = (x: number, n: number) => (x << n) | (x >>> (32 - n));
 /** The SHA-1 digest (20 bytes) of `data` (a string is hashed as UTF-8). */
 export function sha1(data: Uint8Array | string): Uint8Array {
   const bytes = typeof data === "string" ? utf8(data) : data;
-  // Pad: a 1 bit, zeros, then the length in bits as a 64-bit big-endian number.
-  const padded = new Uint8Array(Math.ceil((bytes.length + 9) / 64) * 64);
-  padded.set(bytes);
-  padded[bytes.length] = 0x80;
+  const padded = mdPad(bytes);
   const view = new DataView(padded.buffer);
-  const bits = bytes.length * 8;
-  view.setUint32(padded.length - 8, Math.floor(bits / 0x1_0000_0000));
-  view.setUint32(padded.length - 4, bits >>> 0);
 
   let h0 = 0x67452301;
   let h1 = 0xefcdab89;

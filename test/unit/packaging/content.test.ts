@@ -3,30 +3,11 @@
 import { describe, expect, it } from "vitest";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import yauzl from "yauzl";
-
-const root = join(__dirname, "../../..");
-const vsixPath = join(root, "sde-lab.vsix");
-
-function entries(file: string): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err ?? new Error("cannot open VSIX"));
-      const names: string[] = [];
-      zip.on("entry", (entry: yauzl.Entry) => {
-        names.push(entry.fileName);
-        zip.readEntry();
-      });
-      zip.on("end", () => resolve(names));
-      zip.on("error", reject);
-      zip.readEntry();
-    });
-  });
-}
+import { listEntries, root, vsixPath } from "./vsix-file";
 
 describe("the VSIX and the content machinery", async () => {
   if (!existsSync(vsixPath)) throw new Error("sde-lab.vsix is missing: run `npm run package` first (`npm test` does)");
-  const shipped = new Set((await entries(vsixPath)).filter((e) => e.startsWith("extension/")).map((e) => e.slice("extension/".length)));
+  const shipped = new Set((await listEntries(vsixPath)).filter((e) => e.startsWith("extension/")).map((e) => e.slice("extension/".length)));
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
     contributes: { snippets: { path: string }[]; walkthroughs: { steps: { media: { markdown: string } }[] }[] };
   };

@@ -3,26 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import yauzl from "yauzl";
+import { listEntries, root, vsixPath } from "./vsix-file";
 import { KernelSession } from "../../../src/kernel/host/session";
-
-const root = join(__dirname, "../../..");
-const vsixPath = join(root, "sde-lab.vsix");
-
-function listEntries(file: string): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err ?? new Error("cannot open VSIX"));
-      const names: string[] = [];
-      zip.on("entry", (entry: yauzl.Entry) => {
-        names.push(entry.fileName);
-        zip.readEntry();
-      });
-      zip.on("end", () => resolve(names));
-      zip.on("error", reject);
-      zip.readEntry();
-    });
-  });
-}
 
 function filesUnder(dir: string): string[] {
   if (!existsSync(join(root, dir))) return [];

@@ -118,6 +118,11 @@ export interface Challenge<S> {
   check(solution: S): Promise<ChallengeReport>;
 }
 
+/** For a challenge's `validate`: throws a ConfigError unless the solution's `parameter` is a function. */
+export function expectFunction(component: string, parameter: string, value: unknown): void {
+  if (typeof value !== "function") throw new ConfigError(component, parameter, value, "a function");
+}
+
 /** Builds a challenge from its spec, validating the spec itself. */
 export function defineChallenge<S, M extends string = string>(spec: ChallengeSpec<S, M>): Challenge<S> {
   if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(spec.id)) throw new ConfigError("defineChallenge", "id", spec.id, "kebab-case");

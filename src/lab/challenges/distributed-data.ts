@@ -21,7 +21,7 @@ import {
   type SagaStep,
   type ShardStrategy,
 } from "sde-lab";
-import { defineChallenge, type Challenge } from "./challenge";
+import { defineChallenge, expectFunction, type Challenge } from "./challenge";
 
 /** Solution of the horizontal-sharding challenge. */
 export interface ShardingSolution {
@@ -79,9 +79,7 @@ export interface CqrsSolution {
   read: (ctx: ReadContext) => Promise<number | undefined> | number | undefined;
 }
 
-const fn = (component: string, parameter: string, value: unknown) => {
-  if (typeof value !== "function") throw new ConfigError(component, parameter, value, "a function");
-};
+const fn = expectFunction;
 
 export const distributedDataChallenges = {
   "horizontal-sharding": defineChallenge<ShardingSolution, "hotShardLoad" | "scanShards" | "keysLost">({

@@ -24,7 +24,7 @@ import {
   type ProtoValue,
   type SimWebSocket,
 } from "sde-lab";
-import { defineChallenge, type Challenge } from "./challenge";
+import { defineChallenge, expectFunction, type Challenge } from "./challenge";
 
 /** A card of the posts screen. */
 export interface PostCard {
@@ -89,9 +89,7 @@ function feedStats(feed: TickFeed, times: Map<number, number[]>) {
   return { lost: feed.events.length - times.size, duplicates, p95: h.percentile(95), max: h.count ? h.summary().max : Infinity };
 }
 
-function fn(component: string, parameter: string, value: unknown): void {
-  if (typeof value !== "function") throw new ConfigError(component, parameter, value, "a function");
-}
+const fn = expectFunction;
 
 export const protocolsChallenges = {
   rest: defineChallenge<RestScreenSolution, "roundTrips" | "kilobytes" | "wrongCards">({

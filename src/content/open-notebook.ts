@@ -5,6 +5,7 @@
  * so running and saving it never writes into the installed extension.
  */
 import * as vscode from "vscode";
+import { uriExists } from "../uri-exists";
 
 const WELCOME = "00-welcome.sdenb";
 
@@ -27,24 +28,15 @@ export function registerOpenNotebook(context: vscode.ExtensionContext): vscode.D
 async function notebookUri(context: vscode.ExtensionContext, name: string): Promise<vscode.Uri> {
   for (const folder of vscode.workspace.workspaceFolders ?? []) {
     for (const candidate of [vscode.Uri.joinPath(folder.uri, "notebooks", name), vscode.Uri.joinPath(folder.uri, name)]) {
-      if (await exists(candidate)) return candidate;
+      if (await uriExists(candidate)) return candidate;
     }
   }
   const shipped = vscode.Uri.joinPath(context.extensionUri, "notebooks", name);
-  if (!(await exists(shipped))) throw new Error(`SDE Lab ships no notebook named ${name}`);
+  if (!(await uriExists(shipped))) throw new Error(`SDE Lab ships no notebook named ${name}`);
   const copy = vscode.Uri.joinPath(context.globalStorageUri, "notebooks", name);
-  if (!(await exists(copy))) {
+  if (!(await uriExists(copy))) {
     await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(copy, ".."));
     await vscode.workspace.fs.copy(shipped, copy);
   }
   return copy;
-}
-
-async function exists(uri: vscode.Uri): Promise<boolean> {
-  try {
-    await vscode.workspace.fs.stat(uri);
-    return true;
-  } catch {
-    return false;
-  }
 }

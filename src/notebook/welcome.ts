@@ -5,6 +5,7 @@
  * notebook's cells could not run before, and VS Code is asking the trust question first.
  */
 import * as vscode from "vscode";
+import { uriExists } from "../uri-exists";
 import { NOTEBOOK_TYPE } from "./serializer";
 
 /** The notebook opened on the first start. */
@@ -14,12 +15,7 @@ const OPENED_KEY = "sdeLab.welcomeOpened";
 async function findWelcome(): Promise<vscode.Uri | undefined> {
   for (const folder of vscode.workspace.workspaceFolders ?? []) {
     const uri = vscode.Uri.joinPath(folder.uri, WELCOME_NOTEBOOK);
-    try {
-      await vscode.workspace.fs.stat(uri);
-      return uri;
-    } catch {
-      // not in this folder
-    }
+    if (await uriExists(uri)) return uri;
   }
   return undefined;
 }

@@ -5,6 +5,7 @@
  * exports through a save dialog.
  */
 import * as vscode from "vscode";
+import { uriExists } from "../uri-exists";
 import { randomBytes } from "node:crypto";
 import { basename } from "node:path";
 import { CATALOG, type PatternEntry } from "../catalog/index";
@@ -117,7 +118,7 @@ export class DiagramPreview implements vscode.Disposable {
     // Authors working in the repository see their edits live; everyone else gets the shipped file.
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       const candidate = vscode.Uri.joinPath(folder.uri, entry.diagram);
-      if (await exists(candidate)) return candidate;
+      if (await uriExists(candidate)) return candidate;
     }
     return vscode.Uri.joinPath(this.extensionUri, entry.diagram);
   }
@@ -258,14 +259,6 @@ export class DiagramPreview implements vscode.Disposable {
   }
 }
 
-async function exists(uri: vscode.Uri): Promise<boolean> {
-  try {
-    await vscode.workspace.fs.stat(uri);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The text of a file: the editor's unsaved text if it is open, else the file on disk. */
 async function readText(uri: vscode.Uri): Promise<string> {

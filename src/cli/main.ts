@@ -10,7 +10,8 @@ import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { NotebookFormatError, parseNotebookBytes, serializeNotebook, type SdeCell, type SdeNotebook } from "../notebook/format";
 import { OutputCollector, type OutputItems } from "../kernel/outputs";
-import { KERNEL_DEFAULTS, KernelSession, type CellError, type ExecutionResult } from "../kernel/host/session";
+import { KERNEL_DEFAULTS, type CellError } from "../kernel/host/session";
+import { RunEngine, type CellRun, type CellStatus, type RunCell } from "../kernel/run";
 
 const USAGE = `Usage: sde-lab run [options] <notebook.sdenb>...
 
@@ -26,9 +27,11 @@ Options:
   -v, --version     show the version
 
 Each notebook runs in its own kernel process; the run stops at the first cell that fails.
-A cell whose metadata has "expectError": true passes when it fails (a timeout counts as a
-failure), and fails when it does not. An error raised after its cell finished (an unhandled
-rejection from a timer) fails the notebook too.
+A cell whose metadata has "expectError": true passes when it fails, and fails when it does
+not. Failing includes a timeout and ending the kernel (process.exit, process.abort(), a
+signal, going past --memory-limit); the next cell then runs in a fresh kernel. An error
+raised after its cell finished (an unhandled rejection from a timer) is printed under that
+cell and fails the notebook, unless that cell is marked "expectError".
 Exit codes: 0 all passed, 1 a cell failed, 2 bad usage or an unreadable notebook.`;
 
 /** The result of one code cell, as printed with `--json`. */
@@ -37,8 +40,11 @@ export interface CellReport {
   cell: number;
   /** Cell id, when the cell has one. */
   id?: string;
-  status: "ok" | "error" | "interrupted" | "expected-error" | "missing-expected-error";
+  /** See {@link CellStatus}: `ok` and `expected-error` pass. */
+  status: CellStatus;
   durationMs: number;
+  /** True when the cell ran in a fresh kernel because an earlier cell's kernel ended. */
+  freshKernel?: boolean;
   outputs: OutputItems[];
   error?: CellError;
 }
@@ -50,8 +56,17 @@ export interface NotebookReport {
   cells: CellReport[];
   /** Why the file could not be run at all. */
   problem?: string;
-  /** Errors raised after their cell finished (unhandled rejections, throwing timers). */
-  lateErrors?: CellError[];
+  /**
+   * Errors raised after their cell finished (unhandled rejections, throwing timers), except
+   * those of cells marked `expectError`.
+   */
+  lateErrors?: LateCellError[];
+}
+
+/** An error raised after its cell finished, with the cell whose code raised it. */
+export interface LateCellError extends CellError {
+  /** 1-based position of that cell, when the kernel could tell. */
+  cell?: number;
 }
 
 interface Options {
@@ -146,6 +161,11 @@ export async function main(argv: string[], out: (text: string) => void = (t) => 
   return exit;
 }
 
+/** A notebook cell as the run engine sees it, with the file's cell to write outputs into. */
+interface CliCell extends RunCell {
+  readonly sde: SdeCell;
+}
+
 async function runNotebook(file: string, options: Options): Promise<NotebookReport> {
   const path = resolve(file);
   const { out } = options;
@@ -161,59 +181,75 @@ async function runNotebook(file: string, options: Options): Promise<NotebookRepo
     return { file, ok: false, cells: [], problem };
   }
   out(`── ${file}\n`);
-  const session = new KernelSession({
-    cwd: dirname(path),
-    memoryLimitMb: options.memoryLimitMb,
-    memoryLimitName: "--memory-limit <mb>",
-    outputLimitKb: options.outputLimitKb,
-    outputLimitName: "--output-limit <kb>",
+  const engine = new RunEngine<CliCell>({
+    kernel: {
+      cwd: dirname(path),
+      memoryLimitMb: options.memoryLimitMb,
+      memoryLimitName: "--memory-limit <mb>",
+      outputLimitKb: options.outputLimitKb,
+      outputLimitName: "--output-limit <kb>",
+    },
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
   });
   const cells: CellReport[] = [];
-  const lateErrors: CellError[] = [];
-  session.onEvent((event) => {
-    if (event.type === "late-error") {
-      lateErrors.push(event.error);
-      out(`  ✗ error raised after its cell finished:\n${indent(event.error.stack)}`);
-    } else if (event.type === "late-output") {
-      const text = event.output.type === "stream" ? event.output.text : `${event.output.bundle["text/plain"] ?? ""}\n`;
-      out(indent(`(after its cell finished) ${text}`));
+  const lateErrors: LateCellError[] = [];
+  // What a finished cell raises or prints later is printed under its own cell's name, once the
+  // cell that runs at the time has printed its result, not in the middle of that cell's output.
+  let held: string[] = [];
+  const flushHeld = () => {
+    for (const text of held) out(text);
+    held = [];
+  };
+  engine.onLateError(({ cell, error, expected }) => {
+    const who = cell ? `cell ${cell.index + 1}` : "a cell";
+    if (expected) {
+      held.push(`  ✓ ${who} (marked expectError) raised an error after it finished: ${error.name}: ${error.message}\n`);
+      return;
     }
+    lateErrors.push(cell ? { ...error, cell: cell.index + 1 } : error);
+    held.push(`  ✗ ${who} raised an error after it finished:\n${indent(error.stack)}`);
   });
-  let ok = true;
-  let order = 0;
-  let ran = 0;
+  engine.onLateOutput(({ cell, output }) => {
+    const text = output.type === "stream" ? output.text : `${output.bundle["text/plain"] ?? ""}\n`;
+    held.push(indent(`(${cell ? `cell ${cell.index + 1}` : "a cell"}, after it finished) ${text}`));
+  });
+  const collectors = new Map<CliCell, OutputCollector>();
+  const runCells: CliCell[] = notebook.cells.map((sde, index) => ({ index, kind: sde.kind === "code" ? "code" : "markup", source: sde.source, expectError: sde.metadata.expectError === true, sde }));
+  let summaryOfRun;
   try {
-    for (const [index, cell] of notebook.cells.entries()) {
-      if (cell.kind !== "code") continue;
-      const label = `Cell ${index + 1}`;
-      const collector = new OutputCollector();
-      out(`[${index + 1}]${cell.id ? ` ${cell.id}` : ""}\n`);
-      const result = await session.execute(cell.source, {
-        label,
-        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-        onOutput: (o) => {
-          collector.add(o);
-          if (o.type === "stream") out(indent(o.text));
-          else out(indent(`${o.bundle["text/plain"] ?? Object.values(o.bundle)[0] ?? ""}\n`));
-        },
-      });
-      const report = toReport(index + 1, cell, result, collector);
-      cells.push(report);
-      ran = index + 1;
-      cell.outputs = collector.outputs.map((o) => ({ items: o.items.map((i) => ({ ...i, extra: {} })), metadata: {}, extra: {} }));
-      cell.execution = { order: ++order, success: result.status === "ok" };
-      out(summary(report));
-      if (report.status !== "ok" && report.status !== "expected-error") {
-        ok = false;
-        break;
-      }
-    }
+    summaryOfRun = await engine.run(runCells, {
+      willRun: (cell, { freshKernel }) => {
+        collectors.set(cell, new OutputCollector());
+        const fresh = freshKernel && cells.length > 0 ? " (in a fresh kernel: the previous one ended)" : "";
+        out(`[${cell.index + 1}]${cell.sde.id ? ` ${cell.sde.id}` : ""}${fresh}\n`);
+      },
+      onOutput: (cell, o) => {
+        collectors.get(cell)!.add(o);
+        if (o.type === "stream") out(indent(o.text));
+        else out(indent(`${o.bundle["text/plain"] ?? Object.values(o.bundle)[0] ?? ""}\n`));
+      },
+      didRun: (run) => {
+        const collector = collectors.get(run.cell)!;
+        collectors.delete(run.cell);
+        const report = toReport(run, collector);
+        // The first cell always starts a kernel; a later one in a fresh kernel is news.
+        if (run.freshKernel && cells.length > 0) report.freshKernel = true;
+        cells.push(report);
+        run.cell.sde.outputs = collector.outputs.map((o) => ({ items: o.items.map((i) => ({ ...i, extra: {} })), metadata: {}, extra: {} }));
+        run.cell.sde.execution = { order: run.order, success: run.result.status === "ok" };
+        out(summary(report));
+        flushHeld();
+      },
+    });
   } finally {
-    await session.dispose();
+    await engine.dispose();
   }
+  flushHeld();
+  let ok = summaryOfRun.ok;
+  const ran = summaryOfRun.runs.at(-1)?.cell.index ?? -1;
   if (options.write) {
     // Cells after the stop did not run: their old outputs would pass for this run's.
-    for (const cell of notebook.cells.slice(ran)) {
+    for (const cell of notebook.cells.slice(ran + 1)) {
       if (cell.kind !== "code") continue;
       delete cell.outputs;
       delete cell.execution;
@@ -241,19 +277,13 @@ function writeAtomically(path: string, text: string): void {
   }
 }
 
-function toReport(cellNumber: number, cell: SdeCell, result: ExecutionResult, collector: OutputCollector): CellReport {
-  const expectError = cell.metadata.expectError === true;
-  const report: CellReport = { cell: cellNumber, status: "ok", durationMs: Math.round(result.durationMs * 100) / 100, outputs: collector.outputs };
-  if (cell.id !== undefined) report.id = cell.id;
-  if (result.status === "ok") {
-    if (expectError) report.status = "missing-expected-error";
-    return report;
+function toReport(run: CellRun<CliCell>, collector: OutputCollector): CellReport {
+  const report: CellReport = { cell: run.cell.index + 1, status: run.status, durationMs: Math.round(run.durationMs * 100) / 100, outputs: collector.outputs };
+  if (run.cell.sde.id !== undefined) report.id = run.cell.sde.id;
+  if (run.error) {
+    collector.addError(run.error);
+    report.error = run.error;
   }
-  collector.addError(result.error);
-  report.error = result.error;
-  // A timeout is a failure like any other; a restart or a dead kernel is not what a cell expects.
-  const failed = result.status === "error" ? result.error.name !== "KernelDied" : result.timedOut === true;
-  report.status = failed && expectError ? "expected-error" : result.status;
   return report;
 }
 

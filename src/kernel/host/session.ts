@@ -67,15 +67,25 @@ export interface ExecuteOptions {
   onOutput?: (output: CellOutput) => void;
   /** Interrupt the cell after this many ms. */
   timeoutMs?: number;
+  /**
+   * Called when the execution is sent to the kernel, with the id the kernel tags its
+   * messages with: output or errors that come after the cell finished carry the same
+   * {@link KernelEvent} `executionId`, so a front end can name the cell that caused them.
+   */
+  onStart?: (executionId: number) => void;
 }
 
 /** Something the session tells its front end outside any execution. */
 export type KernelEvent =
   /** The kernel's state is gone; `requested` when the user asked for it (Restart Kernel, Interrupt). */
   | { type: "restarted"; reason: string; requested: boolean }
-  /** Output or an error from async work of a cell that had already finished. */
-  | { type: "late-output"; output: CellOutput }
-  | { type: "late-error"; error: CellError };
+  /**
+   * Output or an error from async work of a cell that had already finished. `executionId` is
+   * the execution whose code caused it (see {@link ExecuteOptions.onStart}); absent when the
+   * kernel cannot tell (text written natively while no cell ran).
+   */
+  | { type: "late-output"; output: CellOutput; executionId?: number }
+  | { type: "late-error"; error: CellError; executionId?: number };
 
 /** One kernel process and what the session knows of it. */
 interface Kernel {
@@ -286,11 +296,13 @@ export class KernelSession {
     child.stdout!.setEncoding("utf8").on("data", (text: string) => {
       if (mine()) this.routeOutput(this.current?.id ?? -1, { type: "stream", name: "stdout", text });
     });
+    // Once V8 or process.abort() starts its report, the rest (stack dumps, in several chunks)
+    // is the dying process's, not the cell's: the cell's error says what happened instead.
+    let dying = false;
     child.stderr!.setEncoding("utf8").on("data", (text: string) => {
       exit.stderrTail = (exit.stderrTail + text).slice(-4096);
-      if (mine() && !/^\s*<--- |FATAL ERROR|^\s*\d+: 0x/m.test(text)) {
-        this.routeOutput(this.current?.id ?? -1, { type: "stream", name: "stderr", text });
-      }
+      dying ||= /^\s*<--- |FATAL ERROR|^\s*\d+: 0x|^----- (Native|JavaScript) stack trace -----/m.test(text);
+      if (mine() && !dying) this.routeOutput(this.current?.id ?? -1, { type: "stream", name: "stderr", text });
     });
     const stopWatching = child.pid
       ? watchMemory({
@@ -343,7 +355,7 @@ export class KernelSession {
         this.routeOutput(m.id, { type: "display", bundle: m.bundle });
         return;
       case "late-error":
-        this.emit({ type: "late-error", error: m.error });
+        this.emit(m.id >= 0 ? { type: "late-error", error: m.error, executionId: m.id } : { type: "late-error", error: m.error });
         return;
       case "done": {
         const current = this.current;
@@ -365,7 +377,7 @@ export class KernelSession {
   private routeOutput(id: number, output: CellOutput): void {
     const current = this.current;
     if (current && (current.id === id || id === -1)) current.options.onOutput?.(output);
-    else this.emit({ type: "late-output", output });
+    else this.emit(id >= 0 ? { type: "late-output", output, executionId: id } : { type: "late-output", output });
   }
 
   private pump(): void {
@@ -387,6 +399,7 @@ export class KernelSession {
         }, timeoutMs);
       });
     }
+    next.options.onStart?.(next.id);
     this.send({ type: "execute", id: next.id, code: next.code, label: next.options.label ?? `Cell ${next.id}` });
   }
 

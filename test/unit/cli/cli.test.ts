@@ -79,14 +79,18 @@ describe("sde-lab run", () => {
   it("reports an unhandled rejection raised after its cell finished as a failure, in text and in --json", () => {
     const text = cli("run", join(fixtures, "late-rejection.sdenb"));
     expect(text.code).toBe(1);
-    expect(text.out).toContain("✗ error raised after its cell finished:\n    Unhandled promise rejection: RangeError: late boom");
-    expect(text.out).toContain("(after its cell finished) tick after the cell");
+    // Printed under the cell whose timer raised it (cell 1), after the running cell's result,
+    // not in the middle of cell 2's output.
+    expect(text.out).toContain("✗ cell 1 raised an error after it finished:\n    Unhandled promise rejection: RangeError: late boom\n        at Cell 1:1:35");
+    expect(text.out).toContain("(cell 1, after it finished) tick after the cell");
+    expect(text.out.indexOf("    2\n  ✓")).toBeGreaterThan(0);
+    expect(text.out.indexOf("✗ cell 1 raised")).toBeGreaterThan(text.out.indexOf("    2\n  ✓"));
     expect(text.out).toMatch(/✗ .*late-rejection\.sdenb: 1 error raised after its cell finished\n$/);
     const json = cli("run", "--json", join(fixtures, "late-rejection.sdenb"));
     expect(json.code).toBe(1);
     const report = JSON.parse(json.out);
     expect(report.ok).toBe(false);
-    expect(report.notebooks[0].lateErrors.map((e: { name: string; message: string }) => [e.name, e.message])).toEqual([["RangeError", "Unhandled promise rejection: late boom"]]);
+    expect(report.notebooks[0].lateErrors.map((e: { name: string; message: string; cell: number }) => [e.cell, e.name, e.message])).toEqual([[1, "RangeError", "Unhandled promise rejection: late boom"]]);
   });
 
   it("--write replaces the file atomically and drops outputs of cells the run did not reach", () => {
@@ -124,6 +128,65 @@ describe("sde-lab run", () => {
     expect(r.out).toContain("KernelDied: The kernel used more than its memory limit of 128 MB and was stopped (raise it with --memory-limit <mb>)");
   });
 
+  it("passes expectError cells that end their kernel (exit, abort, SIGKILL, memory limit) and runs each next cell in a fresh kernel", () => {
+    const r = cli("run", "--json", "--memory-limit", "128", join(root, "test/fixtures/regressions/issue-19-expect-error-kernel-death.sdenb"));
+    const report = JSON.parse(r.out);
+    const cells = report.notebooks[0].cells as { id: string; status: string; freshKernel?: boolean; error?: { name: string; message: string }; outputs: { items: { data: string }[] }[] }[];
+    expect(cells.map((c) => [c.id, c.status, c.freshKernel === true])).toEqual([
+      ["set-1", "ok", false],
+      ["exit", "expected-error", false],
+      ["after-exit", "ok", true],
+      ["abort", "expected-error", false],
+      ["after-abort", "ok", true],
+      ["sigkill", "expected-error", false],
+      ["after-sigkill", "ok", true],
+      ["memory", "expected-error", false],
+      ["after-memory", "ok", true],
+    ]);
+    // Each death is explained in its own words, and each next cell found the old variable gone.
+    expect(cells.filter((c) => c.status === "expected-error").map((c) => c.error!.message.split(";")[0])).toEqual([
+      "The kernel stopped because the code called process.exit(3)",
+      "The kernel stopped because the code called process.abort()",
+      "The kernel stopped because its process received SIGKILL (for example from process.kill(process.pid))",
+      "The kernel used more than its memory limit of 128 MB and was stopped (raise it with --memory-limit <mb>)",
+    ]);
+    expect(cells.filter((c) => c.id.startsWith("after-")).map((c) => c.outputs.at(-1)!.items[0]!.data)).toEqual([
+      "'fresh after exit'",
+      "'fresh after abort'",
+      "'fresh after SIGKILL'",
+      "'fresh after the memory limit'",
+    ]);
+    // abort()'s native stack dump is the dying process's, not the cell's output.
+    expect(cells.find((c) => c.id === "abort")!.outputs.flatMap((o) => o.items.map((i) => i.data)).join("")).not.toContain("stack trace");
+    expect([report.ok, r.code]).toEqual([true, 0]);
+    const text = cli("run", "--memory-limit", "128", join(root, "test/fixtures/regressions/issue-19-expect-error-kernel-death.sdenb"));
+    expect(text.out).toContain("[4] after-exit (in a fresh kernel: the previous one ended)\n");
+    expect(text.out).toMatch(/✓ .*issue-19-expect-error-kernel-death\.sdenb: 9 code cells passed\n$/);
+  }, 60_000);
+
+  it("an unmarked cell that ends its kernel stops the run", () => {
+    const dir = mkdtempSync(join(tmpdir(), "sde-cli-"));
+    const file = join(dir, "exit.sdenb");
+    writeFileSync(file, JSON.stringify({ format: "sde-notebook", version: 1, cells: [{ kind: "code", source: "process.exit(3);" }, { kind: "code", source: '"never reached"' }] }));
+    const r = cli("run", file);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("✗ cell 1 failed after");
+    expect(r.out).toContain("KernelDied: The kernel stopped because the code called process.exit(3)");
+    expect(r.out).not.toContain("never reached");
+  });
+
+  it("a late error from a cell marked expectError is that cell's expected failure, not the notebook's", () => {
+    const dir = mkdtempSync(join(tmpdir(), "sde-cli-"));
+    const file = join(dir, "late-expected.sdenb");
+    writeFileSync(file, JSON.stringify({ format: "sde-notebook", version: 1, cells: [
+      { kind: "code", source: 'setTimeout(() => { throw new RangeError("meant to fail"); }, 50);\nthrow new Error("fails now too");', metadata: { expectError: true } },
+      { kind: "code", source: "await new Promise((r) => setTimeout(r, 300));\n2" },
+    ] }));
+    const r = cli("run", file);
+    expect(r.out).toContain("✓ cell 1 (marked expectError) raised an error after it finished: RangeError: meant to fail");
+    expect(r.code).toBe(0);
+  });
+
   it("fails a cell that was expected to fail but did not", () => {
     const r = cli("run", join(fixtures, "expected-error-missing.sdenb"));
     expect(r.code).toBe(1);
@@ -149,5 +212,7 @@ describe("sde-lab run", () => {
     const help = cli("--help");
     expect(help.code).toBe(0);
     expect(help.out).toContain("Usage: sde-lab run [options] <notebook.sdenb>...");
+    // The help promises what the tests above check: a dead kernel is an expected failure.
+    expect(help.out.replace(/\s+/g, " ")).toContain("Failing includes a timeout and ending the kernel (process.exit, process.abort(), a signal, going past --memory-limit); the next cell then runs in a fresh kernel.");
   });
 });

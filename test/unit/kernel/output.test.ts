@@ -54,7 +54,8 @@ describe("bounded, batched output", () => {
     await run(k, 'setTimeout(() => console.log("from the first cell"), 100);');
     const now = await run(k, 'await new Promise((r) => setTimeout(r, 300));\nconsole.log("second");');
     expect(now.stdout).toBe("second\n");
-    expect(events).toEqual([{ type: "late-output", output: { type: "stream", name: "stdout", text: "from the first cell\n" } }]);
+    // Tagged with the first execution's id: the front end can name the cell that printed it.
+    expect(events).toEqual([{ type: "late-output", output: { type: "stream", name: "stdout", text: "from the first cell\n" }, executionId: 1 }]);
     await k.dispose();
   });
 

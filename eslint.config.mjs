@@ -19,12 +19,19 @@ const labOnly = (escape) => ({
     { group: [`${escape}*`], message: "src/lab imports only its own files." },
   ],
 });
+/** The notebook glue never imports content features: they subscribe to the controller's events. */
+const noContent = { group: ["../content", "../content/*"], message: "src/notebook/ never imports src/content/ (that was an import loop): content features subscribe to SdeNotebookController.onDidExecuteCell instead." };
 const layers = [
   // Kernel code runs in the CLI and in the kernel process: no VS Code.
-  { files: ["src/kernel/*.ts"], paths: [noVscode], patterns: [{ group: ["./host/*", "./process/*"], message: "Shared kernel modules are imported by host and process, not the other way round." }] },
-  { files: ["src/kernel/host/**/*.ts"], paths: [noVscode], patterns: [{ group: ["../process/*"], message: "The host never loads the code that runs cells: that lives only in the kernel process." }] },
-  { files: ["src/kernel/process/**/*.ts"], paths: [noVscode], patterns: [{ group: ["../host/*"], message: "The kernel process knows nothing of its host; talk through ../protocol." }] },
-  { files: ["src/cli/**/*.ts", "src/notebook/format.ts", "src/tsplugin/**/*.ts"], paths: [noVscode] },
+  { files: ["src/kernel/*.ts"], paths: [noVscode], patterns: [{ group: ["./host/*", "./process/*", "./run/*"], message: "Shared kernel modules are imported by host, process and run engine, not the other way round." }] },
+  { files: ["src/kernel/host/**/*.ts"], paths: [noVscode], patterns: [{ group: ["../process/*"], message: "The host never loads the code that runs cells: that lives only in the kernel process." }, { group: ["../run", "../run/*"], message: "The run engine drives the host, not the other way round." }] },
+  { files: ["src/kernel/process/**/*.ts"], paths: [noVscode], patterns: [{ group: ["../host/*", "../run", "../run/*"], message: "The kernel process knows nothing of its host; talk through ../protocol." }] },
+  // The one run engine: driven by the controller, the CLI and the tests, so no VS Code in it.
+  { files: ["src/kernel/run/**/*.ts"], paths: [noVscode], patterns: [{ group: ["../process/*"], message: "The run engine drives kernels through ../host/session, never the code that runs cells." }] },
+  { files: ["src/notebook/**/*.ts"], patterns: [noContent] },
+  { files: ["src/cli/**/*.ts", "src/tsplugin/**/*.ts"], paths: [noVscode] },
+  // After the src/notebook/** entry: a file's last matching entry sets the whole rule.
+  { files: ["src/notebook/format.ts"], paths: [noVscode], patterns: [noContent] },
 ];
 
 export default tseslint.config(

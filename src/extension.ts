@@ -44,7 +44,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerInsertSnippet(context.extensionUri),
     registerOpenNotebook(context),
     registerCellLinks(),
-    watchWalkthroughProgress(),
+    watchWalkthroughProgress(controller.onDidExecuteCell),
   );
 }
 

@@ -1,7 +1,9 @@
 /**
- * The SDE Lab notebook controller: one {@link KernelSession} (one kernel process) per open
- * notebook, cells run in order with live output, Interrupt and Restart Kernel, and no
- * execution at all in an untrusted workspace.
+ * The SDE Lab notebook controller: one run engine (one kernel process) per open notebook,
+ * cells run in order with live output, Interrupt and Restart Kernel, and no execution at all
+ * in an untrusted workspace. What Run All means (order, expectError, stopping, fresh kernels)
+ * is the engine's (src/kernel/run), shared with `sde-lab run`. Content features learn that a
+ * cell ran from {@link SdeNotebookController.onDidExecuteCell}; this folder never imports them.
  *
  * Speed: VS Code gathers a cell execution's output edits for 10 ms and sends them in order,
  * and `end()` flushes them first. So nothing here awaits an output edit: a trivial cell costs
@@ -11,9 +13,9 @@ import * as vscode from "vscode";
 import { dirname } from "node:path";
 import { tmpdir } from "node:os";
 import { bundleItems } from "../kernel/outputs";
-import { KernelSession, type CellOutput, type KernelEvent } from "../kernel/host/session";
+import type { CellOutput, KernelOptions } from "../kernel/host/session";
+import { KernelProvider, RunEngine, type CellStatus, type RunCell } from "../kernel/run";
 import { NOTEBOOK_TYPE, SDE_KEY } from "./serializer";
-import { cellExecuted } from "../content/challenge-watch";
 
 /** Id of the controller, as VS Code shows it in "Select Kernel". */
 export const CONTROLLER_ID = "sde-lab-kernel";
@@ -29,39 +31,77 @@ export const OUTPUT_LIMIT_SETTING = "sdeLab.kernel.outputLimitKb";
 /** At most one toast for late errors per notebook in this time; the rest go to the channel. */
 const LATE_ERROR_TOAST_MS = 10_000;
 
+/** A cell's execution ended: what content features (the walkthrough) listen to. */
+export interface CellExecuted {
+  cell: vscode.NotebookCell;
+  /** The run engine's verdict (`ok` and `expected-error` passed). */
+  status: CellStatus;
+}
+
+/** Where the kernel's built files are; tests point these at `dist/`. */
+export type KernelPaths = Pick<KernelOptions, "kernelPath" | "labPath">;
+
 /** Whether a cell is marked to fail on purpose (metadata `expectError: true`). */
 function expectsError(cell: vscode.NotebookCell): boolean {
   const carry = cell.metadata[SDE_KEY] as { metadata?: { expectError?: unknown } } | undefined;
   return carry?.metadata?.expectError === true;
 }
 
-/** Runs notebook cells for VS Code. */
+/** A VS Code cell as the run engine sees it. */
+interface EngineCell extends RunCell {
+  readonly cell: vscode.NotebookCell;
+}
+
+function engineCell(cell: vscode.NotebookCell): EngineCell {
+  return {
+    cell,
+    index: cell.index,
+    kind: cell.kind === vscode.NotebookCellKind.Code ? "code" : "markup",
+    source: cell.document.getText(),
+    expectError: expectsError(cell),
+  };
+}
+
+/**
+ * Runs notebook cells for VS Code through the run engine (src/kernel/run), the same one
+ * `sde-lab run` uses: this class only turns its progress into cell executions and messages.
+ */
 export class SdeNotebookController implements vscode.Disposable {
   private readonly controller: vscode.NotebookController;
-  private readonly sessions = new Map<string, { session: KernelSession; order: number; unsubscribe: () => void; lastToast: number }>();
+  private readonly kernels: KernelProvider<EngineCell, vscode.NotebookDocument>;
+  private readonly lastToast = new Map<string, number>();
+  private readonly executed = new vscode.EventEmitter<CellExecuted>();
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly log: vscode.OutputChannel) {
+  /** A cell's execution ended (after its outputs were queued). */
+  readonly onDidExecuteCell: vscode.Event<CellExecuted> = this.executed.event;
+
+  constructor(
+    private readonly log: vscode.OutputChannel,
+    private readonly paths: KernelPaths = {},
+  ) {
     this.controller = vscode.notebooks.createNotebookController(CONTROLLER_ID, NOTEBOOK_TYPE, "SDE Lab (TypeScript)");
     this.controller.supportedLanguages = ["typescript", "javascript"];
     this.controller.supportsExecutionOrder = true;
     this.controller.description = "Runs cells in a separate Node process per notebook";
     this.controller.executeHandler = (cells, notebook) => this.execute(cells, notebook);
     this.controller.interruptHandler = (notebook) => this.interrupt(notebook);
+    this.kernels = new KernelProvider((notebook, key) => this.createEngine(notebook, key));
     this.disposables.push(
       this.controller,
-      vscode.workspace.onDidCloseNotebookDocument((nb) => void this.disposeSession(nb)),
+      this.executed,
+      vscode.workspace.onDidCloseNotebookDocument((nb) => void this.kernels.dispose(nb.uri.toString())),
       // Start the kernel process when SDE Lab becomes a notebook's kernel, so the first cell
       // does not wait for it (as Jupyter starts the kernel it selects).
       this.controller.onDidChangeSelectedNotebooks(({ notebook, selected }) => {
-        if (selected && vscode.workspace.isTrusted) void this.sessionFor(notebook).session.start();
+        if (selected && vscode.workspace.isTrusted) void this.engineFor(notebook).start();
       }),
     );
   }
 
-  /** Stops the running cell of a notebook; a busy synchronous cell costs the kernel's state. */
+  /** Stops the running cell of a notebook and cancels the rest of its run. */
   async interrupt(notebook: vscode.NotebookDocument): Promise<void> {
-    await this.sessions.get(notebook.uri.toString())?.session.interrupt();
+    await this.kernels.peek(notebook.uri.toString())?.interrupt();
   }
 
   /**
@@ -70,64 +110,59 @@ export class SdeNotebookController implements vscode.Disposable {
    */
   async restart(notebook: vscode.NotebookDocument): Promise<void> {
     const key = notebook.uri.toString();
-    if (!this.sessions.has(key)) return;
+    if (!this.kernels.peek(key)) return;
     const done = (async () => {
-      await this.disposeSessionByKey(key);
-      await this.sessionFor(notebook).session.start();
+      await this.kernels.dispose(key);
+      await this.engineFor(notebook).start();
     })();
     vscode.window.setStatusBarMessage("$(sync~spin) SDE Lab: restarting the kernel…", done);
     await done;
   }
 
   dispose(): void {
-    for (const key of [...this.sessions.keys()]) void this.disposeSessionByKey(key);
+    void this.kernels.disposeAll();
     for (const d of this.disposables) d.dispose();
   }
 
-  private sessionFor(notebook: vscode.NotebookDocument) {
-    const key = notebook.uri.toString();
-    let entry = this.sessions.get(key);
-    if (!entry) {
-      const cwd = notebook.uri.scheme === "file" ? dirname(notebook.uri.fsPath) : (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? tmpdir());
-      const config = vscode.workspace.getConfiguration("sdeLab.kernel");
-      const session = new KernelSession({
+  private engineFor(notebook: vscode.NotebookDocument): RunEngine<EngineCell> {
+    return this.kernels.get(notebook.uri.toString(), notebook);
+  }
+
+  private createEngine(notebook: vscode.NotebookDocument, key: string): RunEngine<EngineCell> {
+    const uri = notebook.uri;
+    const cwd = uri.scheme === "file" ? dirname(uri.fsPath) : (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? tmpdir());
+    const config = vscode.workspace.getConfiguration("sdeLab.kernel");
+    const engine = new RunEngine<EngineCell>({
+      kernel: {
         cwd,
+        ...this.paths,
         memoryLimitMb: config.get<number>("memoryLimitMb", 2048),
         memoryLimitName: `the setting ${MEMORY_LIMIT_SETTING}`,
         outputLimitKb: config.get<number>("outputLimitKb", 1024),
         outputLimitName: `setting ${OUTPUT_LIMIT_SETTING}`,
-      });
-      const name = vscode.workspace.asRelativePath(notebook.uri);
-      const unsubscribe = session.onEvent((event) => this.onKernelEvent(name, event, key));
-      entry = { session, order: 0, unsubscribe, lastToast: -Infinity };
-      this.sessions.set(key, entry);
-    }
-    return entry;
-  }
-
-  private onKernelEvent(name: string, event: KernelEvent, key: string): void {
-    switch (event.type) {
-      case "restarted": {
-        const entry = this.sessions.get(key);
-        if (entry) entry.order = 0;
-        this.log.appendLine(`[${name}] kernel restarted: ${event.reason}`);
-        // A restart the user asked for needs no toast; a crash's reason is also on its cell.
-        if (!event.requested) void vscode.window.showInformationMessage(`SDE Lab (${name}): ${event.reason}`);
-        return;
-      }
-      case "late-output":
-        this.log.appendLine(`[${name}] output after its cell finished: ${event.output.type === "stream" ? event.output.text.trimEnd() : (event.output.bundle["text/plain"] ?? "")}`);
-        return;
-      case "late-error": {
-        this.log.appendLine(`[${name}] error after its cell finished:\n${event.error.stack}`);
-        const entry = this.sessions.get(key);
-        const now = Date.now();
-        if (entry && now - entry.lastToast < LATE_ERROR_TOAST_MS) return;
-        if (entry) entry.lastToast = now;
-        void vscode.window.showWarningMessage(`SDE Lab (${name}): ${event.error.name}: ${event.error.message}. It was raised after its cell finished; the SDE Lab output channel has the details.`);
-        return;
-      }
-    }
+      },
+    });
+    const name = vscode.workspace.asRelativePath(uri);
+    engine.onKernelRestarted(({ reason, requested }) => {
+      this.log.appendLine(`[${name}] kernel restarted: ${reason}`);
+      // A restart the user asked for needs no toast; a crash's reason is also on its cell.
+      if (!requested) void vscode.window.showInformationMessage(`SDE Lab (${name}): ${reason}`);
+    });
+    engine.onLateOutput(({ cell, output }) => {
+      const text = output.type === "stream" ? output.text.trimEnd() : (output.bundle["text/plain"] ?? "");
+      this.log.appendLine(`[${name}] ${cellName(cell)} printed after it finished: ${text}`);
+    });
+    engine.onLateError(({ cell, error, expected }) => {
+      this.log.appendLine(`[${name}] ${cellName(cell)} raised an error after it finished${expected ? " (it is marked expectError)" : ""}:\n${error.stack}`);
+      if (expected) return;
+      const now = Date.now();
+      if (now - (this.lastToast.get(key) ?? -Infinity) < LATE_ERROR_TOAST_MS) return;
+      this.lastToast.set(key, now);
+      void vscode.window.showWarningMessage(
+        `SDE Lab (${name}): ${cellName(cell)} raised ${error.name}: ${error.message} after it finished; the SDE Lab output channel has the details.`,
+      );
+    });
+    return engine;
   }
 
   private async execute(cells: vscode.NotebookCell[], notebook: vscode.NotebookDocument): Promise<void> {
@@ -140,40 +175,31 @@ export class SdeNotebookController implements vscode.Disposable {
       }
       return;
     }
-    const entry = this.sessionFor(notebook);
-    for (const cell of cells) {
-      if (cell.kind !== vscode.NotebookCellKind.Code) continue;
-      const execution = this.controller.createNotebookCellExecution(cell);
-      execution.executionOrder = ++entry.order;
-      execution.start(Date.now());
-      // Edits are queued in order and flushed by end(): none of them is awaited.
-      if (cell.outputs.length > 0) void execution.clearOutput();
-      const writer = new OutputWriter(execution);
-      const result = await entry.session.execute(cell.document.getText(), {
-        label: `Cell ${cell.index + 1}`,
-        onOutput: (o) => writer.write(o),
-      });
-      if (result.status !== "ok") writer.error(result.error);
-      execution.end(result.status === "ok", Date.now());
-      cellExecuted(cell);
-      // Like Jupyter's Run All: stop at the first cell that failed unexpectedly, or when the
-      // kernel died or was interrupted, so later cells never run on missing state.
-      const expected = result.status === "error" && result.error.name !== "KernelDied" && expectsError(cell);
-      if (result.status !== "ok" && !expected) break;
-    }
+    let execution: vscode.NotebookCellExecution | undefined;
+    let writer: OutputWriter | undefined;
+    // The engine owns the order, the expectError verdict, when to stop and when the kernel is
+    // fresh; edits are queued in order and flushed by end(): none of them is awaited.
+    await this.engineFor(notebook).run(cells.map(engineCell), {
+      willRun: ({ cell }, { order }) => {
+        execution = this.controller.createNotebookCellExecution(cell);
+        execution.executionOrder = order;
+        execution.start(Date.now());
+        if (cell.outputs.length > 0) void execution.clearOutput();
+        writer = new OutputWriter(execution);
+      },
+      onOutput: (_cell, output) => writer?.write(output),
+      didRun: (run) => {
+        if (run.error) writer?.error(run.error);
+        execution?.end(run.result.status === "ok" && run.status === "ok", Date.now());
+        execution = undefined;
+        this.executed.fire({ cell: run.cell.cell, status: run.status });
+      },
+    });
   }
+}
 
-  private async disposeSession(notebook: vscode.NotebookDocument): Promise<void> {
-    await this.disposeSessionByKey(notebook.uri.toString());
-  }
-
-  private async disposeSessionByKey(key: string): Promise<void> {
-    const entry = this.sessions.get(key);
-    if (!entry) return;
-    this.sessions.delete(key);
-    entry.unsubscribe();
-    await entry.session.dispose();
-  }
+function cellName(cell: EngineCell | undefined): string {
+  return cell ? `Cell ${cell.cell.index + 1}` : "A cell";
 }
 
 /**

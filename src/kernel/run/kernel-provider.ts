@@ -4,17 +4,17 @@
  */
 import type { RunCell, RunEngine } from "./engine";
 
-/** Holds the engines of open notebooks, by a key such as the notebook's URI. */
-export class KernelProvider<C extends RunCell> {
+/** Holds the engines of open notebooks `N`, by a key such as the notebook's URI. */
+export class KernelProvider<C extends RunCell, N> {
   private readonly engines = new Map<string, RunEngine<C>>();
 
   /** @param create makes the engine of a notebook (reads settings, subscribes to its events). */
-  constructor(private readonly create: (key: string) => RunEngine<C>) {}
+  constructor(private readonly create: (notebook: N, key: string) => RunEngine<C>) {}
 
-  /** The notebook's engine, created if it has none. */
-  get(key: string): RunEngine<C> {
+  /** The engine of `notebook` (known by `key`), created if it has none. */
+  get(key: string, notebook: N): RunEngine<C> {
     let engine = this.engines.get(key);
-    if (!engine) this.engines.set(key, (engine = this.create(key)));
+    if (!engine) this.engines.set(key, (engine = this.create(notebook, key)));
     return engine;
   }
 

@@ -29,6 +29,8 @@ export async function buildSuite(outdir) {
 /** Copies the fixture notebooks and the shipped notebooks the suite runs into `dir`. */
 export function prepareWorkspace(dir) {
   cpSync(join(root, "test/e2e/workspace"), dir, { recursive: true });
+  // Regression notebooks named after their bug: the unit tests and the real VS Code run the same file.
+  for (const notebook of readdirSync(join(root, "test/fixtures/regressions"))) cpSync(join(root, "test/fixtures/regressions", notebook), join(dir, notebook));
   for (const notebook of readdirSync(join(root, "notebooks")).filter((f) => f.endsWith(".sdenb"))) cpSync(join(root, "notebooks", notebook), join(dir, notebook));
   writeFileSync(join(dir, "thousand.sdenb"), thousandCellsNotebook());
   return dir;

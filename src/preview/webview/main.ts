@@ -4,8 +4,9 @@
  * theme changes, zooms and pans, and hands SVG or PNG data to the host for saving. A diagram
  * that does not parse shows Mermaid's own message (with its line), never a blank pane.
  */
-import mermaid from "mermaid";
+import mermaid, { type MermaidConfig } from "mermaid";
 import type { ExportFormat, HostMessage, PreviewTheme, ShowMessage, WebviewMessage } from "../messages";
+import { otherOrientation } from "./orientation";
 
 interface VsCodeApi {
   postMessage(message: WebviewMessage): void;
@@ -86,23 +87,89 @@ function applyView(): void {
   stage.style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.scale})`;
 }
 
+/**
+ * The drawing's own size. Mermaid's SVG says `width="100%"` with a viewBox, so the element's
+ * box is whatever the stage gives it and the drawing sits letterboxed inside: measuring the
+ * element made "Fit" draw a wide diagram at a third of the panel. {@link sizeToDrawing}
+ * pins the element to the viewBox, so this is the drawing at scale 1.
+ */
+function drawingSize(svg: SVGSVGElement): { width: number; height: number } {
+  const box = svg.viewBox.baseVal;
+  if (box && box.width > 0 && box.height > 0) return { width: box.width, height: box.height };
+  const rect = svg.getBoundingClientRect();
+  return { width: rect.width / view.scale, height: rect.height / view.scale };
+}
+
+/** Makes the SVG element exactly as large as its drawing (see {@link drawingSize}). */
+function sizeToDrawing(svg: SVGSVGElement): void {
+  const box = svg.viewBox.baseVal;
+  if (!box || !(box.width > 0 && box.height > 0)) return;
+  svg.setAttribute("width", String(box.width));
+  svg.setAttribute("height", String(box.height));
+  svg.style.maxWidth = "none";
+}
+
+/** True once the user zoomed or panned: then a resize keeps their view. */
+let userMoved = false;
+
 function fit(): void {
   const svg = stage.querySelector("svg");
   if (!svg) return;
-  const box = svg.getBoundingClientRect();
-  const width = box.width / view.scale;
-  const height = box.height / view.scale;
+  userMoved = false;
+  const { width, height } = drawingSize(svg);
   const room = viewport.getBoundingClientRect();
+  if (room.width === 0 || room.height === 0) return; // not laid out yet: the resize observer fits later
   const scale = Math.min(2, Math.max(0.1, Math.min((room.width - 24) / width, (room.height - 24) / height)));
   view = { scale, x: (room.width - width * scale) / 2, y: Math.max(12, (room.height - height * scale) / 2) };
   applyView();
 }
 
 function zoomAt(factor: number, cx: number, cy: number): void {
+  userMoved = true;
   const scale = Math.min(8, Math.max(0.1, view.scale * factor));
   const k = scale / view.scale;
   view = { scale, x: cx - (cx - view.x) * k, y: cy - (cy - view.y) * k };
   applyView();
+}
+
+/** The zoom at which a drawing of this size fits the viewport. */
+function fitScale(size: { width: number; height: number }): number {
+  const room = viewport.getBoundingClientRect();
+  return Math.min((room.width - 24) / size.width, (room.height - 24) / size.height);
+}
+
+/** Size of an SVG text's drawing, from its viewBox. */
+function svgTextSize(svg: string): { width: number; height: number } | undefined {
+  const m = /viewBox="[-\d.e]+ [-\d.e]+ ([\d.e]+) ([\d.e]+)"/.exec(svg);
+  return m ? { width: Number(m[1]), height: Number(m[2]) } : undefined;
+}
+
+/**
+ * Draws the diagram two ways where it can be (flowcharts and state diagrams both ways round,
+ * sequence diagrams with and without wrapped messages) and keeps the layout that is larger at
+ * "Fit" in this panel: a long left-to-right chain reads better top-to-bottom in a tall pane.
+ */
+async function renderBestFit(source: string, config: MermaidConfig): Promise<string> {
+  const { svg } = await mermaid.render(`sde-diagram-${++renderCount}`, source);
+  const other = otherOrientation(source);
+  // A sequence diagram has one direction; the other layout wraps long messages instead,
+  // which helps a wide one and hurts a tall one.
+  const wrap = !other && /^\s*sequenceDiagram\b/.test(source);
+  if (!other && !wrap) return svg;
+  let alternative: string;
+  try {
+    if (wrap) mermaid.initialize({ ...config, sequence: { wrap: true, width: 170 } });
+    alternative = (await mermaid.render(`sde-diagram-${++renderCount}`, other ?? source)).svg;
+  } catch {
+    document.getElementById(`dsde-diagram-${renderCount}`)?.remove();
+    return svg;
+  } finally {
+    if (wrap) mermaid.initialize(config);
+  }
+  const a = svgTextSize(svg);
+  const b = svgTextSize(alternative);
+  // Keep the author's direction unless the other one is clearly (15%) larger at Fit.
+  return a && b && fitScale(b) > 1.15 * fitScale(a) ? alternative : svg;
 }
 
 async function render(keepView = false): Promise<void> {
@@ -113,7 +180,7 @@ async function render(keepView = false): Promise<void> {
   // markdown-it with html: false produced this: any HTML in the text arrives escaped.
   explanationEl.innerHTML = shown.explanationHtml;
   sourceNameEl.textContent = shown.name;
-  mermaid.initialize({
+  const config: MermaidConfig = {
     startOnLoad: false,
     securityLevel: "strict",
     // SVG text labels instead of HTML in <foreignObject>: nothing HTML-like is ever parsed,
@@ -121,12 +188,15 @@ async function render(keepView = false): Promise<void> {
     htmlLabels: false,
     flowchart: { htmlLabels: false },
     ...mermaidTheme(theme),
-  });
+  };
+  mermaid.initialize(config);
   try {
     await mermaid.parse(shown.source);
-    const { svg } = await mermaid.render(`sde-diagram-${++renderCount}`, shown.source);
+    const svg = await renderBestFit(shown.source, config);
     if (current !== shown) return;
     stage.innerHTML = svg;
+    const drawn = stage.querySelector("svg");
+    if (drawn) sizeToDrawing(drawn);
     errorBox.hidden = true;
     errorBox.textContent = "";
     viewport.hidden = false;
@@ -158,9 +228,9 @@ async function pngDataUrl(): Promise<string | undefined> {
   const svg = stage.querySelector("svg");
   const text = svgText();
   if (!svg || !text) return undefined;
-  const box = svg.viewBox.baseVal;
-  const width = Math.ceil(box?.width || svg.getBoundingClientRect().width / view.scale);
-  const height = Math.ceil(box?.height || svg.getBoundingClientRect().height / view.scale);
+  const size = drawingSize(svg);
+  const width = Math.ceil(size.width);
+  const height = Math.ceil(size.height);
   const image = new Image();
   image.width = width;
   image.height = height;
@@ -233,6 +303,7 @@ viewport.addEventListener("pointerdown", (event) => {
 });
 viewport.addEventListener("pointermove", (event) => {
   if (!drag) return;
+  userMoved = true;
   view = { ...view, x: drag.vx + event.clientX - drag.x, y: drag.vy + event.clientY - drag.y };
   applyView();
 });
@@ -248,13 +319,22 @@ viewport.addEventListener("keydown", (event) => {
   if (event.key === "+" || event.key === "=") zoomAt(1.25, room.width / 2, room.height / 2);
   else if (event.key === "-") zoomAt(0.8, room.width / 2, room.height / 2);
   else if (event.key === "0") fit();
-  else if (event.key === "ArrowLeft") view.x += step;
-  else if (event.key === "ArrowRight") view.x -= step;
-  else if (event.key === "ArrowUp") view.y += step;
-  else if (event.key === "ArrowDown") view.y -= step;
-  else return;
-  applyView();
+  else {
+    if (event.key === "ArrowLeft") view.x += step;
+    else if (event.key === "ArrowRight") view.x -= step;
+    else if (event.key === "ArrowUp") view.y += step;
+    else if (event.key === "ArrowDown") view.y -= step;
+    else return;
+    userMoved = true;
+    applyView();
+  }
 });
+
+// The panel opens small and grows (and the user resizes it): keep the diagram fitted until
+// the user zooms or pans.
+new ResizeObserver(() => {
+  if (!userMoved) fit();
+}).observe(viewport);
 
 // VS Code swaps the body's theme classes when the user changes the colour theme.
 let lastTheme = currentTheme();

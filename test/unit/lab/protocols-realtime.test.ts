@@ -194,6 +194,30 @@ describe("Server-Sent Events format", () => {
     expect(noData).toEqual([{ type: "message", data: "", lastEventId: "3" }]);
   });
 
+  it("ignores one leading byte order mark, so the first event is not lost (HTML standard, event stream parsing)", () => {
+    const { events } = parse("\uFEFFid: 1\ndata: first\n\n", "data: second\n\n");
+    expect(events.map((e) => e.data)).toEqual(["first", "second"]);
+    expect(events[0]!.lastEventId).toBe("1");
+    // Only one: a second BOM is part of the field name, so that line is an unknown field.
+    expect(parse("\uFEFF\uFEFFdata: x\n\n").events).toEqual([]);
+    // Split across chunks: the BOM alone in the first chunk.
+    expect(parse("\uFEFF", "data: y\n\n").events.map((e) => e.data)).toEqual(["y"]);
+  });
+
+  it("takes the last event id when the event is dispatched, not when its id line arrives", () => {
+    const { events, p } = parse("id: 1\ndata: one\n\n", "id: 2\ndata: tw");
+    expect(events.map((e) => e.lastEventId)).toEqual(["1"]);
+    // The stream broke inside event 2: a reconnect must ask for what follows 1, not 2.
+    expect(p.lastEventId).toBe("1");
+    p.reset();
+    p.push("\uFEFFid: 2\ndata: two\n\n");
+    expect(p.lastEventId).toBe("2");
+    expect(events.map((e) => e.data)).toEqual(["one", "two"]);
+    // An id with no data still moves the last event id when its blank line arrives.
+    p.push("id: 3\n\n");
+    expect(p.lastEventId).toBe("3");
+  });
+
   it("writes events the parser reads back", () => {
     const text = formatEvent({ id: 4, event: "tick", data: "line 1\nline 2", retry: 1000 });
     expect(text).toBe("retry: 1000\nid: 4\nevent: tick\ndata: line 1\ndata: line 2\n\n");

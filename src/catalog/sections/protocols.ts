@@ -25,7 +25,7 @@ export const protocols: readonly PatternEntry[] = [
     ].join("\n\n"),
     interview: {
       answer:
-        "REST exposes resources at URLs and uses HTTP as designed: GET to read, POST to create, PUT and DELETE for idempotent changes, status codes for outcomes and headers for metadata such as caching. Its strengths are reach and caching: any HTTP client can call it, and ETags with If-None-Match let clients and CDNs skip bodies that did not change. Its weakness is fixed response shapes. A resource returns every field, so a screen that shows two of them over-fetches, and related data lives at other URLs, so a list of 20 posts with author names costs 21 round trips. In the lab that was 21 requests and almost 16 KB of JSON, against one request and under 2 KB once I added an embed and sparse fieldsets. I pick REST for public APIs and simple CRUD, add embeds or fieldsets for hot screens, and move to GraphQL or a BFF when screens keep needing new combinations.",
+        "REST exposes resources at URLs and uses HTTP as designed: GET to read, POST to create, PUT and DELETE for idempotent changes, status codes for outcomes and headers for metadata such as caching. Its strengths are reach and caching: any HTTP client can call it, and ETags with If-None-Match let clients and CDNs skip bodies that did not change. Its weakness is fixed response shapes. A resource returns every field, so a screen that shows two of them over-fetches, and related data lives at other URLs, so a list of 20 posts with author names costs 21 requests, which a browser's six connections turn into about seven round trips of waiting. In the lab that was 21 requests and almost 16 KB of JSON, against one request and under 2 KB once I added an embed and sparse fieldsets. I pick REST for public APIs and simple CRUD, add embeds or fieldsets for hot screens, and move to GraphQL or a BFF when screens keep needing new combinations.",
       followUps: [
         { question: "What makes PUT idempotent and POST not?", answer: "PUT replaces the resource at a known URL, so sending it twice leaves the same state; POST asks the server to create something new, so a retry can create a second one unless the API takes an idempotency key." },
         { question: "How does an ETag save bandwidth?", answer: "The client keeps the body and its ETag and sends If-None-Match on the next GET; if the version is unchanged the server answers 304 with no body, so only headers cross the network." },
@@ -50,7 +50,7 @@ export const protocols: readonly PatternEntry[] = [
       "When the schema doubles as a typed, introspectable contract for front-end teams.",
     ],
     whenNotToUse: [
-      "Simple CRUD where HTTP caching by URL matters: every query is a POST to one URL.",
+      "Simple CRUD where HTTP caching by URL matters: most clients POST every query to one URL, and GET needs persisted queries to stay cacheable.",
       "Public APIs where you cannot bound what arbitrary queries cost without depth and complexity limits.",
     ],
     explanation: [

@@ -45,6 +45,7 @@ export {
   type GraphQLClientOptions,
   type GraphQLResponse,
   type GraphQLResult,
+  type GraphQLQueryOptions,
   type GraphQLErrorEntry,
 } from "./graphql";
 export { ProtoSchema, ProtoMessageType, ProtoSchemaError, ProtoParseError, WireComparison, grpcFrame, readGrpcFrame, type ProtoValue, type ProtoFieldInfo, type ProtoMethodInfo, type ProtoServiceInfo, type RpcKind } from "./protobuf";

@@ -89,12 +89,12 @@ describe("03-protocols notebook", () => {
     expect(blocks[6]!.status).toBe(405);
   });
 
-  it("GraphQL: one round trip either way; DataLoader cuts the database queries from 21 to 2, and under load the latency", () => {
+  it("GraphQL: one request either way; DataLoader cuts the database queries from 21 to 2, and under load the latency", () => {
     const t = rows("graphql-n-plus-one", 0);
     const plain = row(t, "approach", "GraphQL");
     const batched = row(t, "approach", "GraphQL + DataLoader");
-    expect(num(plain.roundTrips)).toBe(1);
-    expect(num(batched.roundTrips)).toBe(1);
+    expect(num(plain.requests)).toBe(1);
+    expect(num(batched.requests)).toBe(1);
     expect(num(plain.payloadBytes)).toBe(num(batched.payloadBytes));
     expect(num(plain.dbQueries)).toBe(21);
     expect(num(batched.dbQueries)).toBe(2);

@@ -29,7 +29,7 @@ const row = (table: Record<string, string>[], key: string, value: string) => {
 describe("03-protocols notebook", () => {
   it("runs to the end with every code cell passing and no output over 20 KB", () => {
     expect(report.ok).toBe(true);
-    expect(cells).toHaveLength(29);
+    expect(cells).toHaveLength(30);
     expect(cells.filter((c) => c.status !== "ok").map((c) => c.id)).toEqual([]);
     for (const c of cells) for (const o of c.outputs ?? []) for (const i of o.items) expect(i.data.length, `${c.id} output`).toBeLessThan(20_000);
   });
@@ -117,6 +117,23 @@ describe("03-protocols notebook", () => {
     expect(rows("grpc-kinds", 0).map((r) => r.kind)).toEqual(["unary", "server streaming", "client streaming", "bidirectional"]);
     const statuses = rows("grpc-kinds").map((r) => r.status!.split(":")[0]);
     expect(statuses).toEqual(["12 UNIMPLEMENTED", "3 INVALID_ARGUMENT", "5 NOT_FOUND", "4 DEADLINE_EXCEEDED"]);
+  });
+
+  it("gRPC: explicit presence writes a zero that a plain field leaves out", () => {
+    const md = item("grpc-wire", "text/markdown")!;
+    expect(md).toMatch(/`\{id: 0, name: "", active: false\}` encodes to 0 bytes/);
+    expect(md).toMatch(/`\{plain: 0, tracked: 0\}` encodes to `10 00` \(2 bytes\) and decodes to `\{"plain":0,"tracked":0\}`/);
+    expect(md).toMatch(/`\{\}` encodes to 0 bytes and decodes to `\{"plain":0\}`/);
+  });
+
+  it("gRPC: a deadline reaches the next hop only when the handler passes it on, and then the wasted work stops", () => {
+    const [dropped, passed] = rows("grpc-deadline");
+    expect(dropped!["front passes the deadline on"]).toBe("false");
+    for (const r of [dropped!, passed!]) expect(r["app saw"]).toBe("4 DEADLINE_EXCEEDED");
+    expect(num(dropped!["back steps done"])).toBe(10);
+    expect(num(dropped!["back steps after the app gave up"])).toBeGreaterThanOrEqual(5);
+    expect(num(passed!["back steps after the app gave up"])).toBeLessThanOrEqual(1);
+    expect(num(passed!["back steps done"]) * 3).toBeLessThanOrEqual(num(dropped!["back steps done"]));
   });
 
   it("gRPC: the smallest payload for the screen; JSON of the same cards is larger by the quoted factor", () => {

@@ -167,6 +167,35 @@ describe("WebSocket", () => {
   });
 });
 
+describe("ReconnectingWebSocket after a deploy", () => {
+  const deploy = async (jitter: "none" | "full") => {
+    const sim = new Simulation({ seed: 3 });
+    const server = new WebSocketServer(sim, { heartbeatMs: 0 });
+    const clients = Array.from({ length: 20 }, (_, i) => {
+      sim.network.setLink(`u${i}`, "api", { latency: 25 });
+      return new ReconnectingWebSocket(sim, { from: `u${i}`, jitter });
+    });
+    const opens: number[] = [];
+    server.onConnection(() => opens.push(sim.now));
+    sim.schedule(1_000, () => server.shutdown());
+    await sim.runUntil(5_000);
+    for (const c of clients) c.close();
+    return { clients, reopens: opens.filter((t) => t > 1_000) };
+  };
+
+  it("comes back after 1001 Going Away, all at once without jitter and spread over the backoff delay with full jitter", async () => {
+    const plain = await deploy("none");
+    expect(plain.reopens).toHaveLength(20);
+    expect(new Set(plain.reopens).size).toBe(1);
+    const spread = await deploy("full");
+    expect(spread.reopens).toHaveLength(20);
+    expect(new Set(spread.reopens).size).toBeGreaterThan(10);
+    // Full jitter: a random wait from 0 to the 1 s delay.
+    expect(Math.max(...spread.reopens) - Math.min(...spread.reopens)).toBeLessThanOrEqual(1_000);
+    expect(() => new ReconnectingWebSocket(new Simulation(), { jitter: "half" as "full" })).toThrow(/jitter must be "none" or "full", got "half"/);
+  });
+});
+
 describe("Server-Sent Events format", () => {
   const parse = (...chunks: string[]) => {
     const events: ServerSentEvent[] = [];

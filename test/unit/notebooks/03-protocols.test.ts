@@ -29,7 +29,7 @@ const row = (table: Record<string, string>[], key: string, value: string) => {
 describe("03-protocols notebook", () => {
   it("runs to the end with every code cell passing and no output over 20 KB", () => {
     expect(report.ok).toBe(true);
-    expect(cells).toHaveLength(30);
+    expect(cells).toHaveLength(31);
     expect(cells.filter((c) => c.status !== "ok").map((c) => c.id)).toEqual([]);
     for (const c of cells) for (const o of c.outputs ?? []) for (const i of o.items) expect(i.data.length, `${c.id} output`).toBeLessThan(20_000);
   });
@@ -183,6 +183,15 @@ describe("03-protocols notebook", () => {
     expect(num(plain!.lost)).toBeGreaterThan(5);
     expect(num(resumed!.lost)).toBe(0);
     expect(num(resumed!.duplicates)).toBe(0);
+  });
+
+  it("WebSocket: after a deploy, full jitter spreads the reconnects that would otherwise hit the server in one instant", () => {
+    const [none, full] = rows("websocket-storm");
+    expect(none!.jitter).toBe("none");
+    for (const r of [none!, full!]) expect(num(r["open at 12 s"])).toBe(100);
+    expect(num(none!["peak handshakes / 100 ms"])).toBe(100);
+    expect(num(full!["peak handshakes / 100 ms"]) * 4).toBeLessThan(num(none!["peak handshakes / 100 ms"]));
+    expect(num(full!["all back by ms"]) - num(none!["all back by ms"])).toBeLessThanOrEqual(1_000);
   });
 
   it("SSE: the parser reads what formatEvent writes; after the drop nothing is lost or repeated", () => {

@@ -213,7 +213,7 @@ export const distributedData: readonly PatternEntry[] = [
     whenToUse: [
       "Reads and writes have very different shapes or loads (many views of the same data).",
       "Queries need denormalised data from several aggregates or services.",
-      "Paired with event sourcing, where the event log feeds the read models.",
+      "Often paired with event sourcing, whose log feeds the read models; an ordinary database with an outbox or change data capture works too.",
     ],
     whenNotToUse: [
       "Simple CRUD where one model serves both sides well.",

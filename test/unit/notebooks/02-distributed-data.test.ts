@@ -123,6 +123,14 @@ describe("02-distributed-data", () => {
     expect(num(locked!["ms to accepted (mean)"])).toBeGreaterThan(num(plainRun!["ms to accepted (mean)"]));
   });
 
+  it("saga limits: a step that lands after its timeout stays held unless the cancel leaves a tombstone; a compensation that keeps failing ends FAILED", () => {
+    const [late, tombstone, broken] = tablesOf("saga-limits")[0]!;
+    expect(late).toMatchObject({ status: "COMPENSATED", "reservations still held": "hotel" });
+    expect(tombstone).toMatchObject({ status: "COMPENSATED", "reservations still held": "none" });
+    expect(broken!.status).toBe("FAILED");
+    expect(broken!["reservations still held"]).toContain("car");
+  });
+
   it("event sourcing: the overdraft rule refuses, exactly one of two writers appends, snapshots cut the replay from thousands to a few, upcasting fixes the balance", () => {
     expect(nb.items("event-sourcing-account").at(-1)!.data).toContain("CommandRejectedError");
     const [writers] = tablesOf("event-sourcing-concurrency");

@@ -224,6 +224,7 @@ export const distributedData: readonly PatternEntry[] = [
       "Command Query Responsibility Segregation splits the model in two. **Commands** go to handlers that validate them against the write model and record the result, here as events. **Queries** read **read models**: denormalised views built by projections that follow the event log.",
       "Projections run asynchronously, so a read model **lags** the write side: a read right after a write may not see it. Measure the lag, show stale data honestly, or for a user's own writes wait until the projection's checkpoint has passed the write's position.",
       "A projection keeps a checkpoint and skips events it has already applied (idempotent), so redelivery is harmless, and a new or fixed projection is built by replaying the log from position 0.",
+      "Carrying changes from an ordinary database to the read side is a dual write: save, then publish, and a crash in between loses the event. The **transactional outbox** saves the event in the same local transaction and a relay (or change data capture on the database log) publishes it, at least once.",
     ].join("\n\n"),
     interview: {
       answer:

@@ -63,6 +63,18 @@ describe("02-distributed-data", () => {
     expect(md("horizontal-sharding-hash").at(-1)).toContain("sequenceDiagram");
   });
 
+  it("sharding: with variable shard latency, asking more shards makes more queries slow (1 − 0.99^k) and moves the tail inward", () => {
+    const rowsOf = tablesOf("horizontal-sharding-fanout")[0]!;
+    const slow = rowsOf.map((r) => num(r["queries over 100 ms"]));
+    expect(slow[0]).toBeLessThan(2);
+    expect(slow[2]).toBeGreaterThan(3 * slow[1]!);
+    expect(slow[2]).toBeGreaterThan(10);
+    expect(slow[2]).toBeLessThan(20);
+    expect(num(rowsOf[2]!["p90 ms"])).toBeGreaterThanOrEqual(100);
+    expect(num(rowsOf[0]!["p90 ms"])).toBeLessThan(20);
+    expect(num(rowsOf[2]!["p50 ms"])).toBeGreaterThan(num(rowsOf[0]!["p50 ms"]));
+  });
+
   it("vertical partitioning: across partitions the join takes twice the round trips and latency and ships more rows", () => {
     const [, joins] = tablesOf("vertical-partitioning-join");
     const [local, remote] = joins!;
@@ -151,5 +163,13 @@ describe("02-distributed-data", () => {
     expect(num(now.behindEvents)).toBeGreaterThan(0);
     expect(later["balance in the read model"]).toBe(later["write side"]);
     expect(md("cqrs-rebuild")[0]).toMatch(/accounts by owner\*\*: checkpoint (\d+) of \1, 0 events behind/);
+  });
+
+  it("CQRS outbox: save-then-publish loses the events of orders whose process died in between; the outbox loses none and may repeat one", () => {
+    const [naive, outbox] = tablesOf("cqrs-outbox")[0]!;
+    expect(num(naive!["orders missing from the read side"])).toBeGreaterThan(0);
+    expect(num(naive!["events published"]) + num(naive!["orders missing from the read side"])).toBe(num(naive!["orders saved"]));
+    expect(num(outbox!["orders missing from the read side"])).toBe(0);
+    expect(num(outbox!["duplicates to skip"])).toBeGreaterThan(0);
   });
 });

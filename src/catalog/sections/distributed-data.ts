@@ -127,7 +127,7 @@ export const distributedData: readonly PatternEntry[] = [
     ].join("\n\n"),
     interview: {
       answer:
-        "Two-phase commit makes one transaction atomic across several databases. In phase one the coordinator asks every participant to prepare; each one takes its locks, forces a prepare record to disk and votes yes, which is a promise it can still commit whatever happens, or votes no. In phase two, if all voted yes the coordinator forces a commit record, which is the real commit point, and tells everyone to commit; any no or timeout means abort. The cost is two round trips and several forced log writes on the critical path: in the lab a commit took 22 ms against 8 ms locally. The real problem is blocking: after voting yes a participant may not decide alone, so if the coordinator crashes at that moment every participant waits with its locks held until it recovers. The lab shows ten seconds of blocked locks for a ten-second outage. So I use 2PC inside one system with a replicated coordinator, and sagas across services.",
+        "Two-phase commit makes one transaction atomic across several databases. In phase one the coordinator asks every participant to prepare; each one takes its locks, forces a prepare record to disk and votes yes, which is a promise it can still commit whatever happens, or votes no. In phase two, if all voted yes the coordinator forces a commit record, which is the real commit point, and tells everyone to commit; any no or timeout means abort. The cost is two round trips and several forced log writes on the critical path: in the lab a commit took 15 ms against 8 ms locally. The real problem is blocking: after voting yes a participant may not decide alone, so if the coordinator crashes at that moment every participant waits with its locks held until it recovers. The lab shows ten seconds of blocked locks for a ten-second outage. So I use 2PC inside one system with a replicated coordinator, and sagas across services.",
       followUps: [
         { question: "What is presumed abort?", answer: "The coordinator logs nothing before deciding and does not force or ack aborts; when asked about a transaction it has no record of, it answers abort. It saves log writes and messages for the common abort case." },
         { question: "Can a participant time out and decide on its own?", answer: "Only before voting YES (then it aborts). After YES it must learn the decision: from the coordinator, or from a peer that knows it or that has not voted yet and therefore aborts." },
@@ -213,7 +213,7 @@ export const distributedData: readonly PatternEntry[] = [
     whenToUse: [
       "Reads and writes have very different shapes or loads (many views of the same data).",
       "Queries need denormalised data from several aggregates or services.",
-      "Paired with event sourcing, where the event log feeds the read models.",
+      "Often paired with event sourcing, whose log feeds the read models; an ordinary database with an outbox or change data capture works too.",
     ],
     whenNotToUse: [
       "Simple CRUD where one model serves both sides well.",
@@ -224,6 +224,7 @@ export const distributedData: readonly PatternEntry[] = [
       "Command Query Responsibility Segregation splits the model in two. **Commands** go to handlers that validate them against the write model and record the result, here as events. **Queries** read **read models**: denormalised views built by projections that follow the event log.",
       "Projections run asynchronously, so a read model **lags** the write side: a read right after a write may not see it. Measure the lag, show stale data honestly, or for a user's own writes wait until the projection's checkpoint has passed the write's position.",
       "A projection keeps a checkpoint and skips events it has already applied (idempotent), so redelivery is harmless, and a new or fixed projection is built by replaying the log from position 0.",
+      "Carrying changes from an ordinary database to the read side is a dual write: save, then publish, and a crash in between loses the event. The **transactional outbox** saves the event in the same local transaction and a relay (or change data capture on the database log) publishes it, at least once.",
     ].join("\n\n"),
     interview: {
       answer:

@@ -20,7 +20,7 @@ export const messaging: readonly PatternEntry[] = [
       "When each message must go to exactly one of many workers that scale freely: consumers beyond the partition count sit idle.",
     ],
     explanation: [
-      "A topic is split into **partitions**, each an append-only log replicated to several brokers. A producer picks the partition from the key (`murmur2(key) % partitions`), so all records of one key land in one partition, in order.",
+      "A topic is split into **partitions**, each an append-only log replicated to several brokers. A producer picks the partition from the key (`toPositive(murmur2(key)) % partitions`), so all records of one key land in one partition, in order; records without a key are spread (round robin in kafkajs, a partition per batch in the Java client's sticky partitioner).",
       "",
       "Consumers in a **group** share the partitions: each partition has exactly one owner in the group. They **pull** batches from the leader and **commit offsets** (the next offset to read) to the group coordinator. When a member joins, leaves or stops heartbeating past the session timeout, the group rebalances and the new owners resume from the committed offsets.",
       "",
@@ -60,13 +60,13 @@ export const messaging: readonly PatternEntry[] = [
     explanation: [
       "A publisher sends a message to an **exchange** with a routing key. The exchange copies it into every **queue** whose binding matches: *direct* (equal key), *fanout* (all), *topic* (`*` one word, `#` zero or more) or *headers* (`x-match` all or any).",
       "",
-      "The broker **pushes** messages to consumers, round robin among competing consumers, up to each consumer's **prefetch** of unacknowledged messages. An **ack** deletes the message; a **nack/reject** with requeue puts it back (flagged `redelivered`); without requeue, or when its TTL runs out or the queue is over its maximum length, it is **dead-lettered** to another exchange with an `x-death` header saying why.",
+      "The broker **pushes** messages to consumers, round robin among competing consumers, up to each consumer's **prefetch** of unacknowledged messages. An **ack** deletes the message; a **nack/reject** with requeue puts it back (flagged `redelivered`); without requeue, or when its TTL runs out or the queue is over its maximum length, it is dropped, or **dead-lettered** with an `x-death` header saying why if the queue names a dead-letter exchange (with `x-overflow: reject-publish` a full queue refuses new messages instead).",
       "",
       "Mistakes close the channel: publishing to a missing exchange is a 404, acking an unknown delivery tag is a 406.",
     ].join("\n"),
     interview: {
       answer:
-        "RabbitMQ is a smart broker: producers publish to exchanges, never to consumers, and the exchange routes each message into queues by bindings. A direct exchange matches the key exactly, fanout copies to every bound queue, topic matches dot-separated words where star is one word and hash is zero or more, and headers matches on header values. The broker then pushes messages to consumers. Prefetch caps how many unacknowledged messages a consumer holds, which is how you balance fast and slow workers. A consumer acks after processing, and only then is the message deleted; if its channel dies first, the message is requeued and redelivered, so handlers must be idempotent. Nack without requeue, an expired TTL or a full queue send the message to a dead-letter exchange, which is the usual way to build retries and parking queues. Ordering holds only for one consumer without requeues.",
+        "RabbitMQ is a smart broker: producers publish to exchanges, never to consumers, and the exchange routes each message into queues by bindings. A direct exchange matches the key exactly, fanout copies to every bound queue, topic matches dot-separated words where star is one word and hash is zero or more, and headers matches on header values. The broker then pushes messages to consumers. Prefetch caps how many unacknowledged messages a consumer holds, which is how you balance fast and slow workers. A consumer acks after processing, and only then is the message deleted; if its channel dies first, the message is requeued and redelivered, so handlers must be idempotent. Nack without requeue, an expired TTL or a full queue send the message to the queue's dead-letter exchange, when it has one, which is the usual way to build retries and parking queues. Ordering holds only for one consumer without requeues.",
       followUps: [
         { question: "How do you retry a failed message after a delay?", answer: "Reject it without requeue into a retry queue that has a message TTL and dead-letters back to the work exchange; the x-death count tells you how many attempts were made, so you can park it after a limit." },
         { question: "What does prefetch do and how do you size it?", answer: "It limits unacknowledged messages per consumer. Too high and one slow consumer hoards the queue; too low and consumers wait a round trip per message. Start around the number of messages a consumer handles in one round trip time, then measure." },
@@ -164,7 +164,7 @@ export const messaging: readonly PatternEntry[] = [
     explanation: [
       "The consumer does the work, **then** commits or acks. A crash after the work and before the commit makes the broker deliver the message again: nothing is lost, some messages are processed twice.",
       "",
-      "An **idempotent consumer** makes the second time harmless: it records each message id in the same database transaction as the effect, and skips ids it has already seen. Producers help by retrying with an idempotent producer, and RabbitMQ marks redeliveries with `redelivered`.",
+      "An **idempotent consumer** makes the second time harmless: it records each message id in the same database transaction as the effect, and skips ids it has already seen. Producers help by waiting for the broker's acknowledgement and retrying (Kafka's idempotent producer then drops the duplicates those retries would store), and RabbitMQ marks redeliveries with `redelivered`.",
     ].join("\n"),
     interview: {
       answer:

@@ -25,7 +25,7 @@ export const protocols: readonly PatternEntry[] = [
     ].join("\n\n"),
     interview: {
       answer:
-        "REST exposes resources at URLs and uses HTTP as designed: GET to read, POST to create, PUT and DELETE for idempotent changes, status codes for outcomes and headers for metadata such as caching. Its strengths are reach and caching: any HTTP client can call it, and ETags with If-None-Match let clients and CDNs skip bodies that did not change. Its weakness is fixed response shapes. A resource returns every field, so a screen that shows two of them over-fetches, and related data lives at other URLs, so a list of 20 posts with author names costs 21 round trips. In the lab that was 21 requests and almost 16 KB of JSON, against one request and under 2 KB once I added an embed and sparse fieldsets. I pick REST for public APIs and simple CRUD, add embeds or fieldsets for hot screens, and move to GraphQL or a BFF when screens keep needing new combinations.",
+        "REST exposes resources at URLs and uses HTTP as designed: GET to read, POST to create, PUT and DELETE for idempotent changes, status codes for outcomes and headers for metadata such as caching. Its strengths are reach and caching: any HTTP client can call it, and ETags with If-None-Match let clients and CDNs skip bodies that did not change. Its weakness is fixed response shapes. A resource returns every field, so a screen that shows two of them over-fetches, and related data lives at other URLs, so a list of 20 posts with author names costs 21 requests, which a browser's six connections turn into about seven round trips of waiting. In the lab that was 21 requests and almost 16 KB of JSON, against one request and under 2 KB once I added an embed and sparse fieldsets. I pick REST for public APIs and simple CRUD, add embeds or fieldsets for hot screens, and move to GraphQL or a BFF when screens keep needing new combinations.",
       followUps: [
         { question: "What makes PUT idempotent and POST not?", answer: "PUT replaces the resource at a known URL, so sending it twice leaves the same state; POST asks the server to create something new, so a retry can create a second one unless the API takes an idempotency key." },
         { question: "How does an ETag save bandwidth?", answer: "The client keeps the body and its ETag and sends If-None-Match on the next GET; if the version is unchanged the server answers 304 with no body, so only headers cross the network." },
@@ -50,13 +50,14 @@ export const protocols: readonly PatternEntry[] = [
       "When the schema doubles as a typed, introspectable contract for front-end teams.",
     ],
     whenNotToUse: [
-      "Simple CRUD where HTTP caching by URL matters: every query is a POST to one URL.",
+      "Simple CRUD where HTTP caching by URL matters: most clients POST every query to one URL, and GET needs persisted queries to stay cacheable.",
       "Public APIs where you cannot bound what arbitrary queries cost without depth and complexity limits.",
     ],
     explanation: [
       "A GraphQL server publishes a **schema** (types, fields, arguments) at a single endpoint. The client sends a query naming exactly the fields it wants, nested across relations, and the response mirrors that selection: no over-fetching, and one round trip for a whole screen.",
       "Each field has a **resolver**. Resolving `author` for 20 posts calls the author resolver 20 times, and if each one queries the database that is 1 + 20 queries: the N+1 problem moves from the client to the server. **DataLoader** collects the loads made while one level resolves and sends them as one batched query, and caches them for the rest of the request.",
       "Errors are data: a query that does not parse or validate gets an `errors` array and no `data`; a failing resolver gives `null` for its field (or its nearest nullable parent) plus an error with the field's `path`, next to the rest of the data.",
+      "Queries can also travel as `GET` (the URL carries the query, so HTTP caches and CDNs can key on it; persisted queries keep those URLs short), while a mutation over `GET` must be refused with 405. Lists are paginated with cursors (`first`/`after`, the Relay connection shape) rather than offsets, which skip or repeat items when rows are inserted between pages. A failing non-null field sends its `null` up to the nearest nullable parent, up to `data` itself."
     ].join("\n\n"),
     interview: {
       answer:
@@ -92,14 +93,15 @@ export const protocols: readonly PatternEntry[] = [
       "A `.proto` file defines messages and services; Protobuf encodes a message as field tags and values with no field names on the wire, so `{id: 150, name: \"alice\", active: true}` is 12 bytes (`08 96 01 12 05 61 6c 69 63 65 18 01`) against 39 of JSON.",
       "Calls run over **HTTP/2**: one connection carries many streams, each call its own stream, so a slow call does not block the others the way requests queue on an HTTP/1.1 connection. Each message is framed with a 5-byte prefix; the outcome is a status code in the trailers (`OK 0`, `DEADLINE_EXCEEDED 4`, `NOT_FOUND 5`, `UNIMPLEMENTED 12`, `UNAVAILABLE 14`).",
       "There are four kinds of call: unary, server streaming, client streaming and bidirectional. A **deadline** travels with each call (`grpc-timeout`) and both sides stop when it passes; gRPC has no default deadline, so setting one is on you.",
+      "A deadline reaches the next service only if the handler passes what is left of it to its own calls; a handler that starts a fresh call drops it, and downstream work goes on for a caller that already gave up. Clients keep one HTTP/2 connection for long, so a layer-4 load balancer pins all of a client's calls to one backend: balance per call (an HTTP/2-aware proxy or client-side balancing), with keepalive pings and a maximum connection age. Gzip narrows the size gap with JSON a lot; the schema and cheap parsing remain."
     ].join("\n\n"),
     interview: {
       answer:
-        "gRPC is RPC with a contract: services and messages are defined in a .proto file, clients and servers are generated from it, and messages travel as Protobuf, a binary format that writes field numbers instead of names and skips default values. The example user is 12 bytes instead of 39 of JSON; in the lab the posts screen's 20 cards were 1.6 times smaller than the same cards as JSON. Calls run over HTTP/2, so one connection multiplexes many calls as independent streams and a slow call does not hold up the rest, though a lost TCP segment still stalls them all. It supports unary, server, client and bidirectional streaming, and every call should carry a deadline, which propagates downstream and ends the call with DEADLINE_EXCEEDED. I use it between internal services; for browsers I need gRPC-Web or a REST or GraphQL edge, and binary payloads make debugging harder.",
+        "gRPC is RPC with a contract: services and messages are defined in a .proto file, clients and servers are generated from it, and messages travel as Protobuf, a binary format that writes field numbers instead of names and skips fields left at their default unless they track presence. The example user is 12 bytes instead of 39 of JSON; in the lab the posts screen's 20 cards were 1.6 times smaller than the same cards as JSON. Calls run over HTTP/2, so one connection multiplexes many calls as independent streams and a slow call does not hold up the rest, though a lost TCP segment still stalls them all. It supports unary, server, client and bidirectional streaming, and every call should carry a deadline, which ends it with DEADLINE_EXCEEDED and reaches downstream services only when each handler passes what is left on. I use it between internal services; for browsers I need gRPC-Web or a REST or GraphQL edge, and binary payloads make debugging harder.",
       followUps: [
         { question: "How do you evolve a .proto without breaking clients?", answer: "Never reuse or renumber a field; add new fields with new numbers, mark removed ones reserved, and remember old readers skip unknown fields while new readers see defaults for missing ones." },
         { question: "Why propagate deadlines?", answer: "If the caller gives up after 200 ms, work downstream after that is wasted; passing the remaining time lets every hop stop early instead of piling up load." },
-        { question: "When does HTTP/2 multiplexing not help?", answer: "Under packet loss: all streams share one TCP connection, and TCP delivers in order, so one lost segment stalls every stream until it is resent; HTTP/3 over QUIC removes that." },
+        { question: "When does HTTP/2 multiplexing not help?", answer: "Under packet loss: all streams share one TCP connection, and TCP delivers in order, so one lost segment stalls every stream until it is resent; HTTP/3 over QUIC orders each stream on its own, so a loss stalls only the streams it carried." },
       ],
     },
     notebook: notebook("grpc"),
@@ -126,6 +128,7 @@ export const protocols: readonly PatternEntry[] = [
       "The client sends an HTTP `GET` with `Upgrade: websocket` and a random `Sec-WebSocket-Key`; the server answers `101 Switching Protocols` with `Sec-WebSocket-Accept` = base64(SHA-1(key + a fixed GUID)), and from then on the TCP connection carries frames in both directions at any time.",
       "Frames are small: a 2-byte header (more for long payloads), plus a 4-byte mask on frames from the client. Ping and pong frames check the connection is alive; a close handshake ends it with a code (1000 normal, 1001 going away, 1011 server error). 1006 is never sent: it is what a side reports when the connection died without a close frame.",
       "The browser API has no reconnect and no resume. A drop loses whatever the server sent meanwhile unless the application reconnects and asks for what it missed.",
+      "At scale, every open socket holds memory on the server, an event must reach sockets held by other servers (a pub/sub layer between them), and a deploy drops every client at once: reconnects with jittered backoff spread the returning wave that would otherwise arrive in the same instant. A silent drop (no FIN, no RST) is noticed only through heartbeats, and each side notices on its own schedule: the server when a ping goes unanswered, the client when nothing has arrived for its own timeout."
     ].join("\n\n"),
     interview: {
       answer:
@@ -160,6 +163,7 @@ export const protocols: readonly PatternEntry[] = [
       "The client (`EventSource` in browsers) makes a `GET`; the server answers `200` with `Content-Type: text/event-stream` and keeps the response open, writing events as lines: `id:`, `event:`, `data:` (several join with newlines), `retry:`; a blank line ends an event and a line starting with `:` is a comment used as a keep-alive.",
       "When the stream breaks, the browser waits its reconnection time (3 s in Chromium, or what the server sent in `retry:`) and asks again with a `Last-Event-ID` header. A server that keeps recent events replays everything after that id, so nothing is lost or repeated.",
       "It is one-way: the client talks back with ordinary requests. Over HTTP/1.1 each stream holds one of the browser's 6 connections per origin; HTTP/2 removes that limit.",
+      "Over HTTP/1.1 each stream holds one of the browser's 6 connections per origin, a limit shared by every tab of the site; HTTP/2 carries them all on one connection. `EventSource` cannot set headers, so authentication uses a cookie or a token in the URL."
     ].join("\n\n"),
     interview: {
       answer:

@@ -92,13 +92,13 @@ function feedStats(feed: TickFeed, times: Map<number, number[]>) {
 const fn = expectFunction;
 
 export const protocolsChallenges = {
-  rest: defineChallenge<RestScreenSolution, "roundTrips" | "kilobytes" | "wrongCards">({
+  rest: defineChallenge<RestScreenSolution, "requests" | "kilobytes" | "wrongCards">({
     id: "rest",
-    title: "Render the posts screen over REST in ≤ 2 round trips and ≤ 4 KB",
+    title: "Render the posts screen over REST in ≤ 2 requests and ≤ 4 KB",
     statement:
-      "The posts screen shows the 20 newest posts: id, title and the author's name. Write `load(rest)` with the `RestClient` (`rest.get(path)`) so that it returns those 20 cards, newest first, with at most 2 round trips and at most 4 KB of response bodies. The API supports `?limit=`, `&embed=author` and sparse fieldsets `&fields=id,title,author.name`.",
+      "The posts screen shows the 20 newest posts: id, title and the author's name. Write `load(rest)` with the `RestClient` (`rest.get(path)`) so that it returns those 20 cards, newest first, with at most 2 requests and at most 4 KB of response bodies. The API supports `?limit=`, `&embed=author` and sparse fieldsets `&fields=id,title,author.name`.",
     targets: [
-      { metric: "roundTrips", label: "round trips", op: "<=", value: 2, hint: "Fetch the authors with the list: `embed=author` puts each post's author in the answer." },
+      { metric: "requests", label: "requests", op: "<=", value: 2, hint: "Fetch the authors with the list: `embed=author` puts each post's author in the answer." },
       { metric: "kilobytes", label: "response bodies", op: "<=", value: 4, unit: "KB", hint: "Ask only for the fields the screen shows: `fields=id,title,author.name`." },
       { metric: "wrongCards", label: "cards missing or wrong", op: "==", value: 0, hint: "Return `{ id, title, authorName }` for the 20 newest posts, newest first." },
     ],
@@ -108,7 +108,7 @@ export const protocolsChallenges = {
       const cards = await lab.sim.run(() => solution.load(lab.rest));
       const expected = expectedCards(seed);
       const wrong = expected.filter((e, i) => cards?.[i]?.id !== e.id || cards[i]!.title !== e.title || cards[i]!.authorName !== e.authorName).length;
-      return { roundTrips: lab.rest.stats.requests, kilobytes: lab.rest.stats.bodyBytes / 1000, wrongCards: wrong };
+      return { requests: lab.rest.stats.requests, kilobytes: lab.rest.stats.bodyBytes / 1000, wrongCards: wrong };
     },
   }),
 

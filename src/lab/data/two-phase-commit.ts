@@ -5,15 +5,22 @@
  * The client asks the coordinator to commit a transaction that writes on several
  * participants. Phase 1: the coordinator sends PREPARE; each participant takes its locks,
  * forces a prepare record to its log and votes YES, or votes NO (a lock is taken, or it
- * chose to refuse). Phase 2: all YES → the coordinator forces a COMMIT record, sends COMMIT,
- * and collects acks (then writes END and forgets); any NO or a vote timeout → ABORT, not
- * forced and not acked (presumed abort: no record means abort).
+ * chose to refuse). Phase 2: all YES → the coordinator forces a COMMIT record (the commit
+ * point) and answers the client at once; then it sends COMMIT and collects acks (then writes
+ * END and forgets). Any NO or a vote timeout → ABORT, not forced and not acked (presumed
+ * abort: no record means abort). The client waits for two round trips (its own and PREPARE)
+ * and two forced writes in sequence (the prepare records, in parallel, then COMMIT); the
+ * result reports what was measured.
+ *
+ * A local transaction on a participant waits for the locks of prepared 2PC transactions
+ * (up to `lockWaitTimeoutMs`), as a database does.
  *
  * A participant that voted YES is in doubt: it holds its locks and may not decide alone.
  * After `decisionTimeoutMs` it asks the coordinator (STATUS) every `statusIntervalMs`, and,
  * with cooperative termination, its peers: a peer that knows the decision tells it; a peer
- * that has not voted aborts on the spot and says so. When every participant voted YES and the
- * coordinator is down, nobody knows: they stay blocked, holding locks, until it recovers.
+ * that has not voted aborts on the spot and says so. So 2PC blocks only when every
+ * participant it can reach is in doubt too: every participant voted YES and the coordinator
+ * is down; they stay blocked, holding locks, until it recovers.
  *
  * Logs are durable (they survive crashes); locks of prepared transactions are rebuilt from
  * the log after a participant restarts, so they are held across its crash too. Simplified:
@@ -49,6 +56,8 @@ export interface TwoPhaseCommitOptions {
   workMs?: number;
   /** In-doubt participants also ask their peers (cooperative termination). Default true. */
   cooperativeTermination?: boolean;
+  /** How long a local transaction waits for a key locked by a prepared 2PC transaction before it gives up, ms. Default 50 000 (InnoDB's `innodb_lock_wait_timeout`). */
+  lockWaitTimeoutMs?: number;
   /** How long the client waits for the coordinator's answer, ms. Default 30 000. */
   clientTimeoutMs?: number;
 }
@@ -64,6 +73,7 @@ export const TWO_PHASE_COMMIT_DEFAULTS = {
   logWriteMs: 5,
   workMs: 1,
   cooperativeTermination: true,
+  lockWaitTimeoutMs: 50_000,
   clientTimeoutMs: 30_000,
 } as const;
 
@@ -101,9 +111,9 @@ export class TransactionResult {
     /** `unknown` when the client timed out (outcome `info`: it may yet commit). */
     readonly outcome: "committed" | "aborted" | "unknown",
     readonly latencyMs: number,
-    /** Sequential message round trips on the critical path (client ↔ coordinator included). */
+    /** Sequential message round trips the client waited for, measured (client ↔ coordinator included). */
     readonly roundTrips: number,
-    /** Forced log writes on the critical path (participants' in parallel count once). */
+    /** Forced log writes the client waited for, measured (participants' in parallel count once). */
     readonly forcedWrites: number,
     readonly reason: string,
   ) {}
@@ -129,6 +139,8 @@ interface PLog {
   data: Map<string, unknown>;
   /** Locks: key → tx (rebuilt from prepared records, so they survive a crash). */
   locks: Map<string, string>;
+  /** Volatile: local transactions waiting for a lock to be released. */
+  waiters: (() => void)[];
 }
 
 interface CRecord {
@@ -188,11 +200,12 @@ export class TwoPhaseCommit {
       logWriteMs: nonNegative(c, "logWriteMs", options.logWriteMs ?? d.logWriteMs),
       workMs: nonNegative(c, "workMs", options.workMs ?? d.workMs),
       cooperativeTermination: options.cooperativeTermination ?? d.cooperativeTermination,
+      lockWaitTimeoutMs: nonNegative(c, "lockWaitTimeoutMs", options.lockWaitTimeoutMs ?? d.lockWaitTimeoutMs),
       clientTimeoutMs: nonNegative(c, "clientTimeoutMs", options.clientTimeoutMs ?? d.clientTimeoutMs, 1),
     };
     if (seen.has(this.options.coordinator)) throw new DuplicateNodeError(c, this.options.coordinator);
     for (const p of this.participants) {
-      const log: PLog = { txs: new Map(), data: new Map(), locks: new Map() };
+      const log: PLog = { txs: new Map(), data: new Map(), locks: new Map(), waiters: [] };
       this.plogs.set(p, log);
       sim.service(p, (req, ctx) => this.participantHandler(p, log, req.path, req.body as Msg, ctx));
     }
@@ -215,12 +228,11 @@ export class TwoPhaseCommit {
     if (spec.crashCoordinator) this.crashPoints.set(id, { point: spec.crashCoordinator, restartAfterMs: spec.restartAfterMs });
     const start = this.sim.now;
     this.txs.set(id, { id, participants: [...this.participants], start, traceStart: this.sim.trace.events.length });
-    const rt = 2; // prepare + decision
     try {
       const res = await this.sim.node(this.options.client).call(this.options.coordinator, request("POST", `/tx/${id}`, { body: { kind: "begin", tx: id, writes: spec.writes ?? {}, voteNo: spec.voteNo ?? [] } satisfies Msg }), { timeoutMs: this.options.clientTimeoutMs });
-      const body = res.body as { outcome: "committed" | "aborted"; reason: string };
-      const committed = body.outcome === "committed";
-      return new TransactionResult(id, body.outcome, this.sim.now - start, committed ? rt + 1 : 1 + 1, committed ? 3 : 1, body.reason);
+      const body = res.body as { outcome: "committed" | "aborted"; reason: string; rounds: number; forced: number };
+      // Measured by the coordinator: its rounds to the participants and the forced writes it waited for, plus the client's own round trip.
+      return new TransactionResult(id, body.outcome, this.sim.now - start, 1 + body.rounds, body.forced, body.reason);
     } catch (error) {
       return new TransactionResult(id, "unknown", this.sim.now - start, 0, 0, error instanceof Error ? error.message : String(error));
     }
@@ -235,8 +247,10 @@ export class TwoPhaseCommit {
     const id = `L${++this.localSeq}`;
     const start = this.sim.now;
     try {
-      await this.sim.node(this.options.client).call(participant, request("POST", `/local/${id}`, { body: { kind: "local", tx: id, writes } satisfies Msg }), { timeoutMs: this.options.clientTimeoutMs });
-      return new TransactionResult(id, "committed", this.sim.now - start, 1, 1, "local commit");
+      const res = await this.sim.node(this.options.client).call(participant, request("POST", `/local/${id}`, { body: { kind: "local", tx: id, writes } satisfies Msg }), { timeoutMs: this.options.clientTimeoutMs });
+      const body = res.body as { ok?: boolean; forced?: number; error?: string };
+      if (!body.ok) return new TransactionResult(id, "aborted", this.sim.now - start, 1, 0, body.error ?? "refused");
+      return new TransactionResult(id, "committed", this.sim.now - start, 1, body.forced ?? 0, "local commit");
     } catch (error) {
       return new TransactionResult(id, "unknown", this.sim.now - start, 0, 0, error instanceof Error ? error.message : String(error));
     }
@@ -264,10 +278,14 @@ export class TwoPhaseCommit {
     try {
       this.sim.trace.state(coord, `${tx}: begin`);
       this.crashIf(tx, "before-prepare");
+      // What the client waits for: one round to the participants, whose prepare records are
+      // forced in parallel (one forced write on the critical path if any participant forced).
+      let preparesForced = 0;
       const votes = await Promise.all(
         this.participants.map(async (p) => {
           try {
             const res = await ctx.call(p, request("POST", `/prepare/${tx}`, { body: { kind: "prepare", tx, writes: msg.writes[p] ?? {}, voteNo: msg.voteNo.includes(p) } satisfies Msg }), { timeoutMs: this.options.voteTimeoutMs });
+            if ((res.body as { forced?: boolean }).forced) preparesForced = 1;
             return (res.body as { vote: "yes" | "no" }).vote;
           } catch (error) {
             if ((error as Error).name === "NodeCrashed") throw error;
@@ -283,9 +301,12 @@ export class TwoPhaseCommit {
         this.clog.set(tx, { decision: "commit", acked: new Set(), ended: false, at: this.sim.now });
         this.sim.trace.state(coord, `${tx}: COMMIT logged (forced)`);
         this.crashIf(tx, "after-commit-logged");
-        const firstRound = await this.sendDecision(ctx, tx, "commit", this.participants);
-        void this.collectAcks(ctx, tx, firstRound);
-        return { outcome: "committed", reason: "every participant voted YES" };
+        // The forced COMMIT record is the commit point: the client may hear "committed" now.
+        // The second round (COMMIT and its acks) runs after the answer, off the client's path.
+        void this.sendDecision(ctx, tx, "commit", this.participants)
+          .then((first) => this.collectAcks(ctx, tx, first))
+          .catch(() => undefined);
+        return { outcome: "committed", reason: "every participant voted YES", rounds: 1, forced: preparesForced + 1 };
       }
       const why = this.participants.flatMap((p, i) => (votes[i] === "yes" ? [] : [`${p} ${votes[i] === "no" ? "voted NO" : "did not vote in time"}`])).join(", ");
       // Presumed abort: the ABORT record need not be forced and ABORT needs no acks.
@@ -293,7 +314,7 @@ export class TwoPhaseCommit {
       this.sim.trace.state(coord, `${tx}: ABORT (${why})`);
       // Not awaited: ABORT needs no acks; a participant that misses it asks later and hears "abort".
       void this.sendDecision(ctx, tx, "abort", this.participants.filter((_, i) => votes[i] !== "no")).catch(() => undefined);
-      return { outcome: "aborted", reason: why };
+      return { outcome: "aborted", reason: why, rounds: 1, forced: preparesForced };
     } finally {
       this.active.delete(tx);
     }
@@ -344,6 +365,9 @@ export class TwoPhaseCommit {
     rec.acked.add(p);
     if (rec.acked.size === this.participants.length) {
       rec.ended = true;
+      // The transaction's picture ends with END, after the acks.
+      const info = this.txs.get(tx);
+      if (info) info.end = Math.max(info.end ?? 0, this.sim.now);
       this.sim.trace.state(this.options.coordinator, `${tx}: END (every ack in, forgotten)`);
     }
   }
@@ -353,9 +377,28 @@ export class TwoPhaseCommit {
   private async participantHandler(p: string, log: PLog, path: string, msg: Msg, ctx: ServiceContext<undefined>): Promise<unknown> {
     switch (msg.kind) {
       case "local": {
+        // A local transaction respects the locks of prepared 2PC transactions: it waits until
+        // they are released (a commit or abort reaches this participant), or gives up after
+        // the lock-wait timeout, as a database does. Writing through would be overwritten
+        // when the in-doubt transaction commits.
+        const blocked = () => Object.keys(msg.writes).find((k) => log.locks.has(k));
+        const deadline = this.sim.now + this.options.lockWaitTimeoutMs;
+        for (let held = blocked(); held !== undefined; held = blocked()) {
+          if (this.sim.now >= deadline) {
+            this.sim.trace.state(p, `${msg.tx}: lock wait timeout on ${held} (held by ${log.locks.get(held)})`);
+            return { ok: false, error: `lock wait timeout: ${held} is locked by in-doubt ${log.locks.get(held)}` };
+          }
+          await new Promise<void>((resolve) => {
+            const timer = this.sim.wakeAt(deadline, () => resolve());
+            log.waiters.push(() => {
+              timer.cancel();
+              resolve();
+            });
+          });
+        }
         await ctx.work(this.options.workMs + this.options.logWriteMs);
         for (const [k, v] of Object.entries(msg.writes)) log.data.set(k, v);
-        return { ok: true };
+        return { ok: true, forced: 1 };
       }
       case "prepare": {
         const rec = log.txs.get(msg.tx);
@@ -373,7 +416,7 @@ export class TwoPhaseCommit {
         log.txs.set(msg.tx, { state: "prepared", vote: "yes", votedAt: this.sim.now, writes: msg.writes, statusQueries: 0 });
         this.sim.trace.state(p, `${msg.tx}: PREPARED, vote YES, locks ${Object.keys(msg.writes).join(", ") || "none"}`);
         this.scheduleStatusCheck(p, log, msg.tx, this.options.decisionTimeoutMs);
-        return { vote: "yes" };
+        return { vote: "yes", forced: true };
       }
       case "commit":
       case "abort": {
@@ -410,6 +453,8 @@ export class TwoPhaseCommit {
     log.txs.set(tx, r);
     if (state === "committed") for (const [k, v] of Object.entries(r.writes)) log.data.set(k, v);
     for (const [k, holder] of [...log.locks]) if (holder === tx) log.locks.delete(k);
+    // Local transactions waiting on these locks try again.
+    for (const wake of log.waiters.splice(0)) wake();
     const info = this.txs.get(tx);
     if (info) info.end = Math.max(info.end ?? 0, this.sim.now);
     this.sim.trace.state(p, `${tx}: ${state.toUpperCase()} (${how})${r.votedAt !== undefined && r.vote === "yes" ? `, locks held ${round(this.sim.now - r.votedAt)} ms` : ""}`);

@@ -55,6 +55,8 @@ export interface ProtocolLab {
   graphql: GraphQLClient;
   graphqlBatched: GraphQLClient;
   grpc: GrpcClient;
+  /** Round-trip time between the client and the servers (twice `clientLatencyMs`), ms. */
+  rttMs: number;
 }
 
 /**
@@ -89,6 +91,7 @@ export function protocolLab(options: ProtocolLabOptions = {}): ProtocolLab {
     graphql: new GraphQLClient(sim),
     graphqlBatched: new GraphQLClient(sim, { path: "/graphql-batched" }),
     grpc: new GrpcClient(sim, { proto: socialProto(), service: "social.v1.PostService" }),
+    rttMs: 2 * o.clientLatencyMs,
   };
 }
 
@@ -104,6 +107,12 @@ export const POSTS_SCREEN_QUERY = "query PostsScreen($n: Int!) { posts(first: $n
 export interface ScreenLoad {
   approach: ScreenApproach;
   /** Requests (or RPCs) the client made. */
+  requests: number;
+  /**
+   * The load's latency in round-trip times (latency ÷ RTT, one decimal): how many network round
+   * trips the user waited for. Not the request count: requests that run in parallel on several
+   * connections share round trips, and opening a connection costs one.
+   */
   roundTrips: number;
   /** Bytes of the response bodies (JSON) or messages (Protobuf) the client received. */
   payloadBytes: number;
@@ -156,15 +165,16 @@ export async function loadPostsScreen(lab: ProtocolLab, approach: ScreenApproach
     }
   }
   const latencyMs = sim.now - start;
+  const roundTrips = lab.rttMs > 0 ? Math.round((10 * latencyMs) / lab.rttMs) / 10 : 0;
   const dbQueries = lab.db.stats.queries - queries;
   if (approach === "gRPC") {
     const s = lab.grpc.stats;
     const b = before as typeof s;
-    return { approach, roundTrips: s.calls - b.calls, payloadBytes: s.payloadBytes - b.payloadBytes, wireBytes: s.bytesUp + s.bytesDown - b.bytesUp - b.bytesDown, connections: s.connections - b.connections, dbQueries, latencyMs, cards };
+    return { approach, requests: s.calls - b.calls, roundTrips, payloadBytes: s.payloadBytes - b.payloadBytes, wireBytes: s.bytesUp + s.bytesDown - b.bytesUp - b.bytesDown, connections: s.connections - b.connections, dbQueries, latencyMs, cards };
   }
   const s = httpOf(approach).stats;
   const b = before as typeof s;
-  return { approach, roundTrips: s.requests - b.requests, payloadBytes: s.bodyBytes - b.bodyBytes, wireBytes: s.bytesUp + s.bytesDown - b.bytesUp - b.bytesDown, connections: s.connections - b.connections, dbQueries, latencyMs, cards };
+  return { approach, requests: s.requests - b.requests, roundTrips, payloadBytes: s.bodyBytes - b.bodyBytes, wireBytes: s.bytesUp + s.bytesDown - b.bytesUp - b.bytesDown, connections: s.connections - b.connections, dbQueries, latencyMs, cards };
 }
 
 /** Options of {@link comparePostsScreen}. */
@@ -180,6 +190,9 @@ export interface ScreenComparisonOptions extends ProtocolLabOptions {
 /** One approach's row of a {@link ScreenComparison}. */
 export interface ScreenRow {
   approach: ScreenApproach;
+  /** Requests (or RPCs) per load. */
+  requests: number;
+  /** Median load latency in round-trip times. */
   roundTrips: number;
   payloadBytes: number;
   wireBytes: number;
@@ -208,7 +221,7 @@ export class ScreenComparison {
   }
 
   [DISPLAY](): MimeBundle {
-    return table(this.rows.map((r) => ({ approach: r.approach, "round trips": r.roundTrips, "payload bytes": r.payloadBytes, "wire bytes": r.wireBytes, "db queries": r.dbQueries, connections: r.connections, "p50 ms": round(r.p50Ms), "p95 ms": round(r.p95Ms) })))[DISPLAY]();
+    return table(this.rows.map((r) => ({ approach: r.approach, requests: r.requests, "round trips (p50 ÷ RTT)": r.roundTrips, "payload bytes": r.payloadBytes, "wire bytes": r.wireBytes, "db queries": r.dbQueries, connections: r.connections, "p50 ms": round(r.p50Ms), "p95 ms": round(r.p95Ms) })))[DISPLAY]();
   }
 }
 
@@ -235,7 +248,8 @@ export async function comparePostsScreen(options: ScreenComparisonOptions = {}):
     const h = new Histogram(approach);
     for (const l of list) h.record(l.latencyMs);
     const last = list.at(-1)!;
-    rows.push({ approach, roundTrips: last.roundTrips, payloadBytes: last.payloadBytes, wireBytes: last.wireBytes, dbQueries: last.dbQueries, connections: list.reduce((n, l) => n + l.connections, 0), p50Ms: h.percentile(50), p95Ms: h.percentile(95) });
+    const p50Ms = h.percentile(50);
+    rows.push({ approach, requests: last.requests, roundTrips: lab.rttMs > 0 ? Math.round((10 * p50Ms) / lab.rttMs) / 10 : 0, payloadBytes: last.payloadBytes, wireBytes: last.wireBytes, dbQueries: last.dbQueries, connections: list.reduce((n, l) => n + l.connections, 0), p50Ms, p95Ms: h.percentile(95) });
   }
   return new ScreenComparison(rows, all, labs);
 }

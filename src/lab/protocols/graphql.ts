@@ -9,13 +9,17 @@
  * made while a level of the query resolves and send them as one batched query, and cache
  * per request: 1 + 1.
  *
- * Errors follow the GraphQL spec and common servers: a query that does not parse or does not
- * validate answers HTTP 400 with `{ errors }` and no `data` (Apollo Server's codes
- * `GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`); a resolver that fails gives HTTP 200
- * with partial `data` (that field `null`) and an entry in `errors` with its `path`.
+ * Errors follow the GraphQL spec and the GraphQL-over-HTTP spec: a query that does not parse or
+ * does not validate is a request error, answered with `{ errors }` and no `data` (with Apollo
+ * Server's codes `GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`) — HTTP 200 when the client
+ * accepts `application/json` (what GraphQL-over-HTTP recommends for that media type) and 400
+ * when it asks for `application/graphql-response+json`. A resolver that fails gives HTTP 200 with
+ * its field `null` and an entry in `errors` with its `path`; when that field is non-null the
+ * `null` moves up to the nearest nullable parent, up to `data` itself. Queries may come as GET
+ * (cacheable by URL); a mutation over GET answers 405, so a link crawler cannot change data.
  */
 import DataLoader from "dataloader";
-import { buildSchema, execute, GraphQLError, GraphQLObjectType, parse, validate, type DocumentNode, type GraphQLFieldResolver, type GraphQLSchema } from "graphql";
+import { buildSchema, execute, getOperationAST, GraphQLError, GraphQLObjectType, parse, validate, type DocumentNode, type GraphQLFieldResolver, type GraphQLSchema } from "graphql";
 import { ConfigError, nonNegative } from "../errors";
 import { DISPLAY, table, type MimeBundle } from "../display";
 import type { Simulation } from "../sim/simulation";
@@ -150,11 +154,12 @@ export class GraphQLServer {
 
   private async handle(req: HttpRequest): Promise<HttpResponse> {
     this.stats.requests++;
+    const mediaType = responseMediaType(req.headers.accept);
     if (this.serviceTimeMs > 0) await this.sim.sleep(this.serviceTimeMs);
     let body: { query?: unknown; variables?: unknown; operationName?: unknown } | undefined;
     if (req.method === "POST") {
       const parsed = parseJson(req.body);
-      if (typeof parsed !== "object" || parsed === null) return this.reject("POST body sent invalid JSON.", "BAD_REQUEST");
+      if (typeof parsed !== "object" || parsed === null) return this.reject("POST body sent invalid JSON.", "BAD_REQUEST", GRAPHQL_RESPONSE_JSON);
       body = parsed as typeof body;
     } else if (req.method === "GET") {
       const q = queryOf(req.path);
@@ -162,16 +167,22 @@ export class GraphQLServer {
     } else {
       return jsonResponse(405, { errors: [{ message: "GraphQL only supports GET and POST requests." }] }, { allow: "GET, POST" });
     }
-    if (typeof body!.query !== "string" || body!.query.trim() === "") return this.reject('GraphQL operations must contain a non-empty `query` string.', "BAD_REQUEST");
+    if (typeof body!.query !== "string" || body!.query.trim() === "") return this.reject('GraphQL operations must contain a non-empty `query` string.', "BAD_REQUEST", GRAPHQL_RESPONSE_JSON);
     let document: DocumentNode;
     try {
       document = parse(body!.query);
     } catch (error) {
-      if (error instanceof GraphQLError) return this.reject(error, "GRAPHQL_PARSE_FAILED");
+      if (error instanceof GraphQLError) return this.reject(error, "GRAPHQL_PARSE_FAILED", mediaType);
       throw error;
     }
     const problems = validate(this.schema, document);
-    if (problems.length > 0) return this.reject(problems, "GRAPHQL_VALIDATION_FAILED");
+    if (problems.length > 0) return this.reject(problems, "GRAPHQL_VALIDATION_FAILED", mediaType);
+    const operationName = typeof body!.operationName === "string" ? body!.operationName : undefined;
+    // GraphQL-over-HTTP: GET is for queries only, so following a link can never change data.
+    if (req.method === "GET" && getOperationAST(document, operationName)?.operation === "mutation") {
+      this.stats.rejected++;
+      return jsonResponse(405, { errors: [{ message: "Mutations cannot be sent with GET; use POST." }] }, { allow: "POST" });
+    }
 
     const context: Context = { reader: new DbReader(this.sim, this.name, this.db), queries: 0 };
     if (this.dataLoader) this.addLoaders(context);
@@ -180,7 +191,7 @@ export class GraphQLServer {
       document,
       contextValue: context,
       variableValues: (body!.variables as Record<string, unknown> | undefined) ?? undefined,
-      operationName: typeof body!.operationName === "string" ? body!.operationName : undefined,
+      operationName,
     });
     this.stats.dbQueries += context.queries;
     this.stats.lastRequestDbQueries = context.queries;
@@ -191,13 +202,19 @@ export class GraphQLServer {
     }
     out.data = (result.data as Record<string, unknown> | null | undefined) ?? null;
     // Errors first, as the spec recommends, so they are not missed.
-    return jsonResponse(200, out.errors ? { errors: out.errors, data: out.data } : { data: out.data });
+    return jsonResponse(200, out.errors ? { errors: out.errors, data: out.data } : { data: out.data }, { "content-type": mediaType });
   }
 
-  private reject(error: string | GraphQLError | readonly GraphQLError[], code: string): HttpResponse {
+  /**
+   * A request error: `errors` and no `data`. With `application/json` the GraphQL-over-HTTP spec
+   * asks for 200 (older clients read the body whatever the status); with
+   * `application/graphql-response+json`, and for a body that is not a GraphQL request at all, 400.
+   */
+  private reject(error: string | GraphQLError | readonly GraphQLError[], code: string, mediaType: string): HttpResponse {
     this.stats.rejected++;
     const list = typeof error === "string" ? [{ message: error }] : (Array.isArray(error) ? error : [error]).map((e: GraphQLError) => e.toJSON() as GraphQLErrorEntry);
-    return jsonResponse(400, { errors: list.map((e) => ({ ...e, extensions: { ...e.extensions, code } })) });
+    const status = mediaType === GRAPHQL_RESPONSE_JSON ? 400 : 200;
+    return jsonResponse(status, { errors: list.map((e) => ({ ...e, extensions: { ...e.extensions, code } })) }, { "content-type": mediaType });
   }
 
   private addLoaders(context: Context): void {
@@ -225,6 +242,25 @@ export class GraphQLServer {
   [DISPLAY](): MimeBundle {
     return table([{ server: this.name, dataLoader: this.dataLoader, ...this.stats }])[DISPLAY]();
   }
+}
+
+/** The media type GraphQL-over-HTTP defines for responses; the legacy one is `application/json`. */
+const GRAPHQL_RESPONSE_JSON = "application/graphql-response+json";
+
+/** Picks the response media type from `Accept` (no header: the new type, as the spec says). */
+function responseMediaType(accept: string | undefined): string {
+  if (accept === undefined || accept.trim() === "") return GRAPHQL_RESPONSE_JSON;
+  const ranked = accept
+    .split(",")
+    .map((part, order) => {
+      const [type = "", ...params] = part.trim().split(";").map((x) => x.trim());
+      const q = Number(params.find((p) => p.startsWith("q="))?.slice(2) ?? 1);
+      return { type: type.toLowerCase(), q: Number.isFinite(q) ? q : 0, order };
+    })
+    .filter((m) => m.q > 0 && (m.type === GRAPHQL_RESPONSE_JSON || m.type === "application/json" || m.type === "*/*" || m.type === "application/*"))
+    .sort((a, b) => b.q - a.q || a.order - b.order);
+  const best = ranked[0]?.type;
+  return best === "application/json" ? "application/json" : GRAPHQL_RESPONSE_JSON;
 }
 
 function query<T>(context: Context, path: string, method = "GET", body?: unknown): Promise<T> {
@@ -299,7 +335,13 @@ export const GRAPHQL_CLIENT_DEFAULTS = { from: "app", to: "api", path: "/graphql
 /** The answer to one query: the body, plus the HTTP status it came with. */
 export type GraphQLResult<T> = GraphQLResponse<T> & { status: number };
 
-/** A GraphQL client: each query is one `POST /graphql` with JSON `{ query, variables }`. */
+/** How one query is sent. */
+export interface GraphQLQueryOptions {
+  /** `POST` (default) sends JSON `{ query, variables }`; `GET` puts them in the URL, which HTTP caches and CDNs can key on. */
+  method?: "GET" | "POST";
+}
+
+/** A GraphQL client: each query is one `POST /graphql` with JSON `{ query, variables }`, or a `GET` when asked. */
 export class GraphQLClient {
   readonly http: HttpClient;
   private readonly path: string;
@@ -321,8 +363,15 @@ export class GraphQLClient {
    * Sends a query (or mutation). Resolves with the response body whatever the outcome: check
    * `errors` (a GraphQL error is data, not an exception, in every real client too).
    */
-  async query<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResult<T>> {
-    const res = await this.http.request(httpRequest("POST", this.path, { body: variables ? { query, variables } : { query }, headers: { accept: "application/json" } }));
+  async query<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, options: GraphQLQueryOptions = {}): Promise<GraphQLResult<T>> {
+    const method = options.method ?? "POST";
+    if (method !== "GET" && method !== "POST") throw new ConfigError("GraphQLClient.query", "method", method, '"GET" or "POST"');
+    const headers = { accept: "application/json" };
+    const req =
+      method === "GET"
+        ? httpRequest("GET", `${this.path}?query=${encodeURIComponent(query)}${variables ? `&variables=${encodeURIComponent(JSON.stringify(variables))}` : ""}`, { headers })
+        : httpRequest("POST", this.path, { body: variables ? { query, variables } : { query }, headers });
+    const res = await this.http.request(req);
     const body = parseJson(res.body) as GraphQLResponse<T> | undefined;
     return { ...(body ?? { errors: [{ message: `the server answered ${res.status} without a GraphQL body` }] }), status: res.status };
   }

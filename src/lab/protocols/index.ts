@@ -45,6 +45,7 @@ export {
   type GraphQLClientOptions,
   type GraphQLResponse,
   type GraphQLResult,
+  type GraphQLQueryOptions,
   type GraphQLErrorEntry,
 } from "./graphql";
 export { ProtoSchema, ProtoMessageType, ProtoSchemaError, ProtoParseError, WireComparison, grpcFrame, readGrpcFrame, type ProtoValue, type ProtoFieldInfo, type ProtoMethodInfo, type ProtoServiceInfo, type RpcKind } from "./protobuf";
@@ -92,6 +93,7 @@ export {
   type SimWebSocketOptions,
   type WebSocketServerOptions,
   type ReconnectOptions,
+  type ReconnectJitter,
 } from "./websocket";
 export { SseServer, SimEventSource, EventStreamParser, formatEvent, SSE_SERVER_DEFAULTS, EVENT_SOURCE_DEFAULTS, type ServerSentEvent, type EventFields, type SseServerOptions, type SseServerStats, type SimEventSourceOptions, type EventSourceStats } from "./sse";
 export { LongPollServer, LongPollClient, LONG_POLL_SERVER_DEFAULTS, LONG_POLL_CLIENT_DEFAULTS, type LongPollServerOptions, type LongPollServerStats, type LongPollClientOptions, type LongPollClientStats, type PollAnswer } from "./long-polling";

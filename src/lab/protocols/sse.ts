@@ -53,8 +53,13 @@ export class EventStreamParser {
   private buffer = "";
   private data = "";
   private type = "";
+  /** The spec's "last event ID string": becomes the id buffer's value only when an event is dispatched. */
   private lastId = "";
+  /** The spec's "last event ID buffer": set by an `id:` line, taken over at dispatch. */
+  private idBuffer = "";
   private sawCr = false;
+  /** Nothing of this stream seen yet: a leading byte order mark is still to be skipped. */
+  private atStart = true;
 
   constructor(
     /** Receives each dispatched event. */
@@ -63,7 +68,8 @@ export class EventStreamParser {
     private readonly onRetry: (ms: number) => void = () => {},
   ) {}
 
-  /** The last event id seen (what a reconnect sends as `Last-Event-ID`). */
+  /** The id of the last dispatched event (what a reconnect sends as `Last-Event-ID`). An `id:` line of
+   * an event the stream broke off before its blank line does not count: that event never arrived. */
   get lastEventId(): string {
     return this.lastId;
   }
@@ -71,6 +77,12 @@ export class EventStreamParser {
   /** Feeds the next piece of the body; complete lines are processed at once. */
   push(chunk: string): void {
     let text = chunk;
+    // The standard ignores one leading U+FEFF; without this the first line's field name would start
+    // with it and the first event would be lost.
+    if (this.atStart && text !== "") {
+      if (text.startsWith("\uFEFF")) text = text.slice(1);
+      this.atStart = false;
+    }
     // A CR at the end of the previous chunk may be the first half of a CRLF.
     if (this.sawCr && text.startsWith("\n")) text = text.slice(1);
     this.sawCr = text.endsWith("\r");
@@ -80,8 +92,11 @@ export class EventStreamParser {
     for (const line of lines) this.line(line);
   }
 
-  /** Forgets a half-received event (the stream broke); the last id is kept. */
+  /** Forgets a half-received event (the stream broke); the last dispatched id is kept, and the next
+   * stream may start with a byte order mark again. */
   reset(): void {
+    this.idBuffer = this.lastId;
+    this.atStart = true;
     this.buffer = "";
     this.data = "";
     this.type = "";
@@ -103,7 +118,7 @@ export class EventStreamParser {
         this.data += `${value}\n`;
         break;
       case "id":
-        if (!value.includes("\u0000")) this.lastId = value;
+        if (!value.includes("\u0000")) this.idBuffer = value;
         break;
       case "retry":
         if (/^\d+$/.test(value)) this.onRetry(Number(value));
@@ -114,6 +129,8 @@ export class EventStreamParser {
   }
 
   private dispatch(): void {
+    // Per the standard the last event ID string is set at dispatch, also for an event with no data.
+    this.lastId = this.idBuffer;
     if (this.data === "") {
       this.type = "";
       return;

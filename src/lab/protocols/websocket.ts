@@ -467,18 +467,28 @@ export interface ReconnectOptions extends SimWebSocketOptions {
   maxDelayMs?: number;
   /** Each failed attempt multiplies the wait by this. */
   factor?: number;
+  /**
+   * How long to wait before each reconnect: `"none"` waits exactly the backoff delay (1 s, 2 s,
+   * 4 s…); `"full"` waits a random time from 0 to that delay (full jitter), so clients cut off
+   * together do not all come back at the same instant. Libraries randomise too: socket.io's
+   * client by ±50 % by default.
+   */
+  jitter?: ReconnectJitter;
   /** Called on every (re)open with the socket, e.g. to subscribe or ask for a replay. */
   onOpen?: (socket: SimWebSocket) => void;
   /** Called with each message. */
   onMessage?: (data: string) => void;
 }
 
-/** Defaults: 1 s, doubling, at most 30 s. */
-export const RECONNECT_DEFAULTS = { initialDelayMs: 1_000, maxDelayMs: 30_000, factor: 2 } as const;
+/** How a {@link ReconnectingWebSocket} spreads its reconnects. */
+export type ReconnectJitter = "none" | "full";
+
+/** Defaults: 1 s, doubling, at most 30 s, no jitter. */
+export const RECONNECT_DEFAULTS = { initialDelayMs: 1_000, maxDelayMs: 30_000, factor: 2, jitter: "none" } as const;
 
 /**
- * A WebSocket that opens a new connection after an abnormal close, waiting 1 s, 2 s, 4 s…
- * between attempts — what apps and libraries add on top of the browser API. It does not
+ * A WebSocket that opens a new connection after an abnormal close or a 1001 Going Away,
+ * waiting 1 s, 2 s, 4 s… between attempts (optionally jittered) — what apps and libraries add on top of the browser API. It does not
  * resend or replay anything on its own.
  */
 export class ReconnectingWebSocket {
@@ -490,7 +500,7 @@ export class ReconnectingWebSocket {
   readonly closes: WebSocketCloseEvent[] = [];
   private stopped = false;
   private delay: number;
-  private readonly options: ReconnectOptions & { initialDelayMs: number; maxDelayMs: number; factor: number };
+  private readonly options: ReconnectOptions & { initialDelayMs: number; maxDelayMs: number; factor: number; jitter: ReconnectJitter };
   /** Counts of all the sockets so far. */
   readonly stats: WebSocketStats & { connections: number } = { messagesSent: 0, messagesReceived: 0, bytesSent: 0, bytesReceived: 0, pingsReceived: 0, connections: 0 };
 
@@ -502,6 +512,7 @@ export class ReconnectingWebSocket {
     positive("ReconnectingWebSocket", "initialDelayMs", this.options.initialDelayMs);
     positive("ReconnectingWebSocket", "maxDelayMs", this.options.maxDelayMs);
     nonNegative("ReconnectingWebSocket", "factor", this.options.factor, 1);
+    if (this.options.jitter !== "none" && this.options.jitter !== "full") throw new ConfigError("ReconnectingWebSocket", "jitter", this.options.jitter, '"none" or "full"');
     this.delay = this.options.initialDelayMs;
     this.socket = this.open();
   }
@@ -537,8 +548,9 @@ export class ReconnectingWebSocket {
     socket.onclose = (e) => {
       add();
       this.closes.push(e);
-      if (this.stopped || e.wasClean) return;
-      const wait = this.delay;
+      // 1001 Going Away is a clean close, but it is the server leaving (a deploy): come back.
+      if (this.stopped || (e.wasClean && e.code !== CloseCode.GOING_AWAY)) return;
+      const wait = this.options.jitter === "full" ? Math.round(this.sim.random.uniform(0, this.delay)) : this.delay;
       this.delay = Math.min(this.delay * this.options.factor, this.options.maxDelayMs);
       this.sim.trace.note(this.options.from ?? "app", `WebSocket closed ${e.code}, reconnecting in ${wait} ms`);
       this.sim.schedule(wait, () => {

@@ -16,7 +16,7 @@ describe("protocols challenges", () => {
     });
     expect(starter.passed).toBe(false);
     expect(plain(starter)).toMatch(/^Challenge rest: FAILED \(2 of 3 targets missed\)/);
-    expect(starter.results.find((r) => r.target.metric === "roundTrips")!.measured).toBe(21);
+    expect(starter.results.find((r) => r.target.metric === "requests")!.measured).toBe(21);
     expect(starter.results.find((r) => r.target.metric === "wrongCards")!.passed).toBe(true);
     const reference = await challenges.rest.check({
       async load(rest: RestClient) {

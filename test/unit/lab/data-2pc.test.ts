@@ -11,16 +11,42 @@ function setup(seed = 1, options: Partial<ConstructorParameters<typeof TwoPhaseC
 }
 
 describe("two-phase commit", () => {
-  it("commits in 3 round trips and 3 forced log writes (22 ms) where a local commit takes 1 and 1 (8 ms)", async () => {
+  it("answers the client once COMMIT is forced: 2 round trips and 2 forced writes in sequence (measured), against 1 and 1 for a local commit", async () => {
     const { sim, tpc } = setup();
-    const [distributed, local] = await sim.run(async () => [await tpc.execute({ writes: { bank: { alice: -50 }, shop: { "order-7": "paid" }, stock: { widget: 9 } } }), await tpc.executeLocal("bank", { alice: -50 })]);
+    const [distributed, local] = await sim.run(async () => [await tpc.execute({ writes: { bank: { alice: -50 }, shop: { "order-7": "paid" }, stock: { widget: 9 } } }), await tpc.executeLocal("bank", { bob: -49 })]);
     expect(distributed.outcome).toBe("committed");
-    expect([distributed.roundTrips, distributed.forcedWrites, distributed.latencyMs]).toEqual([3, 3, 22]);
-    expect([local.roundTrips, local.forcedWrites, local.latencyMs]).toEqual([1, 1, 8]);
+    expect([distributed.roundTrips, distributed.forcedWrites]).toEqual([2, 2]);
+    expect([local.roundTrips, local.forcedWrites]).toEqual([1, 1]);
+    expect(distributed.latencyMs).toBeGreaterThan(1.5 * local.latencyMs);
+    // The participants commit after the client's answer.
+    await sim.run();
     expect(tpc.dataOf("shop").get("order-7")).toBe("paid");
+    expect(tpc.dataOf("bank").get("alice")).toBe(-50);
     expect(tpc.locks().rows).toEqual([]);
     expect(tpc.check().ok).toBe(true);
-    expect(distributed[DISPLAY]()["text/markdown"]).toContain("| T1 | committed | 22 | 3 | 3 | every participant voted YES |");
+    expect(distributed[DISPLAY]()["text/markdown"]).toContain(`| T1 | committed | ${distributed.latencyMs} | 2 | 2 | every participant voted YES |`);
+  });
+
+  it("a local write to a row an in-doubt transaction holds waits for its decision instead of being overwritten; it gives up after the lock-wait timeout", async () => {
+    const { sim, tpc } = setup(1, { lockWaitTimeoutMs: 3_000 });
+    const results = await sim.run(async () => {
+      void tpc.execute({ id: "T9", writes: { bank: { alice: -30 } }, crashCoordinator: "after-commit-logged", restartAfterMs: 10_000 });
+      await sim.sleep(100);
+      const refused = await tpc.executeLocal("bank", { alice: 999 }); // T9 is in doubt for 10 s
+      const waited = tpc.executeLocal("bank", { alice: 1_000 });
+      await sim.sleep(9_000);
+      return [refused, await waited];
+    });
+    await sim.run();
+    const [refused, waited] = results;
+    expect(refused!.outcome).toBe("aborted");
+    expect(refused!.reason).toMatch(/lock wait timeout: alice is locked by in-doubt T9/);
+    expect(refused!.latencyMs).toBeGreaterThanOrEqual(3_000);
+    // The second started at ~3.1 s and gave up at ~6.1 s, still before the coordinator came back.
+    expect(waited!.outcome).toBe("aborted");
+    // T9 committed after the restart, and no local write slipped in under its lock.
+    expect(tpc.stateOf("bank", "T9")).toBe("committed");
+    expect(tpc.dataOf("bank").get("alice")).toBe(-30);
   });
 
   it("one NO vote aborts everywhere and releases the locks; nothing is written", async () => {
@@ -40,6 +66,7 @@ describe("two-phase commit", () => {
     expect(a.outcome).toBe("committed");
     expect(b.outcome).toBe("aborted");
     expect(b.reason).toBe("bank voted NO");
+    await sim.run();
     expect(tpc.dataOf("bank").get("alice")).toBe(-50);
     expect(tpc.check().ok).toBe(true);
   });

@@ -91,6 +91,14 @@ describe("Protobuf through protobufjs", () => {
     expect(User.encode({ id: 0, name: "", active: false }).length).toBe(0);
   });
 
+  it("writes a field with explicit presence (proto3 optional) even at its default, and leaves an unset one out", () => {
+    const R = ProtoSchema.parse(`syntax = "proto3"; message R { int32 plain = 1; optional int32 tracked = 2; }`).type("R");
+    expect(hexBytes(R.encode({ plain: 0, tracked: 0 }))).toBe("10 00");
+    expect(R.decode(R.encode({ tracked: 0 }))).toEqual({ plain: 0, tracked: 0 });
+    expect(R.encode({}).length).toBe(0);
+    expect(R.decode(R.encode({}))).not.toHaveProperty("tracked");
+  });
+
   it("gives the same bytes as protobufjs used directly", () => {
     const direct = protobufjs.parse(EXAMPLE_PROTO).root.lookupType("User");
     fc.assert(

@@ -167,6 +167,35 @@ describe("WebSocket", () => {
   });
 });
 
+describe("ReconnectingWebSocket after a deploy", () => {
+  const deploy = async (jitter: "none" | "full") => {
+    const sim = new Simulation({ seed: 3 });
+    const server = new WebSocketServer(sim, { heartbeatMs: 0 });
+    const clients = Array.from({ length: 20 }, (_, i) => {
+      sim.network.setLink(`u${i}`, "api", { latency: 25 });
+      return new ReconnectingWebSocket(sim, { from: `u${i}`, jitter });
+    });
+    const opens: number[] = [];
+    server.onConnection(() => opens.push(sim.now));
+    sim.schedule(1_000, () => server.shutdown());
+    await sim.runUntil(5_000);
+    for (const c of clients) c.close();
+    return { clients, reopens: opens.filter((t) => t > 1_000) };
+  };
+
+  it("comes back after 1001 Going Away, all at once without jitter and spread over the backoff delay with full jitter", async () => {
+    const plain = await deploy("none");
+    expect(plain.reopens).toHaveLength(20);
+    expect(new Set(plain.reopens).size).toBe(1);
+    const spread = await deploy("full");
+    expect(spread.reopens).toHaveLength(20);
+    expect(new Set(spread.reopens).size).toBeGreaterThan(10);
+    // Full jitter: a random wait from 0 to the 1 s delay.
+    expect(Math.max(...spread.reopens) - Math.min(...spread.reopens)).toBeLessThanOrEqual(1_000);
+    expect(() => new ReconnectingWebSocket(new Simulation(), { jitter: "half" as "full" })).toThrow(/jitter must be "none" or "full", got "half"/);
+  });
+});
+
 describe("Server-Sent Events format", () => {
   const parse = (...chunks: string[]) => {
     const events: ServerSentEvent[] = [];
@@ -192,6 +221,30 @@ describe("Server-Sent Events format", () => {
     const { events: noData } = parse("id: 3\nevent: x\n\n", "data\n\n");
     // An event with no data is not dispatched; `data` alone is an empty data line.
     expect(noData).toEqual([{ type: "message", data: "", lastEventId: "3" }]);
+  });
+
+  it("ignores one leading byte order mark, so the first event is not lost (HTML standard, event stream parsing)", () => {
+    const { events } = parse("\uFEFFid: 1\ndata: first\n\n", "data: second\n\n");
+    expect(events.map((e) => e.data)).toEqual(["first", "second"]);
+    expect(events[0]!.lastEventId).toBe("1");
+    // Only one: a second BOM is part of the field name, so that line is an unknown field.
+    expect(parse("\uFEFF\uFEFFdata: x\n\n").events).toEqual([]);
+    // Split across chunks: the BOM alone in the first chunk.
+    expect(parse("\uFEFF", "data: y\n\n").events.map((e) => e.data)).toEqual(["y"]);
+  });
+
+  it("takes the last event id when the event is dispatched, not when its id line arrives", () => {
+    const { events, p } = parse("id: 1\ndata: one\n\n", "id: 2\ndata: tw");
+    expect(events.map((e) => e.lastEventId)).toEqual(["1"]);
+    // The stream broke inside event 2: a reconnect must ask for what follows 1, not 2.
+    expect(p.lastEventId).toBe("1");
+    p.reset();
+    p.push("\uFEFFid: 2\ndata: two\n\n");
+    expect(p.lastEventId).toBe("2");
+    expect(events.map((e) => e.data)).toEqual(["one", "two"]);
+    // An id with no data still moves the last event id when its blank line arrives.
+    p.push("id: 3\n\n");
+    expect(p.lastEventId).toBe("3");
   });
 
   it("writes events the parser reads back", () => {

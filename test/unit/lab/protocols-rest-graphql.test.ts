@@ -181,10 +181,16 @@ describe("GraphQL", () => {
     expect(plain.server.stats.lastRequestDbQueries).toBe(1 + 10 + 10 + 30);
   });
 
-  it("answers a query that does not parse with HTTP 400 and an errors array with a location", async () => {
+  it("answers a query that does not parse with errors and a location, no data: 200 for application/json, 400 for the GraphQL response type", async () => {
     const { sim, client, db } = gql(false);
     const res = await sim.run(() => client.query("{ posts(first: 2) { title "));
-    expect(res.status).toBe(400);
+    // GraphQL-over-HTTP: a client accepting only application/json reads the body whatever the
+    // status, so the spec asks for 200; the newer media type carries the real status.
+    expect(res.status).toBe(200);
+    const strict = await sim.run(() => client.http.request(httpRequest("POST", "/graphql", { body: { query: "{ posts(first: 2) { title " }, headers: { accept: "application/graphql-response+json, application/json;q=0.9" } })));
+    expect(strict.status).toBe(400);
+    expect(strict.headers["content-type"]).toBe("application/graphql-response+json");
+    expect(JSON.parse(strict.body!)).not.toHaveProperty("data");
     expect(res.data).toBeUndefined();
     expect(res.errors).toEqual([{ message: "Syntax Error: Expected Name, found <EOF>.", locations: [{ line: 1, column: 27 }], extensions: { code: "GRAPHQL_PARSE_FAILED" } }]);
     expect(db.stats.queries).toBe(0);
@@ -193,7 +199,8 @@ describe("GraphQL", () => {
   it("answers an unknown field with a validation error naming it", async () => {
     const { sim, client } = gql(false);
     const res = await sim.run(() => client.query("{ posts { title password } }"));
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(200);
+    expect(res.data).toBeUndefined();
     expect(res.errors![0]!.message).toBe('Cannot query field "password" on type "Post".');
     expect(res.errors![0]!.extensions!.code).toBe("GRAPHQL_VALIDATION_FAILED");
   });
@@ -213,6 +220,20 @@ describe("GraphQL", () => {
     const res = await sim.run(() => client.query("{ user(id: 1) { name } posts(first: 500) { id } }"));
     expect(res.data).toBeNull();
     expect(res.errors![0]).toMatchObject({ message: "first must be from 1 to 100, got 500", path: ["posts"] });
+  });
+
+  it("takes queries over GET (cacheable by URL) and refuses a mutation over GET with 405, changing nothing", async () => {
+    const { sim, client, db } = gql(false);
+    const viaGet = await sim.run(() => client.query<{ user: { name: string } }>("query One($id: ID!) { user(id: $id) { name } }", { id: 2 }, { method: "GET" }));
+    expect(viaGet.status).toBe(200);
+    expect(viaGet.data!.user.name).toBe(db.data.users[1]!.name);
+    const posts = db.data.posts.length;
+    const mutation = await sim.run(() => client.query('mutation { createPost(title: "x", body: "y", authorId: 1) { id } }', undefined, { method: "GET" }));
+    expect(mutation.status).toBe(405);
+    expect(db.data.posts).toHaveLength(posts);
+    const raw = await sim.run(() => client.http.request(httpRequest("GET", `/graphql?query=${encodeURIComponent("mutation { createPost(title: \"x\", body: \"y\", authorId: 1) { id } }")}`)));
+    expect(raw.headers.allow).toBe("POST");
+    await expect(client.query("{ user(id: 1) { name } }", undefined, { method: "PUT" as "GET" })).rejects.toThrow(/method must be "GET" or "POST", got "PUT"/);
   });
 
   it("runs mutations and rejects a body that is not JSON", async () => {

@@ -29,7 +29,7 @@ const row = (table: Record<string, string>[], key: string, value: string) => {
 describe("03-protocols notebook", () => {
   it("runs to the end with every code cell passing and no output over 20 KB", () => {
     expect(report.ok).toBe(true);
-    expect(cells).toHaveLength(29);
+    expect(cells).toHaveLength(31);
     expect(cells.filter((c) => c.status !== "ok").map((c) => c.id)).toEqual([]);
     for (const c of cells) for (const o of c.outputs ?? []) for (const i of o.items) expect(i.data.length, `${c.id} output`).toBeLessThan(20_000);
   });
@@ -42,12 +42,17 @@ describe("03-protocols notebook", () => {
     expect(t[4]!.location).toMatch(/^\/posts\/\d+$/);
   });
 
-  it("REST: the screen takes 21 round trips, over-fetches ~10×, and N+1 is several times slower than one request", () => {
+  it("REST: the screen takes 21 requests but only about 7.5 round trips (6 connections), over-fetches ~10×, and N+1 is several times slower than one request", () => {
     const t = rows("rest-screen", 0);
     const n1 = row(t, "approach", "REST (N+1)");
     const embed = row(t, "approach", "REST (embed)");
-    expect(num(n1.roundTrips)).toBe(21);
-    expect(num(embed.roundTrips)).toBe(1);
+    expect(num(n1.requests)).toBe(21);
+    expect(num(embed.requests)).toBe(1);
+    // Waves of at most 6 requests plus connection set-ups: far fewer round trips than requests.
+    expect(num(n1.roundTrips)).toBeGreaterThan(5);
+    expect(num(n1.roundTrips)).toBeLessThan(9);
+    expect(num(n1.roundTrips)).toBeCloseTo(num(n1.latencyMs) / 50, 1);
+    expect(num(embed.roundTrips)).toBeLessThan(1.5);
     expect(num(n1.connections)).toBe(6);
     expect(num(n1.payloadBytes) / num(n1["bytes the screen uses"])).toBeGreaterThan(9);
     expect(num(embed.payloadBytes)).toBeGreaterThan(num(n1.payloadBytes));
@@ -68,21 +73,28 @@ describe("03-protocols notebook", () => {
     const md = item("graphql-select", "text/markdown")!;
     const blocks = [...md.matchAll(/```json\n(.*)\n```/g)].map((m) => JSON.parse(m[1]!) as { data?: Record<string, Record<string, unknown> | null>; errors?: { path?: string[] }[]; status: number });
     expect(Object.keys(blocks[0]!.data!.user!)).toEqual(["name", "email"]);
-    expect(blocks[1]).toMatchObject({ status: 400 });
+    // Request errors over application/json: 200 (GraphQL-over-HTTP), errors and no data.
+    expect(blocks[1]).toMatchObject({ status: 200 });
     expect(blocks[1]!.data).toBeUndefined();
-    expect(blocks[2]!.status).toBe(400);
+    expect(blocks[2]!.status).toBe(200);
+    expect(blocks[2]!.data).toBeUndefined();
     expect(blocks[3]!.status).toBe(200);
     expect(blocks[3]!.data!.post).toBeNull();
     expect(blocks[3]!.data!.user).not.toBeNull();
     expect(blocks[3]!.errors![0]!.path).toEqual(["post"]);
+    // A failing non-null field nulls its way up to data, taking the unrelated user with it.
+    expect(blocks[4]!.data).toBeNull();
+    expect(blocks[4]!.errors![0]!.path).toEqual(["posts", 0, "author"]);
+    expect(blocks[5]).toMatchObject({ status: 200, data: { user: { name: expect.any(String) } } });
+    expect(blocks[6]!.status).toBe(405);
   });
 
-  it("GraphQL: one round trip either way; DataLoader cuts the database queries from 21 to 2, and under load the latency", () => {
+  it("GraphQL: one request either way; DataLoader cuts the database queries from 21 to 2, and under load the latency", () => {
     const t = rows("graphql-n-plus-one", 0);
     const plain = row(t, "approach", "GraphQL");
     const batched = row(t, "approach", "GraphQL + DataLoader");
-    expect(num(plain.roundTrips)).toBe(1);
-    expect(num(batched.roundTrips)).toBe(1);
+    expect(num(plain.requests)).toBe(1);
+    expect(num(batched.requests)).toBe(1);
     expect(num(plain.payloadBytes)).toBe(num(batched.payloadBytes));
     expect(num(plain.dbQueries)).toBe(21);
     expect(num(batched.dbQueries)).toBe(2);
@@ -107,15 +119,41 @@ describe("03-protocols notebook", () => {
     expect(statuses).toEqual(["12 UNIMPLEMENTED", "3 INVALID_ARGUMENT", "5 NOT_FOUND", "4 DEADLINE_EXCEEDED"]);
   });
 
+  it("gRPC: explicit presence writes a zero that a plain field leaves out", () => {
+    const md = item("grpc-wire", "text/markdown")!;
+    expect(md).toMatch(/`\{id: 0, name: "", active: false\}` encodes to 0 bytes/);
+    expect(md).toMatch(/`\{plain: 0, tracked: 0\}` encodes to `10 00` \(2 bytes\) and decodes to `\{"plain":0,"tracked":0\}`/);
+    expect(md).toMatch(/`\{\}` encodes to 0 bytes and decodes to `\{"plain":0\}`/);
+  });
+
+  it("gRPC: a deadline reaches the next hop only when the handler passes it on, and then the wasted work stops", () => {
+    const [dropped, passed] = rows("grpc-deadline");
+    expect(dropped!["front passes the deadline on"]).toBe("false");
+    for (const r of [dropped!, passed!]) expect(r["app saw"]).toBe("4 DEADLINE_EXCEEDED");
+    expect(num(dropped!["back steps done"])).toBe(10);
+    expect(num(dropped!["back steps after the app gave up"])).toBeGreaterThanOrEqual(5);
+    expect(num(passed!["back steps after the app gave up"])).toBeLessThanOrEqual(1);
+    expect(num(passed!["back steps done"]) * 3).toBeLessThanOrEqual(num(dropped!["back steps done"]));
+  });
+
   it("gRPC: the smallest payload for the screen; JSON of the same cards is larger by the quoted factor", () => {
     const t = rows("grpc-screen", 0);
     const payload = (a: string) => num(row(t, "approach", a)["payload bytes"]);
     expect(payload("gRPC")).toBeLessThan(payload("GraphQL"));
     expect(payload("GraphQL")).toBeLessThan(payload("REST (embed)") / 8);
-    expect(num(row(t, "approach", "REST (N+1)")["round trips"])).toBe(21);
-    for (const a of ["REST (embed)", "GraphQL", "GraphQL + DataLoader", "gRPC"]) expect(num(row(t, "approach", a)["round trips"])).toBe(1);
+    const n1 = row(t, "approach", "REST (N+1)");
+    expect(num(n1.requests)).toBe(21);
+    expect(num(n1["round trips (p50 ÷ RTT)"])).toBeGreaterThan(4);
+    for (const a of ["REST (embed)", "GraphQL", "GraphQL + DataLoader", "gRPC"]) {
+      expect(num(row(t, "approach", a).requests)).toBe(1);
+      expect(num(row(t, "approach", a)["round trips (p50 ÷ RTT)"])).toBeLessThan(1.5);
+    }
     const ratio = Number(/JSON is ([\d.]+)× larger/.exec(item("grpc-screen", "text/markdown")!)![1]);
     expect(ratio).toBeGreaterThan(1.4);
+    // Gzip removes most of JSON's advantage in size: both compressed sizes within 10 % of each other, far below raw JSON.
+    const [, gzJson, gzProto] = /Gzipped, the JSON is \*\*(\d+) bytes\*\* and the Protobuf \*\*(\d+) bytes\*\*/.exec(item("grpc-screen", "text/markdown")!)!.map(Number);
+    expect(Math.abs(gzJson! - gzProto!) / gzProto!).toBeLessThan(0.1);
+    expect(gzJson! * 3).toBeLessThan(payload("gRPC") * ratio);
   });
 
   it("head-of-line: fast requests wait behind a slow one on one HTTP/1.1 connection, not on HTTP/2; loss stalls every HTTP/2 stream", () => {
@@ -125,8 +163,15 @@ describe("03-protocols notebook", () => {
     expect(num(one["fast p50 ms"])).toBeGreaterThan(num(one["slow ms"]));
     expect(num(h2["fast max ms"]) * 3).toBeLessThan(num(h2["slow ms"]));
     expect(num(row(clean, "transport", "HTTP/1.1, 6 connections")["fast max ms"])).toBe(num(h2["fast max ms"]));
-    const lossy = row(rows("grpc-hol"), "transport", "HTTP/2 (gRPC), 1 connection");
-    expect(num(lossy["fast max ms"])).toBeGreaterThanOrEqual(num(h2["fast max ms"]) + 200);
+    // The sweep: 6 HTTP/1.1 connections match HTTP/2 only while requests fit on them.
+    const sweep = rows("grpc-hol");
+    const at = (fast: number, loss: string, transport: string) => sweep.find((r) => r.fast === String(fast) && r.loss === loss && r.transport === transport)!;
+    for (const fast of [5, 10, 20]) expect(num(at(fast, "0 %", "HTTP/2 (gRPC), 1 connection")["fast p50 ms (median)"])).toBe(num(h2["fast p50 ms"]));
+    expect(num(at(20, "0 %", "HTTP/1.1, 6 connections")["fast p50 ms (median)"])).toBeGreaterThanOrEqual(2 * num(h2["fast p50 ms"]));
+    // Under loss the HTTP/2 numbers depend on the seed: a range, and a lost segment stalls every stream by its 200 ms resend.
+    const lossy = at(20, "5 %", "HTTP/2 (gRPC), 1 connection")["range over seeds"]!.split("–").map(Number);
+    expect(lossy[1]! - lossy[0]!).toBeGreaterThanOrEqual(200);
+    expect(num(at(10, "5 %", "HTTP/2 (gRPC), 1 connection")["fast p50 ms (median)"])).toBeGreaterThanOrEqual(num(h2["fast p50 ms"]) + 200);
   });
 
   it("WebSocket: upgrade, echo, pings answered; wrong use throws InvalidStateError; without resume a drop loses ticks", () => {
@@ -144,6 +189,15 @@ describe("03-protocols notebook", () => {
     expect(num(resumed!.duplicates)).toBe(0);
   });
 
+  it("WebSocket: after a deploy, full jitter spreads the reconnects that would otherwise hit the server in one instant", () => {
+    const [none, full] = rows("websocket-storm");
+    expect(none!.jitter).toBe("none");
+    for (const r of [none!, full!]) expect(num(r["open at 12 s"])).toBe(100);
+    expect(num(none!["peak handshakes / 100 ms"])).toBe(100);
+    expect(num(full!["peak handshakes / 100 ms"]) * 4).toBeLessThan(num(none!["peak handshakes / 100 ms"]));
+    expect(num(full!["all back by ms"]) - num(none!["all back by ms"])).toBeLessThanOrEqual(1_000);
+  });
+
   it("SSE: the parser reads what formatEvent writes; after the drop nothing is lost or repeated", () => {
     const parsed = rows("sse-format", 1);
     expect(parsed.map((r) => r.lastEventId)).toEqual(["41", "42"]);
@@ -156,7 +210,11 @@ describe("03-protocols notebook", () => {
   it("feeds: long polling needs ≥ 10× the requests of SSE; across the drop SSE and long polling lose nothing, WebSocket does", () => {
     const run = rows("long-polling-run", 0)[0]!;
     expect(num(run.received)).toBe(50);
-    expect(num(run.requests)).toBeGreaterThan(30);
+    // One tick per answer except the one after the drop: answers + failed + the poll still open = requests.
+    expect(num(run.answers) + num(run.failures) + 1).toBe(num(run.requests));
+    expect(num(run.woken)).toBe(num(run.answers) - 1);
+    expect(num(run.immediate)).toBe(1);
+    expect(num(run.events) - (num(run.answers) - 1)).toBe(11);
     const healthy = rows("long-polling-compare", 0);
     expect(num(row(healthy, "protocol", "long polling").requests)).toBeGreaterThanOrEqual(10 * num(row(healthy, "protocol", "SSE").requests));
     for (const r of healthy) expect(r.delivered).toBe("50/50");

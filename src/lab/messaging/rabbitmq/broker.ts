@@ -14,12 +14,13 @@
 import { ConfigError } from "../../errors";
 import { DISPLAY, markdown, table, type MimeBundle } from "../../display";
 import type { Simulation } from "../../sim/simulation";
+import { Random } from "../../sim/random";
 import type { SimNode } from "../../sim/node";
-import { byteLength, type Content } from "../content";
+import { byteLength, utf8, type Content } from "../content";
 import { clientNode } from "../nodes";
-import { AmqpChannelError } from "./errors";
+import { AmqpChannelError, type AmqpMethod } from "./errors";
 import { TopicMatcher, headersMatch } from "./routing";
-import type { AmqpMessage, AssertExchangeOptions, AssertQueueOptions, ExchangeType, MessageProperties } from "./types";
+import type { AmqpMessage, AssertExchangeOptions, AssertQueueOptions, ExchangeType, MessageContent, MessageProperties, ReturnedMessage } from "./types";
 import { Connection } from "./channel";
 
 /** Options of `new RabbitMQ(sim, options)`. Defaults in {@link RABBITMQ_DEFAULTS}. */
@@ -81,6 +82,8 @@ export interface ExchangeState {
   internal: boolean;
   alternateExchange?: string;
   bindings: Binding[];
+  /** An auto-delete exchange goes when its last binding goes (once it had one). */
+  hadBinding?: boolean;
 }
 
 /** @internal */
@@ -93,6 +96,8 @@ export interface ConsumerReg {
   prefetch: number;
   unacked: number;
   exclusive: boolean;
+  /** Consumer priority (`x-priority`): higher gets messages first while it has room. Default 0. */
+  priority: number;
 }
 
 /** @internal */
@@ -121,7 +126,9 @@ export interface ServerChannel {
   deliver(message: AmqpMessage, consumerTag: string): void;
   closedByBroker(error: AmqpChannelError): void;
   confirmed(seq: number, ok: boolean): void;
-  returned(message: AmqpMessage): void;
+  returned(message: ReturnedMessage): void;
+  /** The broker cancelled a consumer (its queue was deleted): amqplib calls the callback with null. */
+  cancelled(consumerTag: string): void;
 }
 
 /** @internal */
@@ -134,7 +141,9 @@ export interface ServerConnection {
   lastToClient: number;
   clientBatch?: { time: number; jobs: (() => void)[] };
   brokerBatch?: { time: number; jobs: (() => void)[] };
-  dropped(reason: string): void;
+  /** The authenticated user (a `userId` property must equal it). */
+  user: string;
+  dropped(reason: string, error?: AmqpChannelError): void;
 }
 
 /** @internal Normalised queue arguments. */
@@ -145,6 +154,8 @@ export interface QueueArgs {
   deadLetterRoutingKey?: string;
   maxLength?: number;
   overflow: "drop-head" | "reject-publish" | "reject-publish-dlx";
+  /** `x-single-active-consumer`: only the first consumer gets messages until it goes. */
+  singleActiveConsumer: boolean;
 }
 
 /** @internal */
@@ -239,7 +250,8 @@ export class RabbitMQ {
   /** @internal */ readonly queues = new Map<string, QueueState>();
   /** @internal */ readonly connections = new Set<ServerConnection>();
   private seq = 0;
-  private generated = 0;
+  /** Its own seeded source for server-generated names, so naming a queue draws nothing from the simulation's. */
+  private readonly names: Random;
   private connSeq = 0;
   private chanSeq = 0;
 
@@ -258,6 +270,7 @@ export class RabbitMQ {
       this.crashed();
     };
     this.node = node;
+    this.names = new Random((Math.imul(sim.random.seed, 0x9e3779b1) ^ 0x52414242) >>> 0);
     this.declareDefaults();
   }
 
@@ -359,14 +372,14 @@ export class RabbitMQ {
   }
 
   /** @internal The connection is gone: channels close, unacked messages are requeued, exclusive queues deleted. */
-  dropConnection(conn: ServerConnection, reason: string): void {
+  dropConnection(conn: ServerConnection, reason: string, error?: AmqpChannelError): void {
     if (conn.closed) return;
     for (const ch of [...conn.channels]) this.closeChannel(ch);
     conn.closed = true;
     this.connections.delete(conn);
     for (const q of [...this.queues.values()]) if (q.exclusiveOwner === conn) this.deleteQueueNow(q);
     this.sim.trace.record("state", conn.node.name, this.node.name, `connection closed (${reason})`);
-    conn.dropped(reason);
+    conn.dropped(reason, error);
   }
 
   /** @internal Broker-side channel close: requeue what it had unacked, cancel its consumers. */
@@ -383,6 +396,11 @@ export class RabbitMQ {
   /** @internal Closes a channel because of an error, and tells the client. */
   channelError(ch: ServerChannel, error: AmqpChannelError): void {
     if (ch.closed) return;
+    if (error.closesConnection) {
+      this.sim.trace.record("state", this.node.name, ch.conn.node.name, `connection closed: ${error.code} ${error.replyText}`);
+      this.dropConnection(ch.conn, `${error.code} ${error.replyText}`, error);
+      return;
+    }
     this.sim.trace.record("state", this.node.name, ch.conn.node.name, `channel ${ch.id} closed: ${error.code} ${error.replyText}`);
     this.sim.metrics.counter("rabbitmq channel errors").inc();
     this.closeChannel(ch);
@@ -415,13 +433,23 @@ export class RabbitMQ {
   /** @internal */
   assertExchange(name: string, type: ExchangeType, options: AssertExchangeOptions): void {
     const valid: ExchangeType[] = ["direct", "fanout", "topic", "headers"];
-    if (!valid.includes(type)) throw new AmqpChannelError(503, `COMMAND_INVALID - unknown exchange type '${String(type)}'`, "ExchangeDeclare");
+    // An unknown type is a connection error in RabbitMQ (503 COMMAND_INVALID closes the connection).
+    if (!valid.includes(type)) throw new AmqpChannelError(503, `COMMAND_INVALID - invalid exchange type '${String(type)}'`, "ExchangeDeclare");
     const existing = this.exchanges.get(name);
     if (name === "" || (name.startsWith("amq.") && !existing)) throw new AmqpChannelError(403, `ACCESS_REFUSED - exchange name '${name}' contains reserved prefix 'amq.'`, "ExchangeDeclare");
     const durable = options.durable ?? true;
     if (existing) {
       if (existing.type !== type) throw new AmqpChannelError(406, `PRECONDITION_FAILED - inequivalent arg 'type' for exchange '${name}' in vhost '/': received '${type}' but current is '${existing.type}'`, "ExchangeDeclare");
-      if (existing.durable !== durable) throw new AmqpChannelError(406, `PRECONDITION_FAILED - inequivalent arg 'durable' for exchange '${name}' in vhost '/': received '${durable}' but current is '${existing.durable}'`, "ExchangeDeclare");
+      const ae = options.alternateExchange ?? (options.arguments?.["alternate-exchange"] as string | undefined);
+      const asked: [string, unknown, unknown][] = [
+        ["durable", durable, existing.durable],
+        ["auto_delete", options.autoDelete ?? false, existing.autoDelete],
+        ["internal", options.internal ?? false, existing.internal],
+        ["alternate-exchange", ae, existing.alternateExchange],
+      ];
+      for (const [arg, received, current] of asked) {
+        if (received !== current) throw new AmqpChannelError(406, `PRECONDITION_FAILED - inequivalent arg '${arg}' for exchange '${name}' in vhost '/': received '${String(received ?? "none")}' but current is '${String(current ?? "none")}'`, "ExchangeDeclare");
+      }
       return;
     }
     this.exchanges.set(name, {
@@ -437,9 +465,9 @@ export class RabbitMQ {
   }
 
   /** @internal */
-  exchange(name: string, operation?: string): ExchangeState {
+  exchange(name: string, operation?: string, method?: AmqpMethod): ExchangeState {
     const ex = this.exchanges.get(name);
-    if (!ex) throw new AmqpChannelError(404, `NOT_FOUND - no exchange '${name}' in vhost '/'`, operation);
+    if (!ex) throw new AmqpChannelError(404, `NOT_FOUND - no exchange '${name}' in vhost '/'`, operation, method);
     return ex;
   }
 
@@ -448,8 +476,7 @@ export class RabbitMQ {
     const ex = this.exchange(name, "ExchangeDelete");
     if (name === "" || name.startsWith("amq.")) throw new AmqpChannelError(403, `ACCESS_REFUSED - operation not permitted on the default exchange`, "ExchangeDelete");
     if (ifUnused && ex.bindings.length > 0) throw new AmqpChannelError(406, `PRECONDITION_FAILED - exchange '${name}' in vhost '/' in use`, "ExchangeDelete");
-    this.exchanges.delete(name);
-    for (const e of this.exchanges.values()) e.bindings = e.bindings.filter((b) => !(b.kind === "exchange" && b.destination === name));
+    this.deleteExchangeNow(ex);
   }
 
   /** @internal Declares (or checks) a queue; returns its name and counts. */
@@ -468,13 +495,15 @@ export class RabbitMQ {
     const durable = options.durable ?? true;
     const exclusive = options.exclusive ?? false;
     const autoDelete = options.autoDelete ?? false;
-    const name = requested === "" ? `amq.gen-${String(++this.generated).padStart(6, "0")}` : requested;
+    const name = requested === "" ? this.generatedName() : requested;
     if (requested.startsWith("amq.")) throw new AmqpChannelError(403, `ACCESS_REFUSED - queue name '${requested}' contains reserved prefix 'amq.*'`, "QueueDeclare");
     const existing = this.queues.get(name);
     if (existing) {
       this.checkExclusive(conn, existing, "QueueDeclare");
       if (existing.durable !== durable) throw new AmqpChannelError(406, `PRECONDITION_FAILED - inequivalent arg 'durable' for queue '${name}' in vhost '/': received '${durable}' but current is '${existing.durable}'`, "QueueDeclare");
-      for (const k of new Set([...Object.keys(raw), ...Object.keys(existing.rawArgs)])) {
+      if (existing.autoDelete !== autoDelete) throw new AmqpChannelError(406, `PRECONDITION_FAILED - inequivalent arg 'auto_delete' for queue '${name}' in vhost '/': received '${autoDelete}' but current is '${existing.autoDelete}'`, "QueueDeclare");
+      // Only the arguments RabbitMQ knows are compared; others are kept but never checked.
+      for (const k of new Set([...Object.keys(raw), ...Object.keys(existing.rawArgs)].filter((a) => KNOWN_QUEUE_ARGS.has(a)))) {
         const a = raw[k];
         const b = existing.rawArgs[k];
         if (a !== b) {
@@ -515,7 +544,19 @@ export class RabbitMQ {
       deadLetterExchange: typeof dlx === "string" ? dlx : undefined,
       deadLetterRoutingKey: typeof dlrk === "string" ? dlrk : undefined,
       overflow,
+      singleActiveConsumer: raw["x-single-active-consumer"] === true,
     };
+  }
+
+  /** A server-generated queue name: `amq.gen-` and 22 random URL-safe characters (from the seeded source), as RabbitMQ. */
+  private generatedName(): string {
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let name: string;
+    do {
+      name = "amq.gen-";
+      for (let i = 0; i < 22; i++) name += alphabet[this.names.int(0, 63)];
+    } while (this.queues.has(name));
+    return name;
   }
 
   /** @internal */
@@ -557,8 +598,25 @@ export class RabbitMQ {
     this.queues.delete(q.name);
     q.expiryTimer?.cancel();
     q.expiresTimer?.cancel();
-    for (const c of [...q.consumers]) this.cancelConsumer(c);
-    for (const e of this.exchanges.values()) e.bindings = e.bindings.filter((b) => !(b.kind === "queue" && b.destination === q.name));
+    // Consumers of a deleted queue are told (basic.cancel from the server; amqplib calls back with null).
+    for (const c of [...q.consumers]) {
+      this.cancelConsumer(c);
+      const ch = c.channel;
+      this.toClient(ch.conn, () => ch.cancelled(c.tag));
+    }
+    for (const e of this.exchanges.values()) this.removeBindings(e, (b) => b.kind === "queue" && b.destination === q.name);
+  }
+
+  /** Removes bindings of an exchange; an auto-delete exchange left with none is deleted. */
+  private removeBindings(e: ExchangeState, drop: (b: Binding) => boolean): void {
+    const before = e.bindings.length;
+    e.bindings = e.bindings.filter((b) => !drop(b));
+    if (e.autoDelete && e.hadBinding && before > 0 && e.bindings.length === 0 && this.exchanges.get(e.name) === e) this.deleteExchangeNow(e);
+  }
+
+  private deleteExchangeNow(ex: ExchangeState): void {
+    this.exchanges.delete(ex.name);
+    for (const e of [...this.exchanges.values()]) this.removeBindings(e, (b) => b.kind === "exchange" && b.destination === ex.name);
   }
 
   /** @internal */
@@ -576,12 +634,13 @@ export class RabbitMQ {
     if (source === "") throw new AmqpChannelError(403, `ACCESS_REFUSED - operation not permitted on the default exchange`, operation);
     if (ex.bindings.some((b) => b.kind === kind && b.destination === destination && b.routingKey === routingKey && sameArgs(b.args, args))) return;
     ex.bindings.push({ kind, destination, routingKey, args, matcher: ex.type === "topic" ? new TopicMatcher(routingKey) : undefined });
+    ex.hadBinding = true;
   }
 
   /** @internal */
   unbind(kind: "queue" | "exchange", destination: string, source: string, routingKey: string, args: Record<string, unknown>): void {
     const ex = this.exchange(source, kind === "queue" ? "QueueUnbind" : "ExchangeUnbind");
-    ex.bindings = ex.bindings.filter((b) => !(b.kind === kind && b.destination === destination && b.routingKey === routingKey && sameArgs(b.args, args)));
+    this.removeBindings(ex, (b) => b.kind === kind && b.destination === destination && b.routingKey === routingKey && sameArgs(b.args, args));
   }
 
   // ---- routing and enqueueing ---------------------------------------------------------------
@@ -634,13 +693,24 @@ export class RabbitMQ {
    * @internal A publish arrives: route it, enqueue it in every matching queue, confirm it.
    * Returns the queues it reached and whether any refused it (reject-publish overflow).
    */
-  publish(exchange: string, routingKey: string, content: Content, properties: MessageProperties, extraKeys?: string[]): { queues: number; refused: boolean } {
-    const ex = this.exchange(exchange);
+  publish(conn: ServerConnection, exchange: string, routingKey: string, content: Content, properties: MessageProperties): { queues: number; refused: boolean } {
+    const ex = this.exchange(exchange, undefined, "BasicPublish");
+    if (ex.internal) throw new AmqpChannelError(403, `ACCESS_REFUSED - cannot publish to internal exchange '${exchange}' in vhost '/'`, undefined, "BasicPublish");
+    if (properties.userId !== undefined && properties.userId !== conn.user) throw new AmqpChannelError(406, `PRECONDITION_FAILED - user_id property set to '${properties.userId}' but authenticated user was '${conn.user}'`, undefined, "BasicPublish");
+    // Sender-selected distribution: CC and BCC headers add routing keys; BCC is removed before delivery.
+    const cc = properties.headers["CC"];
+    const bcc = properties.headers["BCC"];
+    const extraKeys = [...(Array.isArray(cc) ? cc.map(String) : []), ...(Array.isArray(bcc) ? bcc.map(String) : [])];
+    if (bcc !== undefined) {
+      const { BCC: _bcc, ...rest } = properties.headers;
+      void _bcc;
+      properties = { ...properties, headers: rest };
+    }
     const persistent = properties.deliveryMode === 2;
     const size = byteLength(content);
     let refused = false;
     // Fast path: the default exchange routes by queue name.
-    if (ex.name === "" && !extraKeys) {
+    if (ex.name === "" && extraKeys.length === 0) {
       const q = this.queues.get(routingKey);
       if (!q) return { queues: 0, refused };
       refused = !this.enqueue(q, { seq: ++this.seq, content, size, exchange, routingKey, properties, persistent, expiresAt: Infinity, redelivered: false });
@@ -648,7 +718,7 @@ export class RabbitMQ {
     }
     const targets = new Set<string>();
     this.routeInto(ex, routingKey, properties.headers, targets, new Set());
-    for (const k of extraKeys ?? []) this.routeInto(ex, k, properties.headers, targets, new Set());
+    for (const k of extraKeys) this.routeInto(ex, k, properties.headers, targets, new Set());
     for (const name of targets) {
       const q = this.queues.get(name)!;
       const ok = this.enqueue(q, { seq: ++this.seq, content, size, exchange, routingKey, properties, persistent, expiresAt: Infinity, redelivered: false });
@@ -665,10 +735,12 @@ export class RabbitMQ {
     // Each queue gets its own message object (made by the caller), so it can be updated in place.
     const msg = m;
     msg.expiresAt = ttl === Infinity ? Infinity : now + ttl;
-    if (ttl === 0 && q.consumers.length === 0) {
-      // RabbitMQ: a TTL of 0 expires the message at once unless it can be delivered right away.
+    if (ttl === 0) {
+      // RabbitMQ: a TTL of 0 expires the message at once unless a consumer can take it right away.
       q.stats.enqueued++;
-      this.deadLetter(q, msg, "expired");
+      const c = q.ready === 0 ? this.nextConsumer(q) : undefined;
+      if (c) this.deliver(c, msg);
+      else this.deadLetter(q, msg, "expired");
       return true;
     }
     const max = q.args.maxLength;
@@ -729,7 +801,7 @@ export class RabbitMQ {
     const headers = { ...m.properties.headers };
     const deaths = Array.isArray(headers["x-death"]) ? [...(headers["x-death"] as XDeath[])] : [];
     const i = deaths.findIndex((d) => d.queue === q.name && d.reason === reason);
-    const time = Math.floor(this.sim.now / 1000);
+    const time: AmqpTimestamp = { "!": "timestamp", value: Math.floor(this.sim.now / 1000) };
     const entry: XDeath =
       i >= 0
         ? { ...deaths[i]!, count: deaths[i]!.count + 1, time }
@@ -745,7 +817,7 @@ export class RabbitMQ {
     headers["x-last-death-exchange"] = m.exchange;
     const properties: MessageProperties = { ...m.properties, headers };
     // The per-message TTL is removed so the message does not expire again where it lands.
-    delete properties.expiration;
+    properties.expiration = undefined;
     const key = q.args.deadLetterRoutingKey ?? m.routingKey;
     const targets = new Set<string>();
     this.routeInto(ex, key, headers, targets, new Set());
@@ -763,11 +835,11 @@ export class RabbitMQ {
   // ---- consumers and delivery -----------------------------------------------------------------
 
   /** @internal */
-  addConsumer(ch: ServerChannel, q: QueueState, tag: string, noAck: boolean, exclusive: boolean): ConsumerReg {
+  addConsumer(ch: ServerChannel, q: QueueState, tag: string, noAck: boolean, exclusive: boolean, priority = 0): ConsumerReg {
     if (exclusive && q.consumers.length > 0) throw new AmqpChannelError(403, `ACCESS_REFUSED - queue '${q.name}' in vhost '/' in exclusive use`, "BasicConsume");
     if (q.consumers.some((c) => c.exclusive)) throw new AmqpChannelError(403, `ACCESS_REFUSED - queue '${q.name}' in vhost '/' in exclusive use`, "BasicConsume");
     if (ch.consumers.has(tag)) throw new AmqpChannelError(530, `NOT_ALLOWED - attempt to reuse consumer tag '${tag}'`, "BasicConsume");
-    const reg: ConsumerReg = { tag, queue: q, channel: ch, noAck, prefetch: ch.prefetchCount, unacked: 0, exclusive };
+    const reg: ConsumerReg = { tag, queue: q, channel: ch, noAck, prefetch: ch.prefetchCount, unacked: 0, exclusive, priority };
     q.consumers.push(reg);
     q.hadConsumer = true;
     ch.consumers.set(tag, reg);
@@ -806,6 +878,30 @@ export class RabbitMQ {
     return true;
   }
 
+  /**
+   * The consumer the next message goes to: with a single active consumer, only the first
+   * registered; otherwise the highest-priority consumers that have room under their prefetch,
+   * round robin among equals (lower priorities get messages only while all higher are full).
+   */
+  private nextConsumer(q: QueueState): ConsumerReg | undefined {
+    if (q.args.singleActiveConsumer) {
+      const active = q.consumers[0];
+      return active && this.hasRoom(active) ? active : undefined;
+    }
+    const n = q.consumers.length;
+    let best: number | undefined;
+    for (const c of q.consumers) if (this.hasRoom(c) && (best === undefined || c.priority > best)) best = c.priority;
+    if (best === undefined) return undefined;
+    for (let k = 0; k < n; k++) {
+      const c = q.consumers[(q.rr + k) % n]!;
+      if (c.priority === best && this.hasRoom(c)) {
+        q.rr = (q.rr + k + 1) % n;
+        return c;
+      }
+    }
+    return undefined;
+  }
+
   private dispatch(q: QueueState): void {
     if (this.queues.get(q.name) !== q || !this.node.up) return;
     const now = this.sim.now;
@@ -815,17 +911,7 @@ export class RabbitMQ {
         this.deadLetter(q, q.shift()!, "expired");
         continue;
       }
-      // Round robin: the next consumer in turn that has room under its prefetch.
-      const n = q.consumers.length;
-      let chosen: ConsumerReg | undefined;
-      for (let k = 0; k < n; k++) {
-        const c = q.consumers[(q.rr + k) % n]!;
-        if (this.hasRoom(c)) {
-          chosen = c;
-          q.rr = (q.rr + k + 1) % n;
-          break;
-        }
-      }
+      const chosen = this.nextConsumer(q);
       if (!chosen) break;
       this.deliver(chosen, q.shift()!);
     }
@@ -845,7 +931,7 @@ export class RabbitMQ {
       q.unacked++;
     }
     const message: AmqpMessage = {
-      content: m.content,
+      content: toBuffer(m.content),
       fields: { consumerTag: c.tag, deliveryTag: tag, redelivered: m.redelivered, exchange: m.exchange, routingKey: m.routingKey },
       properties: m.properties,
     };
@@ -866,7 +952,7 @@ export class RabbitMQ {
       ch.unacked.set(tag, { tag, message: m, queue: q });
       q.unacked++;
     }
-    return { content: m.content, fields: { deliveryTag: tag, redelivered: m.redelivered, exchange: m.exchange, routingKey: m.routingKey, messageCount: q.ready }, properties: m.properties };
+    return { content: toBuffer(m.content), fields: { deliveryTag: tag, redelivered: m.redelivered, exchange: m.exchange, routingKey: m.routingKey, messageCount: q.ready }, properties: m.properties };
   }
 
   private settle(u: Unacked): void {
@@ -899,7 +985,7 @@ export class RabbitMQ {
       list = u ? [u] : [];
     }
     if (list.length === 0 && !(multiple && tag === 0)) {
-      this.channelError(ch, new AmqpChannelError(406, `PRECONDITION_FAILED - unknown delivery tag ${tag}`));
+      this.channelError(ch, new AmqpChannelError(406, `PRECONDITION_FAILED - unknown delivery tag ${tag}`, undefined, outcome === "ack" ? "BasicAck" : multiple ? "BasicNack" : "BasicReject"));
       return;
     }
     for (const u of list) {
@@ -960,11 +1046,50 @@ export interface XDeath {
   count: number;
   reason: "rejected" | "expired" | "maxlen";
   queue: string;
-  /** Seconds (virtual) of the latest dead-lettering for this queue and reason. */
-  time: number;
+  /** When this queue last dead-lettered for this reason: virtual seconds, in amqplib's timestamp shape. */
+  time: AmqpTimestamp;
   exchange: string;
   "routing-keys": string[];
   "original-expiration"?: string;
+}
+
+/** A timestamp inside a header table, as amqplib decodes it. */
+export interface AmqpTimestamp {
+  "!": "timestamp";
+  /** Seconds. */
+  value: number;
+}
+
+/** Queue arguments RabbitMQ 3.10 compares when a queue is redeclared (others are never checked). */
+const KNOWN_QUEUE_ARGS = new Set([
+  "x-expires",
+  "x-message-ttl",
+  "x-dead-letter-exchange",
+  "x-dead-letter-routing-key",
+  "x-max-length",
+  "x-max-length-bytes",
+  "x-max-in-memory-length",
+  "x-max-in-memory-bytes",
+  "x-max-priority",
+  "x-overflow",
+  "x-queue-mode",
+  "x-queue-type",
+  "x-single-active-consumer",
+  "x-delivery-limit",
+  "x-quorum-initial-group-size",
+  "x-queue-master-locator",
+  "x-queue-leader-locator",
+  "x-dead-letter-strategy",
+  "x-initial-cluster-size",
+  "x-max-age",
+  "x-stream-max-segment-size-bytes",
+]);
+
+/** Message bodies reach consumers as Buffers when the runtime has them (the kernel does), as with amqplib. */
+export function toBuffer(content: Content): MessageContent {
+  const B = (globalThis as { Buffer?: { from(v: string | Uint8Array): MessageContent } }).Buffer;
+  if (B) return B.from(content);
+  return (typeof content === "string" ? utf8(content) : content) as MessageContent;
 }
 
 function sameArgs(a: Record<string, unknown>, b: Record<string, unknown>): boolean {

@@ -15,15 +15,21 @@ import { ConfigError } from "../../errors";
 import { DISPLAY, table, type MimeBundle } from "../../display";
 import type { SimNode } from "../../sim/node";
 import { isContent, preview, type Content } from "../content";
-import { AmqpChannelError, IllegalOperationError } from "./errors";
+import { AmqpChannelError, AmqpConnectionError, IllegalOperationError } from "./errors";
 import { tracing } from "../nodes";
 import type { RabbitMQ, ServerChannel, ServerConnection } from "./broker";
-import type { AmqpMessage, AssertExchangeOptions, AssertQueueOptions, ConsumeOptions, ExchangeType, MessageProperties, PublishOptions } from "./types";
+import type { AmqpMessage, AssertExchangeOptions, AssertQueueOptions, ConsumeOptions, ExchangeType, MessageProperties, PublishOptions, ReturnedMessage } from "./types";
+import { toBuffer } from "./broker";
 
 type Listener = (...args: never[]) => void;
 
-/** Publish options copied as message properties when set. */
-const OPTIONAL_PROPERTIES = ["contentType", "contentEncoding", "priority", "correlationId", "replyTo", "messageId", "timestamp", "type", "userId", "appId"] as const;
+/** Headers without `BCC` (the broker never shows blind copies). */
+function stripBcc(headers: Record<string, unknown>): Record<string, unknown> {
+  if (!("BCC" in headers)) return headers;
+  const { BCC: _bcc, ...rest } = headers;
+  void _bcc;
+  return rest;
+}
 
 /** A small event emitter (the lab uses no Node APIs). */
 class Emitter {
@@ -92,8 +98,12 @@ export class Connection extends Emitter {
       closed: false,
       lastToBroker: 0,
       lastToClient: 0,
+      user: "guest",
       // The client learns at once (a closed socket); a partition would really take heartbeat timeouts.
-      dropped: (reason) => void broker.sim.wakeAt(broker.sim.now, () => this.lost(reason)),
+      dropped: (reason, error) => {
+        if (error) broker.toClient(this.server, () => this.lost(reason, error));
+        else void broker.sim.wakeAt(broker.sim.now, () => this.lost(reason));
+      },
     };
   }
 
@@ -108,16 +118,13 @@ export class Connection extends Emitter {
   }
 
   /** @internal The broker dropped the connection. */
-  lost(reason: string): void {
+  lost(reason: string, cause?: AmqpChannelError): void {
     if (this.closed) return;
     this.closed = true;
-    for (const ch of this.channels) ch.connectionLost();
+    // amqplib's order: the connection's 'error', then each channel's 'close', then the connection's 'close'.
     const graceful = reason === "closed by client";
-    if (!graceful) {
-      const error = new Error(`Connection closed: 320 (CONNECTION-FORCED) with message "CONNECTION_FORCED - ${reason}"`);
-      (error as Error & { code: number }).code = 320;
-      this.emit("error", error);
-    }
+    if (!graceful) this.emit("error", cause ? new AmqpConnectionError(cause.code, cause.replyText) : new AmqpConnectionError(320, `CONNECTION_FORCED - ${reason}`));
+    for (const ch of this.channels) ch.connectionLost();
     this.emit("close");
   }
 
@@ -180,6 +187,7 @@ export class Channel extends Emitter {
       closedByBroker: (e) => this.onBrokerClose(e),
       confirmed: (seq, ok) => this.onConfirm(seq, ok),
       returned: (m) => this.onReturn(m),
+      cancelled: (tag) => this.onCancelled(tag),
     };
   }
 
@@ -223,10 +231,12 @@ export class Channel extends Emitter {
         } catch (error) {
           if (error instanceof AmqpChannelError) {
             const e = error.operation ? error : new AmqpChannelError(error.code, error.replyText, operation);
-            b.toClient(conn, () => {
-              this.pending.delete(reject);
-              reject(e);
-            });
+            // A connection error answers nothing: the connection closes and pending calls fail.
+            if (!e.closesConnection)
+              b.toClient(conn, () => {
+                this.pending.delete(reject);
+                reject(e);
+              });
             b.channelError(this.server, e);
             return;
           }
@@ -248,7 +258,7 @@ export class Channel extends Emitter {
     if (this.closed) return;
     this.closed = true;
     this.closedBy = error;
-    for (const reject of this.pending) reject(new IllegalOperationError("Channel ended, no reply will be forthcoming", error));
+    for (const reject of this.pending) reject(new Error(`Channel ended, no reply will be forthcoming (closed by the broker: ${error.code} ${error.replyText})`));
     this.pending.clear();
     this.failConfirms(new Error(`channel closed: ${error.message}`));
     if (!this.emit("error", error)) this.broker.sim.trace.note(this.name, `unhandled channel error: ${error.code} ${error.replyText}`);
@@ -259,7 +269,7 @@ export class Channel extends Emitter {
   connectionLost(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const reject of this.pending) reject(new IllegalOperationError("Connection closed"));
+    for (const reject of this.pending) reject(new Error("Channel ended, no reply will be forthcoming (the connection closed)"));
     this.pending.clear();
     this.failConfirms(new Error("channel closed: connection lost"));
     this.emit("close");
@@ -274,7 +284,18 @@ export class Channel extends Emitter {
     void ok;
   }
 
-  private onReturn(message: AmqpMessage): void {
+  private onCancelled(tag: string): void {
+    const cb = this.callbacks.get(tag);
+    this.callbacks.delete(tag);
+    if (!cb || this.closed) return;
+    try {
+      cb(null);
+    } catch (e) {
+      this.broker.sim.trace.note(this.name, `consumer callback threw: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private onReturn(message: ReturnedMessage): void {
     this.stats.returned++;
     this.emit("return", message);
   }
@@ -303,11 +324,11 @@ export class Channel extends Emitter {
     });
   }
 
-  /** Checks an exchange exists (404 closes the channel if not). */
-  checkExchange(exchange: string): Promise<{ exchange: string }> {
+  /** Checks an exchange exists (404 closes the channel if not); resolves to `{}` as amqplib. */
+  checkExchange(exchange: string): Promise<Record<string, never>> {
     return this.rpc("ExchangeDeclare", () => {
       this.broker.exchange(exchange, "ExchangeDeclare");
-      return { exchange };
+      return {};
     });
   }
 
@@ -366,6 +387,14 @@ export class Channel extends Emitter {
     });
   }
 
+  /** Removes an exchange-to-exchange binding. */
+  unbindExchange(destination: string, source: string, pattern: string, args: Record<string, unknown> = {}): Promise<Record<string, never>> {
+    return this.rpc("ExchangeUnbind", () => {
+      this.broker.unbind("exchange", destination, source, pattern, args);
+      return {};
+    });
+  }
+
   // ---- publishing ---------------------------------------------------------------------------
 
   /**
@@ -378,12 +407,29 @@ export class Channel extends Emitter {
     if (!isContent(content)) throw new ConfigError("channel.publish", "content", content, "a string or a Uint8Array");
     if (typeof exchange !== "string") throw new ConfigError("channel.publish", "exchange", exchange, 'an exchange name ("" for the default exchange)');
     if (typeof routingKey !== "string") throw new ConfigError("channel.publish", "routingKey", routingKey, "a string");
-    const properties: MessageProperties = { headers: options.headers ? { ...options.headers } : {} };
+    const headers: Record<string, unknown> = options.headers ? { ...options.headers } : {};
+    // As amqplib: CC and BCC travel as headers (arrays of strings); the broker routes by them and strips BCC.
+    const list = (v: string | string[] | undefined) => (v === undefined ? undefined : Array.isArray(v) ? v.map(String) : [String(v)]);
+    if (options.CC !== undefined) headers["CC"] = list(options.CC);
+    if (options.BCC !== undefined) headers["BCC"] = list(options.BCC);
     const deliveryMode = options.persistent !== undefined ? (options.persistent ? 2 : 1) : options.deliveryMode;
-    if (deliveryMode !== undefined) properties.deliveryMode = deliveryMode;
-    if (options.expiration !== undefined) properties.expiration = String(options.expiration);
-    for (const k of OPTIONAL_PROPERTIES) if (options[k] !== undefined) (properties as unknown as Record<string, unknown>)[k] = options[k];
-    const cc = options.CC === undefined ? undefined : Array.isArray(options.CC) ? options.CC : [options.CC];
+    // All 14 properties, in amqplib's order, undefined where not set.
+    const properties: MessageProperties = {
+      contentType: options.contentType,
+      contentEncoding: options.contentEncoding,
+      headers,
+      deliveryMode,
+      priority: options.priority,
+      correlationId: options.correlationId,
+      replyTo: options.replyTo,
+      expiration: options.expiration === undefined ? undefined : String(options.expiration),
+      messageId: options.messageId,
+      timestamp: options.timestamp,
+      type: options.type,
+      userId: options.userId,
+      appId: options.appId,
+      clusterId: undefined,
+    };
     const seq = this.server.confirm ? ++this.server.publishSeq : 0;
     this.stats.published++;
     const b = this.broker;
@@ -392,7 +438,7 @@ export class Channel extends Emitter {
       if (this.server.closed) return;
       let routed: { queues: number; refused: boolean };
       try {
-        routed = b.publish(exchange, routingKey, content, properties, cc);
+        routed = b.publish(this.server.conn, exchange, routingKey, content, properties);
       } catch (error) {
         if (error instanceof AmqpChannelError) {
           b.channelError(this.server, error);
@@ -403,7 +449,7 @@ export class Channel extends Emitter {
       if (routed.queues === 0) {
         b.sim.metrics.counter("rabbitmq unroutable").inc();
         if (options.mandatory) {
-          const returned: AmqpMessage = { content, fields: { deliveryTag: 0, redelivered: false, exchange, routingKey }, properties };
+          const returned: ReturnedMessage = { content: toBuffer(content), fields: { replyCode: 312, replyText: "NO_ROUTE", exchange, routingKey }, properties: { ...properties, headers: stripBcc(properties.headers) } };
           b.toClient(this.server.conn, () => this.server.returned(returned));
         }
       }
@@ -429,19 +475,20 @@ export class Channel extends Emitter {
     this.callbacks.set(tag, onMessage);
     return this.rpc("BasicConsume", () => {
       const q = this.broker.queue(this.server.conn, queue, "BasicConsume");
-      this.broker.addConsumer(this.server, q, tag, options.noAck ?? false, options.exclusive ?? false);
+      const priority = options.priority ?? options.arguments?.["x-priority"] ?? 0;
+      if (typeof priority !== "number" || !Number.isInteger(priority)) throw new ConfigError("channel.consume", "priority", priority, "a whole number (higher is served first)");
+      this.broker.addConsumer(this.server, q, tag, options.noAck ?? false, options.exclusive ?? false, priority);
       return { consumerTag: tag };
     });
   }
 
-  /** Stops a consumer (its unacked messages stay unacked until acked or the channel closes). */
+  /** Stops a consumer (its unacked messages stay unacked until acked or the channel closes). Its callback is not called again. */
   async cancel(consumerTag: string): Promise<{ consumerTag: string }> {
     const out = await this.rpc("BasicCancel", () => {
       const reg = this.server.consumers.get(consumerTag);
       if (reg) this.broker.cancelConsumer(reg);
       return { consumerTag };
     });
-    this.callbacks.get(consumerTag)?.(null);
     this.callbacks.delete(consumerTag);
     return out;
   }
@@ -579,7 +626,10 @@ export class ConfirmChannel extends Channel {
     this.unconfirmed.clear();
   }
 
-  /** Resolves when every publish so far is confirmed; rejects if any was nacked or the channel closed. */
+  /**
+   * Resolves when every publish so far is confirmed; rejects if any was nacked or the channel
+   * closed first. As amqplib, it resolves to one `undefined` per publish it waited for.
+   */
   waitForConfirms(): Promise<void> {
     const waits = [...this.unconfirmed.values()].map(
       (entry) =>
@@ -587,6 +637,6 @@ export class ConfirmChannel extends Channel {
           entry.waiters.push((err) => (err ? reject(err) : resolve()));
         }),
     );
-    return Promise.all(waits).then(() => undefined);
+    return Promise.all(waits) as Promise<unknown> as Promise<void>;
   }
 }

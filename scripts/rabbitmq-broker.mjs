@@ -11,6 +11,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -49,8 +50,21 @@ function env(base) {
   };
 }
 
-/** Starts the broker and waits until it accepts connections; returns its AMQP URL. */
-export function start() {
+/** Resolves once something accepts TCP connections on 127.0.0.1:port (the AMQP listener opens last in RabbitMQ's boot). */
+async function listening(port, deadline) {
+  while (Date.now() < deadline) {
+    const ok = await new Promise((resolve) => {
+      const socket = connect({ host: "127.0.0.1", port }, () => (socket.end(), resolve(true)));
+      socket.on("error", () => resolve(false));
+    });
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
+
+/** Starts the broker and waits until it accepts connections; resolves to its AMQP URL. */
+export async function start() {
   const bin = findBroker();
   if (!bin) throw new Error(`rabbitmq-server is not installed. Get one with: ${INSTALL_HINT}`);
   if (existsSync(STATE)) stop();
@@ -65,8 +79,7 @@ export function start() {
   const child = spawn(bin.server, [], { env: e, detached: true, stdio: ["ignore", "ignore", "ignore"] });
   child.unref();
   writeFileSync(STATE, JSON.stringify({ base, pid: child.pid }));
-  const wait = spawnSync(bin.ctl, ["-n", e.RABBITMQ_NODENAME, "wait", e.RABBITMQ_PID_FILE, "--timeout", "90"], { env: e, encoding: "utf8" });
-  if (wait.status !== 0) {
+  if (!(await listening(PORT, Date.now() + 120_000))) {
     let log = "";
     try {
       log = readFileSync(join(base, "log", `${e.RABBITMQ_NODENAME}.log`), "utf8").slice(-2000);
@@ -74,7 +87,7 @@ export function start() {
       // no log yet
     }
     stop();
-    throw new Error(`rabbitmq-server did not start: ${wait.stderr || wait.stdout}\n${log}`);
+    throw new Error(`rabbitmq-server did not open port ${PORT} within 120 s\n${log}`);
   }
   return `amqp://guest:guest@127.0.0.1:${PORT}`;
 }
@@ -99,7 +112,7 @@ export function stop() {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const cmd = process.argv[2];
-  if (cmd === "start") console.log(`AMQP_URL=${start()}`);
+  if (cmd === "start") console.log(`AMQP_URL=${await start()}`);
   else if (cmd === "stop") stop();
   else {
     console.error("usage: node scripts/rabbitmq-broker.mjs start|stop");

@@ -1004,6 +1004,20 @@ export class RabbitMQ {
 
   // ---- views -----------------------------------------------------------------------------------
 
+  /**
+   * The declared topology: exchanges (not the default or `amq.*` ones), queues (not exclusive
+   * or server-named ones) and bindings, as the declarations that would recreate them on
+   * another broker (used by {@link compareOnRealBroker}).
+   */
+  topology(): RabbitMQTopology {
+    const exchanges = [...this.exchanges.values()]
+      .filter((e) => e.name !== "" && !e.name.startsWith("amq."))
+      .map((e) => ({ name: e.name, type: e.type, options: { durable: e.durable, autoDelete: e.autoDelete, internal: e.internal, alternateExchange: e.alternateExchange } }));
+    const queues = [...this.queues.values()].filter((q) => !q.exclusiveOwner && !q.name.startsWith("amq.")).map((q) => ({ name: q.name, options: { durable: q.durable, autoDelete: q.autoDelete, arguments: { ...q.rawArgs } } }));
+    const bindings = [...this.exchanges.values()].flatMap((e) => e.bindings.map((b) => ({ kind: b.kind, destination: b.destination, source: e.name, pattern: b.routingKey, args: { ...b.args } })));
+    return { exchanges, queues, bindings };
+  }
+
   /** Ready and unacked counts, consumers and stats of a queue. */
   queueInfo(name: string): { queue: string; messages: number; unacked: number; consumers: number; stats: QueueStats } {
     const q = this.queues.get(name);
@@ -1051,6 +1065,13 @@ export interface XDeath {
   exchange: string;
   "routing-keys": string[];
   "original-expiration"?: string;
+}
+
+/** Declarations that recreate a broker's exchanges, queues and bindings ({@link RabbitMQ.topology}). */
+export interface RabbitMQTopology {
+  exchanges: { name: string; type: ExchangeType; options: { durable: boolean; autoDelete: boolean; internal: boolean; alternateExchange?: string } }[];
+  queues: { name: string; options: { durable: boolean; autoDelete: boolean; arguments: Record<string, unknown> } }[];
+  bindings: { kind: "queue" | "exchange"; destination: string; source: string; pattern: string; args: Record<string, unknown> }[];
 }
 
 /** A timestamp inside a header table, as amqplib decodes it. */

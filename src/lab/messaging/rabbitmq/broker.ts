@@ -18,7 +18,9 @@ import { Random } from "../../sim/random";
 import type { SimNode } from "../../sim/node";
 import { byteLength, utf8, type Content } from "../content";
 import { clientNode } from "../nodes";
-import { AmqpChannelError, type AmqpMethod } from "./errors";
+import { AmqpChannelError, IllegalOperationError, type AmqpMethod } from "./errors";
+import { send } from "../../sim/rpc";
+import type { ClientFrame, ServerFrame } from "./protocol";
 import { TopicMatcher, headersMatch } from "./routing";
 import type { AmqpMessage, AssertExchangeOptions, AssertQueueOptions, ExchangeType, MessageContent, MessageProperties, ReturnedMessage } from "./types";
 import { Connection } from "./channel";
@@ -108,7 +110,7 @@ export interface Unacked {
   consumer?: ConsumerReg;
 }
 
-/** @internal The broker's side of a channel. */
+/** @internal The broker's side of a channel (the client knows only its number). */
 export interface ServerChannel {
   id: number;
   conn: ServerConnection;
@@ -122,29 +124,31 @@ export interface ServerChannel {
   closed: boolean;
   confirm: boolean;
   publishSeq: number;
-  /** Client callbacks. */
-  deliver(message: AmqpMessage, consumerTag: string): void;
-  closedByBroker(error: AmqpChannelError): void;
-  confirmed(seq: number, ok: boolean): void;
-  returned(message: ReturnedMessage): void;
-  /** The broker cancelled a consumer (its queue was deleted): amqplib calls the callback with null. */
-  cancelled(consumerTag: string): void;
 }
 
-/** @internal */
+/** @internal One direction of a connection's byte stream: frames are handed over in the order sent (TCP). */
+interface FrameStream {
+  sent: number;
+  next: number;
+  held: Map<number, () => void>;
+}
+
+/** @internal The broker's side of a connection. */
 export interface ServerConnection {
   id: number;
   node: SimNode;
-  channels: Set<ServerChannel>;
+  channels: Map<number, ServerChannel>;
   closed: boolean;
-  lastToBroker: number;
-  lastToClient: number;
-  clientBatch?: { time: number; jobs: (() => void)[] };
-  brokerBatch?: { time: number; jobs: (() => void)[] };
+  up: FrameStream;
+  down: FrameStream;
   /** The authenticated user (a `userId` property must equal it). */
   user: string;
-  dropped(reason: string, error?: AmqpChannelError): void;
+  /** The client's socket: where frames from the broker land. */
+  client(frame: ServerFrame): void;
 }
+
+/** A lost frame is sent again after this long (TCP's retransmission). */
+const RETRANSMIT_MS = 200;
 
 /** @internal Normalised queue arguments. */
 export interface QueueArgs {
@@ -253,7 +257,6 @@ export class RabbitMQ {
   /** Its own seeded source for server-generated names, so naming a queue draws nothing from the simulation's. */
   private readonly names: Random;
   private connSeq = 0;
-  private chanSeq = 0;
 
   constructor(
     readonly sim: Simulation,
@@ -283,9 +286,14 @@ export class RabbitMQ {
   async connect(options: { name?: string } = {}): Promise<Connection> {
     const name = options.name ?? this.clientName();
     const node = clientNode(this.sim, name);
-    const conn = new Connection(this, node, ++this.connSeq);
-    await conn.handshake();
-    return conn;
+    if (!node.up) throw new IllegalOperationError(`${node.name} is down`);
+    if (!this.node.up) throw new Error(`connect ECONNREFUSED: ${this.node.name} is down`);
+    const stream = (): FrameStream => ({ sent: 0, next: 0, held: new Map() });
+    const server: ServerConnection = { id: ++this.connSeq, node, channels: new Map(), closed: false, up: stream(), down: stream(), user: "guest", client: (frame) => client.receive(frame) };
+    // The client gets a wire it can only send frames on; everything it learns comes back as frames.
+    const client = new Connection(this.sim, node, this.node.name, { send: (frame) => this.toBroker(server, frame) });
+    await client.open();
+    return client;
   }
 
   private clientName(): string {
@@ -296,70 +304,166 @@ export class RabbitMQ {
     return n;
   }
 
-  /** @internal */
-  newChannelId(): number {
-    return ++this.chanSeq;
-  }
-
   // ---- frames on the wire --------------------------------------------------------------
 
-  /** @internal Delivers a client frame to the broker after the network delay (FIFO per connection). */
-  toBroker(conn: ServerConnection, fn: () => void): void {
-    const sim = this.sim;
-    const t = sim.network.transit(conn.node.name, this.node.name);
-    if ("lost" in t && t.lost === "partition") {
-      this.dropConnection(conn, "network partition between client and broker");
-      return;
-    }
-    const delay = "lost" in t ? 200 : t.delay;
-    const at = Math.max(sim.now + delay, conn.lastToBroker);
-    conn.lastToBroker = at;
-    // Frames that arrive together are handled in one event, in order.
-    const batch = conn.brokerBatch;
-    if (batch && batch.time === at) {
-      batch.jobs.push(fn);
-      return;
-    }
-    const next = { time: at, jobs: [fn] };
-    conn.brokerBatch = next;
-    sim.at(at, () => {
-      if (conn.brokerBatch === next) conn.brokerBatch = undefined;
-      for (const job of next.jobs) {
-        if (!this.node.up || conn.closed) return;
-        job();
-      }
+  /** A client frame reaches the broker one network delay later, in order (a lost frame is retransmitted). */
+  private toBroker(conn: ServerConnection, frame: ClientFrame): void {
+    this.transmit(conn, "up", () => {
+      if (this.node.up && !conn.closed) this.receive(conn, frame);
     });
   }
 
-  /** @internal Delivers a broker frame to the client (batched per arrival time, so one turn runs its continuations). */
-  toClient(conn: ServerConnection, fn: () => void): void {
-    const sim = this.sim;
-    const t = sim.network.transit(this.node.name, conn.node.name);
-    if ("lost" in t && t.lost === "partition") {
-      this.dropConnection(conn, "network partition between broker and client");
-      return;
-    }
-    const delay = "lost" in t ? 200 : t.delay;
-    const at = Math.max(sim.now + delay, conn.lastToClient);
-    conn.lastToClient = at;
-    const batch = conn.clientBatch;
-    if (batch && batch.time === at) {
-      batch.jobs.push(fn);
-      return;
-    }
-    const next = { time: at, jobs: [fn] };
-    conn.clientBatch = next;
-    sim.wakeAt(at, () => {
-      if (conn.clientBatch === next) conn.clientBatch = undefined;
-      if (!conn.node.up) return;
-      for (const job of next.jobs) job();
+  /** @internal A broker frame reaches the client one network delay later, in order. */
+  toClient(conn: ServerConnection, frame: ServerFrame): void {
+    this.transmit(conn, "down", () => {
+      if (conn.node.up) conn.client(frame);
     });
+  }
+
+  /**
+   * The connection's TCP stream, on the simulation's one-way message primitive ({@link send}):
+   * each frame crosses the link on its own, and frames are handed over in the order they were
+   * sent. A lost frame is sent again after {@link RETRANSMIT_MS}; a partition drops the
+   * connection (RabbitMQ would notice after missed heartbeats).
+   */
+  private transmit(conn: ServerConnection, direction: "up" | "down", handOver: () => void): void {
+    const stream = direction === "up" ? conn.up : conn.down;
+    const seq = stream.sent++;
+    const [from, to] = direction === "up" ? [conn.node.name, this.node.name] : [this.node.name, conn.node.name];
+    const attempt = () => {
+      const lost = send(this.sim, from, to, () => {
+        stream.held.set(seq, handOver);
+        for (let next = stream.held.get(stream.next); next; next = stream.held.get(stream.next)) {
+          stream.held.delete(stream.next++);
+          next();
+        }
+      });
+      if (lost === "partition") this.dropConnection(conn, direction === "up" ? "network partition between client and broker" : "network partition between broker and client");
+      else if (lost) this.sim.schedule(RETRANSMIT_MS, attempt);
+    };
+    attempt();
+  }
+
+  /** Serves one client frame: an RPC is answered with `reply` or `fail`; errors close the channel (or the connection). */
+  private receive(conn: ServerConnection, frame: ClientFrame): void {
+    if (frame.method === "BasicPublish") return this.publishFrame(conn, frame);
+    if (frame.method === "ConnectionClose") return this.dropConnection(conn, "closed by client");
+    const ch = "channel" in frame ? conn.channels.get(frame.channel) : undefined;
+    if (frame.method === "BasicAck") {
+      if (ch && !ch.closed) this.acknowledge(ch, frame.deliveryTag, frame.multiple, frame.outcome);
+      return;
+    }
+    // Frames for a channel the broker already closed are discarded (AMQP: until Close-Ok).
+    if ("channel" in frame && frame.method !== "ChannelOpen" && (!ch || ch.closed)) return;
+    let result: unknown;
+    try {
+      result = this.answer(conn, ch!, frame);
+    } catch (error) {
+      if (!(error instanceof AmqpChannelError)) {
+        this.toClient(conn, { type: "fail", id: frame.id, error: error as Error });
+        return;
+      }
+      const e = error.operation ? error : new AmqpChannelError(error.code, error.replyText, frame.method);
+      // The Channel.Close frame is the answer (one frame: the client rejects the call, then emits 'error' and 'close');
+      // a connection error answers nothing: the connection closes and pending calls fail.
+      if (ch) this.channelError(ch, e, frame.id);
+      else this.dropConnection(conn, `${e.code} ${e.replyText}`, e);
+      return;
+    }
+    this.toClient(conn, { type: "reply", id: frame.id, result });
+  }
+
+  /** The broker's work for one RPC frame; throws an {@link AmqpChannelError} to refuse. */
+  private answer(conn: ServerConnection, ch: ServerChannel, f: Exclude<ClientFrame, { method: "BasicPublish" | "BasicAck" | "ConnectionClose" }>): unknown {
+    switch (f.method) {
+      case "ConnectionOpen":
+        this.openConnection(conn);
+        return {};
+      case "ChannelOpen":
+        conn.channels.set(f.channel, { id: f.channel, conn, unacked: new Map(), nextTag: 1, consumers: new Map(), prefetchCount: 0, globalPrefetch: 0, closed: false, confirm: false, publishSeq: 0 });
+        return {};
+      case "ChannelClose":
+        this.closeChannel(ch);
+        return {};
+      case "ConfirmSelect":
+        ch.confirm = true;
+        return {};
+      case "ExchangeDeclare":
+        if (f.passive) {
+          this.exchange(f.exchange, "ExchangeDeclare");
+          return {};
+        }
+        this.assertExchange(f.exchange, f.type as ExchangeType, f.options);
+        return { exchange: f.exchange };
+      case "ExchangeDelete":
+        this.deleteExchange(f.exchange, f.ifUnused);
+        return {};
+      case "QueueDeclare": {
+        if (!f.passive) return this.assertQueue(conn, f.queue, f.options);
+        const q = this.queue(conn, f.queue, "QueueDeclare");
+        return { queue: f.queue, messageCount: q.ready, consumerCount: q.consumers.length };
+      }
+      case "QueueDelete":
+        return this.deleteQueue(conn, f.queue, { ifUnused: f.ifUnused, ifEmpty: f.ifEmpty });
+      case "QueuePurge":
+        return this.purgeQueue(conn, f.queue);
+      case "QueueBind":
+      case "ExchangeBind":
+        this.bind(f.method === "QueueBind" ? "queue" : "exchange", f.destination, f.source, f.pattern, f.args, conn);
+        return {};
+      case "QueueUnbind":
+      case "ExchangeUnbind":
+        this.unbind(f.method === "QueueUnbind" ? "queue" : "exchange", f.destination, f.source, f.pattern, f.args);
+        return {};
+      case "BasicQos":
+        if (f.global) ch.globalPrefetch = f.count;
+        else ch.prefetchCount = f.count;
+        return {};
+      case "BasicConsume":
+        this.addConsumer(ch, this.queue(conn, f.queue, "BasicConsume"), f.consumerTag, f.noAck, f.exclusive, f.priority);
+        return { consumerTag: f.consumerTag };
+      case "BasicCancel": {
+        const reg = ch.consumers.get(f.consumerTag);
+        if (reg) this.cancelConsumer(reg);
+        return { consumerTag: f.consumerTag };
+      }
+      case "BasicGet":
+        return this.get(ch, this.queue(conn, f.queue, "BasicGet"), f.noAck);
+      case "BasicRecover":
+        this.acknowledge(ch, 0, true, "requeue");
+        return {};
+    }
+  }
+
+  /** basic.publish arrives: route it; return it if mandatory and unroutable; confirm it on a confirm channel. */
+  private publishFrame(conn: ServerConnection, f: Extract<ClientFrame, { method: "BasicPublish" }>): void {
+    const ch = conn.channels.get(f.channel);
+    if (!ch || ch.closed) return;
+    const seq = ch.confirm ? ++ch.publishSeq : 0;
+    let routed: { queues: number; refused: boolean };
+    try {
+      routed = this.publish(conn, f.exchange, f.routingKey, f.content, f.properties);
+    } catch (error) {
+      if (!(error instanceof AmqpChannelError)) throw error;
+      this.channelError(ch, error);
+      return;
+    }
+    if (routed.queues === 0) {
+      this.sim.metrics.counter("rabbitmq unroutable").inc();
+      if (f.mandatory) {
+        const { BCC: _bcc, ...headers } = f.properties.headers;
+        void _bcc;
+        const message: ReturnedMessage = { content: toBuffer(f.content), fields: { replyCode: 312, replyText: "NO_ROUTE", exchange: f.exchange, routingKey: f.routingKey }, properties: { ...f.properties, headers } };
+        this.toClient(conn, { type: "return", channel: ch.id, message });
+      }
+    }
+    if (seq > 0) this.toClient(conn, { type: "confirm", channel: ch.id, seq, ok: !routed.refused });
   }
 
   // ---- connections and channels --------------------------------------------------------
 
   /** @internal Registers a connection. */
-  openConnection(conn: ServerConnection): void {
+  private openConnection(conn: ServerConnection): void {
     this.connections.add(conn);
     this.sim.trace.record("state", conn.node.name, this.node.name, "connection open");
     // A client process that dies closes its TCP connection: the broker notices at once.
@@ -372,21 +476,24 @@ export class RabbitMQ {
   }
 
   /** @internal The connection is gone: channels close, unacked messages are requeued, exclusive queues deleted. */
-  dropConnection(conn: ServerConnection, reason: string, error?: AmqpChannelError): void {
+  private dropConnection(conn: ServerConnection, reason: string, error?: AmqpChannelError): void {
     if (conn.closed) return;
-    for (const ch of [...conn.channels]) this.closeChannel(ch);
+    for (const ch of [...conn.channels.values()]) this.closeChannel(ch);
     conn.closed = true;
     this.connections.delete(conn);
     for (const q of [...this.queues.values()]) if (q.exclusiveOwner === conn) this.deleteQueueNow(q);
     this.sim.trace.record("state", conn.node.name, this.node.name, `connection closed (${reason})`);
-    conn.dropped(reason, error);
+    // A hard error is a Connection.Close frame on the wire; otherwise the socket closed and the client knows at once
+    // (a partition would really take missed heartbeats).
+    if (error) this.toClient(conn, { type: "connection-close", reason, error });
+    else this.sim.wakeAt(this.sim.now, () => conn.client({ type: "connection-close", reason }));
   }
 
   /** @internal Broker-side channel close: requeue what it had unacked, cancel its consumers. */
-  closeChannel(ch: ServerChannel): void {
+  private closeChannel(ch: ServerChannel): void {
     if (ch.closed) return;
     ch.closed = true;
-    ch.conn.channels.delete(ch);
+    ch.conn.channels.delete(ch.id);
     for (const c of [...ch.consumers.values()]) this.cancelConsumer(c);
     const back = [...ch.unacked.values()];
     ch.unacked.clear();
@@ -394,7 +501,7 @@ export class RabbitMQ {
   }
 
   /** @internal Closes a channel because of an error, and tells the client. */
-  channelError(ch: ServerChannel, error: AmqpChannelError): void {
+  private channelError(ch: ServerChannel, error: AmqpChannelError, failed?: number): void {
     if (ch.closed) return;
     if (error.closesConnection) {
       this.sim.trace.record("state", this.node.name, ch.conn.node.name, `connection closed: ${error.code} ${error.replyText}`);
@@ -404,7 +511,7 @@ export class RabbitMQ {
     this.sim.trace.record("state", this.node.name, ch.conn.node.name, `channel ${ch.id} closed: ${error.code} ${error.replyText}`);
     this.sim.metrics.counter("rabbitmq channel errors").inc();
     this.closeChannel(ch);
-    this.toClient(ch.conn, () => ch.closedByBroker(error));
+    this.toClient(ch.conn, { type: "channel-close", channel: ch.id, error, failed });
   }
 
   // ---- broker restart --------------------------------------------------------------------
@@ -431,7 +538,7 @@ export class RabbitMQ {
   // ---- declarations ------------------------------------------------------------------------
 
   /** @internal */
-  assertExchange(name: string, type: ExchangeType, options: AssertExchangeOptions): void {
+  private assertExchange(name: string, type: ExchangeType, options: AssertExchangeOptions): void {
     const valid: ExchangeType[] = ["direct", "fanout", "topic", "headers"];
     // An unknown type is a connection error in RabbitMQ (503 COMMAND_INVALID closes the connection).
     if (!valid.includes(type)) throw new AmqpChannelError(503, `COMMAND_INVALID - invalid exchange type '${String(type)}'`, "ExchangeDeclare");
@@ -465,14 +572,14 @@ export class RabbitMQ {
   }
 
   /** @internal */
-  exchange(name: string, operation?: string, method?: AmqpMethod): ExchangeState {
+  private exchange(name: string, operation?: string, method?: AmqpMethod): ExchangeState {
     const ex = this.exchanges.get(name);
     if (!ex) throw new AmqpChannelError(404, `NOT_FOUND - no exchange '${name}' in vhost '/'`, operation, method);
     return ex;
   }
 
   /** @internal */
-  deleteExchange(name: string, ifUnused: boolean): void {
+  private deleteExchange(name: string, ifUnused: boolean): void {
     const ex = this.exchange(name, "ExchangeDelete");
     if (name === "" || name.startsWith("amq.")) throw new AmqpChannelError(403, `ACCESS_REFUSED - operation not permitted on the default exchange`, "ExchangeDelete");
     if (ifUnused && ex.bindings.length > 0) throw new AmqpChannelError(406, `PRECONDITION_FAILED - exchange '${name}' in vhost '/' in use`, "ExchangeDelete");
@@ -480,7 +587,7 @@ export class RabbitMQ {
   }
 
   /** @internal Declares (or checks) a queue; returns its name and counts. */
-  assertQueue(conn: ServerConnection, requested: string, options: AssertQueueOptions): { queue: string; messageCount: number; consumerCount: number } {
+  private assertQueue(conn: ServerConnection, requested: string, options: AssertQueueOptions): { queue: string; messageCount: number; consumerCount: number } {
     const raw: Record<string, unknown> = { ...(options.arguments ?? {}) };
     const set = (k: string, v: unknown) => {
       if (v !== undefined) raw[k] = v;
@@ -560,7 +667,7 @@ export class RabbitMQ {
   }
 
   /** @internal */
-  queue(conn: ServerConnection | undefined, name: string, operation: string): QueueState {
+  private queue(conn: ServerConnection | undefined, name: string, operation: string): QueueState {
     const q = this.queues.get(name);
     if (!q) throw new AmqpChannelError(404, `NOT_FOUND - no queue '${name}' in vhost '/'`, operation);
     if (conn) this.checkExclusive(conn, q, operation);
@@ -584,7 +691,7 @@ export class RabbitMQ {
   }
 
   /** @internal */
-  deleteQueue(conn: ServerConnection, name: string, options: { ifUnused?: boolean; ifEmpty?: boolean }): { messageCount: number } {
+  private deleteQueue(conn: ServerConnection, name: string, options: { ifUnused?: boolean; ifEmpty?: boolean }): { messageCount: number } {
     const q = this.queue(conn, name, "QueueDelete");
     if (options.ifUnused && q.consumers.length > 0) throw new AmqpChannelError(406, `PRECONDITION_FAILED - queue '${name}' in vhost '/' in use`, "QueueDelete");
     if (options.ifEmpty && q.ready > 0) throw new AmqpChannelError(406, `PRECONDITION_FAILED - queue '${name}' in vhost '/' not empty`, "QueueDelete");
@@ -602,7 +709,7 @@ export class RabbitMQ {
     for (const c of [...q.consumers]) {
       this.cancelConsumer(c);
       const ch = c.channel;
-      this.toClient(ch.conn, () => ch.cancelled(c.tag));
+      this.toClient(ch.conn, { type: "cancel", channel: ch.id, consumerTag: c.tag });
     }
     for (const e of this.exchanges.values()) this.removeBindings(e, (b) => b.kind === "queue" && b.destination === q.name);
   }
@@ -620,13 +727,13 @@ export class RabbitMQ {
   }
 
   /** @internal */
-  purgeQueue(conn: ServerConnection, name: string): { messageCount: number } {
+  private purgeQueue(conn: ServerConnection, name: string): { messageCount: number } {
     const q = this.queue(conn, name, "QueuePurge");
     return { messageCount: q.purge().length };
   }
 
   /** @internal */
-  bind(kind: "queue" | "exchange", destination: string, source: string, routingKey: string, args: Record<string, unknown>, conn: ServerConnection): void {
+  private bind(kind: "queue" | "exchange", destination: string, source: string, routingKey: string, args: Record<string, unknown>, conn: ServerConnection): void {
     const operation = kind === "queue" ? "QueueBind" : "ExchangeBind";
     if (kind === "queue") this.queue(conn, destination, operation);
     else this.exchange(destination, operation);
@@ -638,7 +745,7 @@ export class RabbitMQ {
   }
 
   /** @internal */
-  unbind(kind: "queue" | "exchange", destination: string, source: string, routingKey: string, args: Record<string, unknown>): void {
+  private unbind(kind: "queue" | "exchange", destination: string, source: string, routingKey: string, args: Record<string, unknown>): void {
     const ex = this.exchange(source, kind === "queue" ? "QueueUnbind" : "ExchangeUnbind");
     this.removeBindings(ex, (b) => b.kind === kind && b.destination === destination && b.routingKey === routingKey && sameArgs(b.args, args));
   }
@@ -693,7 +800,7 @@ export class RabbitMQ {
    * @internal A publish arrives: route it, enqueue it in every matching queue, confirm it.
    * Returns the queues it reached and whether any refused it (reject-publish overflow).
    */
-  publish(conn: ServerConnection, exchange: string, routingKey: string, content: Content, properties: MessageProperties): { queues: number; refused: boolean } {
+  private publish(conn: ServerConnection, exchange: string, routingKey: string, content: Content, properties: MessageProperties): { queues: number; refused: boolean } {
     const ex = this.exchange(exchange, undefined, "BasicPublish");
     if (ex.internal) throw new AmqpChannelError(403, `ACCESS_REFUSED - cannot publish to internal exchange '${exchange}' in vhost '/'`, undefined, "BasicPublish");
     if (properties.userId !== undefined && properties.userId !== conn.user) throw new AmqpChannelError(406, `PRECONDITION_FAILED - user_id property set to '${properties.userId}' but authenticated user was '${conn.user}'`, undefined, "BasicPublish");
@@ -789,7 +896,7 @@ export class RabbitMQ {
    * @internal Dead-letters a message from queue `q` for `reason`: republished to the queue's
    * dead-letter exchange with an updated `x-death` header, or dropped if there is none.
    */
-  deadLetter(q: QueueState, m: StoredMessage, reason: "rejected" | "expired" | "maxlen"): void {
+  private deadLetter(q: QueueState, m: StoredMessage, reason: "rejected" | "expired" | "maxlen"): void {
     const dlx = q.args.deadLetterExchange;
     const ex = dlx !== undefined ? this.exchanges.get(dlx) : undefined;
     this.sim.trace.state(`queue ${q.name}`, `${reason}: ${ex ? `dead-lettered to ${dlx === "" ? "(default)" : dlx}` : "dropped"}`);
@@ -835,7 +942,7 @@ export class RabbitMQ {
   // ---- consumers and delivery -----------------------------------------------------------------
 
   /** @internal */
-  addConsumer(ch: ServerChannel, q: QueueState, tag: string, noAck: boolean, exclusive: boolean, priority = 0): ConsumerReg {
+  private addConsumer(ch: ServerChannel, q: QueueState, tag: string, noAck: boolean, exclusive: boolean, priority = 0): ConsumerReg {
     if (exclusive && q.consumers.length > 0) throw new AmqpChannelError(403, `ACCESS_REFUSED - queue '${q.name}' in vhost '/' in exclusive use`, "BasicConsume");
     if (q.consumers.some((c) => c.exclusive)) throw new AmqpChannelError(403, `ACCESS_REFUSED - queue '${q.name}' in vhost '/' in exclusive use`, "BasicConsume");
     if (ch.consumers.has(tag)) throw new AmqpChannelError(530, `NOT_ALLOWED - attempt to reuse consumer tag '${tag}'`, "BasicConsume");
@@ -849,7 +956,7 @@ export class RabbitMQ {
   }
 
   /** @internal */
-  cancelConsumer(c: ConsumerReg): void {
+  private cancelConsumer(c: ConsumerReg): void {
     const q = c.queue;
     const i = q.consumers.indexOf(c);
     if (i >= 0) q.consumers.splice(i, 1);
@@ -861,7 +968,7 @@ export class RabbitMQ {
   }
 
   /** @internal Runs a dispatch pass for the queue at the current time (once per tick). */
-  scheduleDispatch(q: QueueState): void {
+  private scheduleDispatch(q: QueueState): void {
     if (q.dispatchScheduled || q.consumers.length === 0 || q.ready === 0) return;
     q.dispatchScheduled = true;
     this.sim.schedule(0, () => {
@@ -935,11 +1042,11 @@ export class RabbitMQ {
       fields: { consumerTag: c.tag, deliveryTag: tag, redelivered: m.redelivered, exchange: m.exchange, routingKey: m.routingKey },
       properties: m.properties,
     };
-    this.toClient(ch.conn, () => ch.deliver(message, c.tag));
+    this.toClient(ch.conn, { type: "deliver", channel: ch.id, consumerTag: c.tag, message });
   }
 
   /** @internal basic.get: one message or none. */
-  get(ch: ServerChannel, q: QueueState, noAck: boolean): AmqpMessage | false {
+  private get(ch: ServerChannel, q: QueueState, noAck: boolean): AmqpMessage | false {
     this.expireHead(q);
     this.touch(q);
     const m = q.shift();
@@ -975,7 +1082,7 @@ export class RabbitMQ {
   }
 
   /** @internal basic.ack / basic.nack / basic.reject from a client. */
-  acknowledge(ch: ServerChannel, tag: number, multiple: boolean, outcome: "ack" | "requeue" | "reject"): void {
+  private acknowledge(ch: ServerChannel, tag: number, multiple: boolean, outcome: "ack" | "requeue" | "reject"): void {
     let list: Unacked[];
     if (multiple) {
       list = [...ch.unacked.values()].filter((u) => tag === 0 || u.tag <= tag);

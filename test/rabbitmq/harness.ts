@@ -35,7 +35,7 @@ export interface Scenario {
   run(ctx: Ctx): Promise<unknown>;
   /**
    * A deliberate difference: the simulation's outcome is checked against `sim` (recorded
-   * from the simulation) instead of the real broker's. Listed in docs/rabbitmq-differences.md.
+   * from the simulation) instead of the real broker's. Listed in docs/rabbitmq.md.
    */
   knownDifference?: { why: string };
 }

@@ -128,9 +128,14 @@ export interface ServerChannel {
 
 /** @internal One direction of a connection's byte stream: frames are handed over in the order sent (TCP). */
 interface FrameStream {
+  /** Segments sent and handed over so far (sequence numbers). */
   sent: number;
   next: number;
-  held: Map<number, () => void>;
+  /** Segments that arrived ahead of an earlier one. */
+  held: Map<number, (() => void)[]>;
+  /** Frames written at `outboxAt` and not yet sent. */
+  outbox?: (() => void)[];
+  outboxAt?: number;
 }
 
 /** @internal The broker's side of a connection. */
@@ -321,21 +326,36 @@ export class RabbitMQ {
   }
 
   /**
-   * The connection's TCP stream, on the simulation's one-way message primitive ({@link send}):
-   * each frame crosses the link on its own, and frames are handed over in the order they were
-   * sent. A lost frame is sent again after {@link RETRANSMIT_MS}; a partition drops the
-   * connection (RabbitMQ would notice after missed heartbeats).
+   * The connection's TCP stream, on the simulation's one-way message primitive ({@link send}).
+   * Frames written in the same instant travel as one segment (as a socket write coalesces
+   * them), segments are handed over in the order they were sent, a lost segment is sent again
+   * after {@link RETRANSMIT_MS}, and a partition drops the connection (RabbitMQ would notice
+   * after missed heartbeats).
    */
   private transmit(conn: ServerConnection, direction: "up" | "down", handOver: () => void): void {
     const stream = direction === "up" ? conn.up : conn.down;
+    if (stream.outbox && stream.outboxAt === this.sim.now) {
+      stream.outbox.push(handOver);
+      return;
+    }
+    const segment = [handOver];
+    stream.outbox = segment;
+    stream.outboxAt = this.sim.now;
+    this.sim.schedule(0, () => {
+      if (stream.outbox === segment) stream.outbox = undefined;
+      this.ship(conn, direction, stream, segment);
+    });
+  }
+
+  private ship(conn: ServerConnection, direction: "up" | "down", stream: FrameStream, segment: (() => void)[]): void {
     const seq = stream.sent++;
     const [from, to] = direction === "up" ? [conn.node.name, this.node.name] : [this.node.name, conn.node.name];
     const attempt = () => {
       const lost = send(this.sim, from, to, () => {
-        stream.held.set(seq, handOver);
+        stream.held.set(seq, segment);
         for (let next = stream.held.get(stream.next); next; next = stream.held.get(stream.next)) {
           stream.held.delete(stream.next++);
-          next();
+          for (const frame of next) frame();
         }
       });
       if (lost === "partition") this.dropConnection(conn, direction === "up" ? "network partition between client and broker" : "network partition between broker and client");

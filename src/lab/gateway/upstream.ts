@@ -18,6 +18,7 @@
 import { TimeoutError } from "../sim/call-errors";
 import { response, type Request, type Response } from "../sim/http";
 import type { ServiceContext } from "../sim/node";
+import { linked } from "../sim/rpc";
 
 /** How an upstream call ended. */
 export type UpstreamResult =
@@ -27,7 +28,7 @@ export type UpstreamResult =
 /** Whether `target` looks healthy from `from` (up, and reachable both ways). */
 export function isHealthy<S>(ctx: ServiceContext<S>, from: string, target: string): boolean {
   const sim = ctx.sim;
-  return sim.node(target).up && sim.network.reachable(from, target) && sim.network.reachable(target, from);
+  return sim.node(target).up && linked(sim, from, target);
 }
 
 /** Calls `target` with `req`, mapping failures to proxy statuses (see the table above). */

@@ -15,7 +15,8 @@
  */
 import { positive } from "../errors";
 import { CallError } from "../sim/call-errors";
-import type { Simulation } from "../sim/simulation";
+import type { Simulation, Timer } from "../sim/simulation";
+import { roundTrip, send } from "../sim/rpc";
 
 /** The two ends of a connection. */
 export type Side = "client" | "server";
@@ -137,18 +138,22 @@ export class Connection {
     if (!this.isOpen) return;
     const sim = this.wire.sim;
     const [a, b] = from === "client" ? [this.client, this.server] : [this.server, this.client];
-    const out = sim.network.transit(a, b);
-    if ("lost" in out) {
+    // The segment occupies the link whether or not it is lost on the way.
+    const lost = send(
+      sim,
+      a,
+      b,
+      () => {
+        pending.arrived = true;
+        this.flush(from);
+      },
+      this.wire.departure(a, b, pending.frame.bytes),
+    );
+    if (lost) {
       this.stats.retransmits++;
-      if (pending.frame.label) sim.trace.record("drop", a, b, `${pending.frame.label} lost (${out.lost}), resent in ${rto} ms`);
+      if (pending.frame.label) sim.trace.record("drop", a, b, `${pending.frame.label} lost (${lost}), resent in ${rto} ms`);
       sim.schedule(rto, () => this.attempt(from, pending, Math.min(rto * 2, this.wire.options.maxRtoMs)));
-      return;
     }
-    const arrival = this.wire.departure(a, b, pending.frame.bytes) + out.delay;
-    sim.wakeAt(arrival, () => {
-      pending.arrived = true;
-      this.flush(from);
-    });
   }
 
   private flush(from: Side): void {
@@ -265,36 +270,57 @@ export class Wire {
     sim.node(client);
     sim.node(server);
     const start = sim.now;
+    const key = `${server}\u0000${protocol}`;
     return new Promise<Connection>((resolve, reject) => {
-      const fail = (error: ConnectionError) => sim.wake(reject, error);
+      let done = false;
+      let timer: Timer | undefined;
+      const fail = (error: ConnectionError) => {
+        done = true;
+        timer?.cancel();
+        sim.wake(reject, error);
+      };
+      // Each SYN is one round trip (SYN, SYN-ACK); a retransmission does not cancel the
+      // earlier SYNs, so whichever answer lands first opens the connection.
       const syn = (rto: number) => {
-        const there = sim.network.transit(client, server);
-        if ("lost" in there) return retry(rto);
-        sim.wakeAt(sim.now + there.delay, () => {
-          const listener = this.listeners.get(`${server}\u0000${protocol}`);
-          const back = sim.network.transit(server, client);
-          if ("lost" in back) return retry(rto);
-          sim.wakeAt(sim.now + back.delay, () => {
-            if (!sim.node(server).up || !listener) {
+        roundTrip<boolean>(sim, {
+          from: client,
+          to: server,
+          timeoutMs: Infinity,
+          serve: (exchange) => exchange.reply(this.listeners.has(key)),
+          refused: () => new ConnectionError(`${client} could not connect to ${server} (${protocol}): connection refused — ${server} is down`, "ECONNREFUSED"),
+          timedOut: () => new ConnectionError(`${client} could not connect to ${server} (${protocol})`, "ETIMEDOUT"),
+        }).then(
+          (listening) => {
+            if (done) return;
+            const listener = this.listeners.get(key);
+            if (!listening || !listener) {
               sim.trace.note(client, `connect to ${server} refused`);
-              return fail(new ConnectionError(`${client} could not connect to ${server} (${protocol}): connection refused — ${!listener ? `nothing on ${server} accepts ${protocol}` : `${server} is down`}`, "ECONNREFUSED"));
+              return fail(new ConnectionError(`${client} could not connect to ${server} (${protocol}): connection refused — nothing on ${server} accepts ${protocol}`, "ECONNREFUSED"));
             }
+            done = true;
+            timer?.cancel();
             const connection = new Connection(this, ++this.opened, client, server, protocol);
             this.live.add(connection);
             listener(connection);
             resolve(connection);
-          });
-        });
-      };
-      const retry = (rto: number) => {
+          },
+          (error: ConnectionError) => {
+            if (done) return;
+            sim.trace.note(client, `connect to ${server} refused`);
+            fail(error);
+          },
+        );
         if (sim.now + rto - start >= this.options.connectTimeoutMs) {
-          sim.schedule(Math.max(0, start + this.options.connectTimeoutMs - sim.now), () => {
+          timer = sim.schedule(Math.max(0, start + this.options.connectTimeoutMs - sim.now), () => {
+            if (done) return;
             sim.trace.note(client, `connect to ${server} timed out`);
             fail(new ConnectionError(`${client} could not connect to ${server} (${protocol}): no answer within ${this.options.connectTimeoutMs} ms`, "ETIMEDOUT"));
           });
           return;
         }
-        sim.schedule(rto, () => syn(rto * 2));
+        timer = sim.schedule(rto, () => {
+          if (!done) syn(rto * 2);
+        });
       };
       syn(this.options.synRtoMs);
     });

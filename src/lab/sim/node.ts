@@ -1,8 +1,9 @@
 /**
- * Simulated nodes (services and clients) and the calls between them. A call crosses the
- * network twice (request, response), waits for a free worker slot at the callee, and ends as
- * a response, or as a {@link TimeoutError} when the caller stops waiting, in which case the
- * callee may still finish the work for nobody (counted as wasted work).
+ * Simulated nodes (services and clients) and the calls between them. A call is one
+ * {@link roundTrip}: it crosses the network twice (request, response), waits for a free
+ * worker slot at the callee, and ends as a response, or as a {@link TimeoutError} when the
+ * caller stops waiting, in which case the callee may still finish the work for nobody
+ * (counted as wasted work).
  */
 import { nonNegative, wholeNumber } from "../errors";
 import { DISPLAY, table, type MimeBundle } from "../display";
@@ -10,6 +11,7 @@ import type { Simulation } from "./simulation";
 import { sample, type Distribution } from "./random";
 import { describeRequest, isResponse, response, toRequest, type Request, type Response } from "./http";
 import { CallError, TimeoutError } from "./call-errors";
+import { roundTrip, type Exchange } from "./rpc";
 
 /** Answers one request. A returned value that is not a {@link Response} becomes a 200 with that body. */
 export type Handler<S> = (request: Request, ctx: ServiceContext<S>) => Promise<Response | unknown> | Response | unknown;
@@ -68,15 +70,13 @@ class NodeCrashed extends Error {
   override name = "NodeCrashed";
 }
 
-interface CallRecord {
-  done: boolean;
-  abandoned: boolean;
-}
-
 interface Waiting {
   request: Request;
-  record: CallRecord;
-  reply: (res: Response) => void;
+  exchange: Exchange<Response>;
+}
+
+function describeStatus(res: Response): string {
+  return String(res.status);
 }
 
 /** A named participant of a {@link Simulation}. */
@@ -143,71 +143,42 @@ export class SimNode<S = unknown> {
     if (timeoutMs !== Infinity) nonNegative(`${this.name}.call`, "timeoutMs", timeoutMs);
     const req = toRequest(input);
     req.client ??= this.name;
-    const what = describeRequest(req);
     const start = sim.now;
     this.outstandingCalls++;
-    sim.trace.record("request", this.name, target, what);
-    return new Promise<Response>((resolve, reject) => {
-      const record: CallRecord = { done: false, abandoned: false };
-      const timer =
-        timeoutMs === Infinity
-          ? undefined
-          : sim.wakeAt(start + timeoutMs, () => {
-              if (record.done) return;
-              record.done = true;
-              record.abandoned = true;
-              this.outstandingCalls--;
-              this.stats.timeouts++;
-              sim.trace.record("timeout", this.name, this.name, `gave up on ${target} after ${timeoutMs} ms`);
-              sim.metrics.counter(`timeouts ${this.name} → ${target}`).inc();
-              reject(new TimeoutError(target, timeoutMs));
-            });
-      const out = sim.network.transit(this.name, target);
-      if ("lost" in out) {
-        sim.trace.record("drop", this.name, target, `${what} lost (${out.lost})`);
-        return;
-      }
-      sim.wakeAt(start + out.delay, () =>
-        callee.receive(req, record, (res) => {
-          const back = sim.network.transit(target, this.name);
-          if ("lost" in back) {
-            sim.trace.record("drop", target, this.name, `${res.status} lost (${back.lost})`);
-            return;
-          }
-          sim.wakeAt(sim.now + back.delay, () => {
-            if (!this.alive) {
-              sim.trace.record("drop", target, this.name, `${res.status} (caller down)`);
-              return;
-            }
-            if (record.done) {
-              this.stats.lateResponses++;
-              sim.trace.record("response", target, this.name, `${res.status} (too late: caller gave up)`);
-              return;
-            }
-            record.done = true;
-            this.outstandingCalls--;
-            timer?.cancel();
-            sim.trace.record("response", target, this.name, String(res.status));
-            sim.metrics.histogram(`latency ${this.name} → ${target}`).record(sim.now - start);
-            resolve(res);
-          });
-        }),
-      );
+    return roundTrip<Response>(sim, {
+      from: this.name,
+      to: target,
+      timeoutMs,
+      label: describeRequest(req),
+      serve: (exchange) => callee.receive(req, exchange),
+      describe: describeStatus,
+      late: () => void this.stats.lateResponses++,
+      timedOut: () => {
+        this.outstandingCalls--;
+        this.stats.timeouts++;
+        sim.trace.record("timeout", this.name, this.name, `gave up on ${target} after ${timeoutMs} ms`);
+        sim.metrics.counter(`timeouts ${this.name} → ${target}`).inc();
+        return new TimeoutError(target, timeoutMs);
+      },
+    }).then((res) => {
+      this.outstandingCalls--;
+      sim.metrics.histogram(`latency ${this.name} → ${target}`).record(sim.now - start);
+      return res;
     });
   }
 
   /** @internal A request arrives from the network. */
-  receive(request: Request, record: CallRecord, reply: (res: Response) => void): void {
+  receive(request: Request, exchange: Exchange<Response>): void {
     if (!this.alive) {
       this.sim.trace.record("drop", request.client ?? "?", this.name, `${describeRequest(request)} (node down)`);
       return;
     }
     this.stats.received++;
-    if (this.active < this.concurrency) this.start({ request, record, reply });
-    else if (this.waiting.length < this.queueLimit) this.waiting.push({ request, record, reply });
+    if (this.active < this.concurrency) this.start({ request, exchange });
+    else if (this.waiting.length < this.queueLimit) this.waiting.push({ request, exchange });
     else {
       this.stats.rejected++;
-      reply(response(503, { error: `${this.name} is overloaded` }, { "retry-after": "1" }));
+      exchange.reply(response(503, { error: `${this.name} is overloaded` }, { "retry-after": "1" }));
     }
   }
 
@@ -229,8 +200,8 @@ export class SimNode<S = unknown> {
       if (generation !== this.generation) return; // crashed meanwhile: the answer is never sent
       this.active--;
       this.stats.served++;
-      if (job.record.abandoned) this.stats.wastedWork++;
-      job.reply(res);
+      if (job.exchange.abandoned) this.stats.wastedWork++;
+      job.exchange.reply(res);
       const next = this.waiting.shift();
       if (next) this.start(next);
     })();

@@ -76,6 +76,19 @@ describe("04-messaging notebook", () => {
     expect(rows(markdownOf("rabbitmq-errors")).map((r) => r.code)).toEqual(["404", "406"]);
   });
 
+  it("rabbitmq on a real broker: every queue agrees with the simulation, or without AMQP_URL the cell says how to start one and skips", () => {
+    const out = markdownOf("rabbitmq-real-broker-run");
+    if (process.env.AMQP_URL) {
+      const t = rows(out);
+      expect(t.map((r) => r.queue)).toEqual(["created-one-region", "all-orders"]);
+      expect(t.map((r) => r.same)).toEqual(["✔", "✔"]);
+      expect(t[0]!.RabbitMQ).toBe("orders.eu.created, orders.us.created");
+    } else {
+      expect(out).toContain("skipped");
+      expect(out).toContain("docker run -d -p 5672:5672 rabbitmq:3.10");
+    }
+  });
+
   it("kafka vs rabbitmq: the log keeps and replays, the queue forgets; order and routing as the prose says", () => {
     const t = Object.fromEntries(rows(markdownOf("kafka-vs-rabbitmq-run").split("\n\n")[1]!).map((r) => [r.aspect, r]));
     expect(t["stored after every consumer is done"]).toMatchObject({ Kafka: "300 of 300 (a log)", RabbitMQ: "0 of 300 (acked = deleted)" });

@@ -13,6 +13,7 @@ import { ConfigError, nonNegative, wholeNumber } from "../../errors";
 import { DISPLAY, markdown, table, type MimeBundle } from "../../display";
 import type { Simulation } from "../../sim/simulation";
 import type { SimNode } from "../../sim/node";
+import { linked, roundTrip, type Exchange, type Silence } from "../../sim/rpc";
 import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSProtocolError, KafkaJSRequestTimeoutError } from "./errors";
 import { PartitionLog, TOPIC_CONFIG_DEFAULTS, type StoredRecord, type TopicConfig, type TxnState } from "./log";
 import { retryOptions, type RetryOptions } from "./retry";
@@ -281,47 +282,29 @@ export class KafkaCluster {
   // ---- requests ------------------------------------------------------------------------
 
   /**
-   * @internal One request from a client node to a broker and its answer, on virtual time:
-   * network delay both ways; a dead broker refuses the connection; a lost request or answer
-   * leaves the client waiting until `requestTimeout` (the broker may have applied it).
+   * @internal One request from a client node to a broker and its answer: a {@link roundTrip}
+   * whose handler runs at the broker. A dead broker refuses the connection; a lost request or
+   * answer, or a broker that does not answer within `timeoutMs`, ends in a
+   * {@link KafkaJSRequestTimeoutError} (the broker may have applied the request).
    */
-  async request<T>(from: SimNode, brokerId: number, handle: () => T | Promise<T>, timeoutMs = this.options.requestTimeout): Promise<T> {
-    const sim = this.sim;
-    const broker = this.brokerNode(brokerId);
-    if (!from.up) throw new KafkaJSConnectionError(`${from.name} is down`, broker.name);
-    const start = sim.now;
-    const out = sim.network.transit(from.name, broker.name);
-    if ("lost" in out) {
-      await sim.sleep(timeoutMs);
-      throw new KafkaJSRequestTimeoutError(`Request to ${broker.name} timed out after ${timeoutMs} ms (request ${out.lost === "partition" ? "cut by a partition" : "lost"})`, broker.name);
-    }
-    if (out.delay > 0) await sim.sleep(out.delay);
-    if (!broker.up) throw new KafkaJSConnectionError(`Connection error: ${broker.name} refused the connection (broker down)`, broker.name);
-    let result: T | undefined;
-    let failure: unknown;
-    let failed = false;
-    try {
-      result = await handle();
-    } catch (error) {
-      failed = true;
-      failure = error;
-    }
-    const back = sim.network.transit(broker.name, from.name);
-    if ("lost" in back || !broker.up) {
-      const left = Math.max(0, start + timeoutMs - sim.now);
-      await sim.sleep(left);
-      throw new KafkaJSRequestTimeoutError(`Request to ${broker.name} timed out after ${timeoutMs} ms (the answer was lost: the request may have been applied)`, broker.name);
-    }
-    if (back.delay > 0) await sim.sleep(back.delay);
-    if (!from.up) throw new KafkaJSConnectionError(`${from.name} went down while waiting`, broker.name);
-    if (failed) throw failure;
-    return result as T;
+  request<T>(from: SimNode, brokerId: number, handle: () => T | Promise<T>, timeoutMs = this.options.requestTimeout): Promise<T> {
+    const broker = this.brokerNode(brokerId).name;
+    if (!from.up) return Promise.reject(new KafkaJSConnectionError(`${from.name} is down`, broker));
+    return roundTrip<T>(this.sim, {
+      from: from.name,
+      to: broker,
+      timeoutMs,
+      serve: (exchange) => serveWith(exchange, handle),
+      refused: () => new KafkaJSConnectionError(`Connection error: ${broker} refused the connection (broker down)`, broker),
+      callerDown: () => new KafkaJSConnectionError(`${from.name} went down while waiting`, broker),
+      timedOut: (silence) => new KafkaJSRequestTimeoutError(`Request to ${broker} timed out after ${timeoutMs} ms (${silenceText(silence)})`, broker),
+    });
   }
 
   /** @internal A node that is up and can reach a broker now (for one-way signals like heartbeats). */
   canReach(from: SimNode, brokerId: number): boolean {
     const b = this.brokerNodes[brokerId]!;
-    return from.up && b.up && this.sim.network.reachable(from.name, b.name) && this.sim.network.reachable(b.name, from.name);
+    return from.up && b.up && linked(this.sim, from.name, b.name);
   }
 
   /** @internal The group coordinator's broker: the first live one (a simplification). */
@@ -438,7 +421,7 @@ export class KafkaCluster {
       for (const r of p.replicas) {
         if (r === p.leader) continue;
         const node = this.brokerNodes[r]!;
-        const canCopy = leaderUp && node.up && !this.fenced.has(r) && this.sim.network.reachable(node.name, leaderName) && this.sim.network.reachable(leaderName, node.name);
+        const canCopy = leaderUp && node.up && !this.fenced.has(r) && linked(this.sim, node.name, leaderName);
         if (canCopy) {
           p.log.replicaLeo.set(r, leo);
           p.caughtUpAt.set(r, this.sim.now);
@@ -619,6 +602,25 @@ export class KafkaCluster {
     const body = this.describe()[DISPLAY]();
     return { "text/markdown": `${head["text/markdown"]}\n\n${body["text/markdown"]}`, "text/plain": `${head["text/plain"]}\n${body["text/plain"]}` };
   }
+}
+
+/** Runs a broker-side handler and sends its result (or its error) back. */
+function serveWith<T>(exchange: Exchange<T>, handle: () => T | Promise<T>): void {
+  let out: T | Promise<T>;
+  try {
+    out = handle();
+  } catch (error) {
+    exchange.fail(error);
+    return;
+  }
+  if (out instanceof Promise) out.then((value) => exchange.reply(value), (error: unknown) => exchange.fail(error));
+  else exchange.reply(out);
+}
+
+function silenceText(silence: Silence): string {
+  if (silence.stage === "request") return silence.cause === "partition" ? "request cut by a partition" : "request lost";
+  if (silence.stage === "response") return "the answer was lost: the request may have been applied";
+  return "no answer yet: the broker may still apply the request";
 }
 
 function replicaLeo(p: PartitionState, broker: number): number {

@@ -14,12 +14,15 @@
 import { ConfigError } from "../../errors";
 import { DISPLAY, markdown, table, type MimeBundle } from "../../display";
 import type { Simulation } from "../../sim/simulation";
+import { Random } from "../../sim/random";
 import type { SimNode } from "../../sim/node";
-import { byteLength, type Content } from "../content";
+import { byteLength, utf8, type Content } from "../content";
 import { clientNode } from "../nodes";
-import { AmqpChannelError } from "./errors";
+import { AmqpChannelError, IllegalOperationError, type AmqpMethod } from "./errors";
+import { send } from "../../sim/rpc";
+import type { ClientFrame, ServerFrame } from "./protocol";
 import { TopicMatcher, headersMatch } from "./routing";
-import type { AmqpMessage, AssertExchangeOptions, AssertQueueOptions, ExchangeType, MessageProperties } from "./types";
+import type { AmqpMessage, AssertExchangeOptions, AssertQueueOptions, ExchangeType, MessageContent, MessageProperties, ReturnedMessage } from "./types";
 import { Connection } from "./channel";
 
 /** Options of `new RabbitMQ(sim, options)`. Defaults in {@link RABBITMQ_DEFAULTS}. */
@@ -81,6 +84,8 @@ export interface ExchangeState {
   internal: boolean;
   alternateExchange?: string;
   bindings: Binding[];
+  /** An auto-delete exchange goes when its last binding goes (once it had one). */
+  hadBinding?: boolean;
 }
 
 /** @internal */
@@ -93,6 +98,8 @@ export interface ConsumerReg {
   prefetch: number;
   unacked: number;
   exclusive: boolean;
+  /** Consumer priority (`x-priority`): higher gets messages first while it has room. Default 0. */
+  priority: number;
 }
 
 /** @internal */
@@ -103,7 +110,7 @@ export interface Unacked {
   consumer?: ConsumerReg;
 }
 
-/** @internal The broker's side of a channel. */
+/** @internal The broker's side of a channel (the client knows only its number). */
 export interface ServerChannel {
   id: number;
   conn: ServerConnection;
@@ -117,25 +124,36 @@ export interface ServerChannel {
   closed: boolean;
   confirm: boolean;
   publishSeq: number;
-  /** Client callbacks. */
-  deliver(message: AmqpMessage, consumerTag: string): void;
-  closedByBroker(error: AmqpChannelError): void;
-  confirmed(seq: number, ok: boolean): void;
-  returned(message: AmqpMessage): void;
 }
 
-/** @internal */
+/** @internal One direction of a connection's byte stream: frames are handed over in the order sent (TCP). */
+interface FrameStream {
+  /** Segments sent and handed over so far (sequence numbers). */
+  sent: number;
+  next: number;
+  /** Segments that arrived ahead of an earlier one. */
+  held: Map<number, (() => void)[]>;
+  /** Frames written at `outboxAt` and not yet sent. */
+  outbox?: (() => void)[];
+  outboxAt?: number;
+}
+
+/** @internal The broker's side of a connection. */
 export interface ServerConnection {
   id: number;
   node: SimNode;
-  channels: Set<ServerChannel>;
+  channels: Map<number, ServerChannel>;
   closed: boolean;
-  lastToBroker: number;
-  lastToClient: number;
-  clientBatch?: { time: number; jobs: (() => void)[] };
-  brokerBatch?: { time: number; jobs: (() => void)[] };
-  dropped(reason: string): void;
+  up: FrameStream;
+  down: FrameStream;
+  /** The authenticated user (a `userId` property must equal it). */
+  user: string;
+  /** The client's socket: where frames from the broker land. */
+  client(frame: ServerFrame): void;
 }
+
+/** A lost frame is sent again after this long (TCP's retransmission). */
+const RETRANSMIT_MS = 200;
 
 /** @internal Normalised queue arguments. */
 export interface QueueArgs {
@@ -145,6 +163,8 @@ export interface QueueArgs {
   deadLetterRoutingKey?: string;
   maxLength?: number;
   overflow: "drop-head" | "reject-publish" | "reject-publish-dlx";
+  /** `x-single-active-consumer`: only the first consumer gets messages until it goes. */
+  singleActiveConsumer: boolean;
 }
 
 /** @internal */
@@ -239,9 +259,9 @@ export class RabbitMQ {
   /** @internal */ readonly queues = new Map<string, QueueState>();
   /** @internal */ readonly connections = new Set<ServerConnection>();
   private seq = 0;
-  private generated = 0;
+  /** Its own seeded source for server-generated names, so naming a queue draws nothing from the simulation's. */
+  private readonly names: Random;
   private connSeq = 0;
-  private chanSeq = 0;
 
   constructor(
     readonly sim: Simulation,
@@ -258,6 +278,7 @@ export class RabbitMQ {
       this.crashed();
     };
     this.node = node;
+    this.names = new Random((Math.imul(sim.random.seed, 0x9e3779b1) ^ 0x52414242) >>> 0);
     this.declareDefaults();
   }
 
@@ -270,9 +291,14 @@ export class RabbitMQ {
   async connect(options: { name?: string } = {}): Promise<Connection> {
     const name = options.name ?? this.clientName();
     const node = clientNode(this.sim, name);
-    const conn = new Connection(this, node, ++this.connSeq);
-    await conn.handshake();
-    return conn;
+    if (!node.up) throw new IllegalOperationError(`${node.name} is down`);
+    if (!this.node.up) throw new Error(`connect ECONNREFUSED: ${this.node.name} is down`);
+    const stream = (): FrameStream => ({ sent: 0, next: 0, held: new Map() });
+    const server: ServerConnection = { id: ++this.connSeq, node, channels: new Map(), closed: false, up: stream(), down: stream(), user: "guest", client: (frame) => client.receive(frame) };
+    // The client gets a wire it can only send frames on; everything it learns comes back as frames.
+    const client = new Connection(this.sim, node, this.node.name, { send: (frame) => this.toBroker(server, frame) });
+    await client.open();
+    return client;
   }
 
   private clientName(): string {
@@ -283,70 +309,181 @@ export class RabbitMQ {
     return n;
   }
 
-  /** @internal */
-  newChannelId(): number {
-    return ++this.chanSeq;
-  }
-
   // ---- frames on the wire --------------------------------------------------------------
 
-  /** @internal Delivers a client frame to the broker after the network delay (FIFO per connection). */
-  toBroker(conn: ServerConnection, fn: () => void): void {
-    const sim = this.sim;
-    const t = sim.network.transit(conn.node.name, this.node.name);
-    if ("lost" in t && t.lost === "partition") {
-      this.dropConnection(conn, "network partition between client and broker");
-      return;
-    }
-    const delay = "lost" in t ? 200 : t.delay;
-    const at = Math.max(sim.now + delay, conn.lastToBroker);
-    conn.lastToBroker = at;
-    // Frames that arrive together are handled in one event, in order.
-    const batch = conn.brokerBatch;
-    if (batch && batch.time === at) {
-      batch.jobs.push(fn);
-      return;
-    }
-    const next = { time: at, jobs: [fn] };
-    conn.brokerBatch = next;
-    sim.at(at, () => {
-      if (conn.brokerBatch === next) conn.brokerBatch = undefined;
-      for (const job of next.jobs) {
-        if (!this.node.up || conn.closed) return;
-        job();
-      }
+  /** A client frame reaches the broker one network delay later, in order (a lost frame is retransmitted). */
+  private toBroker(conn: ServerConnection, frame: ClientFrame): void {
+    this.transmit(conn, "up", () => {
+      if (this.node.up && !conn.closed) this.receive(conn, frame);
     });
   }
 
-  /** @internal Delivers a broker frame to the client (batched per arrival time, so one turn runs its continuations). */
-  toClient(conn: ServerConnection, fn: () => void): void {
-    const sim = this.sim;
-    const t = sim.network.transit(this.node.name, conn.node.name);
-    if ("lost" in t && t.lost === "partition") {
-      this.dropConnection(conn, "network partition between broker and client");
-      return;
-    }
-    const delay = "lost" in t ? 200 : t.delay;
-    const at = Math.max(sim.now + delay, conn.lastToClient);
-    conn.lastToClient = at;
-    const batch = conn.clientBatch;
-    if (batch && batch.time === at) {
-      batch.jobs.push(fn);
-      return;
-    }
-    const next = { time: at, jobs: [fn] };
-    conn.clientBatch = next;
-    sim.wakeAt(at, () => {
-      if (conn.clientBatch === next) conn.clientBatch = undefined;
-      if (!conn.node.up) return;
-      for (const job of next.jobs) job();
+  /** @internal A broker frame reaches the client one network delay later, in order. */
+  toClient(conn: ServerConnection, frame: ServerFrame): void {
+    this.transmit(conn, "down", () => {
+      if (conn.node.up) conn.client(frame);
     });
+  }
+
+  /**
+   * The connection's TCP stream, on the simulation's one-way message primitive ({@link send}).
+   * Frames written in the same instant travel as one segment (as a socket write coalesces
+   * them), segments are handed over in the order they were sent, a lost segment is sent again
+   * after {@link RETRANSMIT_MS}, and a partition drops the connection (RabbitMQ would notice
+   * after missed heartbeats).
+   */
+  private transmit(conn: ServerConnection, direction: "up" | "down", handOver: () => void): void {
+    const stream = direction === "up" ? conn.up : conn.down;
+    if (stream.outbox && stream.outboxAt === this.sim.now) {
+      stream.outbox.push(handOver);
+      return;
+    }
+    const segment = [handOver];
+    stream.outbox = segment;
+    stream.outboxAt = this.sim.now;
+    this.sim.schedule(0, () => {
+      if (stream.outbox === segment) stream.outbox = undefined;
+      this.ship(conn, direction, stream, segment);
+    });
+  }
+
+  private ship(conn: ServerConnection, direction: "up" | "down", stream: FrameStream, segment: (() => void)[]): void {
+    const seq = stream.sent++;
+    const [from, to] = direction === "up" ? [conn.node.name, this.node.name] : [this.node.name, conn.node.name];
+    const attempt = () => {
+      const lost = send(this.sim, from, to, () => {
+        stream.held.set(seq, segment);
+        for (let next = stream.held.get(stream.next); next; next = stream.held.get(stream.next)) {
+          stream.held.delete(stream.next++);
+          for (const frame of next) frame();
+        }
+      });
+      if (lost === "partition") this.dropConnection(conn, direction === "up" ? "network partition between client and broker" : "network partition between broker and client");
+      else if (lost) this.sim.schedule(RETRANSMIT_MS, attempt);
+    };
+    attempt();
+  }
+
+  /** Serves one client frame: an RPC is answered with `reply` or `fail`; errors close the channel (or the connection). */
+  private receive(conn: ServerConnection, frame: ClientFrame): void {
+    if (frame.method === "BasicPublish") return this.publishFrame(conn, frame);
+    if (frame.method === "ConnectionClose") return this.dropConnection(conn, "closed by client");
+    const ch = "channel" in frame ? conn.channels.get(frame.channel) : undefined;
+    if (frame.method === "BasicAck") {
+      if (ch && !ch.closed) this.acknowledge(ch, frame.deliveryTag, frame.multiple, frame.outcome);
+      return;
+    }
+    // Frames for a channel the broker already closed are discarded (AMQP: until Close-Ok).
+    if ("channel" in frame && frame.method !== "ChannelOpen" && (!ch || ch.closed)) return;
+    let result: unknown;
+    try {
+      result = this.answer(conn, ch!, frame);
+    } catch (error) {
+      if (!(error instanceof AmqpChannelError)) {
+        this.toClient(conn, { type: "fail", id: frame.id, error: error as Error });
+        return;
+      }
+      const e = error.operation ? error : new AmqpChannelError(error.code, error.replyText, frame.method);
+      // The Channel.Close frame is the answer (one frame: the client rejects the call, then emits 'error' and 'close');
+      // a connection error answers nothing: the connection closes and pending calls fail.
+      if (ch) this.channelError(ch, e, frame.id);
+      else this.dropConnection(conn, `${e.code} ${e.replyText}`, e);
+      return;
+    }
+    this.toClient(conn, { type: "reply", id: frame.id, result });
+  }
+
+  /** The broker's work for one RPC frame; throws an {@link AmqpChannelError} to refuse. */
+  private answer(conn: ServerConnection, ch: ServerChannel, f: Exclude<ClientFrame, { method: "BasicPublish" | "BasicAck" | "ConnectionClose" }>): unknown {
+    switch (f.method) {
+      case "ConnectionOpen":
+        this.openConnection(conn);
+        return {};
+      case "ChannelOpen":
+        conn.channels.set(f.channel, { id: f.channel, conn, unacked: new Map(), nextTag: 1, consumers: new Map(), prefetchCount: 0, globalPrefetch: 0, closed: false, confirm: false, publishSeq: 0 });
+        return {};
+      case "ChannelClose":
+        this.closeChannel(ch);
+        return {};
+      case "ConfirmSelect":
+        ch.confirm = true;
+        return {};
+      case "ExchangeDeclare":
+        if (f.passive) {
+          this.exchange(f.exchange, "ExchangeDeclare");
+          return {};
+        }
+        this.assertExchange(f.exchange, f.type as ExchangeType, f.options);
+        return { exchange: f.exchange };
+      case "ExchangeDelete":
+        this.deleteExchange(f.exchange, f.ifUnused);
+        return {};
+      case "QueueDeclare": {
+        if (!f.passive) return this.assertQueue(conn, f.queue, f.options);
+        const q = this.queue(conn, f.queue, "QueueDeclare");
+        return { queue: f.queue, messageCount: q.ready, consumerCount: q.consumers.length };
+      }
+      case "QueueDelete":
+        return this.deleteQueue(conn, f.queue, { ifUnused: f.ifUnused, ifEmpty: f.ifEmpty });
+      case "QueuePurge":
+        return this.purgeQueue(conn, f.queue);
+      case "QueueBind":
+      case "ExchangeBind":
+        this.bind(f.method === "QueueBind" ? "queue" : "exchange", f.destination, f.source, f.pattern, f.args, conn);
+        return {};
+      case "QueueUnbind":
+      case "ExchangeUnbind":
+        this.unbind(f.method === "QueueUnbind" ? "queue" : "exchange", f.destination, f.source, f.pattern, f.args);
+        return {};
+      case "BasicQos":
+        if (f.global) ch.globalPrefetch = f.count;
+        else ch.prefetchCount = f.count;
+        return {};
+      case "BasicConsume":
+        this.addConsumer(ch, this.queue(conn, f.queue, "BasicConsume"), f.consumerTag, f.noAck, f.exclusive, f.priority);
+        return { consumerTag: f.consumerTag };
+      case "BasicCancel": {
+        const reg = ch.consumers.get(f.consumerTag);
+        if (reg) this.cancelConsumer(reg);
+        return { consumerTag: f.consumerTag };
+      }
+      case "BasicGet":
+        return this.get(ch, this.queue(conn, f.queue, "BasicGet"), f.noAck);
+      case "BasicRecover":
+        this.acknowledge(ch, 0, true, "requeue");
+        return {};
+    }
+  }
+
+  /** basic.publish arrives: route it; return it if mandatory and unroutable; confirm it on a confirm channel. */
+  private publishFrame(conn: ServerConnection, f: Extract<ClientFrame, { method: "BasicPublish" }>): void {
+    const ch = conn.channels.get(f.channel);
+    if (!ch || ch.closed) return;
+    const seq = ch.confirm ? ++ch.publishSeq : 0;
+    let routed: { queues: number; refused: boolean };
+    try {
+      routed = this.publish(conn, f.exchange, f.routingKey, f.content, f.properties);
+    } catch (error) {
+      if (!(error instanceof AmqpChannelError)) throw error;
+      this.channelError(ch, error);
+      return;
+    }
+    if (routed.queues === 0) {
+      this.sim.metrics.counter("rabbitmq unroutable").inc();
+      if (f.mandatory) {
+        const { BCC: _bcc, ...headers } = f.properties.headers;
+        void _bcc;
+        const message: ReturnedMessage = { content: toBuffer(f.content), fields: { replyCode: 312, replyText: "NO_ROUTE", exchange: f.exchange, routingKey: f.routingKey }, properties: { ...f.properties, headers } };
+        this.toClient(conn, { type: "return", channel: ch.id, message });
+      }
+    }
+    if (seq > 0) this.toClient(conn, { type: "confirm", channel: ch.id, seq, ok: !routed.refused });
   }
 
   // ---- connections and channels --------------------------------------------------------
 
   /** @internal Registers a connection. */
-  openConnection(conn: ServerConnection): void {
+  private openConnection(conn: ServerConnection): void {
     this.connections.add(conn);
     this.sim.trace.record("state", conn.node.name, this.node.name, "connection open");
     // A client process that dies closes its TCP connection: the broker notices at once.
@@ -359,21 +496,24 @@ export class RabbitMQ {
   }
 
   /** @internal The connection is gone: channels close, unacked messages are requeued, exclusive queues deleted. */
-  dropConnection(conn: ServerConnection, reason: string): void {
+  private dropConnection(conn: ServerConnection, reason: string, error?: AmqpChannelError): void {
     if (conn.closed) return;
-    for (const ch of [...conn.channels]) this.closeChannel(ch);
+    for (const ch of [...conn.channels.values()]) this.closeChannel(ch);
     conn.closed = true;
     this.connections.delete(conn);
     for (const q of [...this.queues.values()]) if (q.exclusiveOwner === conn) this.deleteQueueNow(q);
     this.sim.trace.record("state", conn.node.name, this.node.name, `connection closed (${reason})`);
-    conn.dropped(reason);
+    // A hard error is a Connection.Close frame on the wire; otherwise the socket closed and the client knows at once
+    // (a partition would really take missed heartbeats).
+    if (error) this.toClient(conn, { type: "connection-close", reason, error });
+    else this.sim.wakeAt(this.sim.now, () => conn.client({ type: "connection-close", reason }));
   }
 
   /** @internal Broker-side channel close: requeue what it had unacked, cancel its consumers. */
-  closeChannel(ch: ServerChannel): void {
+  private closeChannel(ch: ServerChannel): void {
     if (ch.closed) return;
     ch.closed = true;
-    ch.conn.channels.delete(ch);
+    ch.conn.channels.delete(ch.id);
     for (const c of [...ch.consumers.values()]) this.cancelConsumer(c);
     const back = [...ch.unacked.values()];
     ch.unacked.clear();
@@ -381,12 +521,17 @@ export class RabbitMQ {
   }
 
   /** @internal Closes a channel because of an error, and tells the client. */
-  channelError(ch: ServerChannel, error: AmqpChannelError): void {
+  private channelError(ch: ServerChannel, error: AmqpChannelError, failed?: number): void {
     if (ch.closed) return;
+    if (error.closesConnection) {
+      this.sim.trace.record("state", this.node.name, ch.conn.node.name, `connection closed: ${error.code} ${error.replyText}`);
+      this.dropConnection(ch.conn, `${error.code} ${error.replyText}`, error);
+      return;
+    }
     this.sim.trace.record("state", this.node.name, ch.conn.node.name, `channel ${ch.id} closed: ${error.code} ${error.replyText}`);
     this.sim.metrics.counter("rabbitmq channel errors").inc();
     this.closeChannel(ch);
-    this.toClient(ch.conn, () => ch.closedByBroker(error));
+    this.toClient(ch.conn, { type: "channel-close", channel: ch.id, error, failed });
   }
 
   // ---- broker restart --------------------------------------------------------------------
@@ -413,15 +558,25 @@ export class RabbitMQ {
   // ---- declarations ------------------------------------------------------------------------
 
   /** @internal */
-  assertExchange(name: string, type: ExchangeType, options: AssertExchangeOptions): void {
+  private assertExchange(name: string, type: ExchangeType, options: AssertExchangeOptions): void {
     const valid: ExchangeType[] = ["direct", "fanout", "topic", "headers"];
-    if (!valid.includes(type)) throw new AmqpChannelError(503, `COMMAND_INVALID - unknown exchange type '${String(type)}'`, "ExchangeDeclare");
+    // An unknown type is a connection error in RabbitMQ (503 COMMAND_INVALID closes the connection).
+    if (!valid.includes(type)) throw new AmqpChannelError(503, `COMMAND_INVALID - invalid exchange type '${String(type)}'`, "ExchangeDeclare");
     const existing = this.exchanges.get(name);
     if (name === "" || (name.startsWith("amq.") && !existing)) throw new AmqpChannelError(403, `ACCESS_REFUSED - exchange name '${name}' contains reserved prefix 'amq.'`, "ExchangeDeclare");
     const durable = options.durable ?? true;
     if (existing) {
       if (existing.type !== type) throw new AmqpChannelError(406, `PRECONDITION_FAILED - inequivalent arg 'type' for exchange '${name}' in vhost '/': received '${type}' but current is '${existing.type}'`, "ExchangeDeclare");
-      if (existing.durable !== durable) throw new AmqpChannelError(406, `PRECONDITION_FAILED - inequivalent arg 'durable' for exchange '${name}' in vhost '/': received '${durable}' but current is '${existing.durable}'`, "ExchangeDeclare");
+      const ae = options.alternateExchange ?? (options.arguments?.["alternate-exchange"] as string | undefined);
+      const asked: [string, unknown, unknown][] = [
+        ["durable", durable, existing.durable],
+        ["auto_delete", options.autoDelete ?? false, existing.autoDelete],
+        ["internal", options.internal ?? false, existing.internal],
+        ["alternate-exchange", ae, existing.alternateExchange],
+      ];
+      for (const [arg, received, current] of asked) {
+        if (received !== current) throw new AmqpChannelError(406, `PRECONDITION_FAILED - inequivalent arg '${arg}' for exchange '${name}' in vhost '/': received '${String(received ?? "none")}' but current is '${String(current ?? "none")}'`, "ExchangeDeclare");
+      }
       return;
     }
     this.exchanges.set(name, {
@@ -437,23 +592,22 @@ export class RabbitMQ {
   }
 
   /** @internal */
-  exchange(name: string, operation?: string): ExchangeState {
+  private exchange(name: string, operation?: string, method?: AmqpMethod): ExchangeState {
     const ex = this.exchanges.get(name);
-    if (!ex) throw new AmqpChannelError(404, `NOT_FOUND - no exchange '${name}' in vhost '/'`, operation);
+    if (!ex) throw new AmqpChannelError(404, `NOT_FOUND - no exchange '${name}' in vhost '/'`, operation, method);
     return ex;
   }
 
   /** @internal */
-  deleteExchange(name: string, ifUnused: boolean): void {
+  private deleteExchange(name: string, ifUnused: boolean): void {
     const ex = this.exchange(name, "ExchangeDelete");
     if (name === "" || name.startsWith("amq.")) throw new AmqpChannelError(403, `ACCESS_REFUSED - operation not permitted on the default exchange`, "ExchangeDelete");
     if (ifUnused && ex.bindings.length > 0) throw new AmqpChannelError(406, `PRECONDITION_FAILED - exchange '${name}' in vhost '/' in use`, "ExchangeDelete");
-    this.exchanges.delete(name);
-    for (const e of this.exchanges.values()) e.bindings = e.bindings.filter((b) => !(b.kind === "exchange" && b.destination === name));
+    this.deleteExchangeNow(ex);
   }
 
   /** @internal Declares (or checks) a queue; returns its name and counts. */
-  assertQueue(conn: ServerConnection, requested: string, options: AssertQueueOptions): { queue: string; messageCount: number; consumerCount: number } {
+  private assertQueue(conn: ServerConnection, requested: string, options: AssertQueueOptions): { queue: string; messageCount: number; consumerCount: number } {
     const raw: Record<string, unknown> = { ...(options.arguments ?? {}) };
     const set = (k: string, v: unknown) => {
       if (v !== undefined) raw[k] = v;
@@ -468,13 +622,15 @@ export class RabbitMQ {
     const durable = options.durable ?? true;
     const exclusive = options.exclusive ?? false;
     const autoDelete = options.autoDelete ?? false;
-    const name = requested === "" ? `amq.gen-${String(++this.generated).padStart(6, "0")}` : requested;
+    const name = requested === "" ? this.generatedName() : requested;
     if (requested.startsWith("amq.")) throw new AmqpChannelError(403, `ACCESS_REFUSED - queue name '${requested}' contains reserved prefix 'amq.*'`, "QueueDeclare");
     const existing = this.queues.get(name);
     if (existing) {
       this.checkExclusive(conn, existing, "QueueDeclare");
       if (existing.durable !== durable) throw new AmqpChannelError(406, `PRECONDITION_FAILED - inequivalent arg 'durable' for queue '${name}' in vhost '/': received '${durable}' but current is '${existing.durable}'`, "QueueDeclare");
-      for (const k of new Set([...Object.keys(raw), ...Object.keys(existing.rawArgs)])) {
+      if (existing.autoDelete !== autoDelete) throw new AmqpChannelError(406, `PRECONDITION_FAILED - inequivalent arg 'auto_delete' for queue '${name}' in vhost '/': received '${autoDelete}' but current is '${existing.autoDelete}'`, "QueueDeclare");
+      // Only the arguments RabbitMQ knows are compared; others are kept but never checked.
+      for (const k of new Set([...Object.keys(raw), ...Object.keys(existing.rawArgs)].filter((a) => KNOWN_QUEUE_ARGS.has(a)))) {
         const a = raw[k];
         const b = existing.rawArgs[k];
         if (a !== b) {
@@ -515,11 +671,23 @@ export class RabbitMQ {
       deadLetterExchange: typeof dlx === "string" ? dlx : undefined,
       deadLetterRoutingKey: typeof dlrk === "string" ? dlrk : undefined,
       overflow,
+      singleActiveConsumer: raw["x-single-active-consumer"] === true,
     };
   }
 
+  /** A server-generated queue name: `amq.gen-` and 22 random URL-safe characters (from the seeded source), as RabbitMQ. */
+  private generatedName(): string {
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let name: string;
+    do {
+      name = "amq.gen-";
+      for (let i = 0; i < 22; i++) name += alphabet[this.names.int(0, 63)];
+    } while (this.queues.has(name));
+    return name;
+  }
+
   /** @internal */
-  queue(conn: ServerConnection | undefined, name: string, operation: string): QueueState {
+  private queue(conn: ServerConnection | undefined, name: string, operation: string): QueueState {
     const q = this.queues.get(name);
     if (!q) throw new AmqpChannelError(404, `NOT_FOUND - no queue '${name}' in vhost '/'`, operation);
     if (conn) this.checkExclusive(conn, q, operation);
@@ -543,7 +711,7 @@ export class RabbitMQ {
   }
 
   /** @internal */
-  deleteQueue(conn: ServerConnection, name: string, options: { ifUnused?: boolean; ifEmpty?: boolean }): { messageCount: number } {
+  private deleteQueue(conn: ServerConnection, name: string, options: { ifUnused?: boolean; ifEmpty?: boolean }): { messageCount: number } {
     const q = this.queue(conn, name, "QueueDelete");
     if (options.ifUnused && q.consumers.length > 0) throw new AmqpChannelError(406, `PRECONDITION_FAILED - queue '${name}' in vhost '/' in use`, "QueueDelete");
     if (options.ifEmpty && q.ready > 0) throw new AmqpChannelError(406, `PRECONDITION_FAILED - queue '${name}' in vhost '/' not empty`, "QueueDelete");
@@ -557,18 +725,35 @@ export class RabbitMQ {
     this.queues.delete(q.name);
     q.expiryTimer?.cancel();
     q.expiresTimer?.cancel();
-    for (const c of [...q.consumers]) this.cancelConsumer(c);
-    for (const e of this.exchanges.values()) e.bindings = e.bindings.filter((b) => !(b.kind === "queue" && b.destination === q.name));
+    // Consumers of a deleted queue are told (basic.cancel from the server; amqplib calls back with null).
+    for (const c of [...q.consumers]) {
+      this.cancelConsumer(c);
+      const ch = c.channel;
+      this.toClient(ch.conn, { type: "cancel", channel: ch.id, consumerTag: c.tag });
+    }
+    for (const e of this.exchanges.values()) this.removeBindings(e, (b) => b.kind === "queue" && b.destination === q.name);
+  }
+
+  /** Removes bindings of an exchange; an auto-delete exchange left with none is deleted. */
+  private removeBindings(e: ExchangeState, drop: (b: Binding) => boolean): void {
+    const before = e.bindings.length;
+    e.bindings = e.bindings.filter((b) => !drop(b));
+    if (e.autoDelete && e.hadBinding && before > 0 && e.bindings.length === 0 && this.exchanges.get(e.name) === e) this.deleteExchangeNow(e);
+  }
+
+  private deleteExchangeNow(ex: ExchangeState): void {
+    this.exchanges.delete(ex.name);
+    for (const e of [...this.exchanges.values()]) this.removeBindings(e, (b) => b.kind === "exchange" && b.destination === ex.name);
   }
 
   /** @internal */
-  purgeQueue(conn: ServerConnection, name: string): { messageCount: number } {
+  private purgeQueue(conn: ServerConnection, name: string): { messageCount: number } {
     const q = this.queue(conn, name, "QueuePurge");
     return { messageCount: q.purge().length };
   }
 
   /** @internal */
-  bind(kind: "queue" | "exchange", destination: string, source: string, routingKey: string, args: Record<string, unknown>, conn: ServerConnection): void {
+  private bind(kind: "queue" | "exchange", destination: string, source: string, routingKey: string, args: Record<string, unknown>, conn: ServerConnection): void {
     const operation = kind === "queue" ? "QueueBind" : "ExchangeBind";
     if (kind === "queue") this.queue(conn, destination, operation);
     else this.exchange(destination, operation);
@@ -576,12 +761,13 @@ export class RabbitMQ {
     if (source === "") throw new AmqpChannelError(403, `ACCESS_REFUSED - operation not permitted on the default exchange`, operation);
     if (ex.bindings.some((b) => b.kind === kind && b.destination === destination && b.routingKey === routingKey && sameArgs(b.args, args))) return;
     ex.bindings.push({ kind, destination, routingKey, args, matcher: ex.type === "topic" ? new TopicMatcher(routingKey) : undefined });
+    ex.hadBinding = true;
   }
 
   /** @internal */
-  unbind(kind: "queue" | "exchange", destination: string, source: string, routingKey: string, args: Record<string, unknown>): void {
+  private unbind(kind: "queue" | "exchange", destination: string, source: string, routingKey: string, args: Record<string, unknown>): void {
     const ex = this.exchange(source, kind === "queue" ? "QueueUnbind" : "ExchangeUnbind");
-    ex.bindings = ex.bindings.filter((b) => !(b.kind === kind && b.destination === destination && b.routingKey === routingKey && sameArgs(b.args, args)));
+    this.removeBindings(ex, (b) => b.kind === kind && b.destination === destination && b.routingKey === routingKey && sameArgs(b.args, args));
   }
 
   // ---- routing and enqueueing ---------------------------------------------------------------
@@ -634,13 +820,24 @@ export class RabbitMQ {
    * @internal A publish arrives: route it, enqueue it in every matching queue, confirm it.
    * Returns the queues it reached and whether any refused it (reject-publish overflow).
    */
-  publish(exchange: string, routingKey: string, content: Content, properties: MessageProperties, extraKeys?: string[]): { queues: number; refused: boolean } {
-    const ex = this.exchange(exchange);
+  private publish(conn: ServerConnection, exchange: string, routingKey: string, content: Content, properties: MessageProperties): { queues: number; refused: boolean } {
+    const ex = this.exchange(exchange, undefined, "BasicPublish");
+    if (ex.internal) throw new AmqpChannelError(403, `ACCESS_REFUSED - cannot publish to internal exchange '${exchange}' in vhost '/'`, undefined, "BasicPublish");
+    if (properties.userId !== undefined && properties.userId !== conn.user) throw new AmqpChannelError(406, `PRECONDITION_FAILED - user_id property set to '${properties.userId}' but authenticated user was '${conn.user}'`, undefined, "BasicPublish");
+    // Sender-selected distribution: CC and BCC headers add routing keys; BCC is removed before delivery.
+    const cc = properties.headers["CC"];
+    const bcc = properties.headers["BCC"];
+    const extraKeys = [...(Array.isArray(cc) ? cc.map(String) : []), ...(Array.isArray(bcc) ? bcc.map(String) : [])];
+    if (bcc !== undefined) {
+      const { BCC: _bcc, ...rest } = properties.headers;
+      void _bcc;
+      properties = { ...properties, headers: rest };
+    }
     const persistent = properties.deliveryMode === 2;
     const size = byteLength(content);
     let refused = false;
     // Fast path: the default exchange routes by queue name.
-    if (ex.name === "" && !extraKeys) {
+    if (ex.name === "" && extraKeys.length === 0) {
       const q = this.queues.get(routingKey);
       if (!q) return { queues: 0, refused };
       refused = !this.enqueue(q, { seq: ++this.seq, content, size, exchange, routingKey, properties, persistent, expiresAt: Infinity, redelivered: false });
@@ -648,7 +845,7 @@ export class RabbitMQ {
     }
     const targets = new Set<string>();
     this.routeInto(ex, routingKey, properties.headers, targets, new Set());
-    for (const k of extraKeys ?? []) this.routeInto(ex, k, properties.headers, targets, new Set());
+    for (const k of extraKeys) this.routeInto(ex, k, properties.headers, targets, new Set());
     for (const name of targets) {
       const q = this.queues.get(name)!;
       const ok = this.enqueue(q, { seq: ++this.seq, content, size, exchange, routingKey, properties, persistent, expiresAt: Infinity, redelivered: false });
@@ -665,10 +862,12 @@ export class RabbitMQ {
     // Each queue gets its own message object (made by the caller), so it can be updated in place.
     const msg = m;
     msg.expiresAt = ttl === Infinity ? Infinity : now + ttl;
-    if (ttl === 0 && q.consumers.length === 0) {
-      // RabbitMQ: a TTL of 0 expires the message at once unless it can be delivered right away.
+    if (ttl === 0) {
+      // RabbitMQ: a TTL of 0 expires the message at once unless a consumer can take it right away.
       q.stats.enqueued++;
-      this.deadLetter(q, msg, "expired");
+      const c = q.ready === 0 ? this.nextConsumer(q) : undefined;
+      if (c) this.deliver(c, msg);
+      else this.deadLetter(q, msg, "expired");
       return true;
     }
     const max = q.args.maxLength;
@@ -717,7 +916,7 @@ export class RabbitMQ {
    * @internal Dead-letters a message from queue `q` for `reason`: republished to the queue's
    * dead-letter exchange with an updated `x-death` header, or dropped if there is none.
    */
-  deadLetter(q: QueueState, m: StoredMessage, reason: "rejected" | "expired" | "maxlen"): void {
+  private deadLetter(q: QueueState, m: StoredMessage, reason: "rejected" | "expired" | "maxlen"): void {
     const dlx = q.args.deadLetterExchange;
     const ex = dlx !== undefined ? this.exchanges.get(dlx) : undefined;
     this.sim.trace.state(`queue ${q.name}`, `${reason}: ${ex ? `dead-lettered to ${dlx === "" ? "(default)" : dlx}` : "dropped"}`);
@@ -729,7 +928,7 @@ export class RabbitMQ {
     const headers = { ...m.properties.headers };
     const deaths = Array.isArray(headers["x-death"]) ? [...(headers["x-death"] as XDeath[])] : [];
     const i = deaths.findIndex((d) => d.queue === q.name && d.reason === reason);
-    const time = Math.floor(this.sim.now / 1000);
+    const time: AmqpTimestamp = { "!": "timestamp", value: Math.floor(this.sim.now / 1000) };
     const entry: XDeath =
       i >= 0
         ? { ...deaths[i]!, count: deaths[i]!.count + 1, time }
@@ -745,7 +944,7 @@ export class RabbitMQ {
     headers["x-last-death-exchange"] = m.exchange;
     const properties: MessageProperties = { ...m.properties, headers };
     // The per-message TTL is removed so the message does not expire again where it lands.
-    delete properties.expiration;
+    properties.expiration = undefined;
     const key = q.args.deadLetterRoutingKey ?? m.routingKey;
     const targets = new Set<string>();
     this.routeInto(ex, key, headers, targets, new Set());
@@ -763,11 +962,11 @@ export class RabbitMQ {
   // ---- consumers and delivery -----------------------------------------------------------------
 
   /** @internal */
-  addConsumer(ch: ServerChannel, q: QueueState, tag: string, noAck: boolean, exclusive: boolean): ConsumerReg {
+  private addConsumer(ch: ServerChannel, q: QueueState, tag: string, noAck: boolean, exclusive: boolean, priority = 0): ConsumerReg {
     if (exclusive && q.consumers.length > 0) throw new AmqpChannelError(403, `ACCESS_REFUSED - queue '${q.name}' in vhost '/' in exclusive use`, "BasicConsume");
     if (q.consumers.some((c) => c.exclusive)) throw new AmqpChannelError(403, `ACCESS_REFUSED - queue '${q.name}' in vhost '/' in exclusive use`, "BasicConsume");
     if (ch.consumers.has(tag)) throw new AmqpChannelError(530, `NOT_ALLOWED - attempt to reuse consumer tag '${tag}'`, "BasicConsume");
-    const reg: ConsumerReg = { tag, queue: q, channel: ch, noAck, prefetch: ch.prefetchCount, unacked: 0, exclusive };
+    const reg: ConsumerReg = { tag, queue: q, channel: ch, noAck, prefetch: ch.prefetchCount, unacked: 0, exclusive, priority };
     q.consumers.push(reg);
     q.hadConsumer = true;
     ch.consumers.set(tag, reg);
@@ -777,7 +976,7 @@ export class RabbitMQ {
   }
 
   /** @internal */
-  cancelConsumer(c: ConsumerReg): void {
+  private cancelConsumer(c: ConsumerReg): void {
     const q = c.queue;
     const i = q.consumers.indexOf(c);
     if (i >= 0) q.consumers.splice(i, 1);
@@ -789,7 +988,7 @@ export class RabbitMQ {
   }
 
   /** @internal Runs a dispatch pass for the queue at the current time (once per tick). */
-  scheduleDispatch(q: QueueState): void {
+  private scheduleDispatch(q: QueueState): void {
     if (q.dispatchScheduled || q.consumers.length === 0 || q.ready === 0) return;
     q.dispatchScheduled = true;
     this.sim.schedule(0, () => {
@@ -806,6 +1005,30 @@ export class RabbitMQ {
     return true;
   }
 
+  /**
+   * The consumer the next message goes to: with a single active consumer, only the first
+   * registered; otherwise the highest-priority consumers that have room under their prefetch,
+   * round robin among equals (lower priorities get messages only while all higher are full).
+   */
+  private nextConsumer(q: QueueState): ConsumerReg | undefined {
+    if (q.args.singleActiveConsumer) {
+      const active = q.consumers[0];
+      return active && this.hasRoom(active) ? active : undefined;
+    }
+    const n = q.consumers.length;
+    let best: number | undefined;
+    for (const c of q.consumers) if (this.hasRoom(c) && (best === undefined || c.priority > best)) best = c.priority;
+    if (best === undefined) return undefined;
+    for (let k = 0; k < n; k++) {
+      const c = q.consumers[(q.rr + k) % n]!;
+      if (c.priority === best && this.hasRoom(c)) {
+        q.rr = (q.rr + k + 1) % n;
+        return c;
+      }
+    }
+    return undefined;
+  }
+
   private dispatch(q: QueueState): void {
     if (this.queues.get(q.name) !== q || !this.node.up) return;
     const now = this.sim.now;
@@ -815,17 +1038,7 @@ export class RabbitMQ {
         this.deadLetter(q, q.shift()!, "expired");
         continue;
       }
-      // Round robin: the next consumer in turn that has room under its prefetch.
-      const n = q.consumers.length;
-      let chosen: ConsumerReg | undefined;
-      for (let k = 0; k < n; k++) {
-        const c = q.consumers[(q.rr + k) % n]!;
-        if (this.hasRoom(c)) {
-          chosen = c;
-          q.rr = (q.rr + k + 1) % n;
-          break;
-        }
-      }
+      const chosen = this.nextConsumer(q);
       if (!chosen) break;
       this.deliver(chosen, q.shift()!);
     }
@@ -845,15 +1058,15 @@ export class RabbitMQ {
       q.unacked++;
     }
     const message: AmqpMessage = {
-      content: m.content,
+      content: toBuffer(m.content),
       fields: { consumerTag: c.tag, deliveryTag: tag, redelivered: m.redelivered, exchange: m.exchange, routingKey: m.routingKey },
       properties: m.properties,
     };
-    this.toClient(ch.conn, () => ch.deliver(message, c.tag));
+    this.toClient(ch.conn, { type: "deliver", channel: ch.id, consumerTag: c.tag, message });
   }
 
   /** @internal basic.get: one message or none. */
-  get(ch: ServerChannel, q: QueueState, noAck: boolean): AmqpMessage | false {
+  private get(ch: ServerChannel, q: QueueState, noAck: boolean): AmqpMessage | false {
     this.expireHead(q);
     this.touch(q);
     const m = q.shift();
@@ -866,7 +1079,7 @@ export class RabbitMQ {
       ch.unacked.set(tag, { tag, message: m, queue: q });
       q.unacked++;
     }
-    return { content: m.content, fields: { deliveryTag: tag, redelivered: m.redelivered, exchange: m.exchange, routingKey: m.routingKey, messageCount: q.ready }, properties: m.properties };
+    return { content: toBuffer(m.content), fields: { deliveryTag: tag, redelivered: m.redelivered, exchange: m.exchange, routingKey: m.routingKey, messageCount: q.ready }, properties: m.properties };
   }
 
   private settle(u: Unacked): void {
@@ -889,7 +1102,7 @@ export class RabbitMQ {
   }
 
   /** @internal basic.ack / basic.nack / basic.reject from a client. */
-  acknowledge(ch: ServerChannel, tag: number, multiple: boolean, outcome: "ack" | "requeue" | "reject"): void {
+  private acknowledge(ch: ServerChannel, tag: number, multiple: boolean, outcome: "ack" | "requeue" | "reject"): void {
     let list: Unacked[];
     if (multiple) {
       list = [...ch.unacked.values()].filter((u) => tag === 0 || u.tag <= tag);
@@ -899,7 +1112,7 @@ export class RabbitMQ {
       list = u ? [u] : [];
     }
     if (list.length === 0 && !(multiple && tag === 0)) {
-      this.channelError(ch, new AmqpChannelError(406, `PRECONDITION_FAILED - unknown delivery tag ${tag}`));
+      this.channelError(ch, new AmqpChannelError(406, `PRECONDITION_FAILED - unknown delivery tag ${tag}`, undefined, outcome === "ack" ? "BasicAck" : multiple ? "BasicNack" : "BasicReject"));
       return;
     }
     for (const u of list) {
@@ -917,6 +1130,20 @@ export class RabbitMQ {
   }
 
   // ---- views -----------------------------------------------------------------------------------
+
+  /**
+   * The declared topology: exchanges (not the default or `amq.*` ones), queues (not exclusive
+   * or server-named ones) and bindings, as the declarations that would recreate them on
+   * another broker (used by {@link compareOnRealBroker}).
+   */
+  topology(): RabbitMQTopology {
+    const exchanges = [...this.exchanges.values()]
+      .filter((e) => e.name !== "" && !e.name.startsWith("amq."))
+      .map((e) => ({ name: e.name, type: e.type, options: { durable: e.durable, autoDelete: e.autoDelete, internal: e.internal, alternateExchange: e.alternateExchange } }));
+    const queues = [...this.queues.values()].filter((q) => !q.exclusiveOwner && !q.name.startsWith("amq.")).map((q) => ({ name: q.name, options: { durable: q.durable, autoDelete: q.autoDelete, arguments: { ...q.rawArgs } } }));
+    const bindings = [...this.exchanges.values()].flatMap((e) => e.bindings.map((b) => ({ kind: b.kind, destination: b.destination, source: e.name, pattern: b.routingKey, args: { ...b.args } })));
+    return { exchanges, queues, bindings };
+  }
 
   /** Ready and unacked counts, consumers and stats of a queue. */
   queueInfo(name: string): { queue: string; messages: number; unacked: number; consumers: number; stats: QueueStats } {
@@ -960,11 +1187,57 @@ export interface XDeath {
   count: number;
   reason: "rejected" | "expired" | "maxlen";
   queue: string;
-  /** Seconds (virtual) of the latest dead-lettering for this queue and reason. */
-  time: number;
+  /** When this queue last dead-lettered for this reason: virtual seconds, in amqplib's timestamp shape. */
+  time: AmqpTimestamp;
   exchange: string;
   "routing-keys": string[];
   "original-expiration"?: string;
+}
+
+/** Declarations that recreate a broker's exchanges, queues and bindings ({@link RabbitMQ.topology}). */
+export interface RabbitMQTopology {
+  exchanges: { name: string; type: ExchangeType; options: { durable: boolean; autoDelete: boolean; internal: boolean; alternateExchange?: string } }[];
+  queues: { name: string; options: { durable: boolean; autoDelete: boolean; arguments: Record<string, unknown> } }[];
+  bindings: { kind: "queue" | "exchange"; destination: string; source: string; pattern: string; args: Record<string, unknown> }[];
+}
+
+/** A timestamp inside a header table, as amqplib decodes it. */
+export interface AmqpTimestamp {
+  "!": "timestamp";
+  /** Seconds. */
+  value: number;
+}
+
+/** Queue arguments RabbitMQ 3.10 compares when a queue is redeclared (others are never checked). */
+const KNOWN_QUEUE_ARGS = new Set([
+  "x-expires",
+  "x-message-ttl",
+  "x-dead-letter-exchange",
+  "x-dead-letter-routing-key",
+  "x-max-length",
+  "x-max-length-bytes",
+  "x-max-in-memory-length",
+  "x-max-in-memory-bytes",
+  "x-max-priority",
+  "x-overflow",
+  "x-queue-mode",
+  "x-queue-type",
+  "x-single-active-consumer",
+  "x-delivery-limit",
+  "x-quorum-initial-group-size",
+  "x-queue-master-locator",
+  "x-queue-leader-locator",
+  "x-dead-letter-strategy",
+  "x-initial-cluster-size",
+  "x-max-age",
+  "x-stream-max-segment-size-bytes",
+]);
+
+/** Message bodies reach consumers as Buffers when the runtime has them (the kernel does), as with amqplib. */
+export function toBuffer(content: Content): MessageContent {
+  const B = (globalThis as { Buffer?: { from(v: string | Uint8Array): MessageContent } }).Buffer;
+  if (B) return B.from(content);
+  return (typeof content === "string" ? utf8(content) : content) as MessageContent;
 }
 
 function sameArgs(a: Record<string, unknown>, b: Record<string, unknown>): boolean {

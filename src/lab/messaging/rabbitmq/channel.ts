@@ -4,26 +4,26 @@
  * `assertQueue`, `bindQueue`, `publish`, `sendToQueue`, `consume`, `ack`, `nack`, `reject`,
  * `prefetch`, `get`, `cancel`, `close` and `'error'` / `'close'` / `'return'` events.
  *
- * Every method crosses the simulated network: RPCs resolve after a round trip, `publish` and
- * `ack` return at once and reach the broker one network delay later (so a broker-side error
- * such as an unknown exchange closes the channel a moment later, as with the real client).
- * Differences from amqplib: contents are strings or `Uint8Array`s rather than Buffers; an
- * `'error'` event nobody listens to is recorded in `channel.closedBy` and the trace instead
- * of crashing the process.
+ * The client talks to the broker only in frames (protocol.ts) over the simulated network, and
+ * knows only what came back in a frame: RPCs resolve after a round trip, `publish` and `ack`
+ * return at once and reach the broker one network delay later (so a broker-side error such as
+ * an unknown exchange closes the channel a moment later, as with the real client).
+ * Differences from amqplib: a string body is accepted as well as a Buffer; an `'error'` event
+ * nobody listens to is recorded in `channel.closedBy` and the trace instead of crashing the
+ * process.
  */
 import { ConfigError } from "../../errors";
 import { DISPLAY, table, type MimeBundle } from "../../display";
 import type { SimNode } from "../../sim/node";
+import type { Simulation } from "../../sim/simulation";
 import { isContent, preview, type Content } from "../content";
-import { AmqpChannelError, IllegalOperationError } from "./errors";
+import { AmqpConnectionError, IllegalOperationError, type AmqpChannelError } from "./errors";
+import type { ClientFrame, ServerFrame, Wire } from "./protocol";
 import { tracing } from "../nodes";
-import type { RabbitMQ, ServerChannel, ServerConnection } from "./broker";
-import type { AmqpMessage, AssertExchangeOptions, AssertQueueOptions, ConsumeOptions, ExchangeType, MessageProperties, PublishOptions } from "./types";
+import type { AmqpMessage, AssertExchangeOptions, AssertQueueOptions, ConsumeOptions, ExchangeType, MessageProperties, PublishOptions, ReturnedMessage } from "./types";
 
 type Listener = (...args: never[]) => void;
 
-/** Publish options copied as message properties when set. */
-const OPTIONAL_PROPERTIES = ["contentType", "contentEncoding", "priority", "correlationId", "replyTo", "messageId", "timestamp", "type", "userId", "appId"] as const;
 
 /** A small event emitter (the lab uses no Node APIs). */
 class Emitter {
@@ -71,121 +71,163 @@ export interface ChannelStats {
   returned: number;
 }
 
+/** A call waiting for the broker's answer. */
+interface Pending {
+  channel?: Channel;
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+}
+
+/** Distributive Omit, so each frame keeps its own fields. */
+type Request<F> = F extends unknown ? Omit<F, "id"> : never;
+type RpcFrame = Request<Extract<ClientFrame, { id: number }>>;
+
 /** A connection to the simulated broker (amqplib's `ChannelModel`). */
 export class Connection extends Emitter {
-  /** @internal */ readonly server: ServerConnection;
   private closed = false;
-  private readonly channels = new Set<Channel>();
+  private readonly channels = new Map<number, Channel>();
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private nextChannel = 1;
+  private closing?: () => void;
 
   /** @internal */
   constructor(
-    private readonly broker: RabbitMQ,
+    /** @internal */ readonly sim: Simulation,
     /** The client's simulation node (crash it to kill the client process). */
     readonly node: SimNode,
-    readonly id: number,
+    /** @internal The broker's node name (for traces). */
+    readonly brokerName: string,
+    private readonly wire: Wire,
   ) {
     super();
-    this.server = {
-      id,
-      node,
-      channels: new Set(),
-      closed: false,
-      lastToBroker: 0,
-      lastToClient: 0,
-      // The client learns at once (a closed socket); a partition would really take heartbeat timeouts.
-      dropped: (reason) => void broker.sim.wakeAt(broker.sim.now, () => this.lost(reason)),
-    };
   }
 
   /** @internal Opens the connection (one round trip). */
-  async handshake(): Promise<void> {
-    if (!this.node.up) throw new IllegalOperationError(`${this.node.name} is down`);
-    if (!this.broker.node.up) throw new Error(`connect ECONNREFUSED: ${this.broker.node.name} is down`);
-    await new Promise<void>((resolve) => this.broker.toBroker(this.server, () => {
-      this.broker.openConnection(this.server);
-      this.broker.toClient(this.server, () => resolve());
-    }));
+  async open(): Promise<void> {
+    await this.call({ method: "ConnectionOpen" });
   }
 
-  /** @internal The broker dropped the connection. */
-  lost(reason: string): void {
+  /** @internal Sends an RPC frame and waits for its answer. */
+  call<T>(frame: RpcFrame, channel?: Channel): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { channel, resolve: resolve as (v: unknown) => void, reject });
+      this.wire.send({ ...frame, id } as ClientFrame);
+    });
+  }
+
+  /** @internal Sends a one-way frame. */
+  post(frame: Extract<ClientFrame, { method: "BasicPublish" | "BasicAck" }>): void {
+    this.wire.send(frame);
+  }
+
+  /** @internal A frame from the broker lands. */
+  receive(frame: ServerFrame): void {
+    switch (frame.type) {
+      case "reply":
+      case "fail": {
+        const p = this.pending.get(frame.id);
+        if (!p) return;
+        this.pending.delete(frame.id);
+        if (frame.type === "reply") p.resolve(frame.result);
+        else p.reject(frame.error);
+        return;
+      }
+      case "connection-close":
+        this.lost(frame.reason, frame.error);
+        return;
+      default:
+        this.channels.get(frame.channel)?.receive(frame);
+    }
+  }
+
+  /** @internal Rejects one waiting call with the broker's error. */
+  settle(id: number, error: Error): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    p.reject(error);
+  }
+
+  /** @internal Fails the calls a channel still waits for. */
+  failPending(channel: Channel, error: Error): void {
+    for (const [id, p] of this.pending) {
+      if (p.channel !== channel) continue;
+      this.pending.delete(id);
+      p.reject(error);
+    }
+  }
+
+  private lost(reason: string, cause?: AmqpChannelError): void {
     if (this.closed) return;
     this.closed = true;
-    for (const ch of this.channels) ch.connectionLost();
+    // amqplib's order: the connection's 'error', then each channel's 'close', then the connection's 'close'.
     const graceful = reason === "closed by client";
-    if (!graceful) {
-      const error = new Error(`Connection closed: 320 (CONNECTION-FORCED) with message "CONNECTION_FORCED - ${reason}"`);
-      (error as Error & { code: number }).code = 320;
-      this.emit("error", error);
+    if (!graceful) this.emit("error", cause ? new AmqpConnectionError(cause.code, cause.replyText) : new AmqpConnectionError(320, `CONNECTION_FORCED - ${reason}`));
+    for (const ch of this.channels.values()) ch.connectionLost();
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.reject(new Error("Channel ended, no reply will be forthcoming (the connection closed)"));
     }
     this.emit("close");
+    this.closing?.();
   }
 
   /** A new channel. */
   async createChannel(): Promise<Channel> {
-    return this.open(new Channel(this.broker, this));
+    return this.openChannel(new Channel(this, this.nextChannel++));
   }
 
   /** A new channel in confirm mode: each publish is acknowledged by the broker. */
   async createConfirmChannel(): Promise<ConfirmChannel> {
-    return this.open(new ConfirmChannel(this.broker, this));
+    return this.openChannel(new ConfirmChannel(this, this.nextChannel++));
   }
 
-  private async open<C extends Channel>(ch: C): Promise<C> {
+  private async openChannel<C extends Channel>(ch: C): Promise<C> {
     if (this.closed) throw new IllegalOperationError("Connection closed");
+    this.channels.set(ch.id, ch);
     await ch.openOnBroker();
-    this.channels.add(ch);
     return ch;
+  }
+
+  /** @internal */
+  forget(ch: Channel): void {
+    this.channels.delete(ch.id);
   }
 
   /** Closes the connection: its channels close and their unacked messages go back to their queues. */
   async close(): Promise<void> {
     if (this.closed) throw new IllegalOperationError("Connection closed");
-    await new Promise<void>((resolve) => this.broker.toBroker(this.server, () => {
-      this.broker.dropConnection(this.server, "closed by client");
-      resolve();
-    }));
+    await new Promise<void>((resolve) => {
+      this.closing = resolve;
+      this.wire.send({ method: "ConnectionClose", id: this.nextId++ });
+    });
   }
 }
 
 /** A channel (amqplib's promise-API `Channel`). */
 export class Channel extends Emitter {
-  /** @internal */ readonly server: ServerChannel;
   readonly stats: ChannelStats = { published: 0, delivered: 0, acked: 0, nacked: 0, rejected: 0, returned: 0 };
   /** Set when the broker closed the channel because of an error. */
   closedBy?: AmqpChannelError;
   private closed = false;
   private readonly callbacks = new Map<string, (msg: AmqpMessage | null) => void>();
-  private readonly pending = new Set<(e: Error) => void>();
+  /** Delivery tags received and not yet settled (what the client knows of its unacked messages). */
+  private readonly unsettled = new Set<number>();
   private consumerSeq = 0;
+  /** @internal Publishes sent on this channel in confirm mode (the broker counts the same). */
+  protected publishSeq = 0;
+  /** @internal */
+  protected confirmMode = false;
 
   /** @internal */
   constructor(
-    protected readonly broker: RabbitMQ,
     readonly connection: Connection,
+    /** Channel number on its connection. */
+    readonly id: number,
   ) {
     super();
-    this.server = {
-      id: broker.newChannelId(),
-      conn: connection.server,
-      unacked: new Map(),
-      nextTag: 1,
-      consumers: new Map(),
-      prefetchCount: 0,
-      globalPrefetch: 0,
-      closed: false,
-      confirm: false,
-      publishSeq: 0,
-      deliver: (m, tag) => this.onDeliver(m, tag),
-      closedByBroker: (e) => this.onBrokerClose(e),
-      confirmed: (seq, ok) => this.onConfirm(seq, ok),
-      returned: (m) => this.onReturn(m),
-    };
-  }
-
-  /** Channel number. */
-  get id(): number {
-    return this.server.id;
   }
 
   /** True once closed (by you, by an error, or with its connection). */
@@ -193,11 +235,13 @@ export class Channel extends Emitter {
     return this.closed;
   }
 
+  private get sim(): Simulation {
+    return this.connection.sim;
+  }
+
   /** @internal */
   async openOnBroker(): Promise<void> {
-    await this.rpc("ChannelOpen", () => {
-      this.server.conn.channels.add(this.server);
-    });
+    await this.rpc({ method: "ChannelOpen", channel: this.id });
   }
 
   private get name(): string {
@@ -208,50 +252,38 @@ export class Channel extends Emitter {
     if (this.closed) throw new IllegalOperationError("Channel closed", this.closedBy);
   }
 
-  /** Runs `fn` at the broker after one network delay and answers after another. */
-  protected rpc<T>(operation: string, fn: () => T): Promise<T> {
+  /** Sends an RPC frame for this channel and waits for the broker's answer. */
+  protected rpc<T>(frame: Request<Extract<ClientFrame, { id: number; channel: number }>>): Promise<T> {
     if (this.closed) return Promise.reject(new IllegalOperationError("Channel closed", this.closedBy));
-    const b = this.broker;
-    const conn = this.server.conn;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.add(reject);
-      b.toBroker(conn, () => {
-        if (this.server.closed && operation !== "ChannelOpen") return;
-        let result: T;
-        try {
-          result = fn();
-        } catch (error) {
-          if (error instanceof AmqpChannelError) {
-            const e = error.operation ? error : new AmqpChannelError(error.code, error.replyText, operation);
-            b.toClient(conn, () => {
-              this.pending.delete(reject);
-              reject(e);
-            });
-            b.channelError(this.server, e);
-            return;
-          }
-          b.toClient(conn, () => {
-            this.pending.delete(reject);
-            reject(error as Error);
-          });
-          return;
-        }
-        b.toClient(conn, () => {
-          this.pending.delete(reject);
-          resolve(result);
-        });
-      });
-    });
+    return this.connection.call<T>(frame as RpcFrame, this);
+  }
+
+  /** @internal A frame for this channel lands. */
+  receive(frame: Exclude<ServerFrame, { type: "reply" | "fail" | "connection-close" }>): void {
+    switch (frame.type) {
+      case "deliver":
+        return this.onDeliver(frame.message, frame.consumerTag);
+      case "cancel":
+        return this.onCancelled(frame.consumerTag);
+      case "return":
+        return this.onReturn(frame.message);
+      case "confirm":
+        return this.onConfirm(frame.seq, frame.ok);
+      case "channel-close":
+        if (frame.failed !== undefined) this.connection.settle(frame.failed, frame.error);
+        return this.onBrokerClose(frame.error);
+    }
   }
 
   private onBrokerClose(error: AmqpChannelError): void {
     if (this.closed) return;
     this.closed = true;
     this.closedBy = error;
-    for (const reject of this.pending) reject(new IllegalOperationError("Channel ended, no reply will be forthcoming", error));
-    this.pending.clear();
+    this.connection.forget(this);
+    this.unsettled.clear();
+    this.connection.failPending(this, new Error(`Channel ended, no reply will be forthcoming (closed by the broker: ${error.code} ${error.replyText})`));
     this.failConfirms(new Error(`channel closed: ${error.message}`));
-    if (!this.emit("error", error)) this.broker.sim.trace.note(this.name, `unhandled channel error: ${error.code} ${error.replyText}`);
+    if (!this.emit("error", error)) this.sim.trace.note(this.name, `unhandled channel error: ${error.code} ${error.replyText}`);
     this.emit("close");
   }
 
@@ -259,8 +291,8 @@ export class Channel extends Emitter {
   connectionLost(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const reject of this.pending) reject(new IllegalOperationError("Connection closed"));
-    this.pending.clear();
+    this.unsettled.clear();
+    this.connection.failPending(this, new Error("Channel ended, no reply will be forthcoming (the connection closed)"));
     this.failConfirms(new Error("channel closed: connection lost"));
     this.emit("close");
   }
@@ -274,7 +306,18 @@ export class Channel extends Emitter {
     void ok;
   }
 
-  private onReturn(message: AmqpMessage): void {
+  private onCancelled(tag: string): void {
+    const cb = this.callbacks.get(tag);
+    this.callbacks.delete(tag);
+    if (!cb || this.closed) return;
+    try {
+      cb(null);
+    } catch (e) {
+      this.sim.trace.note(this.name, `consumer callback threw: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private onReturn(message: ReturnedMessage): void {
     this.stats.returned++;
     this.emit("return", message);
   }
@@ -284,86 +327,71 @@ export class Channel extends Emitter {
     const cb = this.callbacks.get(tag);
     if (!cb) return;
     this.stats.delivered++;
-    if (tracing(this.broker.sim)) this.broker.sim.trace.record("response", this.broker.node.name, this.name, `deliver #${message.fields.deliveryTag} ${message.fields.routingKey}${message.fields.redelivered ? " (redelivered)" : ""}`);
+    this.unsettled.add(message.fields.deliveryTag);
+    if (tracing(this.sim)) this.sim.trace.record("response", this.connection.brokerName, this.name, `deliver #${message.fields.deliveryTag} ${message.fields.routingKey}${message.fields.redelivered ? " (redelivered)" : ""}`);
     try {
       const out = cb(message) as unknown;
-      if (out instanceof Promise) out.catch((e: unknown) => this.broker.sim.trace.note(this.name, `consumer callback failed: ${e instanceof Error ? e.message : String(e)}`));
+      if (out instanceof Promise) out.catch((e: unknown) => this.sim.trace.note(this.name, `consumer callback failed: ${e instanceof Error ? e.message : String(e)}`));
     } catch (e) {
-      this.broker.sim.trace.note(this.name, `consumer callback threw: ${e instanceof Error ? e.message : String(e)}`);
+      this.sim.trace.note(this.name, `consumer callback threw: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 
   // ---- declarations ----------------------------------------------------------------------
 
-  /** Declares an exchange (or checks an existing one has the same type). */
+  /** Declares an exchange (or checks an existing one has the same type and options: 406 if not). */
   assertExchange(exchange: string, type: ExchangeType, options: AssertExchangeOptions = {}): Promise<{ exchange: string }> {
-    return this.rpc("ExchangeDeclare", () => {
-      this.broker.assertExchange(exchange, type, options);
-      return { exchange };
-    });
+    return this.rpc({ method: "ExchangeDeclare", channel: this.id, exchange, type, options, passive: false });
   }
 
-  /** Checks an exchange exists (404 closes the channel if not). */
-  checkExchange(exchange: string): Promise<{ exchange: string }> {
-    return this.rpc("ExchangeDeclare", () => {
-      this.broker.exchange(exchange, "ExchangeDeclare");
-      return { exchange };
-    });
+  /** Checks an exchange exists (404 closes the channel if not); resolves to `{}` as amqplib. */
+  checkExchange(exchange: string): Promise<Record<string, never>> {
+    return this.rpc({ method: "ExchangeDeclare", channel: this.id, exchange, type: "direct", options: {}, passive: true });
   }
 
   /** Deletes an exchange. */
   deleteExchange(exchange: string, options: { ifUnused?: boolean } = {}): Promise<Record<string, never>> {
-    return this.rpc("ExchangeDelete", () => {
-      this.broker.deleteExchange(exchange, options.ifUnused ?? false);
-      return {};
-    });
+    return this.rpc({ method: "ExchangeDelete", channel: this.id, exchange, ifUnused: options.ifUnused ?? false });
   }
 
   /** Declares a queue (a server-named one with `""`); redeclaring with other arguments fails with 406. */
   assertQueue(queue = "", options: AssertQueueOptions = {}): Promise<{ queue: string; messageCount: number; consumerCount: number }> {
-    return this.rpc("QueueDeclare", () => this.broker.assertQueue(this.server.conn, queue, options));
+    return this.rpc({ method: "QueueDeclare", channel: this.id, queue, options, passive: false });
   }
 
   /** Checks a queue exists (404 closes the channel if not). */
   checkQueue(queue: string): Promise<{ queue: string; messageCount: number; consumerCount: number }> {
-    return this.rpc("QueueDeclare", () => {
-      const q = this.broker.queue(this.server.conn, queue, "QueueDeclare");
-      return { queue, messageCount: q.ready, consumerCount: q.consumers.length };
-    });
+    return this.rpc({ method: "QueueDeclare", channel: this.id, queue, options: {}, passive: true });
   }
 
   /** Deletes a queue. */
   deleteQueue(queue: string, options: { ifUnused?: boolean; ifEmpty?: boolean } = {}): Promise<{ messageCount: number }> {
-    return this.rpc("QueueDelete", () => this.broker.deleteQueue(this.server.conn, queue, options));
+    return this.rpc({ method: "QueueDelete", channel: this.id, queue, ifUnused: options.ifUnused ?? false, ifEmpty: options.ifEmpty ?? false });
   }
 
   /** Removes a queue's ready messages. */
   purgeQueue(queue: string): Promise<{ messageCount: number }> {
-    return this.rpc("QueuePurge", () => this.broker.purgeQueue(this.server.conn, queue));
+    return this.rpc({ method: "QueuePurge", channel: this.id, queue });
   }
 
   /** Binds a queue to an exchange with a routing pattern (and arguments for headers exchanges). */
   bindQueue(queue: string, source: string, pattern: string, args: Record<string, unknown> = {}): Promise<Record<string, never>> {
-    return this.rpc("QueueBind", () => {
-      this.broker.bind("queue", queue, source, pattern, args, this.server.conn);
-      return {};
-    });
+    return this.rpc({ method: "QueueBind", channel: this.id, destination: queue, source, pattern, args });
   }
 
   /** Removes a binding. */
   unbindQueue(queue: string, source: string, pattern: string, args: Record<string, unknown> = {}): Promise<Record<string, never>> {
-    return this.rpc("QueueUnbind", () => {
-      this.broker.unbind("queue", queue, source, pattern, args);
-      return {};
-    });
+    return this.rpc({ method: "QueueUnbind", channel: this.id, destination: queue, source, pattern, args });
   }
 
   /** Binds exchange `destination` to `source` (exchange-to-exchange, a RabbitMQ extension). */
   bindExchange(destination: string, source: string, pattern: string, args: Record<string, unknown> = {}): Promise<Record<string, never>> {
-    return this.rpc("ExchangeBind", () => {
-      this.broker.bind("exchange", destination, source, pattern, args, this.server.conn);
-      return {};
-    });
+    return this.rpc({ method: "ExchangeBind", channel: this.id, destination, source, pattern, args });
+  }
+
+  /** Removes an exchange-to-exchange binding. */
+  unbindExchange(destination: string, source: string, pattern: string, args: Record<string, unknown> = {}): Promise<Record<string, never>> {
+    return this.rpc({ method: "ExchangeUnbind", channel: this.id, destination, source, pattern, args });
   }
 
   // ---- publishing ---------------------------------------------------------------------------
@@ -375,40 +403,36 @@ export class Channel extends Emitter {
    */
   publish(exchange: string, routingKey: string, content: Content, options: PublishOptions = {}): boolean {
     this.check();
-    if (!isContent(content)) throw new ConfigError("channel.publish", "content", content, "a string or a Uint8Array");
+    if (!isContent(content)) throw new ConfigError("channel.publish", "content", content, "a Buffer (or a string, sent as UTF-8)");
     if (typeof exchange !== "string") throw new ConfigError("channel.publish", "exchange", exchange, 'an exchange name ("" for the default exchange)');
     if (typeof routingKey !== "string") throw new ConfigError("channel.publish", "routingKey", routingKey, "a string");
-    const properties: MessageProperties = { headers: options.headers ? { ...options.headers } : {} };
+    const headers: Record<string, unknown> = options.headers ? { ...options.headers } : {};
+    // As amqplib: CC and BCC travel as headers (arrays of strings); the broker routes by them and strips BCC.
+    const list = (v: string | string[]) => (Array.isArray(v) ? v.map(String) : [String(v)]);
+    if (options.CC !== undefined) headers["CC"] = list(options.CC);
+    if (options.BCC !== undefined) headers["BCC"] = list(options.BCC);
     const deliveryMode = options.persistent !== undefined ? (options.persistent ? 2 : 1) : options.deliveryMode;
-    if (deliveryMode !== undefined) properties.deliveryMode = deliveryMode;
-    if (options.expiration !== undefined) properties.expiration = String(options.expiration);
-    for (const k of OPTIONAL_PROPERTIES) if (options[k] !== undefined) (properties as unknown as Record<string, unknown>)[k] = options[k];
-    const cc = options.CC === undefined ? undefined : Array.isArray(options.CC) ? options.CC : [options.CC];
-    const seq = this.server.confirm ? ++this.server.publishSeq : 0;
+    // All 14 properties, in amqplib's order, undefined where not set.
+    const properties: MessageProperties = {
+      contentType: options.contentType,
+      contentEncoding: options.contentEncoding,
+      headers,
+      deliveryMode,
+      priority: options.priority,
+      correlationId: options.correlationId,
+      replyTo: options.replyTo,
+      expiration: options.expiration === undefined ? undefined : String(options.expiration),
+      messageId: options.messageId,
+      timestamp: options.timestamp,
+      type: options.type,
+      userId: options.userId,
+      appId: options.appId,
+      clusterId: undefined,
+    };
+    if (this.confirmMode) this.publishSeq++;
     this.stats.published++;
-    const b = this.broker;
-    if (tracing(b.sim)) b.sim.trace.record("request", this.name, b.node.name, `publish ${exchange === "" ? "(default)" : exchange} ${routingKey} ${preview(content, 16)}`);
-    b.toBroker(this.server.conn, () => {
-      if (this.server.closed) return;
-      let routed: { queues: number; refused: boolean };
-      try {
-        routed = b.publish(exchange, routingKey, content, properties, cc);
-      } catch (error) {
-        if (error instanceof AmqpChannelError) {
-          b.channelError(this.server, error);
-          return;
-        }
-        throw error;
-      }
-      if (routed.queues === 0) {
-        b.sim.metrics.counter("rabbitmq unroutable").inc();
-        if (options.mandatory) {
-          const returned: AmqpMessage = { content, fields: { deliveryTag: 0, redelivered: false, exchange, routingKey }, properties };
-          b.toClient(this.server.conn, () => this.server.returned(returned));
-        }
-      }
-      if (seq > 0) b.toClient(this.server.conn, () => this.server.confirmed(seq, !routed.refused));
-    });
+    if (tracing(this.sim)) this.sim.trace.record("request", this.name, this.connection.brokerName, `publish ${exchange === "" ? "(default)" : exchange} ${routingKey} ${preview(content, 16)}`);
+    this.connection.post({ method: "BasicPublish", channel: this.id, exchange, routingKey, content, properties, mandatory: options.mandatory ?? false });
     return true;
   }
 
@@ -421,44 +445,37 @@ export class Channel extends Emitter {
 
   /**
    * Starts a consumer: the broker pushes messages to `onMessage` (up to the prefetch limit
-   * unacknowledged), round robin among the queue's consumers.
+   * unacknowledged), to the highest-priority consumers with room, round robin among equals.
+   * `onMessage(null)` means the broker cancelled the consumer (its queue was deleted).
    */
   consume(queue: string, onMessage: (msg: AmqpMessage | null) => void, options: ConsumeOptions = {}): Promise<{ consumerTag: string }> {
     if (typeof onMessage !== "function") return Promise.reject(new ConfigError("channel.consume", "onMessage", onMessage, "a function (msg) => { ... }"));
-    const tag = options.consumerTag ?? `amq.ctag-${this.id}-${++this.consumerSeq}`;
-    this.callbacks.set(tag, onMessage);
-    return this.rpc("BasicConsume", () => {
-      const q = this.broker.queue(this.server.conn, queue, "BasicConsume");
-      this.broker.addConsumer(this.server, q, tag, options.noAck ?? false, options.exclusive ?? false);
-      return { consumerTag: tag };
-    });
+    const priority = options.priority ?? options.arguments?.["x-priority"] ?? 0;
+    if (typeof priority !== "number" || !Number.isInteger(priority)) return Promise.reject(new ConfigError("channel.consume", "priority", priority, "a whole number (higher is served first)"));
+    const consumerTag = options.consumerTag ?? `amq.ctag-${this.id}-${++this.consumerSeq}`;
+    this.callbacks.set(consumerTag, onMessage);
+    return this.rpc({ method: "BasicConsume", channel: this.id, queue, consumerTag, noAck: options.noAck ?? false, exclusive: options.exclusive ?? false, priority });
   }
 
-  /** Stops a consumer (its unacked messages stay unacked until acked or the channel closes). */
+  /** Stops a consumer (its unacked messages stay unacked until acked or the channel closes). Its callback is not called again. */
   async cancel(consumerTag: string): Promise<{ consumerTag: string }> {
-    const out = await this.rpc("BasicCancel", () => {
-      const reg = this.server.consumers.get(consumerTag);
-      if (reg) this.broker.cancelConsumer(reg);
-      return { consumerTag };
-    });
-    this.callbacks.get(consumerTag)?.(null);
+    const out = await this.rpc<{ consumerTag: string }>({ method: "BasicCancel", channel: this.id, consumerTag });
     this.callbacks.delete(consumerTag);
     return out;
   }
 
   /** Pulls one message, or `false` when the queue is empty. */
-  get(queue: string, options: { noAck?: boolean } = {}): Promise<AmqpMessage | false> {
-    return this.rpc("BasicGet", () => this.broker.get(this.server, this.broker.queue(this.server.conn, queue, "BasicGet"), options.noAck ?? false));
+  async get(queue: string, options: { noAck?: boolean } = {}): Promise<AmqpMessage | false> {
+    const noAck = options.noAck ?? false;
+    const m = await this.rpc<AmqpMessage | false>({ method: "BasicGet", channel: this.id, queue, noAck });
+    if (m && !noAck) this.unsettled.add(m.fields.deliveryTag);
+    return m;
   }
 
   /** Limits unacknowledged messages per consumer started after this call (per channel with `global`). 0 = no limit. */
   prefetch(count: number, global = false): Promise<Record<string, never>> {
     if (!Number.isInteger(count) || count < 0 || count > 65_535) return Promise.reject(new ConfigError("channel.prefetch", "count", count, "a whole number from 0 (no limit) to 65535"));
-    return this.rpc("BasicQos", () => {
-      if (global) this.server.globalPrefetch = count;
-      else this.server.prefetchCount = count;
-      return {};
-    });
+    return this.rpc({ method: "BasicQos", channel: this.id, count, global });
   }
 
   /** Alias of {@link prefetch} (amqplib's `qos`). */
@@ -470,11 +487,16 @@ export class Channel extends Emitter {
     this.check();
     if (!message || typeof message.fields?.deliveryTag !== "number") throw new ConfigError("channel.ack", "message", message, "a message received from consume() or get()");
     const tag = message.fields.deliveryTag;
-    const b = this.broker;
-    if (tracing(b.sim)) b.sim.trace.record("request", this.name, b.node.name, `${outcome === "ack" ? "ack" : outcome === "requeue" ? "nack (requeue)" : "reject"} #${tag}${multiple ? " (multiple)" : ""}`);
-    b.toBroker(this.server.conn, () => {
-      if (!this.server.closed) b.acknowledge(this.server, tag, multiple, outcome);
-    });
+    if (tracing(this.sim)) this.sim.trace.record("request", this.name, this.connection.brokerName, `${outcome === "ack" ? "ack" : outcome === "requeue" ? "nack (requeue)" : "reject"} #${tag}${multiple ? " (multiple)" : ""}`);
+    if (multiple) for (const t of this.unsettled) if (t <= tag) this.unsettled.delete(t);
+    this.unsettled.delete(tag);
+    this.connection.post({ method: "BasicAck", channel: this.id, deliveryTag: tag, multiple, outcome });
+  }
+
+  private settleAll(outcome: "ack" | "requeue" | "reject"): void {
+    this.check();
+    this.unsettled.clear();
+    this.connection.post({ method: "BasicAck", channel: this.id, deliveryTag: 0, multiple: true, outcome });
   }
 
   /** Acknowledges a message (and every earlier one with `allUpTo`): the broker deletes it. An unknown tag closes the channel with 406. */
@@ -485,11 +507,7 @@ export class Channel extends Emitter {
 
   /** Acknowledges every outstanding message. */
   ackAll(): void {
-    this.check();
-    const b = this.broker;
-    b.toBroker(this.server.conn, () => {
-      if (!this.server.closed) b.acknowledge(this.server, 0, true, "ack");
-    });
+    this.settleAll("ack");
   }
 
   /** Negative acknowledgement: requeue (default, `redelivered` set) or dead-letter/drop it. */
@@ -500,11 +518,7 @@ export class Channel extends Emitter {
 
   /** Nacks every outstanding message. */
   nackAll(requeue = true): void {
-    this.check();
-    const b = this.broker;
-    b.toBroker(this.server.conn, () => {
-      if (!this.server.closed) b.acknowledge(this.server, 0, true, requeue ? "requeue" : "reject");
-    });
+    this.settleAll(requeue ? "requeue" : "reject");
   }
 
   /** Rejects one message: requeue (default) or dead-letter/drop it. */
@@ -514,23 +528,24 @@ export class Channel extends Emitter {
   }
 
   /** Requeues every unacknowledged message of this channel. */
-  recover(): Promise<Record<string, never>> {
-    return this.rpc("BasicRecover", () => {
-      this.broker.acknowledge(this.server, 0, true, "requeue");
-      return {};
-    });
+  async recover(): Promise<Record<string, never>> {
+    const out = await this.rpc<Record<string, never>>({ method: "BasicRecover", channel: this.id });
+    this.unsettled.clear();
+    return out;
   }
 
   /** Closes the channel: its unacked messages go back to their queues (redelivered). */
   async close(): Promise<void> {
     this.check();
-    await this.rpc("ChannelClose", () => this.broker.closeChannel(this.server));
+    await this.rpc({ method: "ChannelClose", channel: this.id });
     this.closed = true;
+    this.unsettled.clear();
+    this.connection.forget(this);
     this.emit("close");
   }
 
   [DISPLAY](): MimeBundle {
-    return table([{ channel: this.id, connection: this.name, state: this.closed ? (this.closedBy ? `closed (${this.closedBy.code})` : "closed") : "open", unacked: this.server.unacked.size, ...this.stats }])[DISPLAY]();
+    return table([{ channel: this.id, connection: this.name, state: this.closed ? (this.closedBy ? `closed (${this.closedBy.code})` : "closed") : "open", unacked: this.unsettled.size, ...this.stats }])[DISPLAY]();
   }
 }
 
@@ -543,15 +558,14 @@ export class ConfirmChannel extends Channel {
   /** @internal */
   override async openOnBroker(): Promise<void> {
     await super.openOnBroker();
-    await this.rpc("ConfirmSelect", () => {
-      this.server.confirm = true;
-    });
+    await this.rpc({ method: "ConfirmSelect", channel: this.id });
+    this.confirmMode = true;
   }
 
   /** Publishes; `callback(null)` once the broker has taken the message, `callback(err)` if it refused it. */
   override publish(exchange: string, routingKey: string, content: Content, options: PublishOptions = {}, callback?: (err: Error | null) => void): boolean {
     const out = super.publish(exchange, routingKey, content, options);
-    this.unconfirmed.set(this.server.publishSeq, { cb: callback, waiters: [] });
+    this.unconfirmed.set(this.publishSeq, { cb: callback, waiters: [] });
     return out;
   }
 
@@ -579,7 +593,10 @@ export class ConfirmChannel extends Channel {
     this.unconfirmed.clear();
   }
 
-  /** Resolves when every publish so far is confirmed; rejects if any was nacked or the channel closed. */
+  /**
+   * Resolves when every publish so far is confirmed; rejects if any was nacked or the channel
+   * closed first. As amqplib, it resolves to one `undefined` per publish it waited for.
+   */
   waitForConfirms(): Promise<void> {
     const waits = [...this.unconfirmed.values()].map(
       (entry) =>
@@ -587,6 +604,6 @@ export class ConfirmChannel extends Channel {
           entry.waiters.push((err) => (err ? reject(err) : resolve()));
         }),
     );
-    return Promise.all(waits).then(() => undefined);
+    return Promise.all(waits) as Promise<unknown> as Promise<void>;
   }
 }

@@ -3,9 +3,9 @@
  * on dots) and headers matching (`x-match` all or any).
  */
 
-/** Splits a routing key or pattern into words. */
+/** Splits a routing key or pattern into words: the empty key has none (so `*` does not match it, `#` does). */
 function words(s: string): string[] {
-  return s.split(".");
+  return s === "" ? [] : s.split(".");
 }
 
 /** True when a topic binding pattern matches a routing key, with RabbitMQ's rules. */
@@ -47,14 +47,16 @@ export class TopicMatcher {
 }
 
 /**
- * Headers exchange matching: binding arguments other than `x-*` must equal the message's
- * headers — all of them (`x-match: all`, the default) or at least one (`any`). A binding
- * with no such arguments matches every message under `all` and none under `any`.
+ * Headers exchange matching: binding arguments must equal the message's headers — all of
+ * them (`x-match: all`, the default) or at least one (`any`). Arguments starting with `x-`
+ * are compared only under `all-with-x` and `any-with-x` (`x-match` itself never is). A binding
+ * with nothing to compare matches every message under `all` and none under `any`.
  */
 export function headersMatch(bindingArgs: Record<string, unknown>, headers: Record<string, unknown> | undefined): boolean {
   const mode = bindingArgs["x-match"] ?? "all";
+  const withX = mode === "all-with-x" || mode === "any-with-x";
   const h = headers ?? {};
-  const entries = Object.entries(bindingArgs).filter(([k]) => !k.startsWith("x-"));
+  const entries = Object.entries(bindingArgs).filter(([k]) => k !== "x-match" && (withX || !k.startsWith("x-")));
   if (mode === "any" || mode === "any-with-x") return entries.some(([k, v]) => k in h && sameValue(h[k], v));
   return entries.every(([k, v]) => k in h && sameValue(h[k], v));
 }

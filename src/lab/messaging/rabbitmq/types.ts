@@ -1,10 +1,12 @@
 /** Shapes shared by the RabbitMQ broker and its amqplib-shaped client. */
-import type { Content } from "../content";
 
 /** Exchange types. */
 export type ExchangeType = "direct" | "fanout" | "topic" | "headers";
 
-/** Message properties (amqplib's `MessageProperties`). */
+/**
+ * Message properties (amqplib's `MessageProperties`): all 14 keys are present on a received
+ * message, `undefined` where the publisher set nothing; `headers` is `{}` when empty.
+ */
 export interface MessageProperties {
   contentType?: string;
   contentEncoding?: string;
@@ -21,6 +23,14 @@ export interface MessageProperties {
   type?: string;
   userId?: string;
   appId?: string;
+  /** Deprecated in AMQP 0-9-1; always undefined. */
+  clusterId?: string;
+}
+
+/** A received message body: a Node `Buffer` in the kernel (amqplib's type); `String(content)` gives its UTF-8 text. */
+export interface MessageContent extends Uint8Array {
+  /** The body as text (`"utf8"` by default), as `Buffer#toString`. */
+  toString(encoding?: string): string;
 }
 
 /** Delivery fields (amqplib's `MessageFields`). */
@@ -34,10 +44,26 @@ export interface MessageFields {
   messageCount?: number;
 }
 
+/** Fields of a returned message (amqplib's `'return'` event): why it came back. */
+export interface ReturnFields {
+  /** 312 (NO_ROUTE) when no queue took a mandatory message. */
+  replyCode: number;
+  replyText: string;
+  exchange: string;
+  routingKey: string;
+}
+
 /** A delivered message (amqplib's `Message`). */
 export interface AmqpMessage {
-  content: Content;
+  content: MessageContent;
   fields: MessageFields;
+  properties: MessageProperties;
+}
+
+/** A message the broker returned to its publisher (mandatory and unroutable). */
+export interface ReturnedMessage {
+  content: MessageContent;
+  fields: ReturnFields;
   properties: MessageProperties;
 }
 
@@ -61,8 +87,10 @@ export interface PublishOptions {
   type?: string;
   userId?: string;
   appId?: string;
-  /** Extra routing keys (RabbitMQ's sender-selected distribution). */
+  /** Extra routing keys, kept in the message's `CC` header (RabbitMQ's sender-selected distribution). */
   CC?: string | string[];
+  /** Extra routing keys the broker removes before delivery (blind copies). */
+  BCC?: string | string[];
 }
 
 /** Options of `assertQueue` (amqplib's names; each maps to a RabbitMQ argument). */

@@ -6,6 +6,7 @@ import * as vscode from "vscode";
 import { SdeNotebookController } from "./notebook/controller";
 import { NOTEBOOK_TYPE, SdeNotebookSerializer } from "./notebook/serializer";
 import { registerTrustNotice } from "./notebook/trust";
+import { watchCollapsedCells } from "./notebook/collapsed-cells";
 import { registerCellLinks } from "./content/cell-links";
 import { watchWalkthroughProgress } from "./content/challenge-watch";
 import { registerInsertSnippet } from "./content/insert-snippet";
@@ -45,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerOpenNotebook(context),
     registerCellLinks(),
     watchWalkthroughProgress(),
+    watchCollapsedCells(),
   );
 }
 

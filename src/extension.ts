@@ -9,6 +9,8 @@ import { registerTrustNotice } from "./notebook/trust";
 import { watchCollapsedCells } from "./notebook/collapsed-cells";
 import { registerCellLinks } from "./content/cell-links";
 import { watchWalkthroughProgress } from "./content/challenge-watch";
+import { watchProgress } from "./content/progress-store";
+import { registerPatternsView } from "./content/patterns-view";
 import { registerInsertSnippet } from "./content/insert-snippet";
 import { registerOpenNotebook } from "./content/open-notebook";
 import { registerPreviewCommands } from "./preview/commands";
@@ -25,6 +27,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const controller = new SdeNotebookController(log);
   const activeNotebook = () => vscode.window.activeNotebookEditor?.notebook;
   const preview = new DiagramPreview(context.extensionUri);
+  const progress = watchProgress(context.globalState);
   context.subscriptions.push(
     log,
     controller,
@@ -47,6 +50,8 @@ export function activate(context: vscode.ExtensionContext): void {
     registerCellLinks(),
     watchWalkthroughProgress(),
     watchCollapsedCells(),
+    progress.disposable,
+    registerPatternsView(progress.store),
   );
 }
 

@@ -18,6 +18,8 @@ import {
   type Response,
 } from "sde-lab";
 import { defineChallenge, type Challenge } from "./challenge";
+import type { BuildChallenge } from "./build";
+import { apiGatewayBuild } from "./build-microservices/api-gateway";
 import { runCascade, percentile, type CascadeProtect } from "../scenarios/cascade";
 import { runRetryStorm } from "../scenarios/retry-storm";
 import { checkoutApp, runCheckouts, type CheckoutApp } from "../scenarios/checkout";
@@ -44,7 +46,7 @@ export interface GatewaySolution {
 }
 
 const apiGateway = defineChallenge<GatewaySolution, "leaked" | "ordersP99" | "usersOk">({
-  id: "api-gateway",
+  id: "api-gateway-warmup",
   title: "One front door: keys, scopes and a route timeout",
   statement: [
     "Build the `gateway` in front of two services. `orders` takes 10–20 ms a request, but from t = 5 s to t = 10 s it is 20× slower; `users` takes 5 ms.",
@@ -56,7 +58,7 @@ const apiGateway = defineChallenge<GatewaySolution, "leaked" | "ordersP99" | "us
     { metric: "ordersP99", label: "p99 of alice's /orders while orders is slow", op: "<=", value: 200, unit: "ms", hint: "Give the orders route a `timeoutMs` a little above its healthy latency: the gateway then answers 504 at once instead of holding the caller." },
     { metric: "usersOk", label: "alice's /users requests answered 200", op: ">=", value: 99, unit: "%", hint: "Keep a route to users that alice may use; do not let orders' trouble reach it." },
   ],
-  validate: (s) => needFunction("api-gateway", s, "gateway"),
+  validate: (s) => needFunction("api-gateway-warmup", s, "gateway"),
   async run(solution, seed) {
     const sim = new Simulation({ seed });
     sim.network.setDefaults({ latency: { kind: "uniform", min: 1, max: 3 } });
@@ -430,7 +432,10 @@ const sidecar = defineChallenge<SidecarSolution, "ok" | "rogue" | "doubleCharges
 });
 
 export const microservicesChallenges = {
-  "api-gateway": apiGateway,
+  // Build challenges (issue 20): the learner writes the pattern; the knob challenge it replaces
+  // stays as a warm-up under "<id>-warmup".
+  "api-gateway": apiGatewayBuild,
+  "api-gateway-warmup": apiGateway,
   "rate-limiting": rateLimiting,
   bff,
   "client-side-discovery": clientSideDiscovery,
@@ -441,4 +446,4 @@ export const microservicesChallenges = {
   bulkhead,
   sidecar,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each challenge has its own solution type; the index keeps them apart.
-} satisfies Record<string, Challenge<any>>;
+} satisfies Record<string, Challenge<any> | BuildChallenge<any>>;

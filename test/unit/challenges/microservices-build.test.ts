@@ -1,0 +1,123 @@
+// Build challenges of the microservices section: the reference passes every stage on every
+// case; the starter fails stage 1 with a useful first failure; known-wrong answers fail.
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseNotebook } from "../../../src/notebook/format";
+import { response, type Response } from "sde-lab";
+import { challenges } from "sde-lab/challenges";
+import type { GatewayBuild, GatewayRequest, GatewayMiddleware } from "../../../src/lab/challenges/build-microservices/api-gateway";
+
+const timed = async <T>(f: () => Promise<T>) => {
+  const start = performance.now();
+  const value = await f();
+  return { value, ms: performance.now() - start };
+};
+
+// ---- api-gateway ---------------------------------------------------------------------------
+
+interface GatewayOptions {
+  firstMatch?: boolean;
+  globalLimit?: boolean;
+  ignoreScopes?: boolean;
+  forwardTimeoutMs?: number;
+}
+function gateway(o: GatewayOptions = {}): GatewayBuild {
+  return {
+    middlewares(kit) {
+      const counts = new Map<string, number>();
+      const auth: GatewayMiddleware = async (req, next) => {
+        const id = kit.keys.get(req.headers["x-api-key"] ?? "");
+        if (!id) return response(401);
+        req.client = id.client;
+        req.scopes = id.scopes;
+        return next(req);
+      };
+      const route: GatewayMiddleware = async (req, next) => {
+        const matches = kit.routes.filter((r) => req.path === r.prefix || req.path.startsWith(`${r.prefix}/`));
+        const r = o.firstMatch ? matches[0] : [...matches].sort((a, b) => b.prefix.length - a.prefix.length)[0];
+        if (!r) return response(404);
+        if (!o.ignoreScopes && r.scope && !req.scopes!.includes(r.scope)) return response(403);
+        req.route = r;
+        return next(req);
+      };
+      const limit: GatewayMiddleware = async (req, next) => {
+        const key = `${o.globalLimit ? "all" : req.client}@${Math.floor(kit.now() / 1000)}`;
+        const n = (counts.get(key) ?? 0) + 1;
+        counts.set(key, n);
+        return n > kit.limitPerSecond ? response(429) : next(req);
+      };
+      const forward: GatewayMiddleware = async (req: GatewayRequest): Promise<Response> => {
+        try {
+          return await kit.call(req.route!.service, { method: req.method, path: req.path, headers: { "x-client": req.client! } }, { timeoutMs: o.forwardTimeoutMs ?? req.route!.timeoutMs });
+        } catch {
+          return response(504);
+        }
+      };
+      return { auth, route, limit, forward };
+    },
+  };
+}
+
+describe("api-gateway build challenge", () => {
+  const c = challenges["api-gateway"];
+
+  it("passes the reference on every stage and case, within 3 s", async () => {
+    const { value: report, ms } = await timed(() => c.check(gateway()));
+    expect(report.headline).toMatch(/^Challenge api-gateway: PASSED \(3 of 3 stages, 46 cases\)$/);
+    expect(ms).toBeLessThan(3_000);
+  });
+
+  it("fails the notebook's starter at stage 1 naming the request and the status the rules give", async () => {
+    const pass: GatewayMiddleware = (req, next) => next(req);
+    const starter: GatewayBuild = { middlewares: () => ({ auth: pass, route: pass, limit: pass, forward: async () => response(501, "not implemented") }) };
+    const report = await c.check(starter);
+    expect(report.headline).toMatch(/^Challenge api-gateway: FAILED at stage 1 of 3, works \(6 of 6 cases failed\)$/);
+    const f = report.stages[0]!.failure!;
+    expect(f.invariant).toMatch(/^GET \/\S+ from \w+ \(.+\) at \d+ ms should (get \d{3}|have been forwarded)/);
+    expect(f.case!.size).toBe(1);
+    expect(f.sequence).toContain("gateway");
+  });
+
+  it("fails a constant answer", async () => {
+    const ok: GatewayMiddleware = async () => response(200);
+    expect((await c.check({ middlewares: () => ({ auth: ok, route: ok, limit: ok, forward: ok }) })).passed).toBe(false);
+  });
+
+  it("fails a gateway that ignores scopes, or counts all clients in one limit", async () => {
+    const scopes = await c.check(gateway({ ignoreScopes: true }));
+    expect(scopes.stages[0]!.failure!.invariant).toMatch(/should get 403/);
+    const global = await c.check(gateway({ globalLimit: true }));
+    expect(global.passed).toBe(false);
+    expect(global.failedStage!.failure!.invariant).toMatch(/should have been forwarded .* but got 429/);
+  });
+
+  it("fails first-match routing (the hard case: /orders/admin listed after /orders)", async () => {
+    const report = await c.check(gateway({ firstMatch: true }));
+    expect(report.passed).toBe(false);
+    expect(report.failedStage!.failure!.invariant).toMatch(/\/orders\/admin/);
+  });
+
+  it("fails a forward that waits longer than the route timeout when a service is slow (not shipped)", async () => {
+    const report = await c.check(gateway({ forwardTimeoutMs: 1_000 }));
+    expect(report.headline).toMatch(/FAILED at stage 2 of 3, survives faults/);
+    expect(report.failedStage!.failure!.invariant).toMatch(/held its caller \d+ ms, more than the route's (100|80) ms timeout/);
+    expect(report.failedStage!.failure!.case!.faults.length).toBe(1);
+  });
+});
+
+describe("microservices build challenges in notebook 01", () => {
+  const nb = parseNotebook(readFileSync(join(__dirname, "../../../notebooks/01-microservices.sdenb"), "utf8"));
+  const built = Object.entries(challenges).filter(([id, c]) => "hint" in c && !id.endsWith("-warmup") && nb.cells.some((cell) => cell.id === `${id}-hint-1`));
+
+  it.each(built.map(([id]) => id))("%s: hint cells are the challenge's hints, collapsed, with no code", (id) => {
+    const c = (challenges as unknown as Record<string, { hint(level: 1 | 2 | 3): string }>)[id]!;
+    for (const level of [1, 2, 3] as const) {
+      const cell = nb.cells.find((x) => x.id === `${id}-hint-${level}`)!;
+      expect(cell.metadata).toMatchObject({ collapsed: true });
+      expect(cell.source).toBe(c.hint(level));
+      expect(cell.source).not.toContain("```");
+    }
+    expect(nb.cells.find((x) => x.id === `${id}-check`)!.source).toContain(`challenges["${id}"].check(`);
+  });
+});

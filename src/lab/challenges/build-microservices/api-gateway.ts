@@ -112,7 +112,8 @@ function workload(c: CheckCase): Sent[] {
   return sent.sort((a, b) => a.at - b.at);
 }
 
-async function judge(solution: GatewayBuild, c: CheckCase): Promise<CaseOutcome> {
+/** One run of the scenario on one case (exported for the bench's baseline, not from the index). */
+export async function judge(solution: GatewayBuild, c: CheckCase): Promise<CaseOutcome> {
   const sim = new Simulation({ seed: c.seed, traceLimit: 5_000 });
   sim.network.setDefaults({ latency: 1 });
   const seenUpstream: { service: string; path: string; client?: string }[] = [];

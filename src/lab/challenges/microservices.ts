@@ -20,6 +20,7 @@ import {
 import { defineChallenge, type Challenge } from "./challenge";
 import type { BuildChallenge } from "./build";
 import { apiGatewayBuild } from "./build-microservices/api-gateway";
+import { rateLimitingBuild } from "./build-microservices/rate-limiting";
 import { runCascade, percentile, type CascadeProtect } from "../scenarios/cascade";
 import { runRetryStorm } from "../scenarios/retry-storm";
 import { checkoutApp, runCheckouts, type CheckoutApp } from "../scenarios/checkout";
@@ -122,7 +123,7 @@ export interface RateLimitSolution {
 }
 
 const rateLimiting = defineChallenge<RateLimitSolution, "burstAdmitted" | "sustained" | "peak">({
-  id: "rate-limiting",
+  id: "rate-limiting-warmup",
   title: "Let a burst through, hold the long-run rate at 10 a second",
   statement: [
     "One client opens the app and fires 20 requests within 50 ms, then keeps sending 20 a second for a minute (a runaway loop).",
@@ -133,7 +134,7 @@ const rateLimiting = defineChallenge<RateLimitSolution, "burstAdmitted" | "susta
     { metric: "sustained", label: "requests let through per second from t = 10 s to 60 s", op: "<=", value: 10.5, unit: "/s", hint: "The long-run rate is the refill rate (token bucket), the leak rate, or limit ÷ window." },
     { metric: "peak", label: "most requests let through in any 1-second span", op: "<=", value: 30, unit: "requests", hint: "A fixed window lets up to twice its limit through around a window boundary; a token bucket's worst second is capacity + refill." },
   ],
-  validate: (s) => needFunction("rate-limiting", s, "limiter"),
+  validate: (s) => needFunction("rate-limiting-warmup", s, "limiter"),
   run(solution, seed) {
     const random = new Random(seed);
     const arrivals: number[] = [];
@@ -436,7 +437,8 @@ export const microservicesChallenges = {
   // stays as a warm-up under "<id>-warmup".
   "api-gateway": apiGatewayBuild,
   "api-gateway-warmup": apiGateway,
-  "rate-limiting": rateLimiting,
+  "rate-limiting": rateLimitingBuild,
+  "rate-limiting-warmup": rateLimiting,
   bff,
   "client-side-discovery": clientSideDiscovery,
   "server-side-discovery": serverSideDiscovery,

@@ -7,6 +7,7 @@ import { parseNotebook } from "../../../src/notebook/format";
 import { response, type Response } from "sde-lab";
 import { challenges } from "sde-lab/challenges";
 import type { GatewayBuild, GatewayRequest, GatewayMiddleware } from "../../../src/lab/challenges/build-microservices/api-gateway";
+import type { LimiterBuild } from "../../../src/lab/challenges/build-microservices/rate-limiting";
 
 const timed = async <T>(f: () => Promise<T>) => {
   const start = performance.now();
@@ -119,5 +120,88 @@ describe("microservices build challenges in notebook 01", () => {
       expect(cell.source).not.toContain("```");
     }
     expect(nb.cells.find((x) => x.id === `${id}-check`)!.source).toContain(`challenges["${id}"].check(`);
+  });
+});
+
+// ---- rate-limiting -------------------------------------------------------------------------
+
+interface BucketOptions {
+  noCap?: boolean;
+  startEmpty?: boolean;
+  closedWindow?: boolean;
+  fixedWindow?: boolean;
+}
+function limiters(o: BucketOptions = {}): LimiterBuild {
+  return {
+    tokenBucket({ capacity, refillPerSecond }) {
+      let tokens = o.startEmpty ? 0 : capacity;
+      let last: number | undefined;
+      return {
+        tryAcquire(now) {
+          if (last !== undefined) tokens += ((now - last) * refillPerSecond) / 1000;
+          if (!o.noCap) tokens = Math.min(capacity, tokens);
+          last = now;
+          if (tokens < 1) return false;
+          tokens -= 1;
+          return true;
+        },
+      };
+    },
+    slidingWindow({ limit, windowMs }) {
+      let log: number[] = [];
+      let windowStart = 0;
+      let count = 0;
+      return {
+        tryAcquire(now) {
+          if (o.fixedWindow) {
+            if (now - windowStart >= windowMs) [windowStart, count] = [now - (now % windowMs), 0];
+            return count < limit ? (count++, true) : false;
+          }
+          log = log.filter((t) => (o.closedWindow ? t >= now - windowMs : t > now - windowMs));
+          if (log.length >= limit) return false;
+          log.push(now);
+          return true;
+        },
+      };
+    },
+  };
+}
+
+describe("rate-limiting build challenge", () => {
+  const c = challenges["rate-limiting"];
+
+  it("passes the reference on every stage, within 3 s", async () => {
+    const { value: report, ms } = await timed(() => c.check(limiters()));
+    expect(report.headline).toBe("Challenge rate-limiting: PASSED (3 of 3 stages, 612 cases)");
+    expect(ms).toBeLessThan(3_000);
+  });
+
+  it("fails the notebook's starter at stage 1 naming the request and the tokens the rules count", async () => {
+    const starter: LimiterBuild = { tokenBucket: () => ({ tryAcquire: () => true }), slidingWindow: () => ({ tryAcquire: () => true }) };
+    const report = await c.check(starter);
+    expect(report.headline).toMatch(/^Challenge rate-limiting: FAILED at stage 1 of 3, works \(12 of 12 cases failed\)$/);
+    expect(report.stages[0]!.failure!.invariant).toMatch(/^token bucket \(capacity \d, \d\/s\): request \d+ at \d+ ms was let through with 0\.\d+ tokens/);
+    expect(report.stages[0]!.failure!.sequence).toContain("tryAcquire (request 1)");
+  });
+
+  it("fails a constant refusal and a bucket that never refills (ignores time)", async () => {
+    expect((await c.check({ tokenBucket: () => ({ tryAcquire: () => false }), slidingWindow: () => ({ tryAcquire: () => false }) })).passed).toBe(false);
+    const noRefill = { ...limiters(), tokenBucket: ({ capacity }: { capacity: number }) => { let n = capacity; return { tryAcquire: () => (n > 0 ? (n--, true) : false) }; } };
+    expect((await c.check(noRefill)).stages[0]!.failure!.invariant).toMatch(/was refused with \d+\.\d+ tokens/);
+  });
+
+  it("fails a bucket without the cap (the hard case: a long idle gap)", async () => {
+    const report = await c.check(limiters({ noCap: true }));
+    expect(report.passed).toBe(false);
+    expect(report.failedStage!.failure!.invariant).toMatch(/let through with 0\.\d+ tokens|was let through/);
+  });
+
+  it("fails a closed window, a fixed window and a bucket that starts empty (not shipped)", async () => {
+    for (const o of [{ closedWindow: true }, { fixedWindow: true }, { startEmpty: true }]) {
+      const report = await c.check(limiters(o));
+      expect(report.passed, JSON.stringify(o)).toBe(false);
+    }
+    const fixed = await c.check(limiters({ fixedWindow: true }));
+    expect(fixed.failedStage!.failure!.invariant).toMatch(/let through although \d+ requests already passed|refused although/);
   });
 });

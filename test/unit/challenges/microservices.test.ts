@@ -44,7 +44,7 @@ const meshDeploy = (sim: Simulation, app: CheckoutApp) => {
 // [id, starter (the notebook's values), reference]
 const cases: [string, unknown, unknown][] = [
   ["api-gateway-warmup", { gateway: gateway(60_000, []) }, { gateway: gateway(100, ["orders:read"]) }],
-  ["rate-limiting", { limiter: () => new FixedWindow({ limit: 20, windowMs: 1_000 }) }, { limiter: () => new TokenBucket({ capacity: 20, refillPerSecond: 10 }) }],
+  ["rate-limiting-warmup", { limiter: () => new FixedWindow({ limit: 20, windowMs: 1_000 }) }, { limiter: () => new TokenBucket({ capacity: 20, refillPerSecond: 10 }) }],
   [
     "bff",
     { screen: { profile: { upstream: "users", request: "GET /users/7" }, orders: { upstream: "orders", request: "GET /orders?user=7" }, recs: { upstream: "recs", request: "GET /recs?user=7" } } },

@@ -21,6 +21,7 @@ import { defineChallenge, type Challenge } from "./challenge";
 import type { BuildChallenge } from "./build";
 import { apiGatewayBuild } from "./build-microservices/api-gateway";
 import { rateLimitingBuild } from "./build-microservices/rate-limiting";
+import { bffBuild } from "./build-microservices/bff";
 import { runCascade, percentile, type CascadeProtect } from "../scenarios/cascade";
 import { runRetryStorm } from "../scenarios/retry-storm";
 import { checkoutApp, runCheckouts, type CheckoutApp } from "../scenarios/checkout";
@@ -165,7 +166,7 @@ export interface BffSolution {
 }
 
 const bff = defineChallenge<BffSolution, "bytes" | "latency" | "missing">({
-  id: "bff",
+  id: "bff-warmup",
   title: "A mobile home screen in one small answer",
   statement: [
     "The mobile app's home screen shows the user's `name` and `avatar`, and the `id` and `total` of their 3 latest orders. The phone is 100 ms from the edge and downloads 10 bytes per ms.",
@@ -177,7 +178,7 @@ const bff = defineChallenge<BffSolution, "bytes" | "latency" | "missing">({
     { metric: "missing", label: "values the screen needs but did not get", op: "==", value: 0, unit: "values", hint: "The screen needs name, avatar, and id and total of 3 orders: check the part names `profile` and `orders` are there." },
   ],
   validate: (s) => {
-    if (typeof s !== "object" || s === null || typeof s.screen !== "object" || s.screen === null) throw new ConfigError(`challenges["bff"].check`, "screen", s?.screen, "an object of parts");
+    if (typeof s !== "object" || s === null || typeof s.screen !== "object" || s.screen === null) throw new ConfigError(`challenges["bff-warmup"].check`, "screen", s?.screen, "an object of parts");
   },
   async run(solution, seed) {
     const sim = new Simulation({ seed });
@@ -439,7 +440,8 @@ export const microservicesChallenges = {
   "api-gateway-warmup": apiGateway,
   "rate-limiting": rateLimitingBuild,
   "rate-limiting-warmup": rateLimiting,
-  bff,
+  bff: bffBuild,
+  "bff-warmup": bff,
   "client-side-discovery": clientSideDiscovery,
   "server-side-discovery": serverSideDiscovery,
   "circuit-breaker": circuitBreaker,

@@ -7,6 +7,7 @@ import { parseNotebook } from "../../../src/notebook/format";
 import { response, type Response } from "sde-lab";
 import { challenges } from "sde-lab/challenges";
 import type { GatewayBuild, GatewayRequest, GatewayMiddleware } from "../../../src/lab/challenges/build-microservices/api-gateway";
+import type { BffBuild, HomeScreen } from "../../../src/lab/challenges/build-microservices/bff";
 import type { LimiterBuild } from "../../../src/lab/challenges/build-microservices/rate-limiting";
 
 const timed = async <T>(f: () => Promise<T>) => {
@@ -203,5 +204,74 @@ describe("rate-limiting build challenge", () => {
     }
     const fixed = await c.check(limiters({ fixedWindow: true }));
     expect(fixed.failedStage!.failure!.invariant).toMatch(/let through although \d+ requests already passed|refused although/);
+  });
+});
+
+// ---- bff -----------------------------------------------------------------------------------
+
+interface BffOptions {
+  sequential?: boolean;
+  failFast?: boolean;
+  noTimeout?: boolean;
+  skipRecs?: boolean;
+}
+const PARTS = ["profile", "orders", "recs"] as const;
+function homeBff(o: BffOptions = {}): BffBuild {
+  return {
+    async home(kit) {
+      const parts = o.skipRecs ? PARTS.filter((p) => p !== "recs") : PARTS;
+      const call = (p: (typeof PARTS)[number]) => kit.call(p, `/${p}?user=${kit.userId}`, { timeoutMs: o.noTimeout ? 10_000 : kit.timeoutMs });
+      let results: PromiseSettledResult<Response>[];
+      if (o.sequential) {
+        results = [];
+        for (const p of parts) results.push(await call(p).then((value) => ({ status: "fulfilled" as const, value }), (reason) => ({ status: "rejected" as const, reason })));
+      } else if (o.failFast) {
+        results = (await Promise.all(parts.map(call))).map((value) => ({ status: "fulfilled" as const, value }));
+      } else results = await Promise.allSettled(parts.map(call));
+      const screen: HomeScreen = { missing: [] };
+      parts.forEach((p, i) => {
+        const r = results[i]!;
+        if (r.status === "fulfilled" && r.value.status === 200) screen[p] = r.value.body;
+        else screen.missing.push(p);
+      });
+      if (o.skipRecs) screen.missing.push("recs");
+      return screen;
+    },
+  };
+}
+
+describe("bff build challenge", () => {
+  const c = challenges.bff;
+
+  it("passes the reference on every stage and case, within 3 s", async () => {
+    const { value: report, ms } = await timed(() => c.check(homeBff()));
+    expect(report.headline).toBe("Challenge bff: PASSED (3 of 3 stages, 46 cases)");
+    expect(ms).toBeLessThan(3_000);
+  });
+
+  it("fails the notebook's starter at stage 1 with a useful first failure", async () => {
+    const starter: BffBuild = { home: async () => ({ missing: [] }) };
+    const report = await c.check(starter);
+    expect(report.headline).toBe("Challenge bff: FAILED at stage 1 of 3, works (6 of 6 cases failed)");
+    expect(report.stages[0]!.failure!.invariant).toMatch(/^\/home for u1 \(sent at \d+ ms\) called profile 0 times; each service is called exactly once per screen$/);
+    expect(report.stages[0]!.failure!.case!.size).toBe(1);
+  });
+
+  it("fails a constant screen, one that never calls recs, and sequential calls", async () => {
+    expect((await c.check({ home: async () => ({ profile: 1, orders: 2, recs: 3, missing: [] }) })).passed).toBe(false);
+    expect((await c.check(homeBff({ skipRecs: true }))).stages[0]!.failure!.invariant).toMatch(/called recs 0 times/);
+    expect((await c.check(homeBff({ sequential: true }))).stages[0]!.failure!.invariant).toMatch(/took \d+ ms; with the three calls made at once/);
+  });
+
+  it("fails Promise.all (the hard case: one failure loses the whole screen)", async () => {
+    const report = await c.check(homeBff({ failFast: true }));
+    expect(report.headline).toMatch(/FAILED at stage 2 of 3, survives faults/);
+    expect(report.failedStage!.failure!.invariant).toMatch(/threw .* instead of answering with the parts it had/);
+  });
+
+  it("fails calls without the timeout when a service is slow (not shipped)", async () => {
+    const report = await c.check(homeBff({ noTimeout: true }));
+    expect(report.headline).toMatch(/FAILED at stage 2 of 3/);
+    expect(report.failedStage!.failure!.case!.faults.map((f) => f.kind)).toContain("slow");
   });
 });

@@ -46,7 +46,7 @@ const cases: [string, unknown, unknown][] = [
   ["api-gateway-warmup", { gateway: gateway(60_000, []) }, { gateway: gateway(100, ["orders:read"]) }],
   ["rate-limiting-warmup", { limiter: () => new FixedWindow({ limit: 20, windowMs: 1_000 }) }, { limiter: () => new TokenBucket({ capacity: 20, refillPerSecond: 10 }) }],
   [
-    "bff",
+    "bff-warmup",
     { screen: { profile: { upstream: "users", request: "GET /users/7" }, orders: { upstream: "orders", request: "GET /orders?user=7" }, recs: { upstream: "recs", request: "GET /recs?user=7" } } },
     { screen: { profile: { upstream: "users", request: "GET /users/7", fields: ["name", "avatar"] }, orders: { upstream: "orders", request: "GET /orders?user=7", fields: ["id", "total"], limit: 3 } } },
   ],

@@ -319,7 +319,8 @@ function sequenceOf(c: CheckCase, outcome: CaseOutcome): string | undefined {
     const anchor = firstAfter < 0 ? events.length : firstAfter;
     startIndex = Math.max(0, Math.min(anchor - BUILD_CHECK_LIMITS.eventsBefore, events.length - limit));
   }
-  if (events.length === 0) return sim.trace.diagram({ limit });
+  // An empty diagram says nothing: leave it out (the sentence and the case remain).
+  if (events.length === 0) return undefined;
   const from = events[startIndex]!.time;
   // Events before `from` at the same time would be drawn too; skip them with a filter on identity.
   const window = new Set(events.slice(startIndex, startIndex + limit));

@@ -31,6 +31,7 @@ export {
 export type { GatewayBuild, GatewayKit, GatewayMiddleware, GatewayNext, GatewayRequest, GatewayRoute } from "./build-microservices/api-gateway";
 export type { Limiter, LimiterBuild } from "./build-microservices/rate-limiting";
 export type { BffBuild, BffKit, HomePart, HomeScreen } from "./build-microservices/bff";
+export type { DiscoveryBuild, DiscoveryClient, DiscoveryKit, RegistryInstance } from "./build-microservices/client-side-discovery";
 export { ChallengeReport, DEFAULT_SEEDS, defineChallenge, type Challenge, type ChallengeSpec, type Comparison, type Target, type TargetResult } from "./challenge";
 
 /** Every challenge, keyed by the catalog id of the pattern it practises. */

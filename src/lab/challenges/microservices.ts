@@ -22,6 +22,7 @@ import type { BuildChallenge } from "./build";
 import { apiGatewayBuild } from "./build-microservices/api-gateway";
 import { rateLimitingBuild } from "./build-microservices/rate-limiting";
 import { bffBuild } from "./build-microservices/bff";
+import { clientSideDiscoveryBuild } from "./build-microservices/client-side-discovery";
 import { runCascade, percentile, type CascadeProtect } from "../scenarios/cascade";
 import { runRetryStorm } from "../scenarios/retry-storm";
 import { checkoutApp, runCheckouts, type CheckoutApp } from "../scenarios/checkout";
@@ -233,7 +234,7 @@ async function staleRun(solution: DiscoverySolution, seed: number, approach: "cl
 }
 
 const clientSideDiscovery = defineChallenge<DiscoverySolution, "stale" | "lost" | "renewals">({
-  id: "client-side-discovery",
+  id: "client-side-discovery-warmup",
   title: "Forget a dead instance within a minute",
   statement: [
     "Eight instances of `orders` register with a Eureka registry; three callers discover them client-side and each sends a request a second (1 s timeout). At t = 100 s one instance crashes without deregistering.",
@@ -244,7 +245,7 @@ const clientSideDiscovery = defineChallenge<DiscoverySolution, "stale" | "lost" 
     { metric: "lost", label: "requests that timed out or failed", op: "<=", value: 30, unit: "requests", hint: "Each second of staleness costs each caller about one request in eight." },
     { metric: "renewals", label: "renewals the registry takes per minute", op: "<=", value: 50, unit: "/min", hint: "Every instance renews 60 000 / renewalIntervalMs times a minute; 8 instances at 10 s make 48." },
   ],
-  validate: (s) => needNumbers("client-side-discovery", s, DISCOVERY_KEYS),
+  validate: (s) => needNumbers("client-side-discovery-warmup", s, DISCOVERY_KEYS),
   run: (solution, seed) => staleRun(solution, seed, "client-side"),
 });
 
@@ -442,7 +443,8 @@ export const microservicesChallenges = {
   "rate-limiting-warmup": rateLimiting,
   bff: bffBuild,
   "bff-warmup": bff,
-  "client-side-discovery": clientSideDiscovery,
+  "client-side-discovery": clientSideDiscoveryBuild,
+  "client-side-discovery-warmup": clientSideDiscovery,
   "server-side-discovery": serverSideDiscovery,
   "circuit-breaker": circuitBreaker,
   "retry-backoff": retryBackoff,

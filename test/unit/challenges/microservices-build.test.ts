@@ -8,6 +8,7 @@ import { response, type Response } from "sde-lab";
 import { challenges } from "sde-lab/challenges";
 import type { GatewayBuild, GatewayRequest, GatewayMiddleware } from "../../../src/lab/challenges/build-microservices/api-gateway";
 import type { BffBuild, HomeScreen } from "../../../src/lab/challenges/build-microservices/bff";
+import type { DiscoveryBuild, RegistryInstance } from "../../../src/lab/challenges/build-microservices/client-side-discovery";
 import type { LimiterBuild } from "../../../src/lab/challenges/build-microservices/rate-limiting";
 
 const timed = async <T>(f: () => Promise<T>) => {
@@ -273,5 +274,87 @@ describe("bff build challenge", () => {
     const report = await c.check(homeBff({ noTimeout: true }));
     expect(report.headline).toMatch(/FAILED at stage 2 of 3/);
     expect(report.failedStage!.failure!.case!.faults.map((f) => f.kind)).toContain("slow");
+  });
+});
+
+// ---- client-side-discovery -----------------------------------------------------------------
+
+interface DiscoveryOptions {
+  emptyOnFailure?: boolean;
+  noEject?: boolean;
+  ignoreStatus?: boolean;
+  random?: boolean;
+}
+function discovery(o: DiscoveryOptions = {}): DiscoveryBuild {
+  return {
+    client(kit) {
+      let cache: RegistryInstance[] = [];
+      let next = 0;
+      let seed = 7;
+      const failures = new Map<string, number>();
+      const outUntil = new Map<string, number>();
+      return {
+        async refresh() {
+          try {
+            cache = await kit.fetchInstances();
+          } catch {
+            if (o.emptyOnFailure) cache = [];
+          }
+        },
+        choose() {
+          const usable = cache.filter((x) => (o.ignoreStatus || x.status === "UP") && (outUntil.get(x.id) ?? -1) <= kit.now());
+          if (usable.length === 0) return undefined;
+          if (o.random) return usable[(seed = (seed * 48271) % 2147483647) % usable.length]!.id;
+          return usable[next++ % usable.length]!.id;
+        },
+        report(id, ok) {
+          const n = ok ? 0 : (failures.get(id) ?? 0) + 1;
+          failures.set(id, n);
+          if (!o.noEject && n >= kit.ejectAfterFailures) {
+            outUntil.set(id, kit.now() + kit.ejectForMs);
+            failures.set(id, 0);
+          }
+        },
+      };
+    },
+  };
+}
+
+describe("client-side-discovery build challenge", () => {
+  const c = challenges["client-side-discovery"];
+
+  it("passes the reference on every stage and case, within 3 s", async () => {
+    const { value: report, ms } = await timed(() => c.check(discovery()));
+    expect(report.headline).toBe("Challenge client-side-discovery: PASSED (2 of 2 stages, 30 cases)");
+    expect(ms).toBeLessThan(3_000);
+  });
+
+  it("fails the notebook's starter at stage 1 with a useful first failure", async () => {
+    const starter: DiscoveryBuild = { client: () => ({ refresh: async () => {}, choose: () => undefined, report: () => {} }) };
+    const report = await c.check(starter);
+    expect(report.headline).toBe("Challenge client-side-discovery: FAILED at stage 1 of 2, works (6 of 6 cases failed)");
+    expect(report.stages[0]!.failure!.invariant).toBe("refresh() at 0 ms did not ask the registry (kit.fetchInstances())");
+    // With refresh written, choose() is next.
+    const half: DiscoveryBuild = { client: (kit) => ({ refresh: async () => void (await kit.fetchInstances()), choose: () => undefined, report: () => {} }) };
+    expect((await c.check(half)).stages[0]!.failure!.invariant).toMatch(/^choose\(\) gave no instance at \d+ ms although orders-1, orders-2.* were UP in the last registry answer and not ejected$/);
+  });
+
+  it("fails a constant choice, one that ignores the status, and one that never ejects", async () => {
+    expect((await c.check({ client: () => ({ refresh: async () => {}, choose: () => "orders-1", report: () => {} }) })).passed).toBe(false);
+    const status = await c.check(discovery({ ignoreStatus: true }));
+    expect(status.failedStage!.failure!.invariant).toMatch(/lists as DOWN/);
+    const eject = await c.check(discovery({ noEject: true }));
+    expect(eject.failedStage!.failure!.invariant).toMatch(/ejected after 3 failed calls in a row/);
+  });
+
+  it("fails a client that empties its cache when the registry is down (the hard case)", async () => {
+    const report = await c.check(discovery({ emptyOnFailure: true }));
+    expect(report.headline).toMatch(/FAILED at stage 2 of 2, survives faults/);
+    expect(report.failedStage!.failure!.invariant).toMatch(/gave no instance/);
+    expect(report.failedStage!.failure!.case!.faults.map((f) => f.kind)).toEqual(["registry-down"]);
+  });
+
+  it("fails random choice instead of round robin (not shipped)", async () => {
+    expect((await c.check(discovery({ random: true }))).stages[0]!.failure!.invariant).toMatch(/again before every usable instance had its turn/);
   });
 });

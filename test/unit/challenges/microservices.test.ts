@@ -50,7 +50,7 @@ const cases: [string, unknown, unknown][] = [
     { screen: { profile: { upstream: "users", request: "GET /users/7" }, orders: { upstream: "orders", request: "GET /orders?user=7" }, recs: { upstream: "recs", request: "GET /recs?user=7" } } },
     { screen: { profile: { upstream: "users", request: "GET /users/7", fields: ["name", "avatar"] }, orders: { upstream: "orders", request: "GET /orders?user=7", fields: ["id", "total"], limit: 3 } } },
   ],
-  ["client-side-discovery", eurekaDefaults, tunedDiscovery],
+  ["client-side-discovery-warmup", eurekaDefaults, tunedDiscovery],
   ["server-side-discovery", eurekaDefaults, tunedDiscovery],
   [
     "circuit-breaker",
@@ -93,6 +93,6 @@ describe("microservices challenges", () => {
 
   it("rejects a solution of the wrong shape with a ConfigError naming the field", async () => {
     await expect(challenges["circuit-breaker"].check({} as never)).rejects.toThrow(/protect must be a function/);
-    await expect(challenges["client-side-discovery"].check({ refreshIntervalMs: -1 } as never)).rejects.toThrow(/refreshIntervalMs must be/);
+    await expect(challenges["client-side-discovery-warmup"].check({ refreshIntervalMs: -1 } as never)).rejects.toThrow(/refreshIntervalMs must be/);
   });
 });

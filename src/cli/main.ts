@@ -14,6 +14,7 @@ import { check } from "./check";
 import { KERNEL_DEFAULTS, KernelSession, type CellError, type ExecutionResult } from "../kernel/host/session";
 
 const USAGE = `Usage: sde-lab run [options] <notebook.sdenb>...
+       sde-lab check [options] <notebook.sdenb>...   (challenge stages; sde-lab check --help)
 
 Runs every code cell of each notebook, in order, in a fresh kernel.
 

@@ -149,5 +149,6 @@ export function formatPattern(p: PatternCheck): string {
   if (p.error) return `  ✗ ${p.id}: ${p.error}\n`;
   const passed = p.stages.filter((s) => s.passed).length;
   const head = `  ${passed === p.stages.length ? "✓" : "✗"} ${p.id}: ${passed} of ${p.stages.length} stages\n`;
-  return head + p.stages.map((s, i) => `      ${i + 1}. ${s.name.padEnd(24)} ${s.passed ? "passed" : "failed"}\n`).join("");
+  const width = Math.max(24, ...p.stages.map((s) => s.name.length));
+  return head + p.stages.map((s, i) => `      ${i + 1}. ${s.name.padEnd(width)} ${s.passed ? "passed" : "failed"}\n`).join("");
 }

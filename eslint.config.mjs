@@ -8,9 +8,10 @@ import globals from "globals";
 const noVscode = { name: "vscode", message: "Only the VS Code glue (src/extension.ts, src/notebook/ except format.ts) may import vscode." };
 /**
  * Packages the lab may use: pure JavaScript, no Node APIs, no clock or randomness of their own
- * on the paths we call — the real implementations the protocols section measures.
+ * on the paths we call — the real implementations the protocols section measures — and
+ * fast-check, which build challenges use to attack a pure part (always with a fixed seed).
  */
-const labPackages = ["graphql", "dataloader", "protobufjs"];
+const labPackages = ["graphql", "dataloader", "protobufjs", "fast-check"];
 /** The lab runs inside cells and in any JavaScript runtime: only its own files (and labPackages). */
 const labOnly = (escape) => ({
   patterns: [

@@ -24,6 +24,8 @@ for (const file of files) {
     mainFields: ["module", "main"],
     sourcemap: "inline",
     external: ["esbuild", "typescript"],
+    // Challenges import the lab as "sde-lab" (its public API), as cells do.
+    alias: { "sde-lab": join(dir, "..", "src/lab/index.ts") },
     // Bundled CommonJS dependencies may call require(); give the ES module one.
     banner: { js: "import { createRequire as __cr } from \"node:module\"; const require = __cr(import.meta.url);" },
     logLevel: "warning",

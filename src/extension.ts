@@ -6,8 +6,11 @@ import * as vscode from "vscode";
 import { SdeNotebookController } from "./notebook/controller";
 import { NOTEBOOK_TYPE, SdeNotebookSerializer } from "./notebook/serializer";
 import { registerTrustNotice } from "./notebook/trust";
+import { watchCollapsedCells } from "./notebook/collapsed-cells";
 import { registerCellLinks } from "./content/cell-links";
 import { watchWalkthroughProgress } from "./content/challenge-watch";
+import { watchProgress } from "./content/progress-store";
+import { registerPatternsView } from "./content/patterns-view";
 import { registerInsertSnippet } from "./content/insert-snippet";
 import { registerOpenNotebook } from "./content/open-notebook";
 import { registerPreviewCommands } from "./preview/commands";
@@ -24,6 +27,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const controller = new SdeNotebookController(log);
   const activeNotebook = () => vscode.window.activeNotebookEditor?.notebook;
   const preview = new DiagramPreview(context.extensionUri);
+  const progress = watchProgress(context.globalState);
   context.subscriptions.push(
     log,
     controller,
@@ -45,6 +49,9 @@ export function activate(context: vscode.ExtensionContext): void {
     registerOpenNotebook(context),
     registerCellLinks(),
     watchWalkthroughProgress(controller.onDidExecuteCell),
+    watchCollapsedCells(),
+    progress.disposable,
+    registerPatternsView(progress.store),
   );
 }
 

@@ -10,10 +10,12 @@ import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { NotebookFormatError, parseNotebookBytes, serializeNotebook, type SdeCell, type SdeNotebook } from "../notebook/format";
 import { OutputCollector, type OutputItems } from "../kernel/outputs";
+import { check } from "./check";
 import { KERNEL_DEFAULTS, type CellError } from "../kernel/host/session";
 import { RunEngine, type CellRun, type CellStatus, type RunCell } from "../kernel/run";
 
 const USAGE = `Usage: sde-lab run [options] <notebook.sdenb>...
+       sde-lab check [options] <notebook.sdenb>...   (challenge stages; sde-lab check --help)
 
 Runs every code cell of each notebook, in order, in a fresh kernel.
 
@@ -80,6 +82,7 @@ interface Options {
 
 /** Runs the CLI; resolves to the exit code. */
 export async function main(argv: string[], out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+  if (argv[0] === "check") return check(argv.slice(1), out);
   let parsed;
   try {
     parsed = parseArgs({
@@ -110,7 +113,7 @@ export async function main(argv: string[], out: (text: string) => void = (t) => 
   }
   const [command, ...files] = positionals;
   if (command !== "run") {
-    out(`sde-lab: ${command === undefined ? "missing command" : `unknown command '${command}'`}; the command is 'run'\n\n${USAGE}\n`);
+    out(`sde-lab: ${command === undefined ? "missing command" : `unknown command '${command}'`}; the commands are 'run' and 'check' (sde-lab check --help)\n\n${USAGE}\n`);
     return 2;
   }
   if (files.length === 0) {

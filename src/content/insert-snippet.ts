@@ -4,6 +4,7 @@
  * one, which then gets the focus.
  */
 import * as vscode from "vscode";
+import { recordProgress } from "./progress-store";
 import { findPattern, type PatternEntry } from "../catalog/index";
 import { toPlainCode, toSnippetBody } from "../catalog/snippet";
 import { NOTEBOOK_TYPE } from "../notebook/serializer";
@@ -21,7 +22,9 @@ export function registerInsertSnippet(extensionUri: vscode.Uri): vscode.Disposab
     try {
       const entry = typeof id === "string" ? findPattern(id) : await pickPattern("Insert the snippet of which pattern?");
       if (!entry) return undefined;
-      return await insertSnippet(extensionUri, entry);
+      const result = await insertSnippet(extensionUri, entry);
+      recordProgress(entry.id, "snippet");
+      return result;
     } catch (error) {
       void vscode.window.showErrorMessage(`SDE Lab: ${(error as Error).message}`);
       return undefined;

@@ -4,6 +4,7 @@
  * internal command the end-to-end tests read the preview's state with.
  */
 import * as vscode from "vscode";
+import { recordProgress } from "../content/progress-store";
 import { findPattern } from "../catalog/index";
 import { pickPattern } from "../content/pick";
 import { type DiagramPreview, type PreviewState } from "./panel";
@@ -13,12 +14,18 @@ export function registerPreviewCommands(preview: DiagramPreview): vscode.Disposa
   return vscode.Disposable.from(
     vscode.commands.registerCommand("sdeLab.previewDiagram", async (target?: unknown) => {
       try {
-        if (typeof target === "string") return await preview.showPattern(findPattern(target));
+        if (typeof target === "string") {
+          recordProgress(target, "diagram");
+          return await preview.showPattern(findPattern(target));
+        }
         if (target instanceof vscode.Uri) return await preview.showFile(target);
         const active = vscode.window.activeTextEditor?.document.uri;
         if (active && active.path.toLowerCase().endsWith(".mmd")) return await preview.showFile(active);
         const entry = await pickPattern("Preview the architecture diagram of which pattern?");
-        if (entry) await preview.showPattern(entry);
+        if (entry) {
+          recordProgress(entry.id, "diagram");
+          await preview.showPattern(entry);
+        }
       } catch (error) {
         void vscode.window.showErrorMessage(`SDE Lab: ${(error as Error).message}`);
       }

@@ -11,6 +11,27 @@ import { distributedDataChallenges } from "./distributed-data";
 import { protocolsChallenges } from "./protocols";
 import { messagingChallenges } from "./messaging";
 
+export {
+  BUILD_CHECK_LIMITS,
+  BuildCheckReport,
+  defineBuildChallenge,
+  describeCase,
+  type BuildChallenge,
+  type BuildChallengeSpec,
+  type BuildReport,
+  type BuildStage,
+  type CaseOutcome,
+  type CaseStage,
+  type CheckCase,
+  type FaultSpec,
+  type Hints,
+  type PropertyStage,
+  type StageResult,
+} from "./build";
+export type { GatewayBuild, GatewayKit, GatewayMiddleware, GatewayNext, GatewayRequest, GatewayRoute } from "./build-microservices/api-gateway";
+export type { Limiter, LimiterBuild } from "./build-microservices/rate-limiting";
+export type { BffBuild, BffKit, HomePart, HomeScreen } from "./build-microservices/bff";
+export type { DiscoveryBuild, DiscoveryClient, DiscoveryKit, RegistryInstance } from "./build-microservices/client-side-discovery";
 export { ChallengeReport, DEFAULT_SEEDS, defineChallenge, type Challenge, type ChallengeSpec, type Comparison, type Target, type TargetResult } from "./challenge";
 
 /** Every challenge, keyed by the catalog id of the pattern it practises. */

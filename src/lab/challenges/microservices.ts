@@ -18,6 +18,11 @@ import {
   type Response,
 } from "sde-lab";
 import { defineChallenge, type Challenge } from "./challenge";
+import type { BuildChallenge } from "./build";
+import { apiGatewayBuild } from "./build-microservices/api-gateway";
+import { rateLimitingBuild } from "./build-microservices/rate-limiting";
+import { bffBuild } from "./build-microservices/bff";
+import { clientSideDiscoveryBuild } from "./build-microservices/client-side-discovery";
 import { runCascade, percentile, type CascadeProtect } from "../scenarios/cascade";
 import { runRetryStorm } from "../scenarios/retry-storm";
 import { checkoutApp, runCheckouts, type CheckoutApp } from "../scenarios/checkout";
@@ -44,7 +49,7 @@ export interface GatewaySolution {
 }
 
 const apiGateway = defineChallenge<GatewaySolution, "leaked" | "ordersP99" | "usersOk">({
-  id: "api-gateway",
+  id: "api-gateway-warmup",
   title: "One front door: keys, scopes and a route timeout",
   statement: [
     "Build the `gateway` in front of two services. `orders` takes 10–20 ms a request, but from t = 5 s to t = 10 s it is 20× slower; `users` takes 5 ms.",
@@ -56,7 +61,7 @@ const apiGateway = defineChallenge<GatewaySolution, "leaked" | "ordersP99" | "us
     { metric: "ordersP99", label: "p99 of alice's /orders while orders is slow", op: "<=", value: 200, unit: "ms", hint: "Give the orders route a `timeoutMs` a little above its healthy latency: the gateway then answers 504 at once instead of holding the caller." },
     { metric: "usersOk", label: "alice's /users requests answered 200", op: ">=", value: 99, unit: "%", hint: "Keep a route to users that alice may use; do not let orders' trouble reach it." },
   ],
-  validate: (s) => needFunction("api-gateway", s, "gateway"),
+  validate: (s) => needFunction("api-gateway-warmup", s, "gateway"),
   async run(solution, seed) {
     const sim = new Simulation({ seed });
     sim.network.setDefaults({ latency: { kind: "uniform", min: 1, max: 3 } });
@@ -120,7 +125,7 @@ export interface RateLimitSolution {
 }
 
 const rateLimiting = defineChallenge<RateLimitSolution, "burstAdmitted" | "sustained" | "peak">({
-  id: "rate-limiting",
+  id: "rate-limiting-warmup",
   title: "Let a burst through, hold the long-run rate at 10 a second",
   statement: [
     "One client opens the app and fires 20 requests within 50 ms, then keeps sending 20 a second for a minute (a runaway loop).",
@@ -131,7 +136,7 @@ const rateLimiting = defineChallenge<RateLimitSolution, "burstAdmitted" | "susta
     { metric: "sustained", label: "requests let through per second from t = 10 s to 60 s", op: "<=", value: 10.5, unit: "/s", hint: "The long-run rate is the refill rate (token bucket), the leak rate, or limit ÷ window." },
     { metric: "peak", label: "most requests let through in any 1-second span", op: "<=", value: 30, unit: "requests", hint: "A fixed window lets up to twice its limit through around a window boundary; a token bucket's worst second is capacity + refill." },
   ],
-  validate: (s) => needFunction("rate-limiting", s, "limiter"),
+  validate: (s) => needFunction("rate-limiting-warmup", s, "limiter"),
   run(solution, seed) {
     const random = new Random(seed);
     const arrivals: number[] = [];
@@ -162,7 +167,7 @@ export interface BffSolution {
 }
 
 const bff = defineChallenge<BffSolution, "bytes" | "latency" | "missing">({
-  id: "bff",
+  id: "bff-warmup",
   title: "A mobile home screen in one small answer",
   statement: [
     "The mobile app's home screen shows the user's `name` and `avatar`, and the `id` and `total` of their 3 latest orders. The phone is 100 ms from the edge and downloads 10 bytes per ms.",
@@ -174,7 +179,7 @@ const bff = defineChallenge<BffSolution, "bytes" | "latency" | "missing">({
     { metric: "missing", label: "values the screen needs but did not get", op: "==", value: 0, unit: "values", hint: "The screen needs name, avatar, and id and total of 3 orders: check the part names `profile` and `orders` are there." },
   ],
   validate: (s) => {
-    if (typeof s !== "object" || s === null || typeof s.screen !== "object" || s.screen === null) throw new ConfigError(`challenges["bff"].check`, "screen", s?.screen, "an object of parts");
+    if (typeof s !== "object" || s === null || typeof s.screen !== "object" || s.screen === null) throw new ConfigError(`challenges["bff-warmup"].check`, "screen", s?.screen, "an object of parts");
   },
   async run(solution, seed) {
     const sim = new Simulation({ seed });
@@ -229,7 +234,7 @@ async function staleRun(solution: DiscoverySolution, seed: number, approach: "cl
 }
 
 const clientSideDiscovery = defineChallenge<DiscoverySolution, "stale" | "lost" | "renewals">({
-  id: "client-side-discovery",
+  id: "client-side-discovery-warmup",
   title: "Forget a dead instance within a minute",
   statement: [
     "Eight instances of `orders` register with a Eureka registry; three callers discover them client-side and each sends a request a second (1 s timeout). At t = 100 s one instance crashes without deregistering.",
@@ -240,7 +245,7 @@ const clientSideDiscovery = defineChallenge<DiscoverySolution, "stale" | "lost" 
     { metric: "lost", label: "requests that timed out or failed", op: "<=", value: 30, unit: "requests", hint: "Each second of staleness costs each caller about one request in eight." },
     { metric: "renewals", label: "renewals the registry takes per minute", op: "<=", value: 50, unit: "/min", hint: "Every instance renews 60 000 / renewalIntervalMs times a minute; 8 instances at 10 s make 48." },
   ],
-  validate: (s) => needNumbers("client-side-discovery", s, DISCOVERY_KEYS),
+  validate: (s) => needNumbers("client-side-discovery-warmup", s, DISCOVERY_KEYS),
   run: (solution, seed) => staleRun(solution, seed, "client-side"),
 });
 
@@ -430,10 +435,16 @@ const sidecar = defineChallenge<SidecarSolution, "ok" | "rogue" | "doubleCharges
 });
 
 export const microservicesChallenges = {
-  "api-gateway": apiGateway,
-  "rate-limiting": rateLimiting,
-  bff,
-  "client-side-discovery": clientSideDiscovery,
+  // Build challenges (issue 20): the learner writes the pattern; the knob challenge it replaces
+  // stays as a warm-up under "<id>-warmup".
+  "api-gateway": apiGatewayBuild,
+  "api-gateway-warmup": apiGateway,
+  "rate-limiting": rateLimitingBuild,
+  "rate-limiting-warmup": rateLimiting,
+  bff: bffBuild,
+  "bff-warmup": bff,
+  "client-side-discovery": clientSideDiscoveryBuild,
+  "client-side-discovery-warmup": clientSideDiscovery,
   "server-side-discovery": serverSideDiscovery,
   "circuit-breaker": circuitBreaker,
   "retry-backoff": retryBackoff,
@@ -441,4 +452,4 @@ export const microservicesChallenges = {
   bulkhead,
   sidecar,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each challenge has its own solution type; the index keeps them apart.
-} satisfies Record<string, Challenge<any>>;
+} satisfies Record<string, Challenge<any> | BuildChallenge<any>>;

@@ -118,7 +118,7 @@ describe("nothing exists without a catalog entry", () => {
     expect(orphans, "## headings without a catalog entry (use ### for sub-sections)").toEqual([]);
   });
 
-  it("every challenge in sde-lab/challenges belongs to an entry", () => {
-    expect(Object.keys(challenges).filter((c) => !CATALOG.some((p) => p.challenge === c))).toEqual([]);
+  it("every challenge in sde-lab/challenges belongs to an entry (a knob challenge kept as a warm-up too)", () => {
+    expect(Object.keys(challenges).filter((c) => !CATALOG.some((p) => p.challenge === c || `${p.challenge}-warmup` === c))).toEqual([]);
   });
 });

@@ -43,14 +43,14 @@ const meshDeploy = (sim: Simulation, app: CheckoutApp) => {
 
 // [id, starter (the notebook's values), reference]
 const cases: [string, unknown, unknown][] = [
-  ["api-gateway", { gateway: gateway(60_000, []) }, { gateway: gateway(100, ["orders:read"]) }],
-  ["rate-limiting", { limiter: () => new FixedWindow({ limit: 20, windowMs: 1_000 }) }, { limiter: () => new TokenBucket({ capacity: 20, refillPerSecond: 10 }) }],
+  ["api-gateway-warmup", { gateway: gateway(60_000, []) }, { gateway: gateway(100, ["orders:read"]) }],
+  ["rate-limiting-warmup", { limiter: () => new FixedWindow({ limit: 20, windowMs: 1_000 }) }, { limiter: () => new TokenBucket({ capacity: 20, refillPerSecond: 10 }) }],
   [
-    "bff",
+    "bff-warmup",
     { screen: { profile: { upstream: "users", request: "GET /users/7" }, orders: { upstream: "orders", request: "GET /orders?user=7" }, recs: { upstream: "recs", request: "GET /recs?user=7" } } },
     { screen: { profile: { upstream: "users", request: "GET /users/7", fields: ["name", "avatar"] }, orders: { upstream: "orders", request: "GET /orders?user=7", fields: ["id", "total"], limit: 3 } } },
   ],
-  ["client-side-discovery", eurekaDefaults, tunedDiscovery],
+  ["client-side-discovery-warmup", eurekaDefaults, tunedDiscovery],
   ["server-side-discovery", eurekaDefaults, tunedDiscovery],
   [
     "circuit-breaker",
@@ -83,7 +83,7 @@ describe("microservices challenges", () => {
   });
 
   it.each(cases)("%s: the starter fails, the reference passes", async (id, starter, reference) => {
-    const challenge = (challenges as Record<string, { check(s: unknown): Promise<ChallengeReport> }>)[id]!;
+    const challenge = (challenges as unknown as Record<string, { check(s: unknown): Promise<ChallengeReport> }>)[id]!;
     const failed = await challenge.check(starter);
     expect(headline(failed)).toMatch(new RegExp(`^Challenge ${id}: FAILED \\(\\d+ of \\d+ targets missed\\)$`));
     const passed = await challenge.check(reference);
@@ -93,6 +93,6 @@ describe("microservices challenges", () => {
 
   it("rejects a solution of the wrong shape with a ConfigError naming the field", async () => {
     await expect(challenges["circuit-breaker"].check({} as never)).rejects.toThrow(/protect must be a function/);
-    await expect(challenges["client-side-discovery"].check({ refreshIntervalMs: -1 } as never)).rejects.toThrow(/refreshIntervalMs must be/);
+    await expect(challenges["client-side-discovery-warmup"].check({ refreshIntervalMs: -1 } as never)).rejects.toThrow(/refreshIntervalMs must be/);
   });
 });

@@ -46,14 +46,17 @@ describe("01-microservices", () => {
     expect(headings.every((i) => i >= 0)).toBe(true);
     expect([...headings].sort((a, b) => a - b)).toEqual(headings);
     for (const p of PATTERNS) {
-      for (const suffix of ["-diagram", "-tradeoffs", "-differs", "-interview", "-challenge", "-starter", "-check", "-hint"]) expect(ids, `${p}${suffix}`).toContain(`${p}${suffix}`);
+      for (const suffix of ["-diagram", "-tradeoffs", "-differs", "-interview", "-challenge", "-starter", "-check"]) expect(ids, `${p}${suffix}`).toContain(`${p}${suffix}`);
       const cell = source.cells.find((c) => c.id === p)!;
       // VS Code runs no command: links from notebook markdown; the heading cell's status bar
       // carries "Preview diagram" and "Insert snippet", and the prose points there.
       expect(cell.source).toMatch(new RegExp(`^## `));
       expect(cell.source).toContain("**Preview diagram**");
       expect(cell.source).not.toContain("command:");
-      expect(source.cells.find((c) => c.id === `${p}-hint`)!.metadata).toMatchObject({ collapsed: true });
+      // A knob challenge has one hint cell; a build challenge three (nudge, approach, key idea).
+      const hints = source.cells.filter((c) => c.id === `${p}-hint` || /^-hint-[123]$/.test((c.id ?? "").slice(p.length)) && c.id!.startsWith(p));
+      expect(hints.length === 1 || hints.length === 3, `${p} hint cells`).toBe(true);
+      for (const h of hints) expect(h.metadata, h.id).toMatchObject({ collapsed: true });
       const diagram = source.cells.find((c) => c.id === `${p}-diagram`)!.source;
       expect(diagram).toBe("```mermaid\n" + readFileSync(join(root, "media/diagrams", `${p}.mmd`), "utf8").trimEnd() + "\n```");
     }

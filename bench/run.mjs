@@ -23,7 +23,7 @@ for (const file of files) {
     // jsonc-parser's "main" is a UMD build whose dynamic requires esbuild cannot follow.
     mainFields: ["module", "main"],
     sourcemap: "inline",
-    external: ["esbuild", "typescript"],
+    external: ["esbuild", "typescript", "playwright-core", "@sparticuz/chromium"],
     // Bundled CommonJS dependencies may call require(); give the ES module one.
     banner: { js: "import { createRequire as __cr } from \"node:module\"; const require = __cr(import.meta.url);" },
     logLevel: "warning",

@@ -14,6 +14,7 @@ import { registerPreviewCommands } from "./preview/commands";
 import { DiagramPreview } from "./preview/panel";
 import { registerWelcome } from "./notebook/welcome";
 import { registerNotebookDiagnostics } from "./editor/notebook-diagnostics";
+import { registerRendererExports } from "./notebook/renderer-exports";
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel("SDE Lab");
@@ -45,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerOpenNotebook(context),
     registerCellLinks(),
     watchWalkthroughProgress(),
+    registerRendererExports(),
   );
 }
 

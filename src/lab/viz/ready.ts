@@ -53,7 +53,8 @@ export function breakerStates(trace: Tracer, options: ReadyChartOptions & { brea
 
 /**
  * Faults from the trace as chart annotations: a crash lasts until its restart, a partition
- * until its heal; other faults (latency, loss, slow nodes) are marked where they start.
+ * until its heal, a slow node until its normal speed; other faults (latency, loss) are
+ * marked where they start.
  */
 export function faultMarks(trace: Tracer): ChartAnnotation[] {
   const open = new Map<string, ChartAnnotation>();
@@ -80,6 +81,13 @@ export function faultMarks(trace: Tracer): ChartAnnotation[] {
         a.until = e.time;
         open.delete("partition");
       } else out.push({ at: e.time, label: e.summary });
+    } else if (/× slower$/.test(e.summary)) {
+      const a: ChartAnnotation = { at: e.time, label: `${e.from} ${e.summary}` };
+      open.set(`slow ${e.from}`, a);
+      out.push(a);
+    } else if (e.summary === "normal speed" && open.has(`slow ${e.from}`)) {
+      open.get(`slow ${e.from}`)!.until = e.time;
+      open.delete(`slow ${e.from}`);
     } else out.push({ at: e.time, label: e.from === e.to ? `${e.from} ${e.summary}` : `${e.from} → ${e.to} ${e.summary}` });
   }
   return out;

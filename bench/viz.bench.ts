@@ -72,7 +72,8 @@ const minified = await esbuild.build({ entryPoints: [join(root, "src/renderer/in
 const size = minified.outputFiles[0]!.contents.length;
 const { executablePath, args, env } = await findChromium();
 const browser = await chromium.launch({ executablePath, args, env: { ...process.env, ...env } });
-const page = await browser.newPage({ viewport: { width: 1000, height: 900 }, locale: "en-US" });
+// No locale: the machine's POSIX one ("en-US@posix") also checks the renderer's locale guard.
+const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
 page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
 await page.setContent(`<!doctype html><html><head></head><body class="vscode-light"><div id="out" style="width:900px"></div></body></html>`);
 await page.addScriptTag({ content: renderer });

@@ -3,6 +3,8 @@
  * (`application/vnd.sde-lab.replay+json`). Data only: every name is drawn as canvas text or
  * put in text nodes, nothing is fetched, no markup is parsed.
  */
+// First: uPlot reads navigator.language as it loads.
+import "./locale-guard";
 import uplotCss from "uplot/dist/uPlot.min.css";
 import type { ChartData } from "../lab/viz/chart";
 import type { ReplayData } from "../lab/viz/replay";

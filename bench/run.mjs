@@ -23,7 +23,7 @@ for (const file of files) {
     // jsonc-parser's "main" is a UMD build whose dynamic requires esbuild cannot follow.
     mainFields: ["module", "main"],
     sourcemap: "inline",
-    external: ["esbuild", "typescript"],
+    external: ["esbuild", "typescript", "playwright-core", "@sparticuz/chromium"],
     // Challenges import the lab as "sde-lab" (its public API), as cells do.
     alias: { "sde-lab": join(dir, "..", "src/lab/index.ts") },
     // Bundled CommonJS dependencies may call require(); give the ES module one.

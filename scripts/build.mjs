@@ -19,7 +19,11 @@ const nodeEntries = [
 ];
 
 /** Browser bundles (webviews, notebook renderers): ES modules, no Node built-ins. */
-const browserEntries = [{ in: "src/preview/webview/main.ts", out: "preview/webview" }];
+const browserEntries = [
+  { in: "src/preview/webview/main.ts", out: "preview/webview" },
+  // The notebook renderer for charts and replays (contributes.notebookRenderer).
+  { in: "src/renderer/index.ts", out: "renderer/index" },
+];
 
 const common = {
   bundle: true,
@@ -67,7 +71,7 @@ configs.push({ ...configs[0], entryPoints: [{ in: "src/cli/main.ts", out: "cli" 
 if (browserEntries.length > 0) {
   // No source map in the VSIX for the webview (Mermaid's alone is 4.7 MB); inline in dev builds,
   // so both builds produce the same files.
-  configs.push({ ...common, sourcemap: production ? false : "inline", entryPoints: browserEntries, outdir: "dist", platform: "browser", format: "esm", target: "es2022" });
+  configs.push({ ...common, sourcemap: production ? false : "inline", entryPoints: browserEntries, outdir: "dist", platform: "browser", format: "esm", target: "es2022", loader: { ".css": "text" } });
 }
 
 /**

@@ -17,6 +17,7 @@ import { registerPreviewCommands } from "./preview/commands";
 import { DiagramPreview } from "./preview/panel";
 import { registerWelcome } from "./notebook/welcome";
 import { registerNotebookDiagnostics } from "./editor/notebook-diagnostics";
+import { registerRendererExports } from "./notebook/renderer-exports";
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel("SDE Lab");
@@ -52,6 +53,7 @@ export function activate(context: vscode.ExtensionContext): void {
     watchCollapsedCells(),
     progress.disposable,
     registerPatternsView(progress.store),
+    registerRendererExports(),
   );
 }
 

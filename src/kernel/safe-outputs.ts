@@ -18,6 +18,9 @@ export const RENDERED_MIMES: ReadonlySet<string> = new Set([
   "application/vnd.code.notebook.stdout",
   "application/vnd.code.notebook.stderr",
   "application/vnd.code.notebook.error",
+  // Charts and replays: JSON data that only SDE Lab's own renderer reads, and draws as text.
+  "application/vnd.sde-lab.chart+json",
+  "application/vnd.sde-lab.replay+json",
 ]);
 
 /** Whether outputs of this MIME type may be rendered. */

@@ -7,6 +7,13 @@
  * kernel (plain Node) it prints the `text/plain` form.
  */
 
+import { chart, type ChartSpec } from "./viz/chart";
+import { replay, type ReplayOptions } from "./viz/replay";
+import type { Tracer } from "./sim/trace";
+
+/** What a replay is made from: a simulation (or anything with its trace), or a tracer. */
+export type ReplaySource = { readonly trace: Tracer; readonly runId?: string } | Tracer;
+
 /** A value in several representations, keyed by MIME type, richest first. */
 export type MimeBundle = { readonly [mime: string]: string };
 
@@ -97,6 +104,13 @@ type DisplayFn = {
   json(value: unknown): void;
   /** Shows plain text. */
   text(value: string): void;
+  /**
+   * Shows a chart: time series or comparisons (line, step, area, bar, scatter), several
+   * series, log scale, events marked at their virtual time. Headless runs print a summary.
+   */
+  chart(spec: ChartSpec): void;
+  /** Shows a replay of a simulation's run (its topology, messages, faults, node states). */
+  replay(source: ReplaySource, options?: ReplayOptions): void;
 };
 
 type Sink = (value: unknown) => void;
@@ -124,6 +138,8 @@ export const display: DisplayFn = Object.assign((value: unknown) => emit(value),
   table: (rows: readonly TableRow[], columns?: readonly string[]) => emit(table(rows, columns)),
   json: (v: unknown) => emit(json(v)),
   text: (t: string) => emit(text(t)),
+  chart: (spec: ChartSpec) => emit(chart(spec)),
+  replay: (source: ReplaySource, options?: ReplayOptions) => emit(replay(source, options)),
 });
 
 function formatCell(v: unknown): string {

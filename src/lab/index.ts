@@ -7,14 +7,18 @@
  */
 
 // Rich display: values that render themselves in a notebook.
-export { DISPLAY, bundle, display, isDisplayable, json, markdown, mermaid, table, text, type Displayable, type MimeBundle, type TableRow } from "./display";
+export { DISPLAY, bundle, display, isDisplayable, json, markdown, mermaid, table, text, type Displayable, type MimeBundle, type TableRow, type ReplaySource } from "./display";
 export { ConfigError } from "./errors";
+export { chart, Chart, CHART_MIME, CHART_KINDS, CHART_DEFAULTS, type ChartSpec, type ChartSeries, type ChartPoint, type ChartAnnotation, type ChartKind, type ChartData } from "./viz/chart";
+export { replay, Replay, REPLAY_MIME, REPLAY_DEFAULTS, type ReplayOptions, type ReplayData } from "./viz/replay";
+export { Sampler, SAMPLER_DEFAULTS, type SamplerOptions, type SamplerChartOptions } from "./viz/sampler";
+export { breakerStates, faultMarks, perWindow, bars, trafficPerWindow, BREAKER_STATES, type ReadyChartOptions } from "./viz/ready";
 
 // Simulation core: clock, random, network, nodes, faults, trace, metrics.
 export { Simulation, SimulationError, SIMULATION_DEFAULTS, type SimulationOptions, type Timer } from "./sim/simulation";
 export { Random, dist, type Distribution } from "./sim/random";
 export { Tracer, type TraceEvent, type TraceKind, type DiagramOptions } from "./sim/trace";
-export { Metrics, Counter, Histogram, TimeSeries, type HistogramSummary } from "./sim/metrics";
+export { Metrics, Counter, Histogram, TimeSeries, type HistogramSummary, type HistogramChartOptions } from "./sim/metrics";
 export { Network, NETWORK_DEFAULTS, type LinkOptions } from "./sim/network";
 export { Faults, type When } from "./sim/faults";
 export { SimNode, NODE_DEFAULTS, type Handler, type NodeOptions, type CallOptions, type ServiceContext, type NodeStats } from "./sim/node";

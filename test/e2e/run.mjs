@@ -118,6 +118,58 @@ async function clickText(page, text) {
   return { clicked: false };
 }
 
+/**
+ * SDE Lab's charts and replays in the notebook's output frames: how many, the time each
+ * chart's cursor shows, the replay's time; optionally scrubs the replay to `scrub` ms or
+ * clicks the button labelled `click` on the first chart (or replay, with `on: "replay"`).
+ */
+async function vizCheck(page, { scrub, click, on = "chart", waitMs = 20_000 }) {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const frames = [];
+    for (const frame of page.frames()) {
+      const result = await frame
+        .evaluate(
+          ([scrubTo, label, target]) => {
+            const charts = [...document.querySelectorAll(".sde-chart")];
+            const replays = [...document.querySelectorAll(".sde-replay")];
+            if (charts.length + replays.length === 0) return undefined;
+            if (typeof scrubTo === "number" && replays[0]) {
+              const input = replays[0].querySelector("input.sde-scrub");
+              input.value = String(scrubTo);
+              input.dispatchEvent(new Event("input"));
+            }
+            let clicked = false;
+            if (label) {
+              const root = (target === "replay" ? replays : charts)[0];
+              const button = root && [...root.querySelectorAll("button")].find((b) => b.textContent === label);
+              if (button) {
+                button.click();
+                clicked = true;
+              }
+            }
+            return {
+              charts: charts.length,
+              replays: replays.length,
+              chartTimes: charts.map((c) => c.dataset.time ?? null),
+              replayTime: replays[0]?.dataset.time ?? null,
+              titles: [...document.querySelectorAll(".sde-viz .sde-title")].map((t) => t.textContent),
+              legend: [...document.querySelectorAll(".sde-viz .u-legend .u-label")].map((t) => t.textContent),
+              images: document.querySelectorAll("img").length,
+              pwned: window.__sdePwned ?? null,
+              clicked,
+            };
+          },
+          [scrub, click, on],
+        )
+        .catch(() => undefined);
+      if (result) frames.push(result);
+    }
+    if (frames.length > 0 || Date.now() > deadline) return { frames };
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 /** Loads a file as an image in a blank page: a valid SVG or PNG decodes to a size. */
 async function imageCheck(context, file, mime) {
   const blank = await context.newPage();
@@ -242,6 +294,8 @@ async function runMode(mode) {
         answer(event.id, await webviewCheck(page, event, dialogs));
       } else if (event.event === "click-text") {
         answer(event.id, await clickText(page, event.text));
+      } else if (event.event === "viz-check") {
+        answer(event.id, await vizCheck(page, event));
       } else if (event.event === "image-check") {
         answer(event.id, await imageCheck(context, event.file, event.mime));
       }

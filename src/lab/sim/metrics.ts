@@ -3,10 +3,12 @@
  * virtual time. They render as tables, and series as Mermaid `xychart-beta` bar charts.
  */
 import { DISPLAY, markdown, mermaid, table, type Displayable, type MimeBundle } from "../display";
-import { positive } from "../errors";
+import { ConfigError, positive } from "../errors";
+import { chart, type Chart, type ChartAnnotation, type ChartKind } from "../viz/chart";
 
 interface Clock {
   readonly now: number;
+  readonly runId?: string;
 }
 
 /** A number that only goes up. */
@@ -38,11 +40,54 @@ export interface HistogramSummary {
 export class Histogram implements Displayable {
   private values: number[] = [];
   private sorted = true;
-  constructor(readonly name: string) {}
+  /** Times and values interleaved, in recording order (kept only with a clock). */
+  private readonly timed: number[] = [];
+  /**
+   * @param clock - when given (metrics of a simulation pass theirs), each value keeps its
+   *   virtual time, so {@link overTime} can chart percentiles per window.
+   */
+  constructor(
+    readonly name: string,
+    private readonly clock?: Clock,
+  ) {}
 
   record(value: number): void {
     if (this.values.length > 0 && value < this.values[this.values.length - 1]!) this.sorted = false;
     this.values.push(value);
+    if (this.clock) this.timed.push(this.clock.now, value);
+  }
+
+  /**
+   * Percentiles per window of virtual time (p50 and p99 by default) and, with
+   * `throughput: true`, how many values each window recorded, as a chart. Needs a histogram
+   * with a clock (those from `sim.metrics.histogram(...)`).
+   */
+  overTime(options: HistogramChartOptions = {}): Chart {
+    if (!this.clock) throw new ConfigError("Histogram.overTime", "clock", undefined, "set: use sim.metrics.histogram(name), whose values keep their virtual time");
+    const windowMs = positive("Histogram.overTime", "windowMs", options.windowMs ?? 1000);
+    const ps = options.percentiles ?? [50, 99];
+    const windows = new Map<number, number[]>();
+    for (let i = 0; i < this.timed.length; i += 2) {
+      const w = Math.floor(this.timed[i]! / windowMs);
+      let list = windows.get(w);
+      if (!list) windows.set(w, (list = []));
+      list.push(this.timed[i + 1]!);
+    }
+    const keys = [...windows.keys()].sort((a, b) => a - b);
+    const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+    const sortedWindows = keys.map((k) => windows.get(k)!.sort((a, b) => a - b));
+    const series = options.throughput
+      ? [{ name: `${this.name}: values per ${windowMs} ms`, points: keys.map((k, i) => [k * windowMs, sortedWindows[i]!.length] as [number, number]) }]
+      : ps.map((p) => ({ name: `p${p}`, points: keys.map((k, i) => [k * windowMs, pct(sortedWindows[i]!, p)] as [number, number]) }));
+    return chart({
+      title: options.title ?? (options.throughput ? `${this.name}: throughput` : `${this.name}: percentiles per ${windowMs} ms`),
+      kind: options.throughput ? "bar" : "line",
+      series,
+      yLabel: options.yLabel ?? (options.throughput ? "count" : "ms"),
+      ...(options.log !== undefined ? { log: options.log } : {}),
+      ...(options.annotations !== undefined ? { annotations: options.annotations } : {}),
+      ...runIdOf(options.runId ?? this.clock?.runId),
+    });
   }
 
   get count(): number {
@@ -85,6 +130,21 @@ export class Histogram implements Displayable {
   }
 }
 
+/** Options of {@link Histogram.overTime}. */
+export interface HistogramChartOptions {
+  /** Width of a window of virtual time, in ms. Default 1000. */
+  windowMs?: number;
+  /** Percentiles drawn, one series each. Default [50, 99]. */
+  percentiles?: readonly number[];
+  /** Draw the count per window instead of percentiles. */
+  throughput?: boolean;
+  title?: string;
+  yLabel?: string;
+  log?: boolean;
+  annotations?: readonly ChartAnnotation[];
+  runId?: string;
+}
+
 /** Counts (or sums) per fixed bucket of virtual time, e.g. requests per 100 ms. */
 export class TimeSeries implements Displayable {
   private readonly buckets = new Map<number, number>();
@@ -123,6 +183,17 @@ export class TimeSeries implements Displayable {
     let sum = 0;
     for (const v of this.buckets.values()) sum += v;
     return sum;
+  }
+
+  /** The series as a chart (the notebook renderer draws it; headless runs print a summary). */
+  lineChart(options: { title?: string; kind?: ChartKind; annotations?: readonly ChartAnnotation[]; runId?: string } = {}): Chart {
+    return chart({
+      title: options.title ?? `${this.name} (per ${this.bucketMs} ms)`,
+      kind: options.kind ?? "step",
+      series: [{ name: this.name, points: this.points().map((p) => [p.start, p.value] as [number, number]) }],
+      ...(options.annotations !== undefined ? { annotations: options.annotations } : {}),
+      ...runIdOf(options.runId ?? this.clock?.runId),
+    });
   }
 
   /** A Mermaid bar chart of the series (at most `maxBars` bars; buckets are merged to fit). */
@@ -174,7 +245,7 @@ export class Metrics implements Displayable {
   /** The histogram with this name (created on first use). */
   histogram(name: string): Histogram {
     let h = this.histograms.get(name);
-    if (!h) this.histograms.set(name, (h = new Histogram(name)));
+    if (!h) this.histograms.set(name, (h = new Histogram(name, this.clock)));
     return h;
   }
 
@@ -211,6 +282,10 @@ export class Metrics implements Displayable {
   [DISPLAY](): MimeBundle {
     return this.table()[DISPLAY]();
   }
+}
+
+function runIdOf(runId: string | undefined): { runId?: string } {
+  return runId !== undefined ? { runId } : {};
 }
 
 function round(v: number): number {

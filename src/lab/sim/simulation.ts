@@ -12,6 +12,7 @@ import { DISPLAY, type MimeBundle } from "../display";
 import { EventQueue, type SimEvent } from "./queue";
 import { Random } from "./random";
 import { Tracer } from "./trace";
+import { Replay, type ReplayOptions } from "../viz/replay";
 import { Metrics } from "./metrics";
 import { Network } from "./network";
 import { Faults } from "./faults";
@@ -71,6 +72,8 @@ const yieldToContinuations: Yield = (() => {
     });
 })();
 
+let runCount = 0;
+
 /** A deterministic discrete-event simulation. */
 export class Simulation {
   /** Seeded random source; use it (never `Math.random`) for anything random. */
@@ -84,6 +87,11 @@ export class Simulation {
   /** One-line fault injection: partitions, crashes, latency, loss, slow nodes. */
   readonly faults: Faults;
   readonly options: Required<SimulationOptions>;
+  /**
+   * Id of this run in the kernel (`seed-1#3`): charts made from this simulation's recorders
+   * carry it, and SDE Lab's renderer moves them with the run's replay.
+   */
+  readonly runId: string;
 
   private clock = 0;
   private seq = 0;
@@ -100,11 +108,21 @@ export class Simulation {
       maxEvents: wholeNumber("Simulation", "maxEvents", options.maxEvents ?? SIMULATION_DEFAULTS.maxEvents),
       traceLimit: wholeNumber("Simulation", "traceLimit", options.traceLimit ?? SIMULATION_DEFAULTS.traceLimit, 0),
     };
+    this.runId = `seed-${seed}#${++runCount}`;
     this.random = new Random(seed);
     this.trace = new Tracer(this, this.options.traceLimit);
     this.metrics = new Metrics(this);
     this.network = new Network(this);
     this.faults = new Faults(this);
+  }
+
+  /**
+   * The run so far as a moving picture: topology, messages on their links, faults and node
+   * states, with a scrubber over virtual time (SDE Lab's notebook renderer draws it; headless
+   * runs print a summary). Charts of this run follow its scrubber.
+   */
+  replay(options: ReplayOptions = {}): Replay {
+    return new Replay(this, options);
   }
 
   /** Virtual time in milliseconds since the start. */

@@ -39,17 +39,24 @@ export interface DiagramOptions {
 
 interface Clock {
   readonly now: number;
+  readonly runId?: string;
 }
 
 /** Records trace events and renders them. */
 export class Tracer implements Displayable {
   private readonly list: TraceEvent[] = [];
   private total = 0;
+  private observers: ((event: TraceEvent) => void)[] = [];
 
   constructor(
     private readonly clock: Clock,
     private readonly limit: number,
   ) {}
+
+  /** Id of the run (the simulation's), which charts and the replay of one run share. */
+  get runId(): string | undefined {
+    return this.clock.runId;
+  }
 
   /** Events kept so far (the first `traceLimit` of the run). */
   get events(): readonly TraceEvent[] {
@@ -64,7 +71,18 @@ export class Tracer implements Displayable {
   /** Records an event at the current virtual time. */
   record(kind: TraceKind, from: string, to: string, summary: string): void {
     this.total++;
-    if (this.list.length < this.limit) this.list.push({ time: this.clock.now, kind, from, to, summary });
+    const event = { time: this.clock.now, kind, from, to, summary };
+    if (this.list.length < this.limit) this.list.push(event);
+    for (const observe of this.observers) observe(event);
+  }
+
+  /**
+   * Calls `observer` with every event as it is recorded (also past the trace limit); returns
+   * the function that stops it. Observers must not schedule simulation events.
+   */
+  observe(observer: (event: TraceEvent) => void): () => void {
+    this.observers = [...this.observers, observer];
+    return () => void (this.observers = this.observers.filter((o) => o !== observer));
   }
 
   /** Records a state change of a component, e.g. `breaker OPEN`. */

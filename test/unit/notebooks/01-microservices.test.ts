@@ -226,4 +226,32 @@ describe("01-microservices", () => {
     expect(num(withKey["double charges"])).toBe(0);
     expect(num(withKey["orders charged"])).toBe(num(without["orders charged"]));
   });
+  it("charts the cascade, the retry storm and the bulkhead as the prose says", () => {
+    const CHART = "application/vnd.sde-lab.chart+json";
+    type Data = { runId?: string; series: { name: string; y: (number | null)[] }[]; yCategories?: string[]; annotations: { at: number; until?: number; label: string }[] };
+    const charts = (id: string) => nb.cell(id).outputs.flatMap((o) => o.items.filter((i) => i.mime === CHART).map((i) => JSON.parse(i.data) as Data));
+    const peak = (d: Data, name: string) => Math.max(...d.series.find((s) => s.name === name)!.y.filter((v): v is number => v !== null));
+    const [latency, states] = charts("circuit-breaker-chart");
+    // Without the breaker p99 climbs to the users' 2 s patience; the breaker cuts the peak.
+    expect(peak(latency!, "no breaker")).toBeGreaterThan(1_900);
+    expect(peak(latency!, "breaker on B → C")).toBeLessThan(peak(latency!, "no breaker"));
+    expect(latency!.annotations[0]).toMatchObject({ at: 2_000, until: 10_000 });
+    // The breaker opens about a second into C's slow spell and is OPEN again after each probe.
+    const opened = states!.annotations.filter((a) => / OPEN$/.test(a.label)).map((a) => a.at);
+    expect(opened[0]).toBeGreaterThan(2_000);
+    expect(opened[0]).toBeLessThan(3_500);
+    expect(opened.length).toBeGreaterThanOrEqual(3);
+    const replay = nb.cell("circuit-breaker-replay").outputs[0]!.items.find((i) => i.mime === "application/vnd.sde-lab.replay+json")!;
+    expect((JSON.parse(replay.data) as { runId: string }).runId).toBe(latency!.runId);
+    // No jitter: one synchronized wave of all 1,000 clients; full jitter spreads it 5× lower at least.
+    const [storm] = charts("retry-backoff-chart");
+    expect(peak(storm!, "none")).toBeGreaterThanOrEqual(5 * peak(storm!, "full"));
+    // The bulkhead keeps p99 near C's 500 ms while no protection reaches the 2 s patience.
+    const [bulk] = charts("bulkhead-chart");
+    expect(peak(bulk!, "bulkhead on B → C")).toBeLessThan(peak(bulk!, "no protection") / 3);
+    for (const id of ["circuit-breaker-chart", "circuit-breaker-replay", "retry-backoff-chart", "bulkhead-chart"]) {
+      const bytes = nb.cell(id).outputs.reduce((n, o) => n + o.items.reduce((m, i) => m + i.data.length, 0), 0);
+      expect(bytes, id).toBeLessThan(200_000);
+    }
+  });
 });

@@ -38,5 +38,7 @@ export function cellsOf(report: Report) {
     /** The item of `mime` in the cell's output at `index` (negative counts from the end). */
     item: (id: string, mime: string, index = -1) => cell(id).outputs.at(index)?.items.find((i) => i.mime === mime)?.data,
     status: (id: string) => cell(id).status,
+    /** The cell's report (every output, every item). */
+    cell,
   };
 }

@@ -3,13 +3,17 @@
 import { describe, expect, it } from "vitest";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { listEntries, root, vsixPath } from "./vsix-file";
+import { entrySizes, listEntries, root, vsixPath } from "./vsix-file";
 
 describe("the VSIX and the content machinery", async () => {
   if (!existsSync(vsixPath)) throw new Error("sde-lab.vsix is missing: run `npm run package` first (`npm test` does)");
   const shipped = new Set((await listEntries(vsixPath)).filter((e) => e.startsWith("extension/")).map((e) => e.slice("extension/".length)));
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
-    contributes: { snippets: { path: string }[]; walkthroughs: { steps: { media: { markdown: string } }[] }[] };
+    contributes: {
+      snippets: { path: string }[];
+      walkthroughs: { steps: { media: { markdown: string } }[] }[];
+      notebookRenderer: { entrypoint: string; mimeTypes: string[] }[];
+    };
   };
 
   it("is under 5 MB with Mermaid bundled", () => {
@@ -21,6 +25,18 @@ describe("the VSIX and the content machinery", async () => {
     expect(shipped).toContain("media/preview/preview.css");
     for (const s of pkg.contributes.snippets) expect(shipped).toContain(s.path.replace(/^\.\//, ""));
     for (const step of pkg.contributes.walkthroughs[0]!.steps) expect(shipped).toContain(step.media.markdown);
+  });
+
+  it("ships the notebook renderer for charts and replays, minified under 600 KB", async () => {
+    const [renderer] = pkg.contributes.notebookRenderer;
+    const entry = renderer!.entrypoint.replace(/^\.\//, "");
+    expect(shipped).toContain(entry);
+    const { CHART_MIME, REPLAY_MIME } = await import("../../../src/lab/index");
+    expect(renderer!.mimeTypes).toEqual([CHART_MIME, REPLAY_MIME]);
+    // Measured in the VSIX: the tests' own build of dist/ is unminified, with a source map.
+    const size = (await entrySizes(vsixPath)).get(`extension/${entry}`)!;
+    expect(size).toBeGreaterThan(50 * 1024);
+    expect(size).toBeLessThan(600 * 1024);
   });
 
   it("ships every snippet and diagram the catalog names", async () => {

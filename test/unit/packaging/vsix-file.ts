@@ -21,3 +21,20 @@ export function listEntries(file: string): Promise<string[]> {
     });
   });
 }
+
+/** Uncompressed size of every entry in the zip at `file`, by name. */
+export function entrySizes(file: string): Promise<Map<string, number>> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: true }, (err, zip) => {
+      if (err || !zip) return reject(err ?? new Error("cannot open VSIX"));
+      const sizes = new Map<string, number>();
+      zip.on("entry", (entry: yauzl.Entry) => {
+        sizes.set(entry.fileName, entry.uncompressedSize);
+        zip.readEntry();
+      });
+      zip.on("end", () => resolve(sizes));
+      zip.on("error", reject);
+      zip.readEntry();
+    });
+  });
+}

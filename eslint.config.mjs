@@ -10,7 +10,9 @@ const noVscode = { name: "vscode", message: "Only the VS Code glue (src/extensio
  * Packages the lab may use: pure JavaScript, no Node APIs, no clock or randomness of their own
  * on the paths we call — the real implementations the protocols section measures.
  */
-const labPackages = ["graphql", "dataloader", "protobufjs"];
+// fast-check: the build challenges' property stages (src/lab/challenges) check pure parts with
+// it, always with a fixed seed, so the same solution gives the same report.
+const labPackages = ["graphql", "dataloader", "protobufjs", "fast-check"];
 /** The lab runs inside cells and in any JavaScript runtime: only its own files (and labPackages). */
 const labOnly = (escape) => ({
   patterns: [

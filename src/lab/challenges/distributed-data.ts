@@ -22,9 +22,13 @@ import {
   type ShardStrategy,
 } from "sde-lab";
 import { defineChallenge, expectFunction, type Challenge } from "./challenge";
+import type { BuildChallenge } from "./build";
+import { horizontalShardingBuild } from "./data/sharding";
 
-/** Solution of the horizontal-sharding challenge. */
-export interface ShardingSolution {
+
+
+/** Solution of the horizontal-sharding warm-up (a strategy, not code). */
+export interface ShardingWarmupSolution {
   /** Builds the strategy over shards `s1`…`s4` (called once per seed). */
   strategy: () => ShardStrategy;
 }
@@ -82,8 +86,9 @@ export interface CqrsSolution {
 const fn = expectFunction;
 
 export const distributedDataChallenges = {
-  "horizontal-sharding": defineChallenge<ShardingSolution, "hotShardLoad" | "scanShards" | "keysLost">({
-    id: "horizontal-sharding",
+  "horizontal-sharding": horizontalShardingBuild,
+  "horizontal-sharding-warmup": defineChallenge<ShardingWarmupSolution, "hotShardLoad" | "scanShards" | "keysLost">({
+    id: "horizontal-sharding-warmup",
     title: "Shard 2,000 users over 4 shards without a hot shard",
     statement:
       "Users 1–2,000 live on shards `s1`…`s4`. New users are busy: 80 % of the 2,000 reads go to ids 1,501–2,000, the rest spread over 1–1,500. An admin page scans ids 100–199. Build a `ShardStrategy` so that no shard gets much more than its share of requests and the scan stays on one or two shards.",
@@ -308,4 +313,4 @@ export const distributedDataChallenges = {
     },
   }),
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each challenge has its own solution type; the index keeps them apart.
-} satisfies Record<string, Challenge<any>>;
+} satisfies Record<string, Challenge<any> | BuildChallenge<any>>;

@@ -83,7 +83,7 @@ describe("microservices challenges", () => {
   });
 
   it.each(cases)("%s: the starter fails, the reference passes", async (id, starter, reference) => {
-    const challenge = (challenges as Record<string, { check(s: unknown): Promise<ChallengeReport> }>)[id]!;
+    const challenge = (challenges as unknown as Record<string, { check(s: unknown): Promise<ChallengeReport> }>)[id]!;
     const failed = await challenge.check(starter);
     expect(headline(failed)).toMatch(new RegExp(`^Challenge ${id}: FAILED \\(\\d+ of \\d+ targets missed\\)$`));
     const passed = await challenge.check(reference);

@@ -1,0 +1,2 @@
+/** Learner-facing types of the distributed-data build challenges (exported from `sde-lab/challenges`). */
+export type { ShardRange, ShardRouter, ShardingSolution } from "./data/sharding";

@@ -1,0 +1,93 @@
+// The distributed-data build challenges: each reference passes every stage on every case, the
+// known-wrong answers fail at the stage that targets their mistake, the starter fails stage 1
+// with a sentence that says what is wrong, and a full check stays within 3 s.
+import { describe, expect, it } from "vitest";
+import { challenges, type ShardRange, type ShardRouter, type ShardingSolution } from "sde-lab/challenges";
+
+type Report = Awaited<ReturnType<(typeof challenges)["horizontal-sharding"]["check"]>>;
+
+/** Stage (1-based) a report failed at, or 0 when it passed. */
+const failedStage = (r: Report) => (r.passed ? 0 : r.stages.findIndex((s) => s.ran && !s.passed) + 1);
+const invariant = (r: Report) => r.stages.find((s) => s.failure)?.failure?.invariant ?? "";
+
+async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const t0 = performance.now();
+  const value = await f();
+  return { value, ms: performance.now() - t0 };
+}
+
+// ---------- horizontal sharding ----------
+class SortedRouter implements ShardRouter {
+  private ranges: ShardRange[];
+  constructor(ranges: readonly ShardRange[], private readonly offByOne = false, private readonly ignoreSplits = false) {
+    this.ranges = ranges.map((r) => ({ ...r }));
+  }
+  route(id: number): string {
+    let lo = 0;
+    let hi = this.ranges.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.ranges[mid]!.from <= id) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.ranges[lo]!.shard;
+  }
+  scanShards(from: number, to: number): string[] {
+    return this.ranges.filter((r) => r.to >= from && r.from <= to).map((r) => r.shard);
+  }
+  split(at: number, newShard: string): void {
+    if (this.ignoreSplits) return;
+    const i = this.ranges.findIndex((r) => r.from < at && at <= r.to);
+    const r = this.ranges[i]!;
+    const cut = this.offByOne ? at + 1 : at;
+    this.ranges.splice(i, 1, { shard: r.shard, from: r.from, to: cut - 1 }, { shard: newShard, from: cut, to: r.to });
+  }
+}
+const medianOfReads = (range: ShardRange, reads: ReadonlyMap<number, number>) => {
+  const total = [...reads.values()].reduce((a, b) => a + b, 0);
+  let sum = 0;
+  for (let id = range.from; id <= range.to; id++) {
+    sum += reads.get(id) ?? 0;
+    if (sum * 2 >= total) return Math.max(id, range.from + 1);
+  }
+  return range.to;
+};
+const shardingReference: ShardingSolution = { createRouter: (r) => new SortedRouter(r), splitPoint: medianOfReads };
+
+describe("horizontal-sharding build challenge", () => {
+  const c = challenges["horizontal-sharding"];
+  it("the reference passes every stage, in ≤ 3 s", async () => {
+    const { value, ms } = await timed(() => c.check(shardingReference));
+    expect(value.headline, invariant(value)).toMatch(/^Challenge horizontal-sharding: PASSED \(3 of 3 stages, \d+ cases\)/);
+    expect(value.stages.map((s) => s.cases).reduce((a, b) => a + b)).toBeGreaterThanOrEqual(300 + 20);
+    expect(ms).toBeLessThan(3_000);
+  });
+  it("the starter (every id on the first shard) fails stage 1 naming the id and its owner", async () => {
+    const r = await c.check({ createRouter: (ranges) => ({ route: () => ranges[0]!.shard, scanShards: () => [], split: () => {} }), splitPoint: (r) => r.from + 1 });
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/^(route\(\d+\) returned s1, but s\d+ owns ids \d+–\d+|scanShards\(\d+, \d+\) returned nothing, but exactly \[s\d+(, s\d+)*\] hold ids)/);
+  });
+  it("a constant scan answer fails stage 1", async () => {
+    const r = await c.check({ createRouter: (ranges) => Object.assign(new SortedRouter(ranges), { scanShards: () => [ranges[0]!.shard] }), splitPoint: medianOfReads });
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/^scanShards/);
+  });
+  it("hash routing (not shown in the notebook) fails stage 1", async () => {
+    const r = await c.check({ createRouter: (ranges) => ({ route: (id) => ranges[id % ranges.length]!.shard, scanShards: () => ranges.map((x) => x.shard), split: () => {} }), splitPoint: medianOfReads });
+    expect(failedStage(r)).toBe(1);
+  });
+  it("a router that ignores the new shard fails stage 2", async () => {
+    const r = await c.check({ createRouter: (ranges) => new SortedRouter(ranges, false, true), splitPoint: medianOfReads });
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/after split\(\d+, "n1"\)/);
+  });
+  it("an off-by-one split (the cut id stays) fails stage 2", async () => {
+    const r = await c.check({ createRouter: (ranges) => new SortedRouter(ranges, true), splitPoint: medianOfReads });
+    expect(failedStage(r)).toBe(2);
+  });
+  it("splitting at the middle of the ids instead of the reads fails stage 3 with the share", async () => {
+    const r = await c.check({ createRouter: (ranges) => new SortedRouter(ranges), splitPoint: (range) => Math.floor((range.from + range.to + 1) / 2) });
+    expect(failedStage(r)).toBe(3);
+    expect(invariant(r)).toMatch(/left \d+ % of its \d+ reads on one half \(limit 60 %\)/);
+  });
+});

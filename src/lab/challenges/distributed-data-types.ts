@@ -1,2 +1,3 @@
 /** Learner-facing types of the distributed-data build challenges (exported from `sde-lab/challenges`). */
 export type { ShardRange, ShardRouter, ShardingSolution } from "./data/sharding";
+export type { JoinRow, JoinSolution, OrderRow, PartitionClient, UserRow } from "./data/vertical";

@@ -24,6 +24,7 @@ import {
 import { defineChallenge, expectFunction, type Challenge } from "./challenge";
 import type { BuildChallenge } from "./build";
 import { horizontalShardingBuild } from "./data/sharding";
+import { verticalPartitioningBuild } from "./data/vertical";
 
 
 
@@ -117,8 +118,9 @@ export const distributedDataChallenges = {
     },
   }),
 
-  "vertical-partitioning": defineChallenge<PartitioningSolution, "orderPageMs" | "largestPartitionShare">({
-    id: "vertical-partitioning",
+  "vertical-partitioning": verticalPartitioningBuild,
+  "vertical-partitioning-warmup": defineChallenge<PartitioningSolution, "orderPageMs" | "largestPartitionShare">({
+    id: "vertical-partitioning-warmup",
     title: "Split the shop's database without slowing the order page",
     statement:
       "The shop has `users` (with a large `bio` column), `orders` and `reviews` (long texts). The order-history page joins users with orders. Place tables and columns on partition nodes so that the order page stays a single round trip and no partition holds more than 60 % of the bytes.",

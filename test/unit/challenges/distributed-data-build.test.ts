@@ -2,7 +2,7 @@
 // known-wrong answers fail at the stage that targets their mistake, the starter fails stage 1
 // with a sentence that says what is wrong, and a full check stays within 3 s.
 import { describe, expect, it } from "vitest";
-import { challenges, type ShardRange, type ShardRouter, type ShardingSolution } from "sde-lab/challenges";
+import { challenges, type JoinRow, type JoinSolution, type OrderRow, type PartitionClient, type ShardRange, type ShardRouter, type ShardingSolution, type UserRow } from "sde-lab/challenges";
 
 type Report = Awaited<ReturnType<(typeof challenges)["horizontal-sharding"]["check"]>>;
 
@@ -89,5 +89,66 @@ describe("horizontal-sharding build challenge", () => {
     const r = await c.check({ createRouter: (ranges) => new SortedRouter(ranges), splitPoint: (range) => Math.floor((range.from + range.to + 1) / 2) });
     expect(failedStage(r)).toBe(3);
     expect(invariant(r)).toMatch(/left \d+ % of its \d+ reads on one half \(limit 60 %\)/);
+  });
+});
+
+// ---------- vertical partitioning ----------
+const slices = <T,>(xs: readonly T[], n: number) => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
+async function retry<T>(f: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await f();
+    } catch (e) {
+      if ((e as Error).name !== "TimeoutError") throw e;
+    }
+  }
+}
+const joinWith = (opts: { batch?: number; retries?: boolean; dropLast?: boolean; perUser?: boolean } = {}): JoinSolution => ({
+  async ordersOfCountry(db: PartitionClient, country: string) {
+    const call = <T,>(f: () => Promise<T>) => (opts.retries === false ? f() : retry(f));
+    const users: UserRow[] = await call(() => db.users("country", [country]));
+    const byId = new Map(users.map((u) => [u.id, u]));
+    let groups = opts.perUser ? users.map((u) => [u.id]) : slices([...byId.keys()], opts.batch ?? 50);
+    if (opts.dropLast) groups = groups.slice(0, -1);
+    const answers: OrderRow[][] = await Promise.all(groups.map((g) => call(() => db.orders(g))));
+    return answers.flat().map((o): JoinRow => ({ orderId: o.id, userId: o.userId, name: byId.get(o.userId)!.name, total: o.total }));
+  },
+});
+
+describe("vertical-partitioning build challenge", () => {
+  const c = challenges["vertical-partitioning"];
+  it("the reference (batches of 50, retried on timeout) passes every stage, in ≤ 3 s", async () => {
+    const { value, ms } = await timed(() => c.check(joinWith()));
+    expect(value.headline, invariant(value)).toMatch(/^Challenge vertical-partitioning: PASSED \(3 of 3 stages, 45 cases\)/);
+    expect(ms).toBeLessThan(3_000);
+  });
+  it("the starter (an empty page) fails stage 1 counting the missing orders", async () => {
+    const r = await c.check({ ordersOfCountry: async () => [] });
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/^\d+ of the \d+ orders of the \d+ users in NO are missing from the page/);
+  });
+  it("dropping the last partial batch (ignores part of the input) fails", async () => {
+    const r = await c.check(joinWith({ dropLast: true }));
+    expect(failedStage(r)).toBe(1);
+  });
+  it("one query per user (N+1) fails stage 2 with the count", async () => {
+    const r = await c.check(joinWith({ perUser: true }));
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/made \d+ answered queries for \d+ users; batching 50 ids per query needs at most \d+/);
+  });
+  it("one query with every id (over the in-list limit, not shown in the notebook) fails stage 2", async () => {
+    const r = await c.check(joinWith({ batch: 10_000 }));
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/at most 50 per query/);
+  });
+  it("no retry on a lost message fails stage 3", async () => {
+    const r = await c.check(joinWith({ retries: false }));
+    expect(failedStage(r)).toBe(3);
+    expect(invariant(r)).toMatch(/TimeoutError/);
+  });
+  it("a wrong join key (order id as user id) fails stage 1", async () => {
+    const base = joinWith();
+    const r = await c.check({ ordersOfCountry: async (db, country) => (await base.ordersOfCountry(db, country)).map((row) => ({ ...row, userId: row.orderId })) });
+    expect(failedStage(r)).toBe(1);
   });
 });

@@ -25,6 +25,7 @@ import { defineChallenge, expectFunction, type Challenge } from "./challenge";
 import type { BuildChallenge } from "./build";
 import { horizontalShardingBuild } from "./data/sharding";
 import { verticalPartitioningBuild } from "./data/vertical";
+import { consistentHashingBuild } from "./data/ring";
 
 
 
@@ -147,8 +148,9 @@ export const distributedDataChallenges = {
     },
   }),
 
-  "consistent-hashing": defineChallenge<PlacementSolution, "movedPct" | "maxOverMean" | "movedElsewhere">({
-    id: "consistent-hashing",
+  "consistent-hashing": consistentHashingBuild,
+  "consistent-hashing-warmup": defineChallenge<PlacementSolution, "movedPct" | "maxOverMean" | "movedElsewhere">({
+    id: "consistent-hashing-warmup",
     title: "Place 100,000 keys on 10 cache nodes, then add an 11th",
     statement:
       "Build a placement for 10 cache nodes (their names change with the seed). Keys must spread evenly, and adding an 11th node must move only the keys the new node takes over: about 1/11 of them.",

@@ -2,7 +2,7 @@
 // known-wrong answers fail at the stage that targets their mistake, the starter fails stage 1
 // with a sentence that says what is wrong, and a full check stays within 3 s.
 import { describe, expect, it } from "vitest";
-import { challenges, type JoinRow, type JoinSolution, type OrderRow, type PartitionClient, type ShardRange, type ShardRouter, type ShardingSolution, type UserRow } from "sde-lab/challenges";
+import { challenges, type JoinRow, type JoinSolution, type OrderRow, type PartitionClient, type Ring, type RingOptions, type RingSolution, type ShardRange, type ShardRouter, type ShardingSolution, type UserRow } from "sde-lab/challenges";
 
 type Report = Awaited<ReturnType<(typeof challenges)["horizontal-sharding"]["check"]>>;
 
@@ -150,5 +150,88 @@ describe("vertical-partitioning build challenge", () => {
     const base = joinWith();
     const r = await c.check({ ordersOfCountry: async (db, country) => (await base.ordersOfCountry(db, country)).map((row) => ({ ...row, userId: row.orderId })) });
     expect(failedStage(r)).toBe(1);
+  });
+});
+
+// ---------- consistent hashing ----------
+class SortedRing implements Ring {
+  private points: { h: number; node: string }[] = [];
+  private readonly nodes: string[] = [];
+  constructor(private readonly o: RingOptions, private readonly flaw: { cap?: number; oneVnode?: boolean; repeatReplicas?: boolean } = {}) {}
+  addNode(node: string): void {
+    if (this.flaw.cap !== undefined && this.nodes.length >= this.flaw.cap) return;
+    this.nodes.push(node);
+    const v = this.flaw.oneVnode ? 1 : this.o.vnodes;
+    for (let i = 0; i < v; i++) this.points.push({ h: this.o.hash(`${node}#${i}`), node });
+    this.points.sort((a, b) => a.h - b.h || (a.node < b.node ? -1 : 1));
+  }
+  removeNode(node: string): void {
+    this.nodes.splice(this.nodes.indexOf(node), 1);
+    this.points = this.points.filter((p) => p.node !== node);
+  }
+  private start(key: string): number {
+    const h = this.o.hash(key);
+    let lo = 0;
+    let hi = this.points.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.points[mid]!.h < h) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo % this.points.length;
+  }
+  lookup(key: string): string {
+    return this.points[this.start(key)]!.node;
+  }
+  replicas(key: string, r: number): string[] {
+    const out: string[] = [];
+    const want = this.flaw.repeatReplicas ? r : Math.min(r, this.nodes.length);
+    for (let i = this.start(key), n = 0; out.length < want && n < this.points.length; i = (i + 1) % this.points.length, n++) {
+      const node = this.points[i]!.node;
+      if (this.flaw.repeatReplicas || !out.includes(node)) out.push(node);
+    }
+    return out;
+  }
+}
+const ring = (flaw: ConstructorParameters<typeof SortedRing>[1] = {}): RingSolution => ({ createRing: (o) => new SortedRing(o, flaw) });
+
+describe("consistent-hashing build challenge", () => {
+  const c = challenges["consistent-hashing"];
+  it("the reference ring passes every stage, in ≤ 3 s", async () => {
+    const { value, ms } = await timed(() => c.check(ring()));
+    expect(value.headline, invariant(value)).toMatch(/^Challenge consistent-hashing: PASSED \(3 of 3 stages, \d+ cases\)/);
+    expect(ms).toBeLessThan(3_000);
+  });
+  it("the starter (every key on the first node, no replicas) fails stage 1", async () => {
+    const r = await c.check({ createRing: () => { const ns: string[] = []; return { addNode: (n) => void ns.push(n), removeNode: () => {}, lookup: () => ns[0]!, replicas: () => [] }; } });
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/^(lookup|replicas)\(/);
+  });
+  it("replicas that repeat a node (vnodes of one machine next to each other) fail stage 1", async () => {
+    const r = await c.check(ring({ repeatReplicas: true }));
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/a node appears twice|must return/);
+  });
+  it("a ring that ignores the 11th node fails stage 2, saying the newcomer owns 0 keys", async () => {
+    const r = await c.check(ring({ cap: 10 }));
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/the new node owns 0 of 300 keys/);
+  });
+  it("hash mod N (not shown in the notebook) fails stage 2: keys move between old nodes", async () => {
+    const modN: RingSolution = {
+      createRing: (o) => {
+        const ns: string[] = [];
+        const at = (k: string, i = 0) => ns[(o.hash(k) + i) % ns.length]!;
+        return { addNode: (n) => void ns.push(n), removeNode: (n) => void ns.splice(ns.indexOf(n), 1), lookup: (k) => at(k), replicas: (k, r) => Array.from({ length: Math.min(r, ns.length) }, (_, i) => at(k, i)) };
+      },
+    };
+    const r = await c.check(modN);
+    expect(failedStage(r)).toBeGreaterThanOrEqual(1);
+    expect(failedStage(r)).toBeLessThanOrEqual(2);
+  });
+  it("one point per node (ignores vnodes) fails stage 3 with the busiest node's share", async () => {
+    const r = await c.check(ring({ oneVnode: true }));
+    expect(failedStage(r)).toBe(3);
+    expect(invariant(r)).toMatch(/the busiest of 10 nodes holds \d+ of \d+ keys, [\d.]+× the mean/);
   });
 });

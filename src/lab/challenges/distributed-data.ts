@@ -26,6 +26,7 @@ import type { BuildChallenge } from "./build";
 import { horizontalShardingBuild } from "./data/sharding";
 import { verticalPartitioningBuild } from "./data/vertical";
 import { consistentHashingBuild } from "./data/ring";
+import { twoPhaseCommitBuild } from "./data/two-phase";
 
 
 
@@ -170,8 +171,9 @@ export const distributedDataChallenges = {
     },
   }),
 
-  "two-phase-commit": defineChallenge<TwoPhaseTimersSolution, "abortMs" | "blockedAfterRecoveryMs" | "statusQueries" | "disagreements">({
-    id: "two-phase-commit",
+  "two-phase-commit": twoPhaseCommitBuild,
+  "two-phase-commit-warmup": defineChallenge<TwoPhaseTimersSolution, "abortMs" | "blockedAfterRecoveryMs" | "statusQueries" | "disagreements">({
+    id: "two-phase-commit-warmup",
     title: "Tune 2PC's timers: abort fast, unblock fast, without flooding",
     statement:
       "Three participants. Scenario A: `stock` is down; the transaction must abort quickly. Scenario B: the coordinator crashes right after logging COMMIT and restarts 2 s later; the in-doubt participants must learn the outcome soon after it is back, without hammering it with status queries meanwhile.",

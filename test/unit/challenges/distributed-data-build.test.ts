@@ -2,7 +2,7 @@
 // known-wrong answers fail at the stage that targets their mistake, the starter fails stage 1
 // with a sentence that says what is wrong, and a full check stays within 3 s.
 import { describe, expect, it } from "vitest";
-import { challenges, type JoinRow, type JoinSolution, type OrderRow, type PartitionClient, type Ring, type RingOptions, type RingSolution, type ShardRange, type ShardRouter, type ShardingSolution, type UserRow } from "sde-lab/challenges";
+import { challenges, type JoinRow, type JoinSolution, type OrderRow, type PartitionClient, type Participant, type ParticipantEnv, type TwoPhaseSolution, type TxnWrites, type Ring, type RingOptions, type RingSolution, type ShardRange, type ShardRouter, type ShardingSolution, type UserRow } from "sde-lab/challenges";
 
 type Report = Awaited<ReturnType<(typeof challenges)["horizontal-sharding"]["check"]>>;
 
@@ -233,5 +233,90 @@ describe("consistent-hashing build challenge", () => {
     const r = await c.check(ring({ oneVnode: true }));
     expect(failedStage(r)).toBe(3);
     expect(invariant(r)).toMatch(/the busiest of 10 nodes holds \d+ of \d+ keys, [\d.]+× the mean/);
+  });
+});
+
+// ---------- two-phase commit ----------
+type Flaw2pc = { voteBeforeDurable?: boolean; forgetOnRestart?: boolean; decideAlone?: boolean; neverAsk?: boolean; ignoreConstraints?: boolean };
+const participant = (flaw: Flaw2pc = {}): TwoPhaseSolution => ({
+  createParticipant(env: ParticipantEnv): Participant {
+    const outcome = (txn: string) => env.records().find((r) => r.txn === txn && r.type !== "prepared")?.type;
+    const prepared = (txn: string) => env.records().find((r) => r.txn === txn && r.type === "prepared");
+    const memory = new Map<string, TxnWrites>();
+    const finish = async (txn: string, d: "commit" | "abort") => {
+      if (outcome(txn)) return;
+      const writes = flaw.forgetOnRestart ? memory.get(txn) : prepared(txn)?.writes;
+      if (d === "commit" && writes) env.apply(txn, writes);
+      if (d === "commit" && !writes) return;
+      await env.append({ txn, type: d === "commit" ? "committed" : "aborted" });
+    };
+    const resolve = async (txn: string) => {
+      for (;;) {
+        if (outcome(txn)) return;
+        if (flaw.decideAlone) return finish(txn, "abort");
+        try {
+          return await finish(txn, await env.askCoordinator(txn));
+        } catch {
+          await env.sleep(100);
+        }
+      }
+    };
+    return {
+      async prepare(txn, writes) {
+        if (!flaw.ignoreConstraints && !env.canCommit(writes)) {
+          await env.append({ txn, type: "aborted" });
+          return "no";
+        }
+        memory.set(txn, writes);
+        const durable = env.append({ txn, type: "prepared", writes });
+        if (!flaw.voteBeforeDurable) await durable;
+        if (!flaw.neverAsk) void env.sleep(300).then(() => resolve(txn));
+        return "yes";
+      },
+      commit: (txn) => finish(txn, "commit"),
+      abort: (txn) => finish(txn, "abort"),
+      async recover() {
+        if (flaw.forgetOnRestart || flaw.neverAsk) return;
+        for (const r of env.records()) if (r.type === "prepared" && !outcome(r.txn)) void resolve(r.txn);
+      },
+    };
+  },
+});
+
+describe("two-phase-commit build challenge", () => {
+  const c = challenges["two-phase-commit"];
+  it("the reference participant passes every stage, in ≤ 3 s", async () => {
+    const { value, ms } = await timed(() => c.check(participant()));
+    expect(value.headline, invariant(value)).toMatch(/^Challenge two-phase-commit: PASSED \(3 of 3 stages, 55 cases\)/);
+    expect(ms).toBeLessThan(3_000);
+  });
+  it("the starter (always YES, nothing logged or applied) fails stage 1", async () => {
+    const r = await c.check({ createParticipant: () => ({ prepare: async () => "yes", commit: async () => {}, abort: async () => {}, recover: async () => {} }) });
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/voted YES on T\d before its PREPARED record was durable|never applied/);
+  });
+  it("voting YES before the PREPARED record is durable fails", async () => {
+    const r = await c.check(participant({ voteBeforeDurable: true }));
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/voted YES on T\d before its PREPARED record was durable/);
+  });
+  it("voting YES against the database's constraints fails stage 1", async () => {
+    const r = await c.check(participant({ ignoreConstraints: true }));
+    expect(failedStage(r)).toBe(1);
+  });
+  it("keeping the writes only in memory (ignores the crash) fails stage 2", async () => {
+    const r = await c.check(participant({ forgetOnRestart: true }));
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/decided COMMIT for T\d, but \w+ never applied it/);
+  });
+  it("deciding alone when in doubt (presumed abort at the participant) fails stage 3", async () => {
+    const r = await c.check(participant({ decideAlone: true }));
+    expect(failedStage(r), invariant(r)).toBeGreaterThanOrEqual(2);
+    expect(invariant(r)).toMatch(/decided COMMIT for T\d, but \w+ never applied it/);
+  });
+  it("never asking the coordinator (not shown in the notebook) fails stage 3", async () => {
+    const r = await c.check(participant({ neverAsk: true }));
+    expect(failedStage(r), invariant(r)).toBe(3);
+    expect(invariant(r)).toMatch(/never applied it/);
   });
 });

@@ -44,7 +44,7 @@ describe("distributed-data challenges", () => {
   });
 
   it("two-phase-commit: the defaults are slow, very short intervals flood, tuned timers pass", async () => {
-    const c = challenges["two-phase-commit"];
+    const c = challenges["two-phase-commit-warmup"];
     const defaults = await c.check({ voteTimeoutMs: 1000, decisionTimeoutMs: 1000, statusIntervalMs: 1000 });
     expect(defaults.misses.map((m) => m.target.metric)).toEqual(["abortMs", "blockedAfterRecoveryMs"]);
     const flood = await c.check({ voteTimeoutMs: 200, decisionTimeoutMs: 10, statusIntervalMs: 10 });

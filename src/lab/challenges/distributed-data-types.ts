@@ -3,3 +3,4 @@ export type { ShardRange, ShardRouter, ShardingSolution } from "./data/sharding"
 export type { JoinRow, JoinSolution, OrderRow, PartitionClient, UserRow } from "./data/vertical";
 export type { Ring, RingOptions, RingSolution } from "./data/ring";
 export type { Participant, ParticipantEnv, TwoPcRecord, TwoPhaseSolution, TxnWrites } from "./data/two-phase";
+export type { SagaEnv, SagaOrchestratorSolution, SagaStepInfo } from "./data/saga";

@@ -27,6 +27,7 @@ import { horizontalShardingBuild } from "./data/sharding";
 import { verticalPartitioningBuild } from "./data/vertical";
 import { consistentHashingBuild } from "./data/ring";
 import { twoPhaseCommitBuild } from "./data/two-phase";
+import { sagaBuild } from "./data/saga";
 
 
 
@@ -211,8 +212,9 @@ export const distributedDataChallenges = {
     },
   }),
 
-  saga: defineChallenge<SagaSolution, "inconsistent" | "refunds" | "completedPct">({
-    id: "saga",
+  saga: sagaBuild,
+  "saga-warmup": defineChallenge<SagaSolution, "inconsistent" | "refunds" | "completedPct">({
+    id: "saga-warmup",
     title: "Book trips without charging customers you then refund",
     statement:
       "A trip books a `flight`, a `hotel` and a `car`, and charges the card at `payment`. Cars are scarce: about a third of car bookings fail. Every service answers `POST /book` and `POST /cancel` (payment: `POST /charge` and `POST /refund`). Order the steps, pick each step's kind and compensations, so that 40 trips end consistent and nobody is charged and then refunded.",

@@ -2,7 +2,7 @@
 // known-wrong answers fail at the stage that targets their mistake, the starter fails stage 1
 // with a sentence that says what is wrong, and a full check stays within 3 s.
 import { describe, expect, it } from "vitest";
-import { challenges, type JoinRow, type JoinSolution, type OrderRow, type PartitionClient, type Participant, type ParticipantEnv, type TwoPhaseSolution, type TxnWrites, type Ring, type RingOptions, type RingSolution, type ShardRange, type ShardRouter, type ShardingSolution, type UserRow } from "sde-lab/challenges";
+import { challenges, type JoinRow, type JoinSolution, type OrderRow, type PartitionClient, type SagaEnv, type SagaOrchestratorSolution, type Participant, type ParticipantEnv, type TwoPhaseSolution, type TxnWrites, type Ring, type RingOptions, type RingSolution, type ShardRange, type ShardRouter, type ShardingSolution, type UserRow } from "sde-lab/challenges";
 
 type Report = Awaited<ReturnType<(typeof challenges)["horizontal-sharding"]["check"]>>;
 
@@ -318,5 +318,82 @@ describe("two-phase-commit build challenge", () => {
     const r = await c.check(participant({ neverAsk: true }));
     expect(failedStage(r), invariant(r)).toBe(3);
     expect(invariant(r)).toMatch(/never applied it/);
+  });
+});
+
+// ---------- saga ----------
+type SagaFlaw = { forward?: boolean; noRetryAfterPivot?: boolean; noCompRetry?: boolean; onlyOk?: boolean; noActRetry?: boolean };
+const orchestrator = (flaw: SagaFlaw = {}): SagaOrchestratorSolution => ({
+  async run(env: SagaEnv) {
+    const started: string[] = [];
+    const undo = async () => {
+      const order = flaw.forward ? [...started] : [...started].reverse();
+      for (const s of order) {
+        for (;;) {
+          try {
+            await env.compensate(s);
+            break;
+          } catch (e) {
+            if (flaw.noCompRetry) break;
+            await env.sleep(20);
+          }
+        }
+      }
+      return "compensated" as const;
+    };
+    let pastPivot = false;
+    for (const step of env.steps) {
+      for (;;) {
+        if (step.compensable && !flaw.onlyOk) started.push(step.name);
+        let out: "ok" | "failed" | "lost";
+        try {
+          out = await env.act(step.name);
+        } catch {
+          out = "lost";
+        }
+        if (out === "ok" && step.compensable && flaw.onlyOk) started.push(step.name);
+        if (out === "ok") break;
+        if (out === "lost" && !flaw.noActRetry) continue;
+        if (!pastPivot && (out === "failed" || out === "lost")) return undo();
+        if (flaw.noRetryAfterPivot) return undo();
+        await env.sleep(20);
+      }
+      if (step.pivot) pastPivot = true;
+    }
+    return "completed" as const;
+  },
+});
+
+describe("saga build challenge", () => {
+  const c = challenges.saga;
+  it("the reference orchestrator passes every stage, in ≤ 3 s", async () => {
+    const { value, ms } = await timed(() => c.check(orchestrator()));
+    expect(value.headline, invariant(value)).toMatch(/^Challenge saga: PASSED \(3 of 3 stages, 60 cases\)/);
+    expect(ms).toBeLessThan(3_000);
+  });
+  it("the starter (claims completed, calls nothing) fails stage 1", async () => {
+    const r = await c.check({ run: async () => "completed" });
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/must end compensated|none of the 5 steps took effect/);
+  });
+  it("compensating forwards fails stage 1 naming the later step still held", async () => {
+    const r = await c.check(orchestrator({ forward: true }));
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/compensated \w+ while \w+, a later step, was still held/);
+  });
+  it("undoing after a failure past the pivot (no retries) fails stage 2", async () => {
+    const r = await c.check(orchestrator({ noRetryAfterPivot: true }));
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/compensated \w+ after the pivot|which is the pivot/);
+  });
+  it("giving up on an unavailable compensation fails stage 2", async () => {
+    const r = await c.check(orchestrator({ noCompRetry: true }));
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/still held/);
+  });
+  it("undoing only the steps that answered ok (ignores a lost reply) fails stage 3", async () => {
+    const r = await c.check(orchestrator({ onlyOk: true, noActRetry: true }));
+    expect(failedStage(r)).toBe(3);
+    expect(invariant(r)).toMatch(/still held/);
   });
 });

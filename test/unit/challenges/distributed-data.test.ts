@@ -53,7 +53,7 @@ describe("distributed-data challenges", () => {
   });
 
   it("saga: charging first refunds customers, the charge as the last step (pivot) passes", async () => {
-    const c = challenges.saga;
+    const c = challenges["saga-warmup"];
     const book = (s: string): SagaStep => ({ name: s, service: s, action: "POST /book", compensation: "POST /cancel" });
     const chargeFirst: SagaStep[] = [{ name: "payment", service: "payment", action: "POST /charge", compensation: "POST /refund" }, book("flight"), book("hotel"), book("car")];
     expect((await c.check({ steps: chargeFirst })).misses.map((m) => m.target.metric)).toEqual(["refunds"]);

@@ -333,7 +333,7 @@ const orchestrator = (flaw: SagaFlaw = {}): SagaOrchestratorSolution => ({
           try {
             await env.compensate(s);
             break;
-          } catch (e) {
+          } catch {
             if (flaw.noCompRetry) break;
             await env.sleep(20);
           }

@@ -11,6 +11,8 @@ const noVscode = { name: "vscode", message: "Only the VS Code glue (src/extensio
  * on the paths we call — the real implementations the protocols section measures — and
  * fast-check, which build challenges use to attack a pure part (always with a fixed seed).
  */
+// fast-check: the build challenges' property stages (src/lab/challenges) check pure parts with
+// it, always with a fixed seed, so the same solution gives the same report.
 const labPackages = ["graphql", "dataloader", "protobufjs", "fast-check"];
 /** The lab runs inside cells and in any JavaScript runtime: only its own files (and labPackages). */
 const labOnly = (escape) => ({

@@ -22,9 +22,17 @@ import {
   type ShardStrategy,
 } from "sde-lab";
 import { defineChallenge, expectFunction, type Challenge } from "./challenge";
+import type { BuildChallenge } from "./build";
+import { horizontalShardingBuild } from "./data/sharding";
+import { verticalPartitioningBuild } from "./data/vertical";
+import { consistentHashingBuild } from "./data/ring";
+import { twoPhaseCommitBuild } from "./data/two-phase";
+import { sagaBuild } from "./data/saga";
 
-/** Solution of the horizontal-sharding challenge. */
-export interface ShardingSolution {
+
+
+/** Solution of the horizontal-sharding warm-up (a strategy, not code). */
+export interface ShardingWarmupSolution {
   /** Builds the strategy over shards `s1`…`s4` (called once per seed). */
   strategy: () => ShardStrategy;
 }
@@ -82,8 +90,9 @@ export interface CqrsSolution {
 const fn = expectFunction;
 
 export const distributedDataChallenges = {
-  "horizontal-sharding": defineChallenge<ShardingSolution, "hotShardLoad" | "scanShards" | "keysLost">({
-    id: "horizontal-sharding",
+  "horizontal-sharding": horizontalShardingBuild,
+  "horizontal-sharding-warmup": defineChallenge<ShardingWarmupSolution, "hotShardLoad" | "scanShards" | "keysLost">({
+    id: "horizontal-sharding-warmup",
     title: "Shard 2,000 users over 4 shards without a hot shard",
     statement:
       "Users 1–2,000 live on shards `s1`…`s4`. New users are busy: 80 % of the 2,000 reads go to ids 1,501–2,000, the rest spread over 1–1,500. An admin page scans ids 100–199. Build a `ShardStrategy` so that no shard gets much more than its share of requests and the scan stays on one or two shards.",
@@ -112,8 +121,9 @@ export const distributedDataChallenges = {
     },
   }),
 
-  "vertical-partitioning": defineChallenge<PartitioningSolution, "orderPageMs" | "largestPartitionShare">({
-    id: "vertical-partitioning",
+  "vertical-partitioning": verticalPartitioningBuild,
+  "vertical-partitioning-warmup": defineChallenge<PartitioningSolution, "orderPageMs" | "largestPartitionShare">({
+    id: "vertical-partitioning-warmup",
     title: "Split the shop's database without slowing the order page",
     statement:
       "The shop has `users` (with a large `bio` column), `orders` and `reviews` (long texts). The order-history page joins users with orders. Place tables and columns on partition nodes so that the order page stays a single round trip and no partition holds more than 60 % of the bytes.",
@@ -140,8 +150,9 @@ export const distributedDataChallenges = {
     },
   }),
 
-  "consistent-hashing": defineChallenge<PlacementSolution, "movedPct" | "maxOverMean" | "movedElsewhere">({
-    id: "consistent-hashing",
+  "consistent-hashing": consistentHashingBuild,
+  "consistent-hashing-warmup": defineChallenge<PlacementSolution, "movedPct" | "maxOverMean" | "movedElsewhere">({
+    id: "consistent-hashing-warmup",
     title: "Place 100,000 keys on 10 cache nodes, then add an 11th",
     statement:
       "Build a placement for 10 cache nodes (their names change with the seed). Keys must spread evenly, and adding an 11th node must move only the keys the new node takes over: about 1/11 of them.",
@@ -161,8 +172,9 @@ export const distributedDataChallenges = {
     },
   }),
 
-  "two-phase-commit": defineChallenge<TwoPhaseTimersSolution, "abortMs" | "blockedAfterRecoveryMs" | "statusQueries" | "disagreements">({
-    id: "two-phase-commit",
+  "two-phase-commit": twoPhaseCommitBuild,
+  "two-phase-commit-warmup": defineChallenge<TwoPhaseTimersSolution, "abortMs" | "blockedAfterRecoveryMs" | "statusQueries" | "disagreements">({
+    id: "two-phase-commit-warmup",
     title: "Tune 2PC's timers: abort fast, unblock fast, without flooding",
     statement:
       "Three participants. Scenario A: `stock` is down; the transaction must abort quickly. Scenario B: the coordinator crashes right after logging COMMIT and restarts 2 s later; the in-doubt participants must learn the outcome soon after it is back, without hammering it with status queries meanwhile.",
@@ -200,8 +212,9 @@ export const distributedDataChallenges = {
     },
   }),
 
-  saga: defineChallenge<SagaSolution, "inconsistent" | "refunds" | "completedPct">({
-    id: "saga",
+  saga: sagaBuild,
+  "saga-warmup": defineChallenge<SagaSolution, "inconsistent" | "refunds" | "completedPct">({
+    id: "saga-warmup",
     title: "Book trips without charging customers you then refund",
     statement:
       "A trip books a `flight`, a `hotel` and a `car`, and charges the card at `payment`. Cars are scarce: about a third of car bookings fail. Every service answers `POST /book` and `POST /cancel` (payment: `POST /charge` and `POST /refund`). Order the steps, pick each step's kind and compensations, so that 40 trips end consistent and nobody is charged and then refunded.",
@@ -308,4 +321,4 @@ export const distributedDataChallenges = {
     },
   }),
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each challenge has its own solution type; the index keeps them apart.
-} satisfies Record<string, Challenge<any>>;
+} satisfies Record<string, Challenge<any> | BuildChallenge<any>>;

@@ -44,3 +44,6 @@ export const challenges = {
 
 /** Ids of all challenges. */
 export type ChallengeId = keyof typeof challenges;
+
+// Learner-facing interfaces of the distributed-data build challenges.
+export type * from "./distributed-data-types";

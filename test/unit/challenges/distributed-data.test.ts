@@ -7,13 +7,13 @@ const headline = async (p: Promise<{ [DISPLAY](): { [mime: string]: string } }>)
 const equalRanges = () => new RangeSharding([1, 2, 3, 4].map((i) => ({ shard: `s${i}`, from: (i - 1) * 500 + 1, to: i * 500 })));
 
 describe("distributed-data challenges", () => {
-  it("horizontal-sharding: equal ranges make a hot shard, hashing scatters the scan, uneven ranges pass", async () => {
-    const starter = await challenges["horizontal-sharding"].check({ strategy: equalRanges });
+  it("horizontal-sharding-warmup: equal ranges make a hot shard, hashing scatters the scan, uneven ranges pass", async () => {
+    const starter = await challenges["horizontal-sharding-warmup"].check({ strategy: equalRanges });
     expect(starter.passed).toBe(false);
     expect(starter.misses.map((m) => m.target.metric)).toEqual(["hotShardLoad"]);
-    const hashed = await challenges["horizontal-sharding"].check({ strategy: () => hashSharding(["s1", "s2", "s3", "s4"]) });
+    const hashed = await challenges["horizontal-sharding-warmup"].check({ strategy: () => hashSharding(["s1", "s2", "s3", "s4"]) });
     expect(hashed.misses.map((m) => m.target.metric)).toEqual(["scanShards"]);
-    const reference = await challenges["horizontal-sharding"].check({
+    const reference = await challenges["horizontal-sharding-warmup"].check({
       strategy: () =>
         new RangeSharding([
           { shard: "s1", from: 1, to: 1531 },
@@ -22,11 +22,11 @@ describe("distributed-data challenges", () => {
           { shard: "s4", from: 1844, to: 2000 },
         ]),
     });
-    expect(await headline(Promise.resolve(reference))).toMatch(/^Challenge horizontal-sharding: PASSED/);
+    expect(await headline(Promise.resolve(reference))).toMatch(/^Challenge horizontal-sharding-warmup: PASSED/);
   });
 
   it("vertical-partitioning: one database is too big, tables apart make the join slow, bio and reviews each on their own pass", async () => {
-    const c = challenges["vertical-partitioning"];
+    const c = challenges["vertical-partitioning-warmup"];
     expect((await c.check({ partitions: { db: ["users", "orders", "reviews"] } })).misses.map((m) => m.target.metric)).toEqual(["largestPartitionShare"]);
     expect((await c.check({ partitions: { "db-users": ["users", "reviews"], "db-orders": ["orders"] } })).misses.map((m) => m.target.metric)).toContain("orderPageMs");
     expect((await c.check({ partitions: { "db-core": ["users", "orders"], "db-blobs": ["users.bio", "reviews"] } })).misses.map((m) => m.target.metric)).toEqual(["largestPartitionShare"]);
@@ -35,7 +35,7 @@ describe("distributed-data challenges", () => {
   });
 
   it("consistent-hashing: mod N moves most keys, one point per node is uneven, 500 vnodes pass", async () => {
-    const c = challenges["consistent-hashing"];
+    const c = challenges["consistent-hashing-warmup"];
     const mod = await c.check({ build: (nodes) => new ModNHashing(nodes) });
     expect(mod.misses.map((m) => m.target.metric)).toEqual(["movedPct", "movedElsewhere"]);
     const one = await c.check({ build: (nodes) => new HashRing({ vnodes: 1 }).addNodes(nodes) });
@@ -44,7 +44,7 @@ describe("distributed-data challenges", () => {
   });
 
   it("two-phase-commit: the defaults are slow, very short intervals flood, tuned timers pass", async () => {
-    const c = challenges["two-phase-commit"];
+    const c = challenges["two-phase-commit-warmup"];
     const defaults = await c.check({ voteTimeoutMs: 1000, decisionTimeoutMs: 1000, statusIntervalMs: 1000 });
     expect(defaults.misses.map((m) => m.target.metric)).toEqual(["abortMs", "blockedAfterRecoveryMs"]);
     const flood = await c.check({ voteTimeoutMs: 200, decisionTimeoutMs: 10, statusIntervalMs: 10 });
@@ -53,7 +53,7 @@ describe("distributed-data challenges", () => {
   });
 
   it("saga: charging first refunds customers, the charge as the last step (pivot) passes", async () => {
-    const c = challenges.saga;
+    const c = challenges["saga-warmup"];
     const book = (s: string): SagaStep => ({ name: s, service: s, action: "POST /book", compensation: "POST /cancel" });
     const chargeFirst: SagaStep[] = [{ name: "payment", service: "payment", action: "POST /charge", compensation: "POST /refund" }, book("flight"), book("hotel"), book("car")];
     expect((await c.check({ steps: chargeFirst })).misses.map((m) => m.target.metric)).toEqual(["refunds"]);

@@ -2,7 +2,11 @@
 // the run it shows. Tables are read by column name, so a reworded row does not break a test,
 // but a changed relation does.
 import { beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
 import { cellsOf, runJson, type Report } from "./run";
+
+/** The notebook file itself (hint cells are markdown, so they are not in the run report). */
+const source = JSON.parse(readFileSync("notebooks/02-distributed-data.sdenb", "utf8")) as { cells: { id: string; source: string[]; metadata: { collapsed?: boolean } }[] };
 
 type Row = Record<string, string>;
 
@@ -44,9 +48,27 @@ describe("02-distributed-data", () => {
     }
   });
 
-  it("every challenge check fails with its starter values", () => {
-    for (const id of ["horizontal-sharding", "vertical-partitioning", "consistent-hashing", "two-phase-commit", "saga", "event-sourcing", "cqrs"]) {
-      expect(plain(`${id}-check`)).toMatch(new RegExp(`^Challenge ${id}: FAILED`));
+  const built = ["horizontal-sharding", "vertical-partitioning", "consistent-hashing", "two-phase-commit", "saga"];
+  const knobOnly = ["event-sourcing", "cqrs"];
+
+  it("every warm-up (knob) challenge check fails with its starter values", () => {
+    for (const id of built) expect(plain(`${id}-warmup-check`)).toMatch(new RegExp(`^Challenge ${id}-warmup: FAILED`));
+    for (const id of knobOnly) expect(plain(`${id}-check`)).toMatch(new RegExp(`^Challenge ${id}: FAILED`));
+  });
+
+  it("every build challenge's starter fails stage 1 with an invariant sentence; its hints are collapsed and hold no code", () => {
+    for (const id of built) {
+      expect(plain(`${id}-check`)).toMatch(new RegExp(`^Challenge ${id}: FAILED at stage 1 of \\d, `));
+      expect(plain(`${id}-check`)).toMatch(/\nwhat broke: .+\d/);
+      const starter = source.cells.find((c) => c.id === `${id}-starter`)!.source.join("");
+      for (const level of [1, 2, 3]) {
+        const cell = source.cells.find((c) => c.id === `${id}-hint-${level}`);
+        expect(cell?.metadata.collapsed, `${id}-hint-${level} is collapsed`).toBe(true);
+        const text = cell!.source.join("");
+        expect(text).not.toMatch(/```|=>|\breturn [\w"]|;\s*$/m);
+        expect(text.length).toBeGreaterThan(80);
+        expect(starter).not.toContain(text.slice(20, 60));
+      }
     }
   });
 

@@ -1,0 +1,399 @@
+// The distributed-data build challenges: each reference passes every stage on every case, the
+// known-wrong answers fail at the stage that targets their mistake, the starter fails stage 1
+// with a sentence that says what is wrong, and a full check stays within 3 s.
+import { describe, expect, it } from "vitest";
+import { challenges, type JoinRow, type JoinSolution, type OrderRow, type PartitionClient, type SagaEnv, type SagaOrchestratorSolution, type Participant, type ParticipantEnv, type TwoPhaseSolution, type TxnWrites, type Ring, type RingOptions, type RingSolution, type ShardRange, type ShardRouter, type ShardingSolution, type UserRow } from "sde-lab/challenges";
+
+type Report = Awaited<ReturnType<(typeof challenges)["horizontal-sharding"]["check"]>>;
+
+/** Stage (1-based) a report failed at, or 0 when it passed. */
+const failedStage = (r: Report) => (r.passed ? 0 : r.stages.findIndex((s) => s.ran && !s.passed) + 1);
+const invariant = (r: Report) => r.stages.find((s) => s.failure)?.failure?.invariant ?? "";
+
+async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const t0 = performance.now();
+  const value = await f();
+  return { value, ms: performance.now() - t0 };
+}
+
+// ---------- horizontal sharding ----------
+class SortedRouter implements ShardRouter {
+  private ranges: ShardRange[];
+  constructor(ranges: readonly ShardRange[], private readonly offByOne = false, private readonly ignoreSplits = false) {
+    this.ranges = ranges.map((r) => ({ ...r }));
+  }
+  route(id: number): string {
+    let lo = 0;
+    let hi = this.ranges.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.ranges[mid]!.from <= id) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.ranges[lo]!.shard;
+  }
+  scanShards(from: number, to: number): string[] {
+    return this.ranges.filter((r) => r.to >= from && r.from <= to).map((r) => r.shard);
+  }
+  split(at: number, newShard: string): void {
+    if (this.ignoreSplits) return;
+    const i = this.ranges.findIndex((r) => r.from < at && at <= r.to);
+    const r = this.ranges[i]!;
+    const cut = this.offByOne ? at + 1 : at;
+    this.ranges.splice(i, 1, { shard: r.shard, from: r.from, to: cut - 1 }, { shard: newShard, from: cut, to: r.to });
+  }
+}
+const medianOfReads = (range: ShardRange, reads: ReadonlyMap<number, number>) => {
+  const total = [...reads.values()].reduce((a, b) => a + b, 0);
+  let sum = 0;
+  for (let id = range.from; id <= range.to; id++) {
+    sum += reads.get(id) ?? 0;
+    if (sum * 2 >= total) return Math.max(id, range.from + 1);
+  }
+  return range.to;
+};
+const shardingReference: ShardingSolution = { createRouter: (r) => new SortedRouter(r), splitPoint: medianOfReads };
+
+describe("horizontal-sharding build challenge", () => {
+  const c = challenges["horizontal-sharding"];
+  it("the reference passes every stage, in ≤ 3 s", async () => {
+    const { value, ms } = await timed(() => c.check(shardingReference));
+    expect(value.headline, invariant(value)).toMatch(/^Challenge horizontal-sharding: PASSED \(3 of 3 stages, \d+ cases\)/);
+    expect(value.stages.map((s) => s.cases).reduce((a, b) => a + b)).toBeGreaterThanOrEqual(300 + 20);
+    expect(ms).toBeLessThan(3_000);
+  });
+  it("the starter (every id on the first shard) fails stage 1 naming the id and its owner", async () => {
+    const r = await c.check({ createRouter: (ranges) => ({ route: () => ranges[0]!.shard, scanShards: () => [], split: () => {} }), splitPoint: (r) => r.from + 1 });
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/^(route\(\d+\) returned s1, but s\d+ owns ids \d+–\d+|scanShards\(\d+, \d+\) returned nothing, but exactly \[s\d+(, s\d+)*\] hold ids)/);
+  });
+  it("a constant scan answer fails stage 1", async () => {
+    const r = await c.check({ createRouter: (ranges) => Object.assign(new SortedRouter(ranges), { scanShards: () => [ranges[0]!.shard] }), splitPoint: medianOfReads });
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/^scanShards/);
+  });
+  it("hash routing (not shown in the notebook) fails stage 1", async () => {
+    const r = await c.check({ createRouter: (ranges) => ({ route: (id) => ranges[id % ranges.length]!.shard, scanShards: () => ranges.map((x) => x.shard), split: () => {} }), splitPoint: medianOfReads });
+    expect(failedStage(r)).toBe(1);
+  });
+  it("a router that ignores the new shard fails stage 2", async () => {
+    const r = await c.check({ createRouter: (ranges) => new SortedRouter(ranges, false, true), splitPoint: medianOfReads });
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/after split\(\d+, "n1"\)/);
+  });
+  it("an off-by-one split (the cut id stays) fails stage 2", async () => {
+    const r = await c.check({ createRouter: (ranges) => new SortedRouter(ranges, true), splitPoint: medianOfReads });
+    expect(failedStage(r)).toBe(2);
+  });
+  it("splitting at the middle of the ids instead of the reads fails stage 3 with the share", async () => {
+    const r = await c.check({ createRouter: (ranges) => new SortedRouter(ranges), splitPoint: (range) => Math.floor((range.from + range.to + 1) / 2) });
+    expect(failedStage(r)).toBe(3);
+    expect(invariant(r)).toMatch(/left \d+ % of its \d+ reads on one half \(limit 60 %\)/);
+  });
+});
+
+// ---------- vertical partitioning ----------
+const slices = <T,>(xs: readonly T[], n: number) => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
+async function retry<T>(f: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await f();
+    } catch (e) {
+      if ((e as Error).name !== "TimeoutError") throw e;
+    }
+  }
+}
+const joinWith = (opts: { batch?: number; retries?: boolean; dropLast?: boolean; perUser?: boolean } = {}): JoinSolution => ({
+  async ordersOfCountry(db: PartitionClient, country: string) {
+    const call = <T,>(f: () => Promise<T>) => (opts.retries === false ? f() : retry(f));
+    const users: UserRow[] = await call(() => db.users("country", [country]));
+    const byId = new Map(users.map((u) => [u.id, u]));
+    let groups = opts.perUser ? users.map((u) => [u.id]) : slices([...byId.keys()], opts.batch ?? 50);
+    if (opts.dropLast) groups = groups.slice(0, -1);
+    const answers: OrderRow[][] = await Promise.all(groups.map((g) => call(() => db.orders(g))));
+    return answers.flat().map((o): JoinRow => ({ orderId: o.id, userId: o.userId, name: byId.get(o.userId)!.name, total: o.total }));
+  },
+});
+
+describe("vertical-partitioning build challenge", () => {
+  const c = challenges["vertical-partitioning"];
+  it("the reference (batches of 50, retried on timeout) passes every stage, in ≤ 3 s", async () => {
+    const { value, ms } = await timed(() => c.check(joinWith()));
+    expect(value.headline, invariant(value)).toMatch(/^Challenge vertical-partitioning: PASSED \(3 of 3 stages, 45 cases\)/);
+    expect(ms).toBeLessThan(3_000);
+  });
+  it("the starter (an empty page) fails stage 1 counting the missing orders", async () => {
+    const r = await c.check({ ordersOfCountry: async () => [] });
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/^\d+ of the \d+ orders of the \d+ users in NO are missing from the page/);
+  });
+  it("dropping the last partial batch (ignores part of the input) fails", async () => {
+    const r = await c.check(joinWith({ dropLast: true }));
+    expect(failedStage(r)).toBe(1);
+  });
+  it("one query per user (N+1) fails stage 2 with the count", async () => {
+    const r = await c.check(joinWith({ perUser: true }));
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/made \d+ answered queries for \d+ users; batching 50 ids per query needs at most \d+/);
+  });
+  it("one query with every id (over the in-list limit, not shown in the notebook) fails stage 2", async () => {
+    const r = await c.check(joinWith({ batch: 10_000 }));
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/at most 50 per query/);
+  });
+  it("no retry on a lost message fails stage 3", async () => {
+    const r = await c.check(joinWith({ retries: false }));
+    expect(failedStage(r)).toBe(3);
+    expect(invariant(r)).toMatch(/TimeoutError/);
+  });
+  it("a wrong join key (order id as user id) fails stage 1", async () => {
+    const base = joinWith();
+    const r = await c.check({ ordersOfCountry: async (db, country) => (await base.ordersOfCountry(db, country)).map((row) => ({ ...row, userId: row.orderId })) });
+    expect(failedStage(r)).toBe(1);
+  });
+});
+
+// ---------- consistent hashing ----------
+class SortedRing implements Ring {
+  private points: { h: number; node: string }[] = [];
+  private readonly nodes: string[] = [];
+  constructor(private readonly o: RingOptions, private readonly flaw: { cap?: number; oneVnode?: boolean; repeatReplicas?: boolean } = {}) {}
+  addNode(node: string): void {
+    if (this.flaw.cap !== undefined && this.nodes.length >= this.flaw.cap) return;
+    this.nodes.push(node);
+    const v = this.flaw.oneVnode ? 1 : this.o.vnodes;
+    for (let i = 0; i < v; i++) this.points.push({ h: this.o.hash(`${node}#${i}`), node });
+    this.points.sort((a, b) => a.h - b.h || (a.node < b.node ? -1 : 1));
+  }
+  removeNode(node: string): void {
+    this.nodes.splice(this.nodes.indexOf(node), 1);
+    this.points = this.points.filter((p) => p.node !== node);
+  }
+  private start(key: string): number {
+    const h = this.o.hash(key);
+    let lo = 0;
+    let hi = this.points.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.points[mid]!.h < h) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo % this.points.length;
+  }
+  lookup(key: string): string {
+    return this.points[this.start(key)]!.node;
+  }
+  replicas(key: string, r: number): string[] {
+    const out: string[] = [];
+    const want = this.flaw.repeatReplicas ? r : Math.min(r, this.nodes.length);
+    for (let i = this.start(key), n = 0; out.length < want && n < this.points.length; i = (i + 1) % this.points.length, n++) {
+      const node = this.points[i]!.node;
+      if (this.flaw.repeatReplicas || !out.includes(node)) out.push(node);
+    }
+    return out;
+  }
+}
+const ring = (flaw: ConstructorParameters<typeof SortedRing>[1] = {}): RingSolution => ({ createRing: (o) => new SortedRing(o, flaw) });
+
+describe("consistent-hashing build challenge", () => {
+  const c = challenges["consistent-hashing"];
+  it("the reference ring passes every stage, in ≤ 3 s", async () => {
+    const { value, ms } = await timed(() => c.check(ring()));
+    expect(value.headline, invariant(value)).toMatch(/^Challenge consistent-hashing: PASSED \(3 of 3 stages, \d+ cases\)/);
+    expect(ms).toBeLessThan(3_000);
+  });
+  it("the starter (every key on the first node, no replicas) fails stage 1", async () => {
+    const r = await c.check({ createRing: () => { const ns: string[] = []; return { addNode: (n) => void ns.push(n), removeNode: () => {}, lookup: () => ns[0]!, replicas: () => [] }; } });
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/^(lookup|replicas)\(/);
+  });
+  it("replicas that repeat a node (vnodes of one machine next to each other) fail stage 1", async () => {
+    const r = await c.check(ring({ repeatReplicas: true }));
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/a node appears twice|must return/);
+  });
+  it("a ring that ignores the 11th node fails stage 2, saying the newcomer owns 0 keys", async () => {
+    const r = await c.check(ring({ cap: 10 }));
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/the new node owns 0 of 300 keys/);
+  });
+  it("hash mod N (not shown in the notebook) fails stage 2: keys move between old nodes", async () => {
+    const modN: RingSolution = {
+      createRing: (o) => {
+        const ns: string[] = [];
+        const at = (k: string, i = 0) => ns[(o.hash(k) + i) % ns.length]!;
+        return { addNode: (n) => void ns.push(n), removeNode: (n) => void ns.splice(ns.indexOf(n), 1), lookup: (k) => at(k), replicas: (k, r) => Array.from({ length: Math.min(r, ns.length) }, (_, i) => at(k, i)) };
+      },
+    };
+    const r = await c.check(modN);
+    expect(failedStage(r)).toBeGreaterThanOrEqual(1);
+    expect(failedStage(r)).toBeLessThanOrEqual(2);
+  });
+  it("one point per node (ignores vnodes) fails stage 3 with the busiest node's share", async () => {
+    const r = await c.check(ring({ oneVnode: true }));
+    expect(failedStage(r)).toBe(3);
+    expect(invariant(r)).toMatch(/the busiest of 10 nodes holds \d+ of \d+ keys, [\d.]+× the mean/);
+  });
+});
+
+// ---------- two-phase commit ----------
+type Flaw2pc = { voteBeforeDurable?: boolean; forgetOnRestart?: boolean; decideAlone?: boolean; neverAsk?: boolean; ignoreConstraints?: boolean };
+const participant = (flaw: Flaw2pc = {}): TwoPhaseSolution => ({
+  createParticipant(env: ParticipantEnv): Participant {
+    const outcome = (txn: string) => env.records().find((r) => r.txn === txn && r.type !== "prepared")?.type;
+    const prepared = (txn: string) => env.records().find((r) => r.txn === txn && r.type === "prepared");
+    const memory = new Map<string, TxnWrites>();
+    const finish = async (txn: string, d: "commit" | "abort") => {
+      if (outcome(txn)) return;
+      const writes = flaw.forgetOnRestart ? memory.get(txn) : prepared(txn)?.writes;
+      if (d === "commit" && writes) env.apply(txn, writes);
+      if (d === "commit" && !writes) return;
+      await env.append({ txn, type: d === "commit" ? "committed" : "aborted" });
+    };
+    const resolve = async (txn: string) => {
+      for (;;) {
+        if (outcome(txn)) return;
+        if (flaw.decideAlone) return finish(txn, "abort");
+        try {
+          return await finish(txn, await env.askCoordinator(txn));
+        } catch {
+          await env.sleep(100);
+        }
+      }
+    };
+    return {
+      async prepare(txn, writes) {
+        if (!flaw.ignoreConstraints && !env.canCommit(writes)) {
+          await env.append({ txn, type: "aborted" });
+          return "no";
+        }
+        memory.set(txn, writes);
+        const durable = env.append({ txn, type: "prepared", writes });
+        if (!flaw.voteBeforeDurable) await durable;
+        if (!flaw.neverAsk) void env.sleep(300).then(() => resolve(txn));
+        return "yes";
+      },
+      commit: (txn) => finish(txn, "commit"),
+      abort: (txn) => finish(txn, "abort"),
+      async recover() {
+        if (flaw.forgetOnRestart || flaw.neverAsk) return;
+        for (const r of env.records()) if (r.type === "prepared" && !outcome(r.txn)) void resolve(r.txn);
+      },
+    };
+  },
+});
+
+describe("two-phase-commit build challenge", () => {
+  const c = challenges["two-phase-commit"];
+  it("the reference participant passes every stage, in ≤ 3 s", async () => {
+    const { value, ms } = await timed(() => c.check(participant()));
+    expect(value.headline, invariant(value)).toMatch(/^Challenge two-phase-commit: PASSED \(3 of 3 stages, 55 cases\)/);
+    expect(ms).toBeLessThan(3_000);
+  });
+  it("the starter (always YES, nothing logged or applied) fails stage 1", async () => {
+    const r = await c.check({ createParticipant: () => ({ prepare: async () => "yes", commit: async () => {}, abort: async () => {}, recover: async () => {} }) });
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/voted YES on T\d before its PREPARED record was durable|never applied/);
+  });
+  it("voting YES before the PREPARED record is durable fails", async () => {
+    const r = await c.check(participant({ voteBeforeDurable: true }));
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/voted YES on T\d before its PREPARED record was durable/);
+  });
+  it("voting YES against the database's constraints fails stage 1", async () => {
+    const r = await c.check(participant({ ignoreConstraints: true }));
+    expect(failedStage(r)).toBe(1);
+  });
+  it("keeping the writes only in memory (ignores the crash) fails stage 2", async () => {
+    const r = await c.check(participant({ forgetOnRestart: true }));
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/decided COMMIT for T\d, but \w+ never applied it/);
+  });
+  it("deciding alone when in doubt (presumed abort at the participant) fails stage 3", async () => {
+    const r = await c.check(participant({ decideAlone: true }));
+    expect(failedStage(r), invariant(r)).toBeGreaterThanOrEqual(2);
+    expect(invariant(r)).toMatch(/decided COMMIT for T\d, but \w+ never applied it/);
+  });
+  it("never asking the coordinator (not shown in the notebook) fails stage 3", async () => {
+    const r = await c.check(participant({ neverAsk: true }));
+    expect(failedStage(r), invariant(r)).toBe(3);
+    expect(invariant(r)).toMatch(/never applied it/);
+  });
+});
+
+// ---------- saga ----------
+type SagaFlaw = { forward?: boolean; noRetryAfterPivot?: boolean; noCompRetry?: boolean; onlyOk?: boolean; noActRetry?: boolean };
+const orchestrator = (flaw: SagaFlaw = {}): SagaOrchestratorSolution => ({
+  async run(env: SagaEnv) {
+    const started: string[] = [];
+    const undo = async () => {
+      const order = flaw.forward ? [...started] : [...started].reverse();
+      for (const s of order) {
+        for (;;) {
+          try {
+            await env.compensate(s);
+            break;
+          } catch {
+            if (flaw.noCompRetry) break;
+            await env.sleep(20);
+          }
+        }
+      }
+      return "compensated" as const;
+    };
+    let pastPivot = false;
+    for (const step of env.steps) {
+      for (;;) {
+        if (step.compensable && !flaw.onlyOk) started.push(step.name);
+        let out: "ok" | "failed" | "lost";
+        try {
+          out = await env.act(step.name);
+        } catch {
+          out = "lost";
+        }
+        if (out === "ok" && step.compensable && flaw.onlyOk) started.push(step.name);
+        if (out === "ok") break;
+        if (out === "lost" && !flaw.noActRetry) continue;
+        if (!pastPivot && (out === "failed" || out === "lost")) return undo();
+        if (flaw.noRetryAfterPivot) return undo();
+        await env.sleep(20);
+      }
+      if (step.pivot) pastPivot = true;
+    }
+    return "completed" as const;
+  },
+});
+
+describe("saga build challenge", () => {
+  const c = challenges.saga;
+  it("the reference orchestrator passes every stage, in ≤ 3 s", async () => {
+    const { value, ms } = await timed(() => c.check(orchestrator()));
+    expect(value.headline, invariant(value)).toMatch(/^Challenge saga: PASSED \(3 of 3 stages, 60 cases\)/);
+    expect(ms).toBeLessThan(3_000);
+  });
+  it("the starter (claims completed, calls nothing) fails stage 1", async () => {
+    const r = await c.check({ run: async () => "completed" });
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/must end compensated|none of the 5 steps took effect/);
+  });
+  it("compensating forwards fails stage 1 naming the later step still held", async () => {
+    const r = await c.check(orchestrator({ forward: true }));
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/compensated \w+ while \w+, a later step, was still held/);
+  });
+  it("undoing after a failure past the pivot (no retries) fails stage 2", async () => {
+    const r = await c.check(orchestrator({ noRetryAfterPivot: true }));
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/compensated \w+ after the pivot|which is the pivot/);
+  });
+  it("giving up on an unavailable compensation fails stage 2", async () => {
+    const r = await c.check(orchestrator({ noCompRetry: true }));
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/still held/);
+  });
+  it("undoing only the steps that answered ok (ignores a lost reply) fails stage 3", async () => {
+    const r = await c.check(orchestrator({ onlyOk: true, noActRetry: true }));
+    expect(failedStage(r)).toBe(3);
+    expect(invariant(r)).toMatch(/still held/);
+  });
+});

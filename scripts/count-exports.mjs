@@ -2,13 +2,10 @@
 // with the TypeScript checker (so `export *` and re-exports are followed exactly as cells see
 // them). `node scripts/count-exports.mjs [--list]`.
 import { createRequire } from "node:module";
-import { readdirSync, existsSync } from "node:fs";
 
 const ts = createRequire(import.meta.url)("typescript");
-const entries = { "sde-lab": "src/lab/index.ts" };
-for (const name of readdirSync("src/lab")) {
-  if (existsSync(`src/lab/${name}/index.ts`)) entries[`sde-lab/${name}`] = `src/lab/${name}/index.ts`;
-}
+/** The public entries (as scripts/api-report.mjs lists them). */
+const entries = { "sde-lab": "src/lab/index.ts", "sde-lab/scenarios": "src/lab/scenarios/index.ts", "sde-lab/challenges": "src/lab/challenges/index.ts" };
 const config = ts.getParsedCommandLineOfConfigFile("tsconfig.lab.json", {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
 const program = ts.createProgram({ rootNames: Object.values(entries), options: { ...config.options, noEmit: true } });
 const checker = program.getTypeChecker();

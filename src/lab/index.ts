@@ -14,7 +14,7 @@ export { ConfigError } from "./errors";
 export { Simulation, SimulationError, type SimulationOptions, type Timer } from "./sim/simulation";
 export { Random, dist, type Distribution } from "./sim/random";
 export { type Tracer, type TraceEvent, type TraceKind, type DiagramOptions } from "./sim/trace";
-export { type Metrics, type Counter, Histogram, TimeSeries, type HistogramSummary } from "./sim/metrics";
+export { type Metrics, type Counter, Histogram, type TimeSeries, type HistogramSummary } from "./sim/metrics";
 export { type Network, type LinkOptions } from "./sim/network";
 export { type Faults, type When } from "./sim/faults";
 export { SimNode, type Handler, type NodeOptions, type CallOptions, type ServiceContext, type NodeStats } from "./sim/node";
@@ -22,7 +22,7 @@ export { request, response, ok, toRequest, type Request, type Response } from ".
 export { CallError, TimeoutError, RejectedError, type Outcome } from "./sim/call-errors";
 
 // Resilience: circuit breaker, retry with backoff and jitter, timeout, bulkhead, and wrap.
-export { type CancelSource, type CancelSignal, type PolicyResult, type ResiliencePolicy } from "./resilience/policy";
+export { type CancelSignal, type PolicyResult, type ResiliencePolicy } from "./resilience/policy";
 export { BreakerOpenError, BulkheadRejectedError, type CircuitState } from "./resilience/errors";
 export { ConsecutiveBreaker } from "./resilience/consecutive-breaker";
 export { SamplingBreaker, type SamplingBreakerOptions } from "./resilience/sampling-breaker";
@@ -57,10 +57,9 @@ export {
   type TimelineEntry,
   type TimelineOptions,
 } from "./gateway/limiter-timeline";
-export { type TokenClaims, type TokenCheck, type TokenProblem, type SignOptions } from "./gateway/token";
 export { type GatewayAuthOptions, type ApiKeyGrant, type Identity as GatewayIdentity } from "./gateway/auth";
 export { type GatewayRoute, type ProxyRoute, type AggregateRoute, type RouteBase } from "./gateway/routes";
-export { type AggregatePart, type AggregateBody, type PartOutcome } from "./gateway/aggregate";
+export { type AggregatePart } from "./gateway/aggregate";
 export { ApiGateway, type ApiGatewayOptions, type GatewayEvent, type GatewayStep } from "./gateway/gateway";
 export { jsonBytes as jsonPayloadBytes, type ShapeOptions } from "./gateway/shape";
 export { BackendForFrontend, type BackendForFrontendOptions, type BffPart, type BffScreen, type BffStats } from "./gateway/bff";
@@ -100,15 +99,12 @@ export {
 } from "./discovery/consul-checks";
 export { type InstanceNodeOptions } from "./discovery/instance-node";
 export {
-  type RoundRobinBalancer,
-  type RandomBalancer,
-  type LeastOutstandingBalancer,
   BALANCER_NAMES,
   type BalancerStrategy,
   type BalancerContext,
   type BalancerName,
 } from "./discovery/balancer";
-export { type InstanceCacheRefreshEvent, type InstanceCacheStats } from "./discovery/instance-cache";
+export { type InstanceCacheRefreshEvent } from "./discovery/instance-cache";
 export { type DiscoveryRoutingStats } from "./discovery/router";
 export { DiscoveryClient, type DiscoveryClientOptions } from "./discovery/discovery-client";
 export { ServerSideLoadBalancer, type ServerSideLoadBalancerOptions } from "./discovery/server-side-lb";
@@ -118,7 +114,6 @@ export { type DiscoveredInstance, type RegistrySource, type RegistryRef } from "
 export { hexBytes } from "./protocols/encoding";
 export {
   type Connection,
-  type ConnectionError,
   type Wire,
   networkDrop,
   type Frame,
@@ -130,25 +125,16 @@ export {
   type ConnectionListener,
 } from "./protocols/transport";
 export {
-  type HttpServer,
   type HttpClient,
-  type HttpTimeoutError,
   type HttpRequest,
   type HttpResponse,
-  type HttpHandler,
-  type HttpContext,
-  type ResponseStream,
   type HttpStream,
   type HttpStreamHandlers,
   type HttpClientOptions,
   type HttpClientStats,
-  type HttpServerStats,
-  type Http1Message,
 } from "./protocols/http1";
 export {
   SocialDb,
-  type DbReader,
-  type NotFoundError,
   createSocialData,
   type User,
   type Post,
@@ -167,7 +153,6 @@ export {
   type RestClientOptions,
   type RestClientStats,
   type RestResult,
-  type PostWithAuthor,
 } from "./protocols/rest";
 export {
   GraphQLServer,
@@ -182,8 +167,6 @@ export {
 export {
   ProtoSchema,
   type ProtoMessageType,
-  type ProtoSchemaError,
-  type ProtoParseError,
   type WireComparison,
   grpcFrame,
   type ProtoValue,
@@ -208,17 +191,14 @@ export {
   type ClientReadableCall,
   type ClientWritableCall,
   type ClientDuplexCall,
-  type H2Frame,
 } from "./protocols/grpc";
 export { EXAMPLE_PROTO, socialProto, createSocialGrpcServer, type SocialGrpcServerOptions } from "./protocols/social-grpc";
-export { TickFeed, type FeedEvent, type FeedSource, type TickFeedOptions, type Tick } from "./protocols/feed";
+export { TickFeed, type FeedEvent, type FeedSource, type TickFeedOptions } from "./protocols/feed";
 export {
   SimWebSocket,
   type ServerWebSocket,
   WebSocketServer,
   ReconnectingWebSocket,
-  type InvalidStateError,
-  type InvalidAccessError,
   websocketAccept,
   type WebSocketCloseEvent,
   type WebSocketStats,
@@ -245,7 +225,6 @@ export {
   type LongPollServerStats,
   type LongPollClientOptions,
   type LongPollClientStats,
-  type PollAnswer,
 } from "./protocols/long-polling";
 export {
   protocolLab,
@@ -376,6 +355,7 @@ export {
   type ProducerBatch,
   type RecordMetadata,
   type Message as KafkaProducerMessage,
+  type ProducerStats,
 } from "./messaging/kafka/producer";
 export {
   Consumer as KafkaConsumer,
@@ -385,9 +365,11 @@ export {
   type EachMessagePayload,
   type EachBatchPayload,
   type Batch as KafkaBatch,
+  type ConsumerStats,
+  type ConsumerEvent,
 } from "./messaging/kafka/consumer";
 export { type Admin as KafkaAdmin, type ITopicConfig } from "./messaging/kafka/admin";
-export { Partitioners, partitionForKey, type ICustomPartitioner, type PartitionerArgs, type PartitionMetadata } from "./messaging/kafka/partitioners";
+export { Partitioners, partitionForKey, type ICustomPartitioner, type PartitionerArgs, type PartitionMetadata, type PartitionerMessage } from "./messaging/kafka/partitioners";
 export { PartitionAssigners, type PartitionAssigner, type GroupAssignment, type TopicPartition } from "./messaging/kafka/assigners";
 export {
   KafkaJSError,
@@ -399,13 +381,13 @@ export {
   type KafkaErrorType,
 } from "./messaging/kafka/errors";
 export { RabbitMQ, type RabbitMQOptions, type QueueStats, type XDeath } from "./messaging/rabbitmq/broker";
-export { type Connection as AmqpConnection, type Channel as AmqpChannel, type ConfirmChannel as AmqpConfirmChannel } from "./messaging/rabbitmq/channel";
+export { type Connection as AmqpConnection, type Channel as AmqpChannel, type ConfirmChannel as AmqpConfirmChannel, type ChannelStats as AmqpChannelStats } from "./messaging/rabbitmq/channel";
 export { AmqpChannelError, IllegalOperationError, type AmqpReplyCode } from "./messaging/rabbitmq/errors";
 export { compareDeliveryGuarantees, type DeliveryGuarantee, type DeliveryOptions, type DeliveryRun, type DeliveryComparison } from "./messaging/guarantees";
 export { compareKafkaRabbitMQ, type BrokerComparison, type BrokerComparisonOptions, type BrokerMeasurements } from "./messaging/comparison";
 export { type Content } from "./messaging/content";
 export { type KafkaOptions } from "./messaging/kafka/cluster";
-export { type TopicConfig } from "./messaging/kafka/log";
+export { type RecordHeaders } from "./messaging/kafka/log";
 export { type RetryOptions as KafkaRetryOptions } from "./messaging/kafka/retry";
 export { type RebalanceRecord, type LagRow } from "./messaging/kafka/group";
 export {

@@ -11,7 +11,13 @@ import { distributedDataChallenges } from "./distributed-data";
 import { protocolsChallenges } from "./protocols";
 import { messagingChallenges } from "./messaging";
 
-export { ChallengeReport, DEFAULT_SEEDS, defineChallenge, type Challenge, type ChallengeSpec, type Comparison, type Target, type TargetResult } from "./challenge";
+export { type ChallengeReport, DEFAULT_SEEDS, defineChallenge, type Challenge, type ChallengeSpec, type Comparison, type Target, type TargetResult } from "./challenge";
+
+/** What each challenge's `check` takes: the learner's solution. */
+export type { GatewaySolution, RateLimitSolution, BffSolution, DiscoverySolution, ProtectSolution, RetrySolution, TimeoutSolution, SidecarSolution } from "./microservices";
+export type { ShardingSolution, PartitioningSolution, PlacementSolution, TwoPhaseTimersSolution, SagaSolution, EventSourcingSolution, CqrsSolution } from "./distributed-data";
+export type { RestScreenSolution, GraphQLScreenSolution, GrpcDeadlineSolution, WebSocketResumeSolution, SseSolution, LongPollSolution } from "./protocols";
+export type { KafkaSolution, RabbitSolution, ReplaySolution, AtMostOnceSolution, AtLeastOnceSolution, ExactlyOnceSolution } from "./messaging";
 
 /** Every challenge, keyed by the catalog id of the pattern it practises. */
 export const challenges = {

@@ -21,6 +21,12 @@ describe("the layering enforces itself (npm run lint)", () => {
     ["src/lab/probe.ts", 'import MarkdownIt from "markdown-it";\nexport const x = MarkdownIt;'],
     ["src/lab/probe.ts", 'import { x } from "sde-lab-extra";\nexport const y = x;'],
     ["src/notebook/format.ts", 'import * as vscode from "vscode";\nexport const x = vscode;'],
+    ["src/catalog/sections/probe.ts", 'import * as vscode from "vscode";\nexport const x = vscode;'],
+    ["src/catalog/probe.ts", 'import { readFileSync } from "node:fs";\nexport const x = readFileSync;'],
+    ["src/editor/probe.ts", 'import { KernelHost } from "../kernel/host/host";\nexport const x = KernelHost;'],
+    ["src/content/probe.ts", 'import { KernelHost } from "../kernel/host/host";\nexport const x = KernelHost;'],
+    ["src/preview/probe.ts", 'import { NotebookSerializer } from "../notebook/serializer";\nexport const x = NotebookSerializer;'],
+    ["src/preview/webview/probe.ts", 'import { CATALOG } from "../../catalog/index";\nexport const x = CATALOG;'],
   ])("rejects a forbidden import in %s", async (file, code) => {
     expect(await problems(file, code)).toContain("no-restricted-imports");
   });
@@ -30,6 +36,8 @@ describe("the layering enforces itself (npm run lint)", () => {
     ["src/lab/challenges/probe.ts", 'import { Simulation } from "sde-lab";\nexport const x = Simulation;'],
     ["src/kernel/process/probe.ts", 'import type { FromKernel } from "../protocol";\nimport { runInThisContext } from "node:vm";\nexport type X = FromKernel;\nexport const y = runInThisContext;'],
     ["src/notebook/probe.ts", 'import * as vscode from "vscode";\nexport const x = vscode;'],
+    ["src/content/probe.ts", 'import * as vscode from "vscode";\nimport { CATALOG } from "../catalog/index";\nexport const x = [vscode, CATALOG];'],
+    ["src/catalog/sections/probe.ts", 'import type { PatternEntry } from "../types";\nexport type X = PatternEntry;'],
   ])("allows what the layer may use in %s", async (file, code) => {
     expect(await problems(file, code)).toEqual([]);
   });

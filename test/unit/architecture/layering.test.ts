@@ -29,7 +29,7 @@ describe("the layering enforces itself (npm run lint)", () => {
     ["src/preview/webview/probe.ts", 'import { CATALOG } from "../../catalog/index";\nexport const x = CATALOG;'],
   ])("rejects a forbidden import in %s", async (file, code) => {
     expect(await problems(file, code)).toContain("no-restricted-imports");
-  });
+  }, 180_000); // a real file (src/notebook/format.ts) is linted with type information: a program is built
 
   it.each([
     ["src/lab/sim/probe.ts", 'import { Simulation } from "./simulation";\nimport { DISPLAY } from "../display";\nexport const x = [Simulation, DISPLAY];'],

@@ -9,7 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^vscode$/, replacement: fileURLToPath(new URL("./test/unit/fakes/vscode.ts", import.meta.url)) },
       { find: /^sde-lab$/, replacement: fileURLToPath(new URL("./src/lab/index.ts", import.meta.url)) },
-      { find: /^sde-lab\/(.+)$/, replacement: fileURLToPath(new URL("./src/lab/", import.meta.url)) + "$1/index.ts" },
+      { find: /^sde-lab\/(scenarios|challenges)$/, replacement: fileURLToPath(new URL("./src/lab/", import.meta.url)) + "$1/index.ts" },
     ],
   },
   test: {

@@ -34,6 +34,13 @@ export type { BffBuild, BffKit, HomePart, HomeScreen } from "./build-microservic
 export type { DiscoveryBuild, DiscoveryClient, DiscoveryKit, RegistryInstance } from "./build-microservices/client-side-discovery";
 export { ChallengeReport, DEFAULT_SEEDS, defineChallenge, type Challenge, type ChallengeSpec, type Comparison, type Target, type TargetResult } from "./challenge";
 
+/** What each challenge's `check` takes: the learner's solution. */
+export type { GatewaySolution, RateLimitSolution, BffSolution, DiscoverySolution, ProtectSolution, RetrySolution, TimeoutSolution, SidecarSolution } from "./microservices";
+export type { ShardingSolution, PartitioningSolution, PlacementSolution, TwoPhaseTimersSolution, SagaSolution, EventSourcingSolution, CqrsSolution } from "./distributed-data";
+export type { RestScreenSolution, GraphQLScreenSolution, GrpcDeadlineSolution, WebSocketResumeSolution, SseSolution, LongPollSolution } from "./protocols";
+export type { KafkaSolution, RabbitSolution, ReplaySolution, AtMostOnceSolution, AtLeastOnceSolution, ExactlyOnceSolution } from "./messaging";
+
+
 /** Every challenge, keyed by the catalog id of the pattern it practises. */
 export const challenges = {
   ...microservicesChallenges,

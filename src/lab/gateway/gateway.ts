@@ -21,7 +21,7 @@
  */
 import { DISPLAY, markdown, table, type Displayable, type MimeBundle } from "../display";
 import { ConfigError, nonNegative } from "../errors";
-import { describeRequest, response, type Request, type Response } from "../sim/http";
+import { STATUS_TEXT, describeRequest, response, type Request, type Response } from "../sim/http";
 import type { NodeOptions, ServiceContext, SimNode } from "../sim/node";
 import type { Simulation } from "../sim/simulation";
 import { composeParts, fanOut } from "./aggregate";
@@ -70,18 +70,6 @@ export interface GatewayEvent {
   readonly route?: string;
   readonly time: number;
 }
-
-const STATUS_TEXT: Record<number, string> = {
-  200: "OK",
-  401: "Unauthorized",
-  403: "Forbidden",
-  404: "Not Found",
-  429: "Too Many Requests",
-  500: "Internal Server Error",
-  502: "Bad Gateway",
-  503: "Service Unavailable",
-  504: "Gateway Timeout",
-};
 
 /** A simulated API gateway (see the module comment for the order of checks). */
 export class ApiGateway implements Displayable {

@@ -35,26 +35,8 @@ export interface HttpResponse {
   body?: string;
 }
 
-/** Reason phrases of the status codes this section uses (RFC 9110). */
-export const STATUS_TEXT: Readonly<Record<number, string>> = {
-  101: "Switching Protocols",
-  200: "OK",
-  201: "Created",
-  204: "No Content",
-  304: "Not Modified",
-  400: "Bad Request",
-  404: "Not Found",
-  405: "Method Not Allowed",
-  406: "Not Acceptable",
-  409: "Conflict",
-  412: "Precondition Failed",
-  415: "Unsupported Media Type",
-  422: "Unprocessable Content",
-  500: "Internal Server Error",
-  502: "Bad Gateway",
-  503: "Service Unavailable",
-  504: "Gateway Timeout",
-};
+import { STATUS_TEXT } from "../sim/http";
+export { STATUS_TEXT };
 
 const headerLines = (headers: Record<string, string>) => Object.entries(headers).reduce((n, [k, v]) => n + utf8Length(k) + 2 + utf8Length(v) + 2, 0);
 

@@ -3,7 +3,7 @@
  * learner builds the pattern in the cell and hands it in as `protect`, the function B uses to
  * call C; this module only builds the services, sends the load and measures.
  */
-import { DISPLAY, response, table, type Displayable, type MimeBundle, type Response, type Simulation } from "sde-lab";
+import { DISPLAY, Histogram, response, table, type Displayable, type MimeBundle, type Response, type Simulation } from "sde-lab";
 import { nonNegative, wholeNumber } from "./checks";
 
 /** How B calls C: `callC` makes the real call; wrap it in your pattern. */
@@ -169,9 +169,10 @@ export function compareRuns(runs: readonly { row(): Record<string, number | stri
   return { [DISPLAY]: (): MimeBundle => table(runs.map((r) => r.row()))[DISPLAY]() };
 }
 
-/** Nearest-rank percentile of `values` (0 when empty). */
+/** Nearest-rank percentile of `values` (0 when empty), by the lab's one percentile: {@link Histogram}. */
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return 0;
-  const sorted = [...values].sort((x, y) => x - y);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+  const h = new Histogram("percentile");
+  for (const v of values) h.record(v);
+  return h.percentile(p);
 }

@@ -65,3 +65,27 @@ function lowerCaseKeys(h: Record<string, string>): Record<string, string> {
   for (const [k, v] of Object.entries(h)) out[k.toLowerCase()] = v;
   return out;
 }
+
+/** Reason phrases (RFC 9110) of the status codes the lab answers with: one table for every section. */
+export const STATUS_TEXT: Readonly<Record<number, string>> = {
+  101: "Switching Protocols",
+  200: "OK",
+  201: "Created",
+  204: "No Content",
+  304: "Not Modified",
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  406: "Not Acceptable",
+  409: "Conflict",
+  412: "Precondition Failed",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Content",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+};

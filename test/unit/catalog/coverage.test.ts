@@ -10,7 +10,12 @@ import { parseNotebook, type SdeNotebook } from "../../../src/notebook/format";
 
 const root = join(__dirname, "../../..");
 const ids = CATALOG.map((p) => p.id);
-const listFiles = (dir: string, ext: string) => (existsSync(join(root, dir)) ? readdirSync(join(root, dir)).filter((f) => f.endsWith(ext)) : []);
+/** Files of a folder with the extension; a missing or empty folder fails (content must exist). */
+function listFiles(dir: string, ext: string): string[] {
+  const files = readdirSync(join(root, dir)).filter((f) => f.endsWith(ext));
+  if (files.length === 0) throw new Error(`${dir} has no *${ext} files`);
+  return files;
+}
 const notebooks = new Map<string, SdeNotebook>();
 function notebook(file: string): SdeNotebook | undefined {
   if (!notebooks.has(file)) {
@@ -21,7 +26,8 @@ function notebook(file: string): SdeNotebook | undefined {
   return notebooks.get(file);
 }
 const sourceOf = (cell: { source: string | readonly string[] }) => (typeof cell.source === "string" ? cell.source : cell.source.join(""));
-const entriesOrNone = CATALOG.length > 0 ? CATALOG.map((p) => [p.id, p] as const) : [];
+if (CATALOG.length === 0) throw new Error("the catalog is empty");
+const entries = CATALOG.map((p) => [p.id, p] as const);
 
 describe("the catalog", () => {
   it("has unique kebab-case ids, in the sections' order", () => {
@@ -50,7 +56,7 @@ describe("the catalog", () => {
     expect(() => findPattern("circuit")).toThrow(/No pattern "circuit" in the SDE Lab catalog\. Did you mean "circuit-breaker"\? Known ids: api-gateway, /);
   });
 
-  it.each(entriesOrNone)("%s: its text follows the rules (summary, when to use, interview)", (_id, p) => {
+  it.each(entries)("%s: its text follows the rules (summary, when to use, interview)", (_id, p) => {
     expect(p.summary.length).toBeGreaterThan(20);
     expect(p.summary).not.toContain("\n");
     expect(p.whenToUse.length).toBeGreaterThanOrEqual(2);
@@ -63,13 +69,13 @@ describe("the catalog", () => {
     for (const f of p.interview.followUps) expect(f.question.endsWith("?") && f.answer.length > 40).toBe(true);
   });
 
-  it.each(entriesOrNone)("%s: its exports exist in sde-lab and its related ids in the catalog", (id, p) => {
+  it.each(entries)("%s: its exports exist in sde-lab and its related ids in the catalog", (id, p) => {
     expect(p.exports.length).toBeGreaterThan(0);
     expect(p.exports.filter((name) => !(name in lab)), "names not exported by sde-lab").toEqual([]);
     expect(p.related.filter((r) => !ids.includes(r) || r === id), "unknown or self-referencing related ids").toEqual([]);
   });
 
-  it.each(entriesOrNone)("%s: has its snippet, diagram and challenge", (id, p) => {
+  it.each(entries)("%s: has its snippet, diagram and challenge", (id, p) => {
     expect(p.snippet).toBe(`snippets/${id}.ts`);
     expect(p.diagram).toBe(`media/diagrams/${id}.mmd`);
     expect(existsSync(join(root, p.snippet)), `${p.snippet} exists`).toBe(true);
@@ -77,7 +83,7 @@ describe("the catalog", () => {
     expect(Object.keys(challenges), `challenge "${p.challenge}" in sde-lab/challenges`).toContain(p.challenge);
   });
 
-  it.each(entriesOrNone)("%s: is taught in its section's notebook, under a ## heading cell with its id", (id, p) => {
+  it.each(entries)("%s: is taught in its section's notebook, under a ## heading cell with its id", (id, p) => {
     const section = SECTIONS.find((s) => s.id === p.section)!;
     expect(p.notebook.file).toBe(section.notebook);
     const nb = notebook(p.notebook.file);
@@ -88,7 +94,7 @@ describe("the catalog", () => {
     expect(sourceOf(heading!)).toMatch(/^## \S/);
   });
 
-  it.each(entriesOrNone)("%s: the notebook's diagram cell holds exactly the .mmd file", (id, p) => {
+  it.each(entries)("%s: the notebook's diagram cell holds exactly the .mmd file", (id, p) => {
     const nb = notebook(p.notebook.file);
     const cell = nb?.cells.find((c) => c.id === `${id}-diagram`);
     expect(cell, `cell "${id}-diagram" in ${p.notebook.file}`).toBeDefined();

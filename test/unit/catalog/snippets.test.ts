@@ -76,7 +76,7 @@ describe("snippets/*.ts", () => {
       skipLibCheck: true,
       types: [],
       baseUrl: root,
-      paths: { "sde-lab": ["./src/lab/index.ts"], "sde-lab/*": ["./src/lab/*/index.ts"] },
+      paths: { "sde-lab": ["./src/lab/index.ts"], "sde-lab/scenarios": ["./src/lab/scenarios/index.ts"], "sde-lab/challenges": ["./src/lab/challenges/index.ts"] },
     });
     const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.file === undefined || files.includes(d.file.fileName) || d.file.fileName.includes("/src/lab/"));
     const messages = diagnostics.map((d) => `${d.file ? `${d.file.fileName.slice(root.length + 1)}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}` : ""} ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);

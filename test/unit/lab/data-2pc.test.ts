@@ -2,7 +2,13 @@
 // coordinator, presumed abort, and agreement under random crashes and loss.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { ConfigError, DISPLAY, DuplicateNodeError, Simulation, TwoPhaseCommit, UnknownShardError } from "../../../src/lab/index";
+import {
+  ConfigError,
+  DISPLAY,
+  Simulation,
+  TwoPhaseCommit,
+} from "../../../src/lab/index";
+import { DuplicateNodeError, UnknownShardError } from "../../../src/lab/data/errors";
 
 function setup(seed = 1, options: Partial<ConstructorParameters<typeof TwoPhaseCommit>[1]> = {}) {
   const sim = new Simulation({ seed });

@@ -7,7 +7,6 @@ import {
   ConfigError,
   DISPLAY,
   EventStore,
-  MalformedEventError,
   Projection,
   Simulation,
   WrongExpectedVersionError,
@@ -16,6 +15,7 @@ import {
   moneyDepositedV1toV2,
   type RecordedEvent,
 } from "../../../src/lab/index";
+import { MalformedEventError } from "../../../src/lab/data/errors";
 
 const deposit = (amount: number) => ({ type: "MoneyDeposited", data: { amount }, schemaVersion: 2 });
 

@@ -4,18 +4,16 @@ import fc from "fast-check";
 import {
   ConfigError,
   DISPLAY,
-  DuplicateNodeError,
-  EmptyRingError,
   HashRing,
   ModNHashing,
   RendezvousHashing,
-  UnknownShardError,
   loadStats,
   movement,
-  murmur3,
   sampleKeys,
   vnodeSpread,
 } from "../../../src/lab/index";
+import { DuplicateNodeError, EmptyRingError, UnknownShardError } from "../../../src/lab/data/errors";
+import { murmur3 } from "../../../src/lab/data/hash";
 
 const four = ["n1", "n2", "n3", "n4"];
 const keys100k = sampleKeys(100_000, "user-");

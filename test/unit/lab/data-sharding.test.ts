@@ -3,18 +3,15 @@ import { describe, expect, it } from "vitest";
 import {
   ConfigError,
   DISPLAY,
-  EmptyRingError,
-  HashSharding,
-  KeyOutOfRangeError,
   ModNHashing,
   RangeSharding,
   ShardedStore,
   Simulation,
-  UnknownShardError,
   VerticalStore,
   hashSharding,
-  ringSharding,
 } from "../../../src/lab/index";
+import { EmptyRingError, UnknownShardError } from "../../../src/lab/data/errors";
+import { HashSharding, KeyOutOfRangeError, ringSharding } from "../../../src/lab/data/shard-strategy";
 
 const ranges = () =>
   new RangeSharding([

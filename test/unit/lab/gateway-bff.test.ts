@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, DISPLAY, Simulation, ok } from "../../../src/lab/index";
 import { BackendForFrontend, jsonPayloadBytes, shapePayload, type BffScreen } from "../../../src/lab/gateway/index";
-import { compareBffs } from "sde-lab/scenarios";
+import { compareBffs } from "../../../src/lab/scenarios/bff-comparison";
 
 // Full payloads, as the shared services return them.
 const USER = { id: 7, name: "Ada Lovelace", email: "ada@example.com", avatar: "/img/ada.png", address: "12 St James's Square, London", phone: "+44 20 7946 0000", preferences: { theme: "dark", language: "en-GB" }, createdAt: "2015-12-10T00:00:00Z" };

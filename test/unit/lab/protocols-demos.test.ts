@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import protobufjs from "protobufjs";
 import {
   DISPLAY,
-  SOCIAL_PROTO,
   compareFeeds,
   comparePostsScreen,
   loadPostsScreen,
@@ -10,6 +9,7 @@ import {
   protocolLab,
   runFeed,
 } from "../../../src/lab/index";
+import { SOCIAL_PROTO } from "../../../src/lab/protocols/social-grpc";
 
 describe("demo: the posts screen over REST, GraphQL and gRPC", () => {
   it("takes 21 requests over REST (about 7 round trips on 6 connections), 1 over GraphQL and gRPC, and gRPC's payload is the smallest", async () => {

@@ -3,19 +3,13 @@ import fc from "fast-check";
 import protobufjs from "protobufjs";
 import {
   EXAMPLE_PROTO,
-  ProtoParseError,
   ProtoSchema,
-  ProtoSchemaError,
-  base64,
-  fromBase64,
   grpcFrame,
   hexBytes,
-  jsonLength,
-  readGrpcFrame,
-  sha1,
-  utf8Length,
   websocketAccept,
 } from "../../../src/lab/index";
+import { ProtoParseError, ProtoSchemaError, readGrpcFrame } from "../../../src/lab/protocols/protobuf";
+import { base64, fromBase64, jsonLength, sha1, utf8Length } from "../../../src/lab/protocols/encoding";
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 

@@ -3,19 +3,17 @@ import {
   ConfigError,
   GrpcClient,
   GrpcError,
-  GrpcServer,
   GrpcStatus,
   Simulation,
   SocialDb,
   compareHeadOfLine,
   createSocialGrpcServer,
-  grpcTimeoutHeader,
   networkDrop,
-  parseGrpcTimeout,
   socialProto,
   type ProtoValue,
   type SocialGrpcServerOptions,
 } from "../../../src/lab/index";
+import { GrpcServer, grpcTimeoutHeader, parseGrpcTimeout } from "../../../src/lab/protocols/grpc";
 
 function setup(handlers?: SocialGrpcServerOptions["handlers"]) {
   const sim = new Simulation();

@@ -1,9 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  CloseCode,
   EventStreamParser,
-  InvalidAccessError,
-  InvalidStateError,
   LongPollClient,
   LongPollServer,
   ReconnectingWebSocket,
@@ -14,15 +11,14 @@ import {
   TickFeed,
   WebSocketServer,
   formatEvent,
-  httpServer,
-  jsonResponse,
   networkDrop,
   websocketAccept,
-  websocketFrameBytes,
   type ServerSentEvent,
   type ServerWebSocket,
   type WebSocketCloseEvent,
 } from "../../../src/lab/index";
+import { CloseCode, InvalidAccessError, InvalidStateError, websocketFrameBytes } from "../../../src/lab/protocols/websocket";
+import { httpServer, jsonResponse } from "../../../src/lab/protocols/http1";
 
 function wsSetup(options: { heartbeatMs?: number } = {}) {
   const sim = new Simulation();
@@ -341,7 +337,7 @@ describe("long polling", () => {
   it("rejects a bad cursor with 400", async () => {
     const sim = new Simulation();
     new LongPollServer(sim, { source: new TickFeed(sim, { count: 0 }) });
-    const { HttpClient } = await import("../../../src/lab/index");
+    const { HttpClient } = await import("../../../src/lab/protocols/http1");
     const http = new HttpClient(sim, "app", "api");
     const res = await sim.run(() => http.request("GET /poll?after=-3"));
     expect(res.status).toBe(400);

@@ -3,22 +3,18 @@ import {
   ConfigError,
   GraphQLClient,
   GraphQLServer,
-  HttpClient,
   RestApi,
   RestClient,
   Simulation,
   SocialDb,
   createSocialData,
-  etagMatches,
   etagOf,
-  httpRequest,
   protocolLab,
-  requestBytes,
-  responseBytes,
-  jsonResponse,
   type Post,
   type User,
 } from "../../../src/lab/index";
+import { HttpClient, httpRequest, requestBytes, responseBytes, jsonResponse } from "../../../src/lab/protocols/http1";
+import { etagMatches } from "../../../src/lab/protocols/rest";
 
 function rest(options: { maxConnections?: number } = {}) {
   const sim = new Simulation();

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { DISPLAY, Random, Simulation, TimeoutError, outcomeOf, response, type Response } from "../../../src/lab/index";
+import {
+  DISPLAY,
+  Random,
+  Simulation,
+  TimeoutError,
+  response,
+  type Response,
+} from "../../../src/lab/index";
+import { outcomeOf } from "../../../src/lab/sim/call-errors";
 import {
   BulkheadPolicy,
   BulkheadRejectedError,

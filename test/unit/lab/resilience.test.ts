@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { DISPLAY, RejectedError, Simulation, outcomeOf, response, type Response } from "../../../src/lab/index";
+import {
+  DISPLAY,
+  RejectedError,
+  Simulation,
+  response,
+  type Response,
+} from "../../../src/lab/index";
+import { outcomeOf } from "../../../src/lab/sim/call-errors";
 import {
   BreakerOpenError,
   CIRCUIT_BREAKER_DEFAULTS,

@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, DISPLAY, Random, Simulation, SimulationError, TimeoutError, dist, ok, outcomeOf, response } from "../../../src/lab/index";
+import {
+  ConfigError,
+  DISPLAY,
+  Random,
+  Simulation,
+  SimulationError,
+  TimeoutError,
+  dist,
+  ok,
+  response,
+} from "../../../src/lab/index";
+import { outcomeOf } from "../../../src/lab/sim/call-errors";
 
 describe("scheduler and virtual time", () => {
   it("fires events in time order, FIFO at equal times, and moves the clock", async () => {

@@ -167,7 +167,12 @@ export class Producer {
   }
 
   /** Sends messages to several topics in one call. */
-  sendBatch(batch: ProducerBatch, txn?: OpenTransactionRef): Promise<RecordMetadata[]> {
+  sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+    return this.doSend(batch);
+  }
+
+  /** @internal A transaction's sends: the same path, adding each partition to the transaction. */
+  sendInTransaction(batch: ProducerBatch, txn: OpenTransactionRef): Promise<RecordMetadata[]> {
     return this.doSend(batch, txn);
   }
 
@@ -341,14 +346,14 @@ export class Transaction {
   async send(record: ProducerRecord): Promise<RecordMetadata[]> {
     this.checkActive();
     this.producer.checkEpoch();
-    return this.producer.sendBatch({ topicMessages: [{ topic: record.topic, messages: record.messages }], acks: -1, timeout: record.timeout }, this.ref);
+    return this.producer.sendInTransaction({ topicMessages: [{ topic: record.topic, messages: record.messages }], acks: -1, timeout: record.timeout }, this.ref);
   }
 
   /** Sends to several topics inside the transaction. */
   async sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
     this.checkActive();
     this.producer.checkEpoch();
-    return this.producer.sendBatch({ ...batch, acks: -1 }, this.ref);
+    return this.producer.sendInTransaction({ ...batch, acks: -1 }, this.ref);
   }
 
   /** Adds consumer offsets to the transaction: committed for the group if and only if the transaction commits. */

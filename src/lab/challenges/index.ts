@@ -36,7 +36,7 @@ export { ChallengeReport, DEFAULT_SEEDS, defineChallenge, type Challenge, type C
 
 /** What each challenge's `check` takes: the learner's solution. */
 export type { GatewaySolution, RateLimitSolution, BffSolution, DiscoverySolution, ProtectSolution, RetrySolution, TimeoutSolution, SidecarSolution } from "./microservices";
-export type { ShardingSolution, PartitioningSolution, PlacementSolution, TwoPhaseTimersSolution, SagaSolution, EventSourcingSolution, CqrsSolution } from "./distributed-data";
+export type { ShardingWarmupSolution, PartitioningSolution, PlacementSolution, TwoPhaseTimersSolution, SagaSolution, EventSourcingSolution, CqrsSolution } from "./distributed-data";
 export type { RestScreenSolution, GraphQLScreenSolution, GrpcDeadlineSolution, WebSocketResumeSolution, SseSolution, LongPollSolution } from "./protocols";
 export type { KafkaSolution, RabbitSolution, ReplaySolution, AtMostOnceSolution, AtLeastOnceSolution, ExactlyOnceSolution } from "./messaging";
 
@@ -53,4 +53,4 @@ export const challenges = {
 export type ChallengeId = keyof typeof challenges;
 
 // Learner-facing interfaces of the distributed-data build challenges.
-export type * from "./distributed-data-types";
+export type { ShardRange, ShardRouter, ShardingSolution, JoinRow, JoinSolution, OrderRow, PartitionClient, UserRow, Ring, RingOptions, RingSolution, Participant, ParticipantEnv, TwoPcRecord, TwoPhaseSolution, TxnWrites, SagaEnv, SagaOrchestratorSolution, SagaStepInfo } from "./distributed-data-types";

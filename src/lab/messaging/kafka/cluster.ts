@@ -98,10 +98,14 @@ export interface TransactionalIdState {
   producerId: number;
   epoch: number;
   open?: OpenTransaction;
+  /** The producer's transaction number the coordinator aborted on timeout (it stays aborted). */
+  aborted?: number;
 }
 
 /** @internal */
 export interface OpenTransaction {
+  /** The producer's number of this transaction. */
+  seq: number;
   state: TxnState;
   partitions: Set<PartitionState>;
   offsets: { groupId: string; topic: string; partition: number; offset: number }[];

@@ -84,7 +84,8 @@ export interface RoundTripOptions<T> {
   timedOut(silence: Silence): Error;
   /**
    * When given, a request that lands at a crashed callee is refused (its host answers with a
-   * TCP reset): this error travels back to the caller instead of the request being served.
+   * TCP reset): this error travels back to the caller instead of the request being served;
+   * and an answer the callee gives after crashing is never sent (the caller times out).
    */
   refused?(): Error;
   /**

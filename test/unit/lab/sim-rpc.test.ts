@@ -79,6 +79,23 @@ describe("roundTrip", () => {
     expect(slow.at - 0).toBeGreaterThanOrEqual(100);
   });
 
+  it("with timeoutMode lost-only, waits for a slow callee but still times out on a lost request", async () => {
+    const sim = setup(5);
+    const slow = await sim.run(async () => {
+      const value = await roundTrip<number>(sim, { ...base, timeoutMode: "lost-only", serve: (x) => void sim.schedule(500, () => x.reply(9)) });
+      return { value, at: sim.now };
+    });
+    expect(slow).toEqual({ value: 9, at: 510 });
+    sim.network.partition("a", "b");
+    const start = sim.now;
+    const cut = await sim.run(async () => {
+      const error = await roundTrip<number>(sim, { ...base, timeoutMode: "lost-only", serve: (x) => x.reply(1) }).catch((e: unknown) => e);
+      return { error, after: sim.now - start };
+    });
+    expect(cut.error).toBeInstanceOf(GaveUp);
+    expect(cut.after).toBe(100);
+  });
+
   it("marks the exchange abandoned once the caller gave up, and reports the late answer", async () => {
     const sim = setup(5);
     let exchange: Exchange<number> | undefined;

@@ -233,7 +233,7 @@ const replayChallenge = defineChallenge<ReplaySolution, "accountsRebuilt" | "sto
         await late.run({ eachMessage: async ({ message }) => void rebuilt.set(String(message.key), Number(String(message.value))) });
         await sim.sleep(1_000);
       });
-      storedBytes = kafka.logSize("accounts");
+      storedBytes = kafka.cluster.logSize("accounts");
     }
     let correct = 0;
     for (const [a, b] of latest) if (rebuilt.get(a) === b) correct++;

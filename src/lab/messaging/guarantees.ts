@@ -18,7 +18,7 @@
 import { ConfigError, wholeNumber, nonNegative } from "../errors";
 import { DISPLAY, markdown, table, type MimeBundle } from "../display";
 import { Simulation } from "../sim/simulation";
-import { Kafka } from "./kafka/kafka";
+import { Kafka, clusterOf } from "./kafka/kafka";
 import type { Consumer } from "./kafka/consumer";
 
 /** The guarantees the helper can run. */
@@ -216,7 +216,7 @@ async function runOne(guarantee: DeliveryGuarantee, o: Resolved, crashAfter: rea
     await start();
     // The at-most-once run can never apply every payment: stop once the group has nothing left to read.
     const idle = sim.every(5_000, () => {
-      const lag = kafka.group(groupId).lag().reduce((a, r) => a + r.lag, 0);
+      const lag = kafka.lag(groupId).total;
       if (lag === 0 && sim.now > 1_000 && instances > crashes) done();
     });
     await finished;
@@ -233,7 +233,7 @@ async function runOne(guarantee: DeliveryGuarantee, o: Resolved, crashAfter: rea
 /** Ledger entries a read_committed reader sees in the output topic. */
 function committedLedger(kafka: Kafka): Map<string, number> {
   const out = new Map<string, number>();
-  const topic = kafka.topics.get("ledger");
+  const topic = clusterOf(kafka).topics.get("ledger");
   if (!topic) return out;
   for (const p of topic.partitions) {
     for (const r of p.log.records) {

@@ -75,6 +75,13 @@ export interface RoundTripOptions<T> {
   /** How long the caller waits for the answer, ms; `Infinity` waits forever. */
   readonly timeoutMs: number;
   /**
+   * `race` (default): the timeout runs from the start, also while the callee works.
+   * `lost-only`: the caller waits for a slow callee however long it takes, and the timeout
+   * fires (at the same time, start + `timeoutMs`) only when the request or the answer is
+   * lost. Cheaper — no timer per call — for callers whose callee answers in bounded time.
+   */
+  readonly timeoutMode?: "race" | "lost-only";
+  /**
    * Runs at the callee when the request lands. Answer through the {@link Exchange}, now or
    * later. Without {@link refused}, it runs even when the callee is down and must decide
    * itself (a crashed node drops the request).
@@ -84,7 +91,8 @@ export interface RoundTripOptions<T> {
   timedOut(silence: Silence): Error;
   /**
    * When given, a request that lands at a crashed callee is refused (its host answers with a
-   * TCP reset): this error travels back to the caller instead of the request being served.
+   * TCP reset): this error travels back to the caller instead of the request being served;
+   * and an answer the callee gives after crashing is never sent (the caller times out).
    */
   refused?(): Error;
   /**
@@ -145,12 +153,17 @@ class Call<T> implements Exchange<T> {
     const { sim, o } = this;
     if (o.label !== undefined) sim.trace.record("request", o.from, o.to, o.label);
     // The timer is scheduled before the request so that, at equal times, it fires first.
-    if (o.timeoutMs !== Infinity) this.timer = sim.wakeAt(this.start0 + o.timeoutMs, () => this.expire());
+    if (o.timeoutMode !== "lost-only") this.arm();
     const lost = send(sim, o.from, o.to, () => this.land());
     if (lost) {
       this.silence = { stage: "request", cause: lost };
+      if (o.timeoutMode === "lost-only") this.arm();
       if (o.label !== undefined) sim.trace.record("drop", o.from, o.to, `${o.label} lost (${lost})`);
     }
+  }
+
+  private arm(): void {
+    if (this.o.timeoutMs !== Infinity) this.timer = this.sim.wakeAt(this.start0 + this.o.timeoutMs, () => this.expire());
   }
 
   private expire(): void {
@@ -185,11 +198,13 @@ class Call<T> implements Exchange<T> {
     // A callee that crashed after taking the request never sends its answer.
     if (!refusal && o.refused && !sim.node(o.to).up) {
       this.silence = { stage: "response", cause: "callee down" };
+      if (o.timeoutMode === "lost-only") this.arm();
       return;
     }
     const lost = send(sim, o.to, o.from, () => this.arrive(ok, value));
     if (lost) {
       this.silence = { stage: "response", cause: lost };
+      if (o.timeoutMode === "lost-only") this.arm();
       if (o.label !== undefined) sim.trace.record("drop", o.to, o.from, `${this.labelOf(ok, value)} lost (${lost})`);
     }
   }

@@ -1,5 +1,6 @@
 // The Kafka log: retained after consumption, time and size retention, compaction, per-partition order.
 import { describe, expect, it } from "vitest";
+import { clusterOf } from "../../../src/lab/messaging/kafka/kafka";
 import { Simulation } from "../../../src/lab/index";
 import { Kafka, KafkaJSProtocolError, type KafkaMessage } from "../../../src/lab/messaging/index";
 
@@ -69,7 +70,7 @@ describe("Kafka log retention", () => {
         await producer.send({ topic: "clicks", messages: [{ value: `c${i}` }] });
       }
     });
-    const log = kafka.topics.get("clicks")!.partitions[0]!.log;
+    const log = clusterOf(kafka).topics.get("clicks")!.partitions[0]!.log;
     // At the last write (99 s) the segments whose newest record was over 60 s old were gone: 0–39.
     expect(log.logStartOffset).toBe(40);
     await sim.runUntil(start + 110_000);
@@ -96,7 +97,7 @@ describe("Kafka log retention", () => {
     await sim.run(async () => {
       for (let i = 0; i < 30; i++) await producer.send({ topic: "logs", messages: [{ value: "x".repeat(100) }] });
     });
-    const log = kafka.topics.get("logs")!.partitions[0]!.log;
+    const log = clusterOf(kafka).topics.get("logs")!.partitions[0]!.log;
     expect(log.size).toBeLessThanOrEqual(2_000 + 1_000);
     expect(log.size - 850).toBeLessThan(2_000);
     expect(log.logStartOffset).toBe(15);
@@ -123,7 +124,7 @@ describe("Kafka log compaction", () => {
       // This write rolls the segment; the cleaner compacts the closed one.
       await producer.send({ topic: "accounts", messages: [{ key: "dave", value: "v11" }] });
     });
-    const log = kafka.topics.get("accounts")!.partitions[0]!.log;
+    const log = clusterOf(kafka).topics.get("accounts")!.partitions[0]!.log;
     expect(log.records.map((r) => `${r.offset}:${String(r.key)}=${String(r.value)}`)).toEqual(["7:bob=v7", "9:alice=v9", "10:carol=null", "11:dave=v11"]);
     expect(log.removed.compaction).toBe(8);
     // A new reader rebuilds the state from offset 0: latest value per key, carol deleted.

@@ -1,5 +1,6 @@
 // Producer guarantees: acks and min.insync.replicas, leader failover, idempotent dedup, transactions.
 import { describe, expect, it } from "vitest";
+import { clusterOf } from "../../../src/lab/messaging/kafka/kafka";
 import { Simulation } from "../../../src/lab/index";
 import { Kafka, KafkaJSProtocolError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, type KafkaMessage } from "../../../src/lab/messaging/index";
 
@@ -9,7 +10,7 @@ async function setup(options: { minIsr?: string; brokers?: number; rf?: number }
   await sim.run(() =>
     kafka.admin().createTopics({ topics: [{ topic: "payments", numPartitions: 1, replicationFactor: options.rf ?? 3, configEntries: options.minIsr ? [{ name: "min.insync.replicas", value: options.minIsr }] : [] }] }),
   );
-  return { sim, kafka, p: kafka.topics.get("payments")!.partitions[0]! };
+  return { sim, kafka, p: clusterOf(kafka).topics.get("payments")!.partitions[0]! };
 }
 
 describe("Kafka acks and min.insync.replicas", () => {
@@ -37,7 +38,7 @@ describe("Kafka acks and min.insync.replicas", () => {
     const { sim, kafka, p } = await setup({ minIsr: "2" });
     const producer = kafka.producer({ retry: { retries: 0 } });
     const followers = p.replicas.filter((b) => b !== p.leader);
-    for (const b of followers) sim.faults.crash(kafka.brokerNode(b).name);
+    for (const b of followers) sim.faults.crash(kafka.cluster.brokers[b]!);
     const out = await sim.run(async () => {
       await producer.connect();
       // Before the controller fences the followers (9 s) the ISR still lists them: acks=all waits.
@@ -61,14 +62,14 @@ describe("Kafka acks and min.insync.replicas", () => {
     const producer = kafka.producer();
     const leader = p.leader;
     // The followers are cut off from the leader (but not from the controller): they stop copying.
-    for (const b of p.replicas) if (b !== leader) sim.faults.partition(kafka.brokerNode(leader).name, kafka.brokerNode(b).name);
+    for (const b of p.replicas) if (b !== leader) sim.faults.partition(kafka.cluster.brokers[leader]!, kafka.cluster.brokers[b]!);
     await sim.run(async () => {
       await producer.connect();
       for (let i = 0; i < 5; i++) await producer.send({ topic: "payments", messages: [{ value: `p${i}` }], acks: 1 });
     });
     expect(p.log.logEndOffset).toBe(5);
     expect(p.log.highWatermark).toBe(0);
-    sim.faults.crash(kafka.brokerNode(leader).name);
+    sim.faults.crash(kafka.cluster.brokers[leader]!);
     sim.faults.heal();
     await sim.runFor(10_000);
     expect(p.leader).not.toBe(leader);
@@ -81,12 +82,12 @@ describe("Kafka leader failover", () => {
   it("moves leadership to an in-sync follower 9 s after the leader dies; with every replica down the partition is offline until the last in-sync one returns", async () => {
     const { sim, kafka, p } = await setup({ brokers: 3, rf: 2 });
     const [first, second] = p.replicas as [number, number];
-    sim.faults.crash(kafka.brokerNode(first).name);
+    sim.faults.crash(kafka.cluster.brokers[first]!);
     await sim.runFor(8_999);
     expect(p.leader).toBe(first);
     await sim.runFor(2);
     expect([p.leader, p.isr]).toEqual([second, [second]]);
-    sim.faults.crash(kafka.brokerNode(second).name);
+    sim.faults.crash(kafka.cluster.brokers[second]!);
     await sim.runFor(9_001);
     // The last in-sync replica stays in the ISR; nobody leads.
     expect([p.leader, p.isr]).toEqual([-1, [second]]);
@@ -97,10 +98,10 @@ describe("Kafka leader failover", () => {
     });
     expect((error as { cause: unknown }).cause).toMatchObject({ type: "LEADER_NOT_AVAILABLE", code: 5 });
     // The out-of-sync replica coming back may not lead (no unclean election)…
-    sim.faults.restart(kafka.brokerNode(first).name);
+    sim.faults.restart(kafka.cluster.brokers[first]!);
     expect(p.leader).toBe(-1);
     // …the last in-sync one may.
-    sim.faults.restart(kafka.brokerNode(second).name);
+    sim.faults.restart(kafka.cluster.brokers[second]!);
     expect(p.leader).toBe(second);
   });
 });
@@ -110,7 +111,7 @@ describe("Kafka idempotent producer", () => {
     const { sim, kafka, p } = await setup();
     const producer = kafka.producer({ idempotent, name: "checkout" });
     await sim.run(() => producer.connect());
-    const leader = kafka.brokerNode(p.leader).name;
+    const leader = kafka.cluster.brokers[p.leader]!;
     // Answers from the leader to the producer are lost for 5 s: the batch is written, the producer times out and retries.
     sim.faults.partition(leader, "checkout", { oneWay: true });
     sim.faults.heal(leader, "checkout", { at: sim.now + 5_000 });
@@ -166,7 +167,7 @@ describe("Kafka transactions", () => {
     expect(await readAs(sim, kafka, true, "uncommitted")).toEqual(["a1", "a2", "b1", "c1"]);
     // Markers take offsets: a1 a2 COMMIT b1 ABORT c1.
     expect(p.log.records.map((r) => r.control ?? String(r.value))).toEqual(["a1", "a2", "COMMIT", "b1", "ABORT", "c1"]);
-    expect(kafka.lastStableOffset(p)).toBe(5);
+    expect(kafka.cluster.partition("payments", 0).lastStableOffset).toBe(5);
   });
 
   it("commits output and consumer offsets together with sendOffsets", async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { clusterOf } from "../../../src/lab/messaging/kafka/kafka";
 import { createRequire } from "node:module";
 import { Simulation } from "../../../src/lab/index";
 import { Kafka, Partitioners, PartitionAssigners, murmur2, KafkaJSProtocolError, type KafkaMessage } from "../../../src/lab/messaging/index";
@@ -57,7 +58,7 @@ describe("Kafka partitioner", () => {
     });
     expect(meta[0]).toMatchObject({ topicName: "orders", errorCode: 0, baseOffset: "0" });
     expect(typeof meta[0]!.partition).toBe("number");
-    const log = (p: number) => kafka.topics.get("orders")!.partitions[p]!.log.records.map((r) => `${String(r.key)}:${String(r.value)}`);
+    const log = (p: number) => clusterOf(kafka).topics.get("orders")!.partitions[p]!.log.records.map((r) => `${String(r.key)}:${String(r.value)}`);
     const all = [0, 1, 2].flatMap((p) => log(p).map((x) => ({ p, x })));
     expect(all).toHaveLength(27);
     for (let i = 1; i <= 9; i++) {

@@ -98,10 +98,14 @@ export interface TransactionalIdState {
   producerId: number;
   epoch: number;
   open?: OpenTransaction;
+  /** The producer's transaction number the coordinator aborted on timeout (it stays aborted). */
+  aborted?: number;
 }
 
 /** @internal */
 export interface OpenTransaction {
+  /** The producer's number of this transaction. */
+  seq: number;
   state: TxnState;
   partitions: Set<PartitionState>;
   offsets: { groupId: string; topic: string; partition: number; offset: number }[];
@@ -284,8 +288,8 @@ export class KafkaCluster {
   /**
    * @internal One request from a client node to a broker and its answer: a {@link roundTrip}
    * whose handler runs at the broker. A dead broker refuses the connection; a lost request or
-   * answer, or a broker that does not answer within `timeoutMs`, ends in a
-   * {@link KafkaJSRequestTimeoutError} (the broker may have applied the request).
+   * answer ends in a {@link KafkaJSRequestTimeoutError} at `timeoutMs` (the broker may have
+   * applied the request).
    */
   request<T>(from: SimNode, brokerId: number, handle: () => T | Promise<T>, timeoutMs = this.options.requestTimeout): Promise<T> {
     const broker = this.brokerNode(brokerId).name;
@@ -294,6 +298,9 @@ export class KafkaCluster {
       from: from.name,
       to: broker,
       timeoutMs,
+      // A broker answers in bounded time (acks and long polls end), so no timer per request:
+      // the hot path of every produce and fetch.
+      timeoutMode: "lost-only",
       serve: (exchange) => serveWith(exchange, handle),
       refused: () => new KafkaJSConnectionError(`Connection error: ${broker} refused the connection (broker down)`, broker),
       callerDown: () => new KafkaJSConnectionError(`${from.name} went down while waiting`, broker),

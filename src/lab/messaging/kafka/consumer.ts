@@ -21,10 +21,11 @@ import { clientNode } from "../nodes";
 import type { Timer } from "../../sim/simulation";
 import type { Content } from "../content";
 import { KafkaJSConnectionError, KafkaJSError, KafkaJSNonRetriableError, KafkaJSProtocolError } from "./errors";
-import { notConnected, type KafkaCluster, type PartitionFetch, type PartitionState } from "./cluster";
+import { notConnected } from "./cluster";
+import type { BrokerPool, FetchedPartition, FetchTarget, GroupDescription } from "./broker-pool";
 import { roundRobin, type PartitionAssigner, type TopicPartition } from "./assigners";
-import type { GroupCoordinator, MemberHandle } from "./group";
-import type { RecordHeaders, StoredRecord } from "./log";
+import type { MemberHandle } from "./group";
+import type { RecordHeaders } from "./log";
 
 /** Options of `kafka.consumer()` (kafkajs's `ConsumerConfig`). Defaults in {@link CONSUMER_DEFAULTS}. */
 export interface ConsumerConfig {
@@ -158,7 +159,8 @@ export class Consumer {
   private subscriptions: { topics: (string | RegExp)[]; fromBeginning: boolean }[] = [];
   private fromBeginning = false;
   private topics: string[] = [];
-  private group?: GroupCoordinator;
+  /** True once JoinGroup answered (the coordinator knows this group member). */
+  private joined = false;
   private joins = 0;
   /** Current member id (changes when it has to rejoin). */
   memberId = "";
@@ -180,7 +182,7 @@ export class Consumer {
   crashed = false;
 
   constructor(
-    private readonly kafka: KafkaCluster,
+    private readonly kafka: BrokerPool,
     config: ConsumerConfig,
   ) {
     if (!config || typeof config.groupId !== "string" || config.groupId === "") throw new KafkaJSNonRetriableError("Consumer groupId must be a non-empty string.");
@@ -209,7 +211,7 @@ export class Consumer {
 
   /** Connects to the cluster. */
   async connect(): Promise<void> {
-    if (!this.node.up) throw new KafkaJSConnectionError(`${this.node.name} is down: restart it (sim.faults.restart) before connecting`, this.kafka.brokerNode(0).name);
+    if (!this.node.up) throw new KafkaJSConnectionError(`${this.node.name} is down: restart it (sim.faults.restart) before connecting`, this.kafka.brokerName(0));
     this.connected = true;
   }
 
@@ -219,7 +221,7 @@ export class Consumer {
     const topics = subscription.topics ?? (subscription.topic !== undefined ? [subscription.topic] : undefined);
     if (!topics || topics.length === 0) throw new KafkaJSNonRetriableError('Missing required argument "topics"');
     for (const t of topics) {
-      if (typeof t === "string") this.kafka.topic(t, true);
+      if (typeof t === "string") this.kafka.metadata(t, true);
       else if (!(t instanceof RegExp)) throw new KafkaJSNonRetriableError(`Invalid topic ${String(t)}: a string or a RegExp`);
     }
     this.subscriptions.push({ topics, fromBeginning: subscription.fromBeginning ?? false });
@@ -231,7 +233,7 @@ export class Consumer {
     for (const s of this.subscriptions) {
       for (const t of s.topics) {
         if (typeof t === "string") out.add(t);
-        else for (const name of this.kafka.topics.keys()) if (t.test(name)) out.add(name);
+        else for (const name of this.kafka.topicNames()) if (t.test(name)) out.add(name);
       }
     }
     return [...out].sort();
@@ -254,8 +256,7 @@ export class Consumer {
     const k = this.kafka;
     this.heartbeatTimer = k.sim.every(this.cfg.heartbeatInterval, () => {
       if (!this.running || !this.node.up) return;
-      const g = this.group;
-      if (g && k.canReach(this.node, k.coordinatorId())) g.heartbeat(this.memberId);
+      if (this.joined) k.heartbeat(this.node, this.groupId, this.memberId);
     });
     void this.loop().catch((error: unknown) => {
       this.emit(CONSUMER_EVENTS.CRASH, { error, groupId: this.groupId, restart: false });
@@ -267,7 +268,7 @@ export class Consumer {
     const k = this.kafka;
     const handle: MemberHandle = {
       memberId: `${this.node.name}${this.joins++ === 0 ? "" : `#${this.joins}`}`,
-      clientId: k.options.clientId,
+      clientId: k.clientId,
       topics: this.topics,
       assigner: this.cfg.assigner,
       sessionTimeout: this.cfg.sessionTimeout,
@@ -275,10 +276,8 @@ export class Consumer {
       expired: () => this.wake(),
     };
     this.memberId = handle.memberId;
-    await k.request(this.node, k.coordinatorId(), () => {
-      this.group = k.group(this.groupId);
-      this.group.join(handle);
-    });
+    await k.joinGroup(this.node, this.groupId, handle);
+    this.joined = true;
   }
 
   private wake(): void {
@@ -327,8 +326,7 @@ export class Consumer {
     const k = this.kafka;
     while (this.running) {
       if (!this.alive()) return;
-      const g = this.group!;
-      const s = g.sync(this.memberId);
+      const s = k.sync(this.groupId, this.memberId);
       if (!s) {
         // Removed from the group (session timeout while alive, e.g. cut off): rejoin as kafkajs does.
         await this.revoke(this.owned, false);
@@ -343,9 +341,9 @@ export class Consumer {
       }
       if (s.generation !== this.generation) await this.adopt(s.generation, s.assignment);
       if (!this.running || !this.alive()) return;
-      const fetchable = this.owned.filter((tp) => !this.pausedSet.has(tpKey(tp.topic, tp.partition)) && g.mayFetch(this.memberId, tp.topic, tp.partition));
+      const fetchable = this.owned.filter((tp) => !this.pausedSet.has(tpKey(tp.topic, tp.partition)) && k.mayFetch(this.groupId, this.memberId, tp.topic, tp.partition));
       if (fetchable.length === 0) {
-        await k.waitForData([], this.cfg.maxWaitTimeInMs, (w) => (this.waker = w));
+        await k.idle(this.cfg.maxWaitTimeInMs, (w) => (this.waker = w));
         continue;
       }
       const fetched = await this.fetch(fetchable);
@@ -357,11 +355,12 @@ export class Consumer {
         if (this.generation !== s.generation && this.generation === -1) break;
         const key = tpKey(f.topic, f.partition);
         if (f.error) {
-          if (f.error.type === "OFFSET_OUT_OF_RANGE") this.positions.set(key, this.resetOffset(k.partitionState(f.topic, f.partition)));
+          // The next fetch sends no offset: the broker starts it at the committed offset or per fromBeginning.
+          if (f.error.type === "OFFSET_OUT_OF_RANGE") this.positions.delete(key);
           continue;
         }
         if (!this.owned.some((tp) => tp.topic === f.topic && tp.partition === f.partition)) continue;
-        if (f.records.length === 0) {
+        if (f.messages.length === 0) {
           this.positions.set(key, f.nextOffset);
           continue;
         }
@@ -373,72 +372,58 @@ export class Consumer {
         if (this.runConfig.autoCommit !== false) await this.commitIfNecessary();
       }
       if (!any) {
-        const states = fetchable.map((tp) => k.partitionState(tp.topic, tp.partition));
         // The broker holds the fetch until there is something past the position (or maxWaitTimeInMs).
-        const ready = states.some((p) => (this.cfg.readUncommitted ? p.log.highWatermark : k.lastStableOffset(p)) > (this.positions.get(tpKey(p.topic, p.partition)) ?? 0));
-        if (!ready) await k.waitForData(states, this.cfg.maxWaitTimeInMs, (w) => (this.waker = w));
+        const wants = fetchable.map((tp) => ({ topic: tp.topic, partition: tp.partition, offset: this.positions.get(tpKey(tp.topic, tp.partition)) ?? 0 }));
+        await k.waitForData(wants, !this.cfg.readUncommitted, this.cfg.maxWaitTimeInMs, (w) => (this.waker = w));
       }
     }
   }
 
-  private async fetch(tps: TopicPartition[]): Promise<PartitionFetch[] | undefined> {
+  private async fetch(tps: TopicPartition[]): Promise<FetchedPartition[] | undefined> {
     const k = this.kafka;
-    const byLeader = new Map<number, PartitionState[]>();
+    const byLeader = new Map<number, FetchTarget[]>();
     for (const tp of tps) {
-      const p = k.partitionState(tp.topic, tp.partition);
-      if (p.leader === -1) continue;
-      const list = byLeader.get(p.leader) ?? [];
-      list.push(p);
-      byLeader.set(p.leader, list);
+      const leader = k.leader(tp.topic, tp.partition);
+      if (leader === -1) continue;
+      const list = byLeader.get(leader) ?? [];
+      list.push({ topic: tp.topic, partition: tp.partition, offset: this.positions.get(tpKey(tp.topic, tp.partition)) });
+      byLeader.set(leader, list);
     }
     if (byLeader.size === 0) {
       await k.sim.sleep(CONSUMER_DEFAULTS.retryBackoffMs);
       return undefined;
     }
     this.stats.fetches++;
+    const options = { groupId: this.groupId, fromBeginning: this.fromBeginning, readCommitted: !this.cfg.readUncommitted, maxBytes: this.cfg.maxBytesPerPartition };
     const parts = await Promise.all(
       [...byLeader].map(([leader, list]) =>
-        k
-          .request(this.node, leader, () =>
-            list.map((p) => {
-              const key = tpKey(p.topic, p.partition);
-              let pos = this.positions.get(key);
-              if (pos === undefined) this.positions.set(key, (pos = this.resetOffset(p)));
-              return k.fetchPartition(p, pos, !this.cfg.readUncommitted, this.cfg.maxBytesPerPartition);
-            }),
-          )
-          .catch((error: unknown) => {
-            if (error instanceof KafkaJSError) return [] as PartitionFetch[];
-            throw error;
-          }),
+        k.fetch(this.node, leader, list, options).catch((error: unknown) => {
+          if (error instanceof KafkaJSError) return [] as FetchedPartition[];
+          throw error;
+        }),
       ),
     );
     const out = parts.flat();
+    // A partition fetched without a position starts where the broker said it read from.
+    for (const f of out) {
+      const key = tpKey(f.topic, f.partition);
+      if (!this.positions.has(key)) this.positions.set(key, f.fetchOffset);
+    }
     if (out.length === 0) await k.sim.sleep(CONSUMER_DEFAULTS.retryBackoffMs);
     return out;
   }
 
-  private resetOffset(p: PartitionState): number {
-    const committed = this.group?.committedOffset(p.topic, p.partition);
-    if (committed !== undefined && committed >= p.log.logStartOffset && committed <= p.log.logEndOffset) return committed;
-    return this.fromBeginning ? p.log.logStartOffset : p.log.highWatermark;
-  }
-
-  private toMessage(r: StoredRecord): KafkaMessage {
-    return { key: r.key, value: r.value, headers: r.headers, timestamp: String(r.timestamp), offset: String(r.offset), attributes: 0 };
-  }
-
   /** Hands one partition's batch to the handler; false when the consumer died meanwhile. */
-  private async process(f: PartitionFetch): Promise<boolean> {
+  private async process(f: FetchedPartition): Promise<boolean> {
     const k = this.kafka;
     const key = tpKey(f.topic, f.partition);
-    const messages = f.records.map((r) => this.toMessage(r));
+    const messages = f.messages;
     const pause = () => {
       this.pausedSet.add(key);
       return () => this.resume([{ topic: f.topic, partitions: [f.partition] }]);
     };
     const heartbeat = async () => {
-      if (this.group && k.canReach(this.node, k.coordinatorId())) this.group.heartbeat(this.memberId);
+      if (this.joined) k.heartbeat(this.node, this.groupId, this.memberId);
     };
     const eachMessage = this.runConfig.eachMessage;
     if (eachMessage) {
@@ -462,7 +447,7 @@ export class Consumer {
         }
         if (!this.node.up) return this.alive();
         this.stats.processed++;
-        this.resolve(key, f.records[i]!.offset + 1);
+        this.resolve(key, Number(message.offset) + 1);
       }
       return true;
     }
@@ -546,11 +531,10 @@ export class Consumer {
   /** Commits offsets for the group (`offset` is the next one to read). */
   async commitOffsets(offsets: { topic: string; partition: number; offset: string; metadata?: string | null }[], fromGroup = false): Promise<void> {
     const k = this.kafka;
-    const g = this.group ?? k.group(this.groupId);
     const generation = this.generation;
     const memberId = this.running || fromGroup ? this.memberId : undefined;
     try {
-      await k.request(this.node, k.coordinatorId(), () => g.commit(memberId, generation, offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: Number(o.offset), metadata: o.metadata ?? null }))));
+      await k.commitOffsets(this.node, this.groupId, memberId, generation, offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: Number(o.offset), metadata: o.metadata ?? null })));
     } catch (error) {
       this.stats.commitFailures++;
       if (error instanceof KafkaJSProtocolError) k.sim.trace.note(this.node.name, `commit refused: ${error.type}`);
@@ -560,7 +544,7 @@ export class Consumer {
     this.stats.commits++;
     this.lastCommit = k.sim.now;
     this.resolvedSinceCommit = 0;
-    k.sim.trace.record("request", this.node.name, k.brokerNode(k.coordinatorId()).name, `commit ${offsets.map((o) => `${o.topic}-${o.partition}@${o.offset}`).join(" ")}`);
+    k.sim.trace.record("request", this.node.name, k.brokerName(k.coordinator()), `commit ${offsets.map((o) => `${o.topic}-${o.partition}@${o.offset}`).join(" ")}`);
     this.emit(CONSUMER_EVENTS.COMMIT_OFFSETS, { groupId: this.groupId, memberId: this.memberId, groupGenerationId: generation, topics: offsets });
   }
 
@@ -594,18 +578,20 @@ export class Consumer {
       this.resolved.delete(key);
       this.stale.add(key);
     }
-    this.group?.release(this.memberId, tps);
+    if (this.joined) this.kafka.release(this.groupId, this.memberId, tps);
   }
 
   /** Moves the position of a partition; the next commit stores it. Needs a running consumer (kafkajs). */
   seek({ topic, partition, offset }: { topic: string; partition: number; offset: string }): void {
     if (!this.running) throw new KafkaJSNonRetriableError("Consumer group was not initialized, consumer#run must be called first");
-    const p = this.kafka.partitionState(topic, partition);
+    const meta = this.kafka.metadata(topic);
+    if (!meta[partition]) throw new KafkaJSProtocolError("UNKNOWN_TOPIC_OR_PARTITION", `topic "${topic}" has partitions 0–${meta.length - 1}, not ${partition}`);
     const n = Number(offset);
     if (!Number.isInteger(n) || n < 0) throw new KafkaJSNonRetriableError(`Offset must not be a negative number: ${offset}`);
     const key = tpKey(topic, partition);
-    this.positions.set(key, Math.min(n, p.log.logEndOffset));
-    this.resolved.set(key, Math.min(n, p.log.logEndOffset));
+    // Past the end, the next fetch answers OFFSET_OUT_OF_RANGE and the position is reset.
+    this.positions.set(key, n);
+    this.resolved.set(key, n);
     this.committedHere.delete(key);
     this.stale.add(key);
     this.wake();
@@ -614,7 +600,7 @@ export class Consumer {
   /** Stops fetching these partitions (or whole topics). */
   pause(topics: { topic: string; partitions?: number[] }[]): void {
     for (const t of topics) {
-      const ps = t.partitions ?? this.kafka.topic(t.topic).partitions.map((p) => p.partition);
+      const ps = t.partitions ?? this.kafka.metadata(t.topic).map((p) => p.partitionId);
       for (const p of ps) this.pausedSet.add(tpKey(t.topic, p));
     }
   }
@@ -622,7 +608,7 @@ export class Consumer {
   /** Resumes paused partitions. */
   resume(topics: { topic: string; partitions?: number[] }[]): void {
     for (const t of topics) {
-      const ps = t.partitions ?? this.kafka.topic(t.topic).partitions.map((p) => p.partition);
+      const ps = t.partitions ?? this.kafka.metadata(t.topic).map((p) => p.partitionId);
       for (const p of ps) this.pausedSet.delete(tpKey(t.topic, p));
     }
     this.wake();
@@ -645,11 +631,7 @@ export class Consumer {
     this.heartbeatTimer?.cancel();
     this.wake();
     if (this.node.up && this.runConfig.autoCommit !== false) await this.commitResolved().catch(() => undefined);
-    const g = this.group;
-    if (g && this.node.up) {
-      const k = this.kafka;
-      await k.request(this.node, k.coordinatorId(), () => g.leave(this.memberId, `${this.memberId} left`)).catch(() => undefined);
-    }
+    if (this.joined && this.node.up) await this.kafka.leaveGroup(this.node, this.groupId, this.memberId).catch(() => undefined);
     this.owned = [];
     this.emit(CONSUMER_EVENTS.STOP, {});
   }
@@ -661,15 +643,9 @@ export class Consumer {
   }
 
   /** The group as the coordinator describes it (kafkajs's `GroupDescription`; assignments as objects, not Buffers). */
-  async describeGroup(): Promise<{ groupId: string; state: string; protocol: string; protocolType: string; members: { memberId: string; clientId: string; clientHost: string; memberAssignment: Record<string, number[]> }[] }> {
-    const g = this.kafka.group(this.groupId);
-    return {
-      groupId: this.groupId,
-      state: g.state,
-      protocol: g.protocol,
-      protocolType: "consumer",
-      members: [...g.members.values()].map((m) => ({ memberId: m.handle.memberId, clientId: m.handle.clientId, clientHost: `/${m.handle.memberId}`, memberAssignment: g.assignment[m.handle.memberId] ?? {} })),
-    };
+  async describeGroup(): Promise<GroupDescription> {
+    const [group] = await this.kafka.describeGroups(this.node, [this.groupId]);
+    return group!;
   }
 
   [DISPLAY](): MimeBundle {

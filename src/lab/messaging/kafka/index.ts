@@ -1,5 +1,5 @@
 /** The Kafka simulation, shaped like kafkajs. */
-export { Kafka } from "./kafka";
+export { Kafka, type ClusterView, type PartitionView } from "./kafka";
 export { KAFKA_DEFAULTS, type KafkaOptions } from "./cluster";
 export { Producer, Transaction, PRODUCER_DEFAULTS, type ProducerConfig, type ProducerRecord, type ProducerBatch, type RecordMetadata, type Message, type ProducerStats } from "./producer";
 export {

@@ -16,10 +16,11 @@ import type { SimNode } from "../../sim/node";
 import { clientNode, tracing } from "../nodes";
 import { isContent, preview, type Content } from "../content";
 import { KafkaJSNonRetriableError, KafkaJSProtocolError } from "./errors";
-import { notConnected, type KafkaCluster, type OpenTransaction, type PartitionState, type TransactionalIdState } from "./cluster";
+import { notConnected } from "./cluster";
+import type { BrokerPool, TxnIdentity } from "./broker-pool";
 import { Partitioners, type ICustomPartitioner } from "./partitioners";
 import { retryOptions, withRetries, type RetryOptions } from "./retry";
-import type { RecordHeaders, TxnState } from "./log";
+import type { RecordHeaders } from "./log";
 
 /** A message to send (kafkajs's `Message`). */
 export interface Message {
@@ -100,15 +101,16 @@ export class Producer {
   private readonly partition: ReturnType<ICustomPartitioner>;
   private readonly retry: Required<RetryOptions>;
   private readonly idempotent: boolean;
+  /** Learned from the InitProducerId answer. */
   private producerId = -1;
   private epoch = 0;
-  private readonly sequences = new Map<PartitionState, number>();
-  private readonly chains = new Map<PartitionState, Promise<unknown>>();
+  private transactions = 0;
+  private readonly sequences = new Map<string, number>();
+  private readonly chains = new Map<string, Promise<unknown>>();
   private txn?: Transaction;
-  /** @internal */ txnState?: TransactionalIdState;
 
   constructor(
-    private readonly kafka: KafkaCluster,
+    private readonly kafka: BrokerPool,
     readonly config: ProducerConfig = {},
   ) {
     this.idempotent = config.idempotent ?? config.transactionalId !== undefined;
@@ -135,19 +137,9 @@ export class Producer {
   async connect(): Promise<void> {
     const k = this.kafka;
     if (this.idempotent) {
-      await withRetries(k.sim, k.retry, () =>
-        k.request(this.node, k.coordinatorId(), () => {
-          if (this.config.transactionalId !== undefined) {
-            const state = k.initTransactionalId(this.config.transactionalId);
-            this.txnState = state;
-            this.producerId = state.producerId;
-            this.epoch = state.epoch;
-          } else {
-            this.producerId = k.newProducerId();
-            this.epoch = 0;
-          }
-        }),
-      );
+      const answer = await withRetries(k.sim, k.retry, () => k.initProducerId(this.node, this.config.transactionalId));
+      this.producerId = answer.producerId;
+      this.epoch = answer.epoch;
       this.sequences.clear();
     }
     this.connected = true;
@@ -181,7 +173,8 @@ export class Producer {
     if (this.config.transactionalId === undefined) throw new KafkaJSNonRetriableError("Must provide transactional id for transactional producer: kafka.producer({ transactionalId: \"...\" })");
     if (!this.connected) throw notConnected("producer");
     if (this.txn?.isActive()) throw new KafkaJSNonRetriableError("There is already an ongoing transaction for this producer. Please end the transaction before beginning another.");
-    this.txn = new Transaction(this, this.kafka);
+    const id: TxnIdentity = { transactionalId: this.config.transactionalId, producerId: this.producerId, epoch: this.epoch, txn: ++this.transactions };
+    this.txn = new Transaction(this, this.kafka, id, this.config.transactionTimeout ?? PRODUCER_DEFAULTS.transactionTimeout);
     return this.txn;
   }
 
@@ -190,28 +183,17 @@ export class Producer {
     this.txn = undefined;
   }
 
-  /** @internal Checks the producer still owns its transactional id (not fenced by a newer instance). */
-  checkEpoch(): void {
-    const id = this.config.transactionalId;
-    if (id === undefined) return;
-    const state = this.kafka.transactionalIds.get(id);
-    if (!state || state.epoch !== this.epoch) {
-      throw new KafkaJSProtocolError("INVALID_PRODUCER_EPOCH", `transactional id "${id}" was taken over by a newer producer (epoch ${state?.epoch} > ${this.epoch}): this instance is a zombie and is fenced`);
-    }
-  }
-
   private async doSend(batch: ProducerBatch, txn?: OpenTransactionRef): Promise<RecordMetadata[]> {
     if (!this.connected) throw notConnected("producer");
     const k = this.kafka;
     const acks = batch.acks ?? PRODUCER_DEFAULTS.acks;
     if (acks !== -1 && acks !== 0 && acks !== 1) throw new ConfigError("producer.send", "acks", acks, "-1 (all), 1 or 0");
     if (!Array.isArray(batch.topicMessages)) throw new ConfigError("producer.send", "topicMessages", batch.topicMessages, "an array");
-    const groups = new Map<PartitionState, Message[]>();
+    const groups = new Map<string, { topic: string; partition: number; messages: Message[] }>();
     for (const { topic, messages } of batch.topicMessages) {
       if (typeof topic !== "string" || topic === "") throw new KafkaJSNonRetriableError(`Invalid topic ${JSON.stringify(topic)}: send({ topic: "orders", messages: [...] })`);
       if (!Array.isArray(messages)) throw new KafkaJSNonRetriableError(`Invalid messages array [${String(messages)}] for topic "${topic}"`);
-      const state = k.topic(topic, true);
-      const meta = k.partitionMetadata(topic);
+      const meta = k.metadata(topic, true);
       // One argument object for the partitioner, refilled per message (it is called synchronously).
       const args: { topic: string; partitionMetadata: typeof meta; message: Message } = { topic, partitionMetadata: meta, message: messages[0]! };
       for (const m of messages) {
@@ -220,61 +202,56 @@ export class Producer {
         if (m.key !== undefined && m.key !== null && !isContent(m.key)) throw new KafkaJSNonRetriableError(`Invalid message key ${String(m.key)}: a string, a Uint8Array or null`);
         args.message = m;
         const p = this.partition(args);
-        const ps = state.partitions[p];
-        if (!ps) throw new KafkaJSProtocolError("UNKNOWN_TOPIC_OR_PARTITION", `topic "${topic}" has partitions 0–${state.partitions.length - 1}, not ${p}`);
-        let list = groups.get(ps);
-        if (!list) groups.set(ps, (list = []));
-        list.push(m);
+        if (!meta[p]) throw new KafkaJSProtocolError("UNKNOWN_TOPIC_OR_PARTITION", `topic "${topic}" has partitions 0–${meta.length - 1}, not ${p}`);
+        const key = `${topic}\u0000${p}`;
+        let group = groups.get(key);
+        if (!group) groups.set(key, (group = { topic, partition: p, messages: [] }));
+        group.messages.push(m);
       }
     }
-    const results = await Promise.all([...groups].map(([p, msgs]) => this.sendPartition(p, msgs, acks, txn)));
+    if (txn) await txn.addPartitions([...groups.values()]);
+    const results = await Promise.all([...groups].map(([key, g]) => this.sendPartition(key, g.topic, g.partition, g.messages, acks, txn)));
     return results;
   }
 
-  private sendPartition(p: PartitionState, messages: Message[], acks: number, txn?: OpenTransactionRef): Promise<RecordMetadata> {
-    const previous = this.chains.get(p) ?? Promise.resolve();
+  private sendPartition(key: string, topic: string, partition: number, messages: Message[], acks: number, txn?: OpenTransactionRef): Promise<RecordMetadata> {
+    const previous = this.chains.get(key) ?? Promise.resolve();
     const next = previous.then(
-      () => this.sendOnce(p, messages, acks, txn),
-      () => this.sendOnce(p, messages, acks, txn),
+      () => this.sendOnce(key, topic, partition, messages, acks, txn),
+      () => this.sendOnce(key, topic, partition, messages, acks, txn),
     );
-    this.chains.set(p, next);
+    this.chains.set(key, next);
     return next;
   }
 
-  private async sendOnce(p: PartitionState, messages: Message[], acks: number, txn?: OpenTransactionRef): Promise<RecordMetadata> {
+  private async sendOnce(key: string, topic: string, partition: number, messages: Message[], acks: number, txn?: OpenTransactionRef): Promise<RecordMetadata> {
     const k = this.kafka;
-    const now = k.sim.now;
-    const records = messages;
-    const firstSeq = this.idempotent ? (this.sequences.get(p) ?? 0) : -1;
+    const request = { topic, partition, acks, records: messages, timestamp: k.sim.now, producerId: this.producerId, epoch: this.epoch, firstSeq: this.idempotent ? (this.sequences.get(key) ?? 0) : -1, transaction: txn?.id };
+    const firstSeq = request.firstSeq;
     const oneKey = messages.length === 1 ? messages[0]!.key : undefined;
-    const summary = `produce ${p.topic}-${p.partition} ×${messages.length}${oneKey !== undefined && oneKey !== null ? ` (key ${preview(oneKey, 12)})` : ""}`;
+    const summary = `produce ${topic}-${partition} ×${messages.length}${oneKey !== undefined && oneKey !== null ? ` (key ${preview(oneKey, 12)})` : ""}`;
     const attempt = () => {
-      const leader = p.leader;
-      if (leader === -1) return Promise.reject(new KafkaJSProtocolError("LEADER_NOT_AVAILABLE", `${p.topic}-${p.partition} has no leader`));
+      const leader = k.leader(topic, partition);
+      if (leader === -1) return Promise.reject(new KafkaJSProtocolError("LEADER_NOT_AVAILABLE", `${topic}-${partition} has no leader`));
       this.stats.requests++;
-      if (tracing(k.sim)) k.sim.trace.record("request", this.node.name, k.brokerNode(leader).name, summary);
-      return k.request(this.node, leader, () =>
-        k.produce(p, leader, acks, () => {
-          if (txn) txn.addPartition(p);
-          return p.log.append({ records, timestamp: now, producerId: this.producerId, epoch: this.epoch, firstSeq, txn: txn?.state }, k.sim.now).baseOffset;
-        }),
-      );
+      if (tracing(k.sim)) k.sim.trace.record("request", this.node.name, k.brokerName(leader), summary);
+      return k.produce(this.node, leader, request);
     };
     if (acks === 0) {
       // Fire and forget: no answer is awaited, a failure is never reported.
       void attempt().catch(() => k.sim.metrics.counter("kafka acks=0 messages lost").inc(messages.length));
-      if (this.idempotent) this.sequences.set(p, firstSeq + messages.length);
+      if (this.idempotent) this.sequences.set(key, firstSeq + messages.length);
       this.stats.acknowledged += messages.length;
-      return { topicName: p.topic, partition: p.partition, errorCode: 0, baseOffset: "-1", logAppendTime: "-1", logStartOffset: "-1" };
+      return { topicName: topic, partition, errorCode: 0, baseOffset: "-1", logAppendTime: "-1", logStartOffset: "-1" };
     }
     try {
-      const base = await withRetries(k.sim, this.retry, attempt, (error) => {
+      const answer = await withRetries(k.sim, this.retry, attempt, (error) => {
         this.stats.retries++;
-        k.sim.trace.note(this.node.name, `retry ${p.topic}-${p.partition}: ${error.name}`);
+        k.sim.trace.note(this.node.name, `retry ${topic}-${partition}: ${error.name}`);
       });
-      if (this.idempotent) this.sequences.set(p, firstSeq + messages.length);
+      if (this.idempotent) this.sequences.set(key, firstSeq + messages.length);
       this.stats.acknowledged += messages.length;
-      return { topicName: p.topic, partition: p.partition, errorCode: 0, baseOffset: String(base), logAppendTime: "-1", logStartOffset: String(p.log.logStartOffset) };
+      return { topicName: topic, partition, errorCode: 0, baseOffset: String(answer.baseOffset), logAppendTime: "-1", logStartOffset: String(answer.logStartOffset) };
     } catch (error) {
       this.stats.failed++;
       throw error;
@@ -288,23 +265,30 @@ export class Producer {
 
 /** @internal What a transactional send needs from its transaction. */
 export interface OpenTransactionRef {
-  readonly state: TxnState;
-  addPartition(p: PartitionState): void;
+  /** Who the requests of this transaction say they are. */
+  readonly id: TxnIdentity;
+  /** AddPartitionsToTxn for the partitions not added yet. */
+  addPartitions(partitions: readonly { topic: string; partition: number }[]): Promise<void>;
 }
 
-/** An open transaction (kafkajs's `Transaction`): `send`, `sendOffsets`, `commit`, `abort`. */
+/**
+ * An open transaction (kafkajs's `Transaction`): `send`, `sendOffsets`, `commit`, `abort`.
+ * Before the first write to a partition it sends AddPartitionsToTxn to the coordinator, as
+ * kafkajs does; a fenced producer learns it from the answers' INVALID_PRODUCER_EPOCH.
+ */
 export class Transaction {
   private active = true;
-  private open?: OpenTransaction;
+  private readonly added = new Set<string>();
   private readonly ref: OpenTransactionRef;
 
   /** @internal */
   constructor(
     private readonly producer: Producer,
-    private readonly kafka: KafkaCluster,
+    private readonly kafka: BrokerPool,
+    private readonly id: TxnIdentity,
+    private readonly timeout: number,
   ) {
-    const state: TxnState = { producerId: -1, status: "ongoing" };
-    this.ref = { state, addPartition: (p) => this.addPartition(p) };
+    this.ref = { id, addPartitions: (ps) => this.addPartitions(ps) };
   }
 
   /** True until committed or aborted. */
@@ -312,30 +296,11 @@ export class Transaction {
     return this.active;
   }
 
-  private ensureOpen(): OpenTransaction {
-    this.producer.checkEpoch();
-    const id = this.producer.config.transactionalId!;
-    const st = this.kafka.transactionalIds.get(id)!;
-    if (!this.open) {
-      const open: OpenTransaction = { state: this.ref.state, partitions: new Set(), offsets: [] };
-      (open.state as { producerId: number }).producerId = st.producerId;
-      const timeout = this.producer.config.transactionTimeout ?? PRODUCER_DEFAULTS.transactionTimeout;
-      open.timer = this.kafka.sim.schedule(timeout, () => {
-        if (st.open === open) this.kafka.endTransaction(id, open, false, `transaction.timeout.ms ${timeout} ms passed`);
-      });
-      st.open = open;
-      this.open = open;
-    }
-    if (st.open !== this.open) throw new KafkaJSProtocolError("INVALID_PRODUCER_EPOCH", `the transaction of "${id}" was already aborted (timed out or fenced)`);
-    return this.open;
-  }
-
-  private addPartition(p: PartitionState): void {
-    const open = this.ensureOpen();
-    if (!open.partitions.has(p)) {
-      open.partitions.add(p);
-      p.openTxns.set(open.state, p.log.logEndOffset);
-    }
+  private async addPartitions(partitions: readonly { topic: string; partition: number }[]): Promise<void> {
+    const fresh = partitions.filter((tp) => !this.added.has(`${tp.topic}\u0000${tp.partition}`));
+    if (fresh.length === 0) return;
+    await this.kafka.addPartitionsToTxn(this.producer.node, this.id, fresh.map((tp) => ({ topic: tp.topic, partition: tp.partition })), this.timeout);
+    for (const tp of fresh) this.added.add(`${tp.topic}\u0000${tp.partition}`);
   }
 
   private checkActive(): void {
@@ -345,25 +310,20 @@ export class Transaction {
   /** Sends messages inside the transaction (invisible to read_committed consumers until commit). */
   async send(record: ProducerRecord): Promise<RecordMetadata[]> {
     this.checkActive();
-    this.producer.checkEpoch();
     return this.producer.sendInTransaction({ topicMessages: [{ topic: record.topic, messages: record.messages }], acks: -1, timeout: record.timeout }, this.ref);
   }
 
   /** Sends to several topics inside the transaction. */
   async sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
     this.checkActive();
-    this.producer.checkEpoch();
     return this.producer.sendInTransaction({ ...batch, acks: -1 }, this.ref);
   }
 
   /** Adds consumer offsets to the transaction: committed for the group if and only if the transaction commits. */
   async sendOffsets(offsets: { consumerGroupId: string; topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }): Promise<void> {
     this.checkActive();
-    const k = this.kafka;
-    await k.request(this.producer.node, k.coordinatorId(), () => {
-      const open = this.ensureOpen();
-      for (const t of offsets.topics) for (const p of t.partitions) open.offsets.push({ groupId: offsets.consumerGroupId, topic: t.topic, partition: p.partition, offset: Number(p.offset) });
-    });
+    const list = offsets.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: Number(p.offset) })));
+    await this.kafka.sendOffsetsToTxn(this.producer.node, this.id, offsets.consumerGroupId, list, this.timeout);
   }
 
   /** Commits: markers go to every partition written, and the offsets sent are committed. */
@@ -378,16 +338,7 @@ export class Transaction {
 
   private async end(commit: boolean): Promise<void> {
     this.checkActive();
-    const k = this.kafka;
-    await k.request(this.producer.node, k.coordinatorId(), () => {
-      this.producer.checkEpoch();
-      const id = this.producer.config.transactionalId!;
-      if (this.open) {
-        const st = k.transactionalIds.get(id)!;
-        if (st.open !== this.open) throw new KafkaJSProtocolError("INVALID_TXN_STATE", `the transaction of "${id}" was already aborted (it ran past transactionTimeout or was fenced)`);
-        k.endTransaction(id, this.open, commit);
-      }
-    });
+    await this.kafka.endTxn(this.producer.node, this.id, commit);
     this.active = false;
     this.producer.endTxn();
   }

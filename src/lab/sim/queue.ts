@@ -88,6 +88,24 @@ export class EventQueue {
     return this.heapPop();
   }
 
+  /** Removes and returns the next event if it is due by `horizon`; undefined if none is. */
+  popUntil(horizon: number): SimEvent | undefined {
+    const head = this.head;
+    const nowList = this.nowList;
+    if (head < nowList.length && this.nowFirst()) {
+      if (this.nowTime > horizon) return undefined;
+      const first = nowList[head]!;
+      nowList[head] = undefined as unknown as SimEvent;
+      if (head + 1 === nowList.length) {
+        nowList.length = 0;
+        this.head = 0;
+      } else this.head = head + 1;
+      return first;
+    }
+    if (this.count === 0 || this.times[0]! > horizon) return undefined;
+    return this.heapPop();
+  }
+
   clear(): void {
     this.events = [];
     this.count = 0;

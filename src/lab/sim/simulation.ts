@@ -330,15 +330,14 @@ export class Simulation {
           for (;;) {
             if (this.fired > limit) return finish(this.endless());
             if (done()) return finish();
-            if (queue.size === 0) {
-              if (scenarioSettled && !scenarioSettled()) {
+            const next = queue.popUntil(horizon);
+            if (next === undefined) {
+              if (queue.size === 0 && scenarioSettled && !scenarioSettled()) {
                 // The scenario still waits, but nothing in the simulation will ever wake it.
                 return macrotask(recheck);
               }
               return finish();
             }
-            if (queue.nextTime() > horizon) return finish();
-            const next = queue.pop()!;
             const flags = next.flags;
             if (flags & CANCELLED) continue;
             this.clock = next.time;

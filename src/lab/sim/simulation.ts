@@ -120,11 +120,14 @@ const defaultLoop = (): LoopMode =>
   host.process?.env?.SDE_LAB_SIM_LOOP === "macrotask" || !afterMicrotasks ? "macrotask" : "microtask";
 
 /**
- * Waking events between two macrotask turns in the microtask loop: the kernel still reads its
- * messages (an interrupt) and a cell's output still streams during a long run, for about
- * 1 µs of the ~0.3 ms these events take. Where the turns fall does not change the run.
+ * Longest stretch of wall time (ms) the microtask loop keeps the host's event loop waiting: the
+ * kernel still reads its messages (an interrupt cancels the loop's pending macrotask, as it
+ * did the old loop's) and a cell's output still streams during a long run. Checked every
+ * {@link WAKES_PER_CHECK} wake-ups. Where the turns fall never changes the run: the loop only
+ * takes one when the microtask queue is empty, between two events.
  */
-const WAKES_PER_MACROTASK = 1024;
+const TURN_EVERY_MS = 4;
+const WAKES_PER_CHECK = 64;
 
 /** Captures a new promise's resolve function without a closure per promise. */
 let captured: () => void = () => {};
@@ -312,13 +315,14 @@ export class Simulation {
    * waiting code it waits until the microtask queue is empty (every continuation, and all
    * they scheduled, has run) before the next event. A macrotask turn only when the scenario
    * waits but no event is due (is something outside the simulation pending?), and every
-   * {@link WAKES_PER_MACROTASK} wakes so the host stays responsive.
+   * {@link TURN_EVERY_MS} of wall time so the host stays responsive.
    */
   private microtaskLoop(done: () => boolean, horizon: number, scenarioSettled?: () => boolean): Promise<void> {
     const drain = afterMicrotasks!;
     const queue = this.queue;
     const limit = this.fired + this.options.maxEvents;
     let wakes = 0;
+    let lastTurn = Date.now();
     return new Promise<void>((resolve, reject) => {
       const finish = (error?: unknown) => {
         this.running = false;
@@ -345,13 +349,17 @@ export class Simulation {
             if (flags & HAS_ARG) next.fn(next.arg);
             else next.fn();
             if (flags & WAKES) {
-              if (++wakes % WAKES_PER_MACROTASK === 0) return macrotask(step);
+              if (++wakes % WAKES_PER_CHECK === 0 && Date.now() - lastTurn >= TURN_EVERY_MS) return macrotask(turned);
               return drain(step);
             }
           }
         } catch (error) {
           finish(error);
         }
+      };
+      const turned = (): void => {
+        lastTurn = Date.now();
+        step();
       };
       const recheck = (): void => {
         if (scenarioSettled!() || queue.size > 0) step();

@@ -126,7 +126,7 @@ const defaultLoop = (): LoopMode =>
  * {@link WAKES_PER_CHECK} wake-ups. Where the turns fall never changes the run: the loop only
  * takes one when the microtask queue is empty, between two events.
  */
-const TURN_EVERY_MS = 4;
+const TURN_EVERY_MS = 1;
 const WAKES_PER_CHECK = 64;
 
 /** Captures a new promise's resolve function without a closure per promise. */

@@ -61,7 +61,7 @@ describe("simulation loop", () => {
     expect([fromEnv.options.loop, new Simulation().options.loop]).toEqual(["macrotask", "microtask"]);
     expect(() => new Simulation({ loop: "fast" as LoopMode })).toThrow('Simulation: loop must be "microtask" or "macrotask", got "fast"');
     // A real setImmediate queued at t=0 runs after the first wake-up in the reference loop;
-    // the fast loop enters the event loop at most every 64 wake-ups (and only after 4 ms).
+    // the fast loop enters the event loop at most every 64 wake-ups (and only after 1 ms).
     const seenAt = async (sim: Simulation) => {
       let seen = -1;
       await sim.run(async () => {

@@ -31,7 +31,7 @@ for (const file of files) {
     logLevel: "warning",
   });
   console.log(`\n## ${file}`);
-  const result = spawnSync(process.execPath, ["--expose-gc", "--enable-source-maps", outfile], { stdio: "inherit" });
+  const result = spawnSync(process.execPath, ["--expose-gc", "--enable-source-maps", outfile], { stdio: "inherit", env: { ...process.env, SDE_BENCH_ROOT: resolve(dir, "..") } });
   if (result.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);

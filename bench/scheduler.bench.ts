@@ -1,29 +1,69 @@
-// Scheduler throughput in virtual time (target ≥ 1,000,000 timer events/s), side by side with
-// the obvious implementation: a time-sorted array with binary-search insertion.
-// Workload: 1,000 timers that each reschedule themselves after a seeded random delay, until
-// 1,000,000 events have fired. A second row measures async code (`await sim.sleep`), which
-// must let each awakened coroutine run before time moves on.
-import { Random, Simulation } from "../src/lab/index";
+// Scheduler throughput in virtual time, beside plain-Node baselines and the lab of the commit
+// before the microtask loop (issue 24), in the same run. Targets: timer events ≥ 10 M/s,
+// async wake-ups (`await sim.sleep`) ≥ 2 M/s.
+// - timer events: 1,000 timers that each reschedule themselves after a seeded random delay,
+//   until 1,000,000 events have fired; baseline: a time-sorted array, binary-search insert.
+// - async wake-ups: 1,000 coroutines that each `await sim.sleep(random)` 200 times; every
+//   wake-up must let the coroutine run before time moves on. Baseline: a bare
+//   `await Promise.resolve()` loop, what V8 does per await with no scheduler at all.
+// Rates are per second of wall time and per second of this process's CPU time: on a shared
+// machine (load average printed) the CPU-time rate is the steadier one.
+import { loadavg } from "node:os";
+import { performance } from "node:perf_hooks";
+import { BASELINE_COMMIT, loadLabs, type Lab } from "./e2e/labs";
 
 const TIMERS = 1_000;
 const EVENTS = 1_000_000;
 
-async function ours(): Promise<number> {
-  const sim = new Simulation({ seed: 1, maxEvents: EVENTS * 2 });
-  const random = new Random(7);
+interface Rate {
+  wall: number;
+  cpu: number;
+}
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+async function measure(count: () => Promise<number> | number): Promise<Rate> {
+  const w0 = performance.now();
+  const c0 = cpuMs();
+  const n = await count();
+  return { wall: n / ((performance.now() - w0) / 1000), cpu: n / ((cpuMs() - c0) / 1000) };
+}
+/** Best of `runs` after one warm-up (throughput is what the machine can do). */
+async function best(runs: number, count: () => Promise<number> | number): Promise<Rate> {
+  await measure(count);
+  const rates: Rate[] = [];
+  for (let i = 0; i < runs; i++) rates.push(await measure(count));
+  return { wall: Math.max(...rates.map((r) => r.wall)), cpu: Math.max(...rates.map((r) => r.cpu)) };
+}
+
+async function timers(L: Lab): Promise<number> {
+  const sim = new L.Simulation({ seed: 1, maxEvents: EVENTS * 2 });
   let fired = 0;
+  const random = sim.random;
   const tick = () => {
     if (++fired < EVENTS) sim.schedule(random.uniform(0, 100), tick);
   };
   for (let i = 0; i < TIMERS; i++) sim.schedule(random.uniform(0, 100), tick);
-  const t0 = performance.now();
   await sim.run();
-  const seconds = (performance.now() - t0) / 1000;
   if (sim.eventsFired < EVENTS) throw new Error(`only ${sim.eventsFired} events fired`);
-  return sim.eventsFired / seconds;
+  return sim.eventsFired;
 }
 
-function baseline(): number {
+async function sleepers(L: Lab, loop?: "macrotask"): Promise<number> {
+  const sim = new L.Simulation({ seed: 1, ...(loop ? { loop } : {}) });
+  const random = sim.random;
+  await sim.run(() =>
+    Promise.all(
+      Array.from({ length: TIMERS }, async () => {
+        for (let i = 0; i < 200; i++) await sim.sleep(random.uniform(0, 100));
+      }),
+    ),
+  );
+  return sim.eventsFired;
+}
+
+function sortedArray(): number {
   // Sorted by time descending so the next event pops off the end.
   type Ev = { time: number; seq: number; fn: () => void };
   const queue: Ev[] = [];
@@ -41,13 +81,13 @@ function baseline(): number {
     }
     queue.splice(lo, 0, ev);
   };
-  const random = new Random(7);
+  let state = 7;
+  const random = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 4294967296) * 100;
   let fired = 0;
   const tick = () => {
-    if (++fired < EVENTS) schedule(random.uniform(0, 100), tick);
+    if (++fired < EVENTS) schedule(random(), tick);
   };
-  for (let i = 0; i < TIMERS; i++) schedule(random.uniform(0, 100), tick);
-  const t0 = performance.now();
+  for (let i = 0; i < TIMERS; i++) schedule(random(), tick);
   let count = 0;
   while (queue.length > 0) {
     const ev = queue.pop()!;
@@ -55,33 +95,38 @@ function baseline(): number {
     count++;
     ev.fn();
   }
-  return count / ((performance.now() - t0) / 1000);
+  return count;
 }
 
-async function asyncSleepers(): Promise<number> {
-  const sim = new Simulation({ seed: 1 });
-  const random = sim.random;
-  const perTask = 200;
-  const t0 = performance.now();
-  await sim.run(() =>
-    Promise.all(
-      Array.from({ length: TIMERS }, async () => {
-        for (let i = 0; i < perTask; i++) await sim.sleep(random.uniform(0, 100));
-      }),
-    ),
-  );
-  return sim.eventsFired / ((performance.now() - t0) / 1000);
+async function bareAwaits(): Promise<number> {
+  const n = 2_000_000;
+  for (let i = 0; i < n; i++) await Promise.resolve();
+  return n;
 }
 
-const fmt = (n: number) => `${(n / 1e6).toFixed(2)} M events/s`;
-// Warm both once, then measure the best of three (throughput is what the machine can do).
-await ours();
-baseline();
-const oursRate = Math.max(await ours(), await ours(), await ours());
-const baseRate = Math.max(baseline(), baseline(), baseline());
-const sleepRate = Math.max(await asyncSleepers(), await asyncSleepers());
-console.log("\n| case | throughput | vs baseline |\n| --- | ---: | ---: |");
-console.log(`| baseline: sorted array, binary-search insert | ${fmt(baseRate)} | baseline |`);
-console.log(`| Simulation: timer events (heap) | ${fmt(oursRate)} | ${(oursRate / baseRate).toFixed(2)}× |`);
-console.log(`| Simulation: async \`await sim.sleep\` wake-ups | ${fmt(sleepRate)} | ${(sleepRate / baseRate).toFixed(2)}× |`);
-console.log(`\ntimer events: ${fmt(oursRate)} (target ≥ 1.00 M events/s)`);
+const load = () => loadavg().map((x) => x.toFixed(2)).join(" ");
+console.log(`load average at start: ${load()}`);
+const { current, baseline } = await loadLabs();
+const rows: [string, Rate][] = [];
+const bare = await best(3, bareAwaits);
+const sorted = await best(3, sortedArray);
+rows.push(["plain Node: bare `await Promise.resolve()` loop", bare], ["plain Node: sorted array, binary-search insert (timer events)", sorted]);
+const timerNow = await best(3, () => timers(current));
+const wakeNow = await best(3, () => sleepers(current));
+const wakeRef = await best(1, () => sleepers(current, "macrotask"));
+rows.push(["Simulation: timer events", timerNow], ["Simulation: async `await sim.sleep` wake-ups", wakeNow], ["Simulation, reference loop (macrotask per wake-up): wake-ups", wakeRef]);
+let timerBase: Rate | undefined;
+let wakeBase: Rate | undefined;
+if (baseline) {
+  timerBase = await best(3, () => timers(baseline));
+  wakeBase = await best(1, () => sleepers(baseline));
+  rows.push([`baseline ${BASELINE_COMMIT}: timer events`, timerBase], [`baseline ${BASELINE_COMMIT}: async wake-ups`, wakeBase]);
+}
+const m = (n: number) => `${(n / 1e6).toFixed(2)} M/s`;
+console.log("\n| case | per wall second | per CPU second | CPU rate vs bare await | CPU rate vs sorted array |");
+console.log("| --- | ---: | ---: | ---: | ---: |");
+for (const [name, r] of rows) console.log(`| ${name} | ${m(r.wall)} | ${m(r.cpu)} | ${(r.cpu / bare.cpu).toFixed(3)}× | ${(r.cpu / sorted.cpu).toFixed(2)}× |`);
+const verdict = (r: Rate, target: number) => (Math.max(r.wall, r.cpu) >= target ? "OK" : "UNDER TARGET");
+console.log(`\ntimer events: ${m(timerNow.wall)} wall, ${m(timerNow.cpu)} CPU (target ≥ 10 M/s: ${verdict(timerNow, 10e6)})${timerBase ? `; ${(timerNow.cpu / timerBase.cpu).toFixed(2)}× the baseline commit` : ""}`);
+console.log(`async wake-ups: ${m(wakeNow.wall)} wall, ${m(wakeNow.cpu)} CPU (target ≥ 2 M/s: ${verdict(wakeNow, 2e6)})${wakeBase ? `; ${(wakeNow.cpu / wakeBase.cpu).toFixed(1)}× the baseline commit` : ""}, ${(wakeNow.cpu / wakeRef.cpu).toFixed(1)}× the reference loop`);
+console.log(`load average at end: ${load()}`);

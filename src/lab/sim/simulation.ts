@@ -9,7 +9,7 @@
  */
 import { ConfigError, nonNegative, wholeNumber } from "../errors";
 import { DISPLAY, type MimeBundle } from "../display";
-import { EventQueue, type SimEvent } from "./queue";
+import { CANCELLED, EventQueue, HAS_ARG, SimEvent, WAKES } from "./queue";
 import { Random } from "./random";
 import { Tracer } from "./trace";
 import { Replay, type ReplayOptions } from "../viz/replay";
@@ -26,7 +26,17 @@ export interface SimulationOptions {
   maxEvents?: number;
   /** Trace events kept in memory; later ones are only counted. */
   traceLimit?: number;
+  /**
+   * @internal How the loop lets woken code run before the clock moves on. `"microtask"`
+   * (default under Node): drain the microtask queue, then go on. `"macrotask"`: the reference
+   * loop, one whole macrotask turn after every waking event (slow; kept to check that both
+   * give the same runs). The `SDE_LAB_SIM_LOOP` environment variable sets the default.
+   */
+  loop?: LoopMode;
 }
+
+/** @internal The two ways {@link Simulation} lets woken code run. */
+export type LoopMode = "microtask" | "macrotask";
 
 /** Defaults for {@link SimulationOptions}. */
 export const SIMULATION_DEFAULTS = { seed: 1, maxEvents: 20_000_000, traceLimit: 100_000 } as const;
@@ -42,10 +52,7 @@ export class SimulationError extends Error {
   override readonly name = "SimulationError";
 }
 
-type Yield = () => Promise<void>;
-
-/** Lets queued promise continuations (and anything they queue) run: one macrotask turn. */
-// The lab builds without DOM or Node types: describe the two host APIs it may use.
+// The lab builds without DOM or Node types: describe the host APIs it may use.
 interface Channel {
   port1: { onmessage: (() => void) | null };
   port2: { postMessage(message: null): void };
@@ -53,26 +60,82 @@ interface Channel {
 interface Host {
   setImmediate?: (callback: () => void) => unknown;
   MessageChannel?: new () => Channel;
+  queueMicrotask?: (callback: () => void) => void;
+  process?: { nextTick?: (callback: () => void) => void; env?: Record<string, string | undefined> };
 }
+const host = globalThis as unknown as Host;
 
-const yieldToContinuations: Yield = (() => {
-  const host = globalThis as unknown as Host;
+/** Runs `callback` after one macrotask turn: every queued promise continuation runs first. */
+const macrotask: (callback: () => void) => void = (() => {
   if (typeof host.setImmediate === "function") {
-    const setImmediate = host.setImmediate;
-    return () => new Promise<void>((resolve) => void setImmediate(resolve));
+    // Read at call time: the kernel wraps setImmediate to cancel a cell's work on interrupt.
+    return (callback) => void host.setImmediate!(callback);
   }
   // Browsers: a message is a macrotask too, and runs after every queued microtask.
   const channel = new host.MessageChannel!();
   const waiting: (() => void)[] = [];
   channel.port1.onmessage = () => waiting.shift()?.();
-  return () =>
-    new Promise<void>((resolve) => {
-      waiting.push(resolve);
-      channel.port2.postMessage(null);
-    });
+  return (callback) => {
+    waiting.push(callback);
+    channel.port2.postMessage(null);
+  };
 })();
 
 let runCount = 0;
+/**
+ * Runs `callback` once the microtask queue is empty, without a macrotask, or undefined where
+ * the host cannot tell. Node runs `process.nextTick` callbacks only after it has drained the
+ * microtask queue, and ticks queued by a tick run before that drain: so the tick is queued
+ * from a microtask. Whatever chain of continuations the last event started (however deep)
+ * has run when the callback runs — the same guarantee a macrotask gives, at a fraction of
+ * its cost, because the event loop (timers, I/O) is not entered.
+ */
+const afterMicrotasks: ((callback: () => void) => void) | undefined = (() => {
+  const nextTick = host.process?.nextTick;
+  if (typeof nextTick !== "function") return undefined;
+  // A `then` on a settled promise is the cheapest microtask (queueMicrotask also creates an
+  // async resource), and one shared reaction avoids a closure per event. Only one loop runs at
+  // a time per simulation, but several simulations may, so pending callbacks queue up.
+  const resolved = Promise.resolve();
+  // A ring of pending callbacks (usually one): no allocation per event.
+  let pending: (() => void)[] = new Array<() => void>(8);
+  let head = 0;
+  let count = 0;
+  const arm = () => {
+    const callback = pending[head]!;
+    pending[head] = undefined as unknown as () => void;
+    head = (head + 1) & (pending.length - 1);
+    count--;
+    nextTick(callback);
+  };
+  return (callback) => {
+    if (count === pending.length) {
+      pending = [...pending.slice(head), ...pending.slice(0, head), ...new Array<() => void>(pending.length)];
+      head = 0;
+    }
+    pending[(head + count++) & (pending.length - 1)] = callback;
+    void resolved.then(arm);
+  };
+})();
+
+const defaultLoop = (): LoopMode =>
+  host.process?.env?.SDE_LAB_SIM_LOOP === "macrotask" || !afterMicrotasks ? "macrotask" : "microtask";
+
+/**
+ * Longest stretch of wall time (ms) the microtask loop keeps the host's event loop waiting: the
+ * kernel still reads its messages (an interrupt cancels the loop's pending macrotask, as it
+ * did the old loop's) and a cell's output still streams during a long run. Checked every
+ * {@link WAKES_PER_CHECK} wake-ups. Where the turns fall never changes the run: the loop only
+ * takes one when the microtask queue is empty, between two events.
+ */
+const TURN_EVERY_MS = 1;
+const WAKES_PER_CHECK = 64;
+
+/** Captures a new promise's resolve function without a closure per promise. */
+let captured: () => void = () => {};
+function capture(resolve: () => void): void {
+  captured = resolve;
+}
 
 /** A deterministic discrete-event simulation. */
 export class Simulation {
@@ -99,6 +162,7 @@ export class Simulation {
   private running = false;
   private fired = 0;
   private readonly nodes = new Map<string, SimNode>();
+  private readonly loopMode: LoopMode;
 
   constructor(options: SimulationOptions = {}) {
     const seed = options.seed ?? SIMULATION_DEFAULTS.seed;
@@ -107,8 +171,13 @@ export class Simulation {
       seed,
       maxEvents: wholeNumber("Simulation", "maxEvents", options.maxEvents ?? SIMULATION_DEFAULTS.maxEvents),
       traceLimit: wholeNumber("Simulation", "traceLimit", options.traceLimit ?? SIMULATION_DEFAULTS.traceLimit, 0),
+      loop: options.loop ?? defaultLoop(),
     };
     this.runId = `seed-${seed}#${++runCount}`;
+    if (this.options.loop !== "microtask" && this.options.loop !== "macrotask") {
+      throw new ConfigError("Simulation", "loop", this.options.loop, '"microtask" or "macrotask"');
+    }
+    this.loopMode = this.options.loop === "microtask" && afterMicrotasks ? "microtask" : "macrotask";
     this.random = new Random(seed);
     this.trace = new Tracer(this, this.options.traceLimit);
     this.metrics = new Metrics(this);
@@ -147,13 +216,13 @@ export class Simulation {
    */
   schedule(delayMs: number, fn: () => void): Timer {
     nonNegative("Simulation.schedule", "delayMs", delayMs);
-    return this.enqueue(this.clock + delayMs, fn, false);
+    return this.enqueue(this.clock + delayMs, fn, undefined, 0);
   }
 
   /** Runs `fn` at virtual time `timeMs` (now, if that is past). */
   at(timeMs: number, fn: () => void): Timer {
     nonNegative("Simulation.at", "timeMs", timeMs);
-    return this.enqueue(Math.max(this.clock, timeMs), fn, false);
+    return this.enqueue(Math.max(this.clock, timeMs), fn, undefined, 0);
   }
 
   /** Runs `fn` every `intervalMs`, first after `firstDelayMs` (default: one interval). */
@@ -164,10 +233,10 @@ export class Simulation {
     let stopped = false;
     const tick = () => {
       if (stopped) return;
-      current = this.enqueue(this.clock + intervalMs, tick, true);
+      current = this.enqueue(this.clock + intervalMs, tick, undefined, WAKES);
       fn();
     };
-    current = this.enqueue(this.clock + firstDelayMs, tick, true);
+    current = this.enqueue(this.clock + firstDelayMs, tick, undefined, WAKES);
     return {
       cancel: () => {
         stopped = true;
@@ -179,7 +248,10 @@ export class Simulation {
   /** Resolves after `ms` of virtual time. */
   sleep(ms: number): Promise<void> {
     nonNegative("Simulation.sleep", "ms", ms);
-    return new Promise((resolve) => this.enqueue(this.clock + ms, resolve, true));
+    // One promise and one event record per wait: no executor closure, no cancel handle.
+    const promise = new Promise<void>(capture);
+    this.enqueue(this.clock + ms, captured, undefined, WAKES);
+    return promise;
   }
 
   /**
@@ -187,18 +259,18 @@ export class Simulation {
    * runs before any later event (use from {@link schedule} callbacks).
    */
   wake<T>(resolve: (value: T) => void, value: T): void {
-    this.enqueue(this.clock, () => resolve(value), true);
+    this.enqueue(this.clock, resolve as (arg?: unknown) => void, value, WAKES | HAS_ARG);
   }
 
   /** @internal Schedules an event whose callback resumes waiting code. */
   wakeAt(timeMs: number, fn: () => void): Timer {
-    return this.enqueue(Math.max(this.clock, timeMs), fn, true);
+    return this.enqueue(Math.max(this.clock, timeMs), fn, undefined, WAKES);
   }
 
-  private enqueue(time: number, fn: () => void, wakes: boolean): Timer {
-    const event: SimEvent = { time, seq: this.seq++, fn, wakes, cancelled: false };
-    this.queue.push(event);
-    return { cancel: () => void (event.cancelled = true) };
+  private enqueue(time: number, fn: (arg?: unknown) => void, arg: unknown, flags: number): SimEvent {
+    const event = new SimEvent(time, this.seq++, fn, arg, flags);
+    this.queue.push(event, this.clock);
+    return event;
   }
 
   /**
@@ -237,39 +309,112 @@ export class Simulation {
     return this.runUntil(this.clock + ms);
   }
 
-  private async loop(done: () => boolean, horizon: number, scenarioSettled?: () => boolean): Promise<void> {
-    if (this.running) throw new SimulationError("The simulation is already running: await the first run() before starting another");
+  private loop(done: () => boolean, horizon: number, scenarioSettled?: () => boolean): Promise<void> {
+    if (this.running) return Promise.reject(new SimulationError("The simulation is already running: await the first run() before starting another"));
     this.running = true;
+    return this.loopMode === "microtask" ? this.microtaskLoop(done, horizon, scenarioSettled) : this.macrotaskLoop(done, horizon, scenarioSettled);
+  }
+
+  private stalled(): SimulationError {
+    return new SimulationError(
+      `The scenario is still waiting at t=${this.clock} ms but no events are scheduled: it awaits something outside the simulation (a real timer, I/O, or a promise nothing resolves)`,
+    );
+  }
+
+  private endless(): SimulationError {
+    return new SimulationError(
+      `Stopped after ${this.options.maxEvents} events at t=${this.clock} ms: the schedule never empties (a periodic timer?). Use runFor(ms) or runUntil(t), or pass a scenario to run()`,
+    );
+  }
+
+  /**
+   * The loop: fires events in (time, seq) order back to back; after an event that wakes
+   * waiting code it waits until the microtask queue is empty (every continuation, and all
+   * they scheduled, has run) before the next event. A macrotask turn only when the scenario
+   * waits but no event is due (is something outside the simulation pending?), and every
+   * {@link TURN_EVERY_MS} of wall time so the host stays responsive.
+   */
+  private microtaskLoop(done: () => boolean, horizon: number, scenarioSettled?: () => boolean): Promise<void> {
+    const drain = afterMicrotasks!;
+    const queue = this.queue;
+    const limit = this.fired + this.options.maxEvents;
+    let wakes = 0;
+    let lastTurn = Date.now();
+    return new Promise<void>((resolve, reject) => {
+      const finish = (error?: unknown) => {
+        this.running = false;
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const step = (): void => {
+        try {
+          for (;;) {
+            if (this.fired > limit) return finish(this.endless());
+            if (done()) return finish();
+            const next = queue.popUntil(horizon);
+            if (next === undefined) {
+              if (queue.size === 0 && scenarioSettled && !scenarioSettled()) {
+                // The scenario still waits, but nothing in the simulation will ever wake it.
+                return macrotask(recheck);
+              }
+              return finish();
+            }
+            const flags = next.flags;
+            if (flags & CANCELLED) continue;
+            this.clock = next.time;
+            this.fired++;
+            if (flags & HAS_ARG) next.fn(next.arg);
+            else next.fn();
+            if (flags & WAKES) {
+              if (++wakes % WAKES_PER_CHECK === 0 && Date.now() - lastTurn >= TURN_EVERY_MS) return macrotask(turned);
+              return drain(step);
+            }
+          }
+        } catch (error) {
+          finish(error);
+        }
+      };
+      const turned = (): void => {
+        lastTurn = Date.now();
+        step();
+      };
+      const recheck = (): void => {
+        if (scenarioSettled!() || queue.size > 0) step();
+        else finish(this.stalled());
+      };
+      // Let the scenario start and schedule its first events.
+      drain(step);
+    });
+  }
+
+  /** The reference loop: one macrotask turn after every waking event (see {@link LoopMode}). */
+  private async macrotaskLoop(done: () => boolean, horizon: number, scenarioSettled?: () => boolean): Promise<void> {
+    const turn = () => new Promise<void>((resolve) => macrotask(resolve));
     const limit = this.fired + this.options.maxEvents;
     try {
       // Let the scenario start and schedule its first events.
-      await yieldToContinuations();
+      await turn();
       for (;;) {
         if (done()) return;
         const next = this.queue.peek();
         if (!next) {
           if (scenarioSettled && !scenarioSettled()) {
             // The scenario still waits, but nothing in the simulation will ever wake it.
-            await yieldToContinuations();
+            await turn();
             if (scenarioSettled() || this.queue.size > 0) continue;
-            throw new SimulationError(
-              `The scenario is still waiting at t=${this.clock} ms but no events are scheduled: it awaits something outside the simulation (a real timer, I/O, or a promise nothing resolves)`,
-            );
+            throw this.stalled();
           }
           return;
         }
         if (next.time > horizon) return;
         this.queue.pop();
-        if (next.cancelled) continue;
+        if (next.flags & CANCELLED) continue;
         this.clock = next.time;
         this.fired++;
-        next.fn();
-        if (next.wakes) await yieldToContinuations();
-        if (this.fired > limit) {
-          throw new SimulationError(
-            `Stopped after ${this.options.maxEvents} events at t=${this.clock} ms: the schedule never empties (a periodic timer?). Use runFor(ms) or runUntil(t), or pass a scenario to run()`,
-          );
-        }
+        if (next.flags & HAS_ARG) next.fn(next.arg);
+        else next.fn();
+        if (next.flags & WAKES) await turn();
+        if (this.fired > limit) throw this.endless();
       }
     } finally {
       this.running = false;

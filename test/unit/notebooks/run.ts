@@ -17,9 +17,14 @@ export interface Report {
   notebooks: { cells: { id?: string; status: string; outputs: { items: ReportItem[] }[] }[] }[];
 }
 
-/** Runs `file` (relative to the repository root) with `sde-lab run --json`. */
-export function runJson(file: string): Report {
-  const r = spawnSync(process.execPath, [join(root, "dist/cli.js"), "run", "--json", file], { encoding: "utf8", cwd: root, timeout: 120_000 });
+/** Runs `file` (relative to the repository root) with `sde-lab run --json`; `env` adds variables. */
+export function runJson(file: string, env?: Record<string, string>): Report {
+  const r = spawnSync(process.execPath, [join(root, "dist/cli.js"), "run", "--json", file], {
+    encoding: "utf8",
+    cwd: root,
+    timeout: 120_000,
+    env: env ? { ...process.env, ...env } : process.env,
+  });
   return JSON.parse(r.stdout) as Report;
 }
 

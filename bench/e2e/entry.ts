@@ -1,0 +1,5 @@
+// The lab surface the end-to-end benchmarks use (the type of both bundles in labs.ts).
+export { Simulation, ok, request } from "../../src/lab/index";
+export { Kafka } from "../../src/lab/messaging/kafka/kafka";
+export { ApiGateway } from "../../src/lab/gateway/gateway";
+export { comparePostsScreen } from "../../src/lab/protocols/compare";

@@ -7,12 +7,12 @@
  */
 
 // Rich display: values that render themselves in a notebook; the error every bad option throws.
-export { DISPLAY, display, json, markdown, mermaid, table, text, type Displayable, type MimeBundle, type TableRow, type ReplaySource } from "./display";
+export { DISPLAY, display, json, markdown, mermaid, table, text, type Displayable, type MimeBundle, type TableRow } from "./display";
 export { ConfigError } from "./errors";
-export { chart, Chart, CHART_MIME, CHART_KINDS, CHART_DEFAULTS, type ChartSpec, type ChartSeries, type ChartPoint, type ChartAnnotation, type ChartKind, type ChartData } from "./viz/chart";
-export { replay, Replay, REPLAY_MIME, REPLAY_DEFAULTS, type ReplayOptions, type ReplayData } from "./viz/replay";
-export { Sampler, SAMPLER_DEFAULTS, type SamplerOptions, type SamplerChartOptions } from "./viz/sampler";
-export { breakerStates, faultMarks, perWindow, bars, trafficPerWindow, BREAKER_STATES, type ReadyChartOptions } from "./viz/ready";
+export { chart, type Chart, type ChartSpec, type ChartSeries, type ChartPoint, type ChartAnnotation, type ChartKind, type ChartData } from "./viz/chart";
+export { type Replay, type ReplayOptions, type ReplayData } from "./viz/replay";
+export { Sampler, type SamplerOptions, type SamplerChartOptions } from "./viz/sampler";
+export { breakerStates, faultMarks, perWindow, bars, type ReadyChartOptions } from "./viz/ready";
 
 // Simulation core: clock, random, network, nodes, faults, trace, metrics.
 export { Simulation, SimulationError, type SimulationOptions, type Timer } from "./sim/simulation";
@@ -386,7 +386,7 @@ export {
 } from "./messaging/kafka/errors";
 export { RabbitMQ, type RabbitMQOptions, type QueueStats, type XDeath } from "./messaging/rabbitmq/broker";
 export { type Connection as AmqpConnection, type Channel as AmqpChannel, type ConfirmChannel as AmqpConfirmChannel, type ChannelStats as AmqpChannelStats } from "./messaging/rabbitmq/channel";
-export { AmqpChannelError, AmqpConnectionError, IllegalOperationError, type AmqpReplyCode } from "./messaging/rabbitmq/errors";
+export { AmqpChannelError, IllegalOperationError, type AmqpReplyCode } from "./messaging/rabbitmq/errors";
 export { compareOnRealBroker, type RealBrokerOptions, type ComparePublish } from "./messaging/rabbitmq/real-broker";
 export { compareDeliveryGuarantees, type DeliveryGuarantee, type DeliveryOptions, type DeliveryRun, type DeliveryComparison } from "./messaging/guarantees";
 export { compareKafkaRabbitMQ, type BrokerComparison, type BrokerComparisonOptions, type BrokerMeasurements } from "./messaging/comparison";
@@ -405,5 +405,4 @@ export {
   type ConsumeOptions,
   type ExchangeType,
   type MessageContent,
-  type ReturnedMessage,
 } from "./messaging/rabbitmq/types";

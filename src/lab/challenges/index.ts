@@ -12,10 +12,7 @@ import { protocolsChallenges } from "./protocols";
 import { messagingChallenges } from "./messaging";
 
 export {
-  BUILD_CHECK_LIMITS,
-  BuildCheckReport,
-  defineBuildChallenge,
-  describeCase,
+  type BuildCheckReport,
   type BuildChallenge,
   type BuildChallengeSpec,
   type BuildReport,
@@ -32,7 +29,7 @@ export type { GatewayBuild, GatewayKit, GatewayMiddleware, GatewayNext, GatewayR
 export type { Limiter, LimiterBuild } from "./build-microservices/rate-limiting";
 export type { BffBuild, BffKit, HomePart, HomeScreen } from "./build-microservices/bff";
 export type { DiscoveryBuild, DiscoveryClient, DiscoveryKit, RegistryInstance } from "./build-microservices/client-side-discovery";
-export { ChallengeReport, DEFAULT_SEEDS, defineChallenge, type Challenge, type ChallengeSpec, type Comparison, type Target, type TargetResult } from "./challenge";
+export { type ChallengeReport, DEFAULT_SEEDS, defineChallenge, type Challenge, type ChallengeSpec, type Comparison, type Target, type TargetResult } from "./challenge";
 
 /** What each challenge's `check` takes: the learner's solution. */
 export type { GatewaySolution, RateLimitSolution, BffSolution, DiscoverySolution, ProtectSolution, RetrySolution, TimeoutSolution, SidecarSolution } from "./microservices";

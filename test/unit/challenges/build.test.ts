@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { ConfigError, DISPLAY, Random, Simulation } from "sde-lab";
-import { defineBuildChallenge, type CheckCase, type FaultSpec } from "sde-lab/challenges";
+import { defineBuildChallenge, type CheckCase, type FaultSpec } from "../../../src/lab/challenges/build";
 
 type Max = (xs: readonly number[]) => number;
 

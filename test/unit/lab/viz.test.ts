@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { CHART_MIME } from "../../../src/lab/viz/chart";
+import { REPLAY_MIME, replay } from "../../../src/lab/viz/replay";
 import {
-  CHART_MIME,
   CircuitBreaker,
   ConfigError,
   DISPLAY,
-  REPLAY_MIME,
   Sampler,
   Simulation,
   bars,
@@ -14,7 +14,6 @@ import {
   ok,
   perWindow,
   response,
-  replay,
   type ChartData,
   type ReplayData,
 } from "../../../src/lab/index";

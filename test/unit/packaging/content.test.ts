@@ -31,7 +31,8 @@ describe("the VSIX and the content machinery", async () => {
     const [renderer] = pkg.contributes.notebookRenderer;
     const entry = renderer!.entrypoint.replace(/^\.\//, "");
     expect(shipped).toContain(entry);
-    const { CHART_MIME, REPLAY_MIME } = await import("../../../src/lab/index");
+    const { CHART_MIME } = await import("../../../src/lab/viz/chart");
+    const { REPLAY_MIME } = await import("../../../src/lab/viz/replay");
     expect(renderer!.mimeTypes).toEqual([CHART_MIME, REPLAY_MIME]);
     // Measured in the VSIX: the tests' own build of dist/ is unminified, with a source map.
     const size = (await entrySizes(vsixPath)).get(`extension/${entry}`)!;

@@ -16,7 +16,7 @@ import type { KafkaCluster } from "./cluster";
 import { KafkaJSProtocolError } from "./errors";
 import type { GroupAssignment, PartitionAssigner } from "./assigners";
 
-/** @internal What the coordinator calls back on a member. */
+/** What the coordinator calls back on a member (not exported from sde-lab). */
 export interface MemberHandle {
   readonly memberId: string;
   readonly clientId: string;

@@ -180,7 +180,7 @@ export {
   type RpcKind,
 } from "./protocols/protobuf";
 export {
-  type GrpcServer,
+  GrpcServer,
   GrpcClient,
   GrpcError,
   GrpcStatus,

@@ -4,7 +4,8 @@
  * theme changes, zooms and pans, and hands SVG or PNG data to the host for saving. A diagram
  * that does not parse shows Mermaid's own message (with its line), never a blank pane.
  */
-import mermaid, { type MermaidConfig } from "mermaid";
+import mermaid from "mermaid";
+import type { MermaidConfig } from "mermaid";
 import type { ExportFormat, HostMessage, PreviewTheme, ShowMessage, WebviewMessage } from "../messages";
 import { otherOrientation } from "./orientation";
 

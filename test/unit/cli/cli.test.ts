@@ -162,7 +162,7 @@ describe("sde-lab run", () => {
     const text = cli("run", "--memory-limit", "128", join(root, "test/fixtures/regressions/issue-19-expect-error-kernel-death.sdenb"));
     expect(text.out).toContain("[4] after-exit (in a fresh kernel: the previous one ended)\n");
     expect(text.out).toMatch(/✓ .*issue-19-expect-error-kernel-death\.sdenb: 9 code cells passed\n$/);
-  }, 60_000);
+  }, 120_000);
 
   it("an unmarked cell that ends its kernel stops the run", () => {
     const dir = mkdtempSync(join(tmpdir(), "sde-cli-"));

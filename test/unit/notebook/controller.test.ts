@@ -96,7 +96,7 @@ describe("the notebook controller's Run All (through the run engine)", () => {
     ]);
     // A death the cell asked for still tells the user once (the reason is on the cell too).
     expect(fake.messages.filter((m) => m.kind === "info").length).toBe(4);
-  }, 60_000);
+  }, 120_000);
 
   it("stops at the first unexpected failure, a dead kernel included; a missing expected error fails its cell", async () => {
     newController();

@@ -12,6 +12,7 @@ import { protocolsChallenges } from "./protocols";
 import { messagingChallenges } from "./messaging";
 
 export {
+  defineBuildChallenge,
   type BuildCheckReport,
   type BuildChallenge,
   type BuildChallengeSpec,

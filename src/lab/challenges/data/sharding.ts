@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { ConfigError, Random } from "sde-lab";
 import { defineBuildChallenge, type CheckCase } from "../build";
 import { expectFunction } from "../challenge";
+import { fcProperty } from "./property";
 
 /** One shard's contiguous id range, both ends included. */
 export interface ShardRange {
@@ -67,30 +68,6 @@ const fmt = (rs: readonly ShardRange[]) => rs.map((r) => `${r.shard} ${r.from}â€
 const list = (xs: readonly string[]) => (xs.length === 0 ? "nothing" : `[${xs.join(", ")}]`);
 
 /** Runs a fast-check property whose predicate returns a sentence on failure (undefined = ok). */
-async function property<T>(arb: fc.Arbitrary<T>, numRuns: number, test: (t: T) => string | undefined, show: (t: T) => string) {
-  let invariant: string | undefined;
-  const details = fc.check(
-    fc.property(arb, (t) => {
-      const why = test(t);
-      if (why !== undefined) invariant = why;
-      return why === undefined;
-    }),
-    { seed: 20, numRuns },
-  );
-  if (!details.failed) return { ok: true, runs: details.numRuns };
-  const shrunk = details.counterexample?.[0] as T | undefined;
-  // Re-run the shrunk input so the sentence matches it, not the first failing input.
-  let why: string | undefined;
-  if (shrunk !== undefined) {
-    try {
-      why = test(shrunk);
-    } catch (e) {
-      why = `the solution threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
-    }
-  }
-  return { ok: false, runs: details.numRuns, invariant: why ?? invariant ?? String(details.errorInstance), counterexample: shrunk === undefined ? undefined : show(shrunk) };
-}
-
 function routeCheck(router: ShardRouter, model: ModelRouter, ids: readonly number[], scans: readonly [number, number][], after: string): string | undefined {
   for (const id of ids) {
     const want = model.owner(id);
@@ -152,7 +129,7 @@ export const horizontalShardingBuild = defineBuildChallenge<ShardingSolution>({
       name: "routes",
       goal: "every id goes to the shard whose range holds it; a scan asks exactly the shards it overlaps",
       property: (s) =>
-        property(
+        fcProperty(
           fc.record({ ranges: rangesArb, ids: fc.array(idArb, { minLength: 1, maxLength: 20 }), scans: fc.array(scanArb, { maxLength: 5 }) }),
           150,
           ({ ranges, ids, scans }) => {
@@ -167,7 +144,7 @@ export const horizontalShardingBuild = defineBuildChallenge<ShardingSolution>({
       name: "splits",
       goal: "after any sequence of splits, routes and scans agree with the new ranges",
       property: (s) =>
-        property(
+        fcProperty(
           fc.record({ ranges: rangesArb, splits: fc.array(fc.integer({ min: 2, max: 10_000 }), { minLength: 1, maxLength: 5 }), ids: fc.array(idArb, { minLength: 5, maxLength: 20 }), scans: fc.array(scanArb, { minLength: 1, maxLength: 4 }) }),
           150,
           ({ ranges, splits, ids, scans }) => {

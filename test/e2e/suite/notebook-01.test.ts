@@ -21,7 +21,8 @@ describe("Notebook 01: microservice patterns", function () {
     assert.ok(code.length >= 40, `only ${code.length} code cells`);
     assert.deepEqual(code.filter((c) => c.executionSummary?.success !== true).map(idOf), [], "cells that did not succeed");
     const checks = code.filter((c) => idOf(c)?.endsWith("-check"));
-    assert.equal(checks.length, 10);
+    // One main check per pattern (a build challenge or, not yet rebuilt, a knob one), plus warm-ups.
+    assert.equal(checks.filter((c) => !idOf(c)!.endsWith("-warmup-check")).length, 10);
     for (const c of checks) assert.match(outputText(c, "text/plain") ?? "", /^Challenge [a-z-]+: FAILED/, `${idOf(c)} output`);
     if (!hasOuterRunner) return;
 

@@ -29,6 +29,9 @@ describe("charts and replays", function () {
 
   it("charts and a replay render, follow the scrubber, keep hostile names as text, and export SVG and PNG", async function () {
     if (!hasOuterRunner) this.skip();
+    // Other notebooks' outputs (02's saga replay, 04's rebalance replay) live in webviews too:
+    // close them so the frames found below are this notebook's.
+    await vscode.commands.executeCommand("workbench.action.closeAllEditors");
     const { notebook } = await openAndShow("viz.sdenb");
     await runCells(notebook, undefined, 60_000);
     const cell = notebook.cellAt(1);

@@ -165,7 +165,7 @@ export async function loadPostsScreen(lab: ProtocolLab, approach: ScreenApproach
     }
   }
   const latencyMs = sim.now - start;
-  const roundTrips = lab.rttMs > 0 ? Math.round((10 * latencyMs) / lab.rttMs) / 10 : 0;
+  const roundTrips = inRoundTrips(lab, latencyMs);
   const dbQueries = lab.db.stats.queries - queries;
   if (approach === "gRPC") {
     const s = lab.grpc.stats;
@@ -175,6 +175,11 @@ export async function loadPostsScreen(lab: ProtocolLab, approach: ScreenApproach
   const s = httpOf(approach).stats;
   const b = before as typeof s;
   return { approach, requests: s.requests - b.requests, roundTrips, payloadBytes: s.bodyBytes - b.bodyBytes, wireBytes: s.bytesUp + s.bytesDown - b.bytesUp - b.bytesDown, connections: s.connections - b.connections, dbQueries, latencyMs, cards };
+}
+
+/** A latency in round-trip times of the lab's client link, one decimal (0 when the link has no latency). */
+function inRoundTrips(lab: ProtocolLab, ms: number): number {
+  return lab.rttMs > 0 ? Math.round((10 * ms) / lab.rttMs) / 10 : 0;
 }
 
 /** Options of {@link comparePostsScreen}. */
@@ -249,7 +254,7 @@ export async function comparePostsScreen(options: ScreenComparisonOptions = {}):
     for (const l of list) h.record(l.latencyMs);
     const last = list.at(-1)!;
     const p50Ms = h.percentile(50);
-    rows.push({ approach, requests: last.requests, roundTrips: lab.rttMs > 0 ? Math.round((10 * p50Ms) / lab.rttMs) / 10 : 0, payloadBytes: last.payloadBytes, wireBytes: last.wireBytes, dbQueries: last.dbQueries, connections: list.reduce((n, l) => n + l.connections, 0), p50Ms, p95Ms: h.percentile(95) });
+    rows.push({ approach, requests: last.requests, roundTrips: inRoundTrips(lab, p50Ms), payloadBytes: last.payloadBytes, wireBytes: last.wireBytes, dbQueries: last.dbQueries, connections: list.reduce((n, l) => n + l.connections, 0), p50Ms, p95Ms: h.percentile(95) });
   }
   return new ScreenComparison(rows, all, labs);
 }

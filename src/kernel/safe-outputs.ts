@@ -52,14 +52,31 @@ export function sanitizeMarkdown(text: string): string {
     }
   };
   mark(parser.parse(text, {}));
-  return lines.map((line, i) => (code[i] ? line : escapeLine(line))).join("\n");
+  // A code span may cross a line break inside a paragraph: a backtick run left open on one line
+  // can close on a later one, so that line's own "spans" pair up differently in markdown than
+  // they do line by line. After an open run, no span is trusted until the paragraph ends.
+  let open = false;
+  return lines
+    .map((line, i) => {
+      if (code[i] || line.trim() === "") {
+        open = false;
+        return line;
+      }
+      const { text: safe, unclosed } = escapeLine(line, !open);
+      open ||= unclosed;
+      return safe;
+    })
+    .join("\n");
 }
 
-/** Escapes `<` on one line of inline content, except inside a same-line code span. */
-function escapeLine(line: string): string {
-  if (!line.includes("<")) return line;
+/**
+ * Escapes `<` on one line of inline content, except inside a same-line code span when `trust`
+ * allows spans. `unclosed`: the line leaves a backtick run open, which a later line may close.
+ */
+function escapeLine(line: string, trust: boolean): { text: string; unclosed: boolean } {
   // A pipe may split a table row inside what looks like a code span: trust no span there.
-  const spans = !line.includes("|");
+  const spans = trust && !line.includes("|");
+  let unclosed = false;
   let out = "";
   let i = 0;
   while (i < line.length) {
@@ -69,7 +86,7 @@ function escapeLine(line: string): string {
       i += 2;
       continue;
     }
-    if (ch === "`" && spans) {
+    if (ch === "`") {
       let run = 1;
       while (line[i + run] === "`") run++;
       const fence = "`".repeat(run);
@@ -81,10 +98,12 @@ function escapeLine(line: string): string {
         close = line.indexOf(fence, j);
       }
       if (close >= 0) {
-        out += line.slice(i, close + run);
+        const span = line.slice(i, close + run);
+        out += spans ? span : span.replace(/</g, "&lt;");
         i = close + run;
         continue;
       }
+      unclosed = true;
       out += fence;
       i += run;
       continue;
@@ -92,5 +111,5 @@ function escapeLine(line: string): string {
     out += ch === "<" ? "&lt;" : ch;
     i++;
   }
-  return out;
+  return { text: out, unclosed };
 }

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import fc from "fast-check";
 import MarkdownIt from "markdown-it";
 import { sanitizeMarkdown } from "../../../src/kernel/safe-outputs";
@@ -34,6 +36,19 @@ describe("sanitizeMarkdown", () => {
     const md = "- item\n  ```\n<img src=x onerror=alert(1)>\n";
     expect(rawTags(renderer.render(sanitizeMarkdown(md)))).toEqual([]);
   });
+
+  // Markdown files named after the bug each found: a code span that opens on one line and
+  // closes on the next made the sanitizer pair backticks differently from markdown.
+  const regressions = join(import.meta.dirname, "../../fixtures/regressions");
+  for (const file of readdirSync(regressions).filter((f) => f.endsWith(".md"))) {
+    it(`regression: ${file}`, () => {
+      const md = readFileSync(join(regressions, file), "utf8");
+      const html = renderer.render(sanitizeMarkdown(md));
+      expect(rawTags(html.replace(/<code[^>]*>[\s\S]*?<\/code>/g, ""))).toEqual([]);
+      // Without the sanitizer the same text does let an element through: the case still bites.
+      expect(rawTags(renderer.render(md)).length).toBeGreaterThan(0);
+    });
+  }
 
   it("never lets an HTML element through, for any text", () => {
     const piece = fc.constantFrom("<img src=x onerror=1>", "<script>x</script>", "`", "``", "```", "\n", "    ", "- ", "> ", "|", "\\", "<", "a", " ", "~~~", "<!-- c -->", "[l](u)");

@@ -18,7 +18,7 @@ await sim.run(async () => {
     ch.ack(msg);
   });
   for (const key of ["orders.eu.created", "orders.created", "orders.us.created"]) {
-    ch.publish("orders", key, "payload", { persistent: true });
+    ch.publish("orders", key, Buffer.from("payload"), { persistent: true });
   }
   await sim.sleep(50);
 });

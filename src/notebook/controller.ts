@@ -27,6 +27,16 @@ export const UNTRUSTED_MESSAGE =
 
 /** The settings that name the kernel's limits in messages. */
 export const MEMORY_LIMIT_SETTING = "sdeLab.kernel.memoryLimitMb";
+
+/**
+ * The kernel's extra environment: the setting `sdeLab.rabbitmq.url`, when set, becomes
+ * `AMQP_URL` (what notebook 04's real-broker cell and `npm run test:rabbitmq` read), over any
+ * `AMQP_URL` VS Code was started with.
+ */
+export function kernelEnv(rabbitmqUrl: string | undefined): Record<string, string> {
+  const url = rabbitmqUrl?.trim();
+  return url ? { AMQP_URL: url } : {};
+}
 export const OUTPUT_LIMIT_SETTING = "sdeLab.kernel.outputLimitKb";
 /** At most one toast for late errors per notebook in this time; the rest go to the channel. */
 const LATE_ERROR_TOAST_MS = 10_000;
@@ -140,6 +150,7 @@ export class SdeNotebookController implements vscode.Disposable {
         memoryLimitName: `the setting ${MEMORY_LIMIT_SETTING}`,
         outputLimitKb: config.get<number>("outputLimitKb", 1024),
         outputLimitName: `setting ${OUTPUT_LIMIT_SETTING}`,
+        env: kernelEnv(vscode.workspace.getConfiguration("sdeLab.rabbitmq").get<string>("url", "")),
       },
     });
     const name = vscode.workspace.asRelativePath(uri);

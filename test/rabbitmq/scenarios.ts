@@ -1054,7 +1054,6 @@ export const scenarios: Scenario[] = [
   {
     name: "a string body is refused by amqplib",
     source: "amqplib Channel#publish (content is a Buffer)",
-    knownDifference: { why: "the simulation also accepts a string body (sent as UTF-8) so early cells stay short; amqplib needs a Buffer: write Buffer.from(text)" },
     async run(ctx) {
       const { ch } = await open(ctx);
       const [q] = await queues(ctx, ch, "q");

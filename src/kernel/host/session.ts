@@ -37,6 +37,11 @@ export interface KernelOptions {
   memorySampleMs?: number;
   /** Longest time stream text waits in the kernel before it is sent (ms); 0 sends every write. */
   outputBatchMs?: number;
+  /**
+   * Environment variables the kernel sees on top of this process's own, e.g. `AMQP_URL` from
+   * the setting `sdeLab.rabbitmq.url` (cells read `process.env.AMQP_URL`).
+   */
+  env?: Readonly<Record<string, string>>;
 }
 
 /** Defaults for {@link KernelOptions}, in one place. */
@@ -151,6 +156,7 @@ export class KernelSession {
       interruptGraceMs: o.interruptGraceMs,
       memorySampleMs: o.memorySampleMs,
       outputBatchMs: o.outputBatchMs,
+      env: o.env ?? {},
     };
   }
 
@@ -274,7 +280,7 @@ export class KernelSession {
       execArgv: [`--max-old-space-size=${o.memoryLimitMb}`],
       // In VS Code execPath is Electron; this makes it a plain Node runtime. Node ≥ 22.1 (VS
       // Code's) keeps compiled code of the kernel bundle on disk: later kernels start faster.
-      env: { NODE_COMPILE_CACHE: join(tmpdir(), "sde-lab-compile-cache"), ...process.env, ELECTRON_RUN_AS_NODE: "1" },
+      env: { NODE_COMPILE_CACHE: join(tmpdir(), "sde-lab-compile-cache"), ...process.env, ...o.env, ELECTRON_RUN_AS_NODE: "1" },
       cwd: existsSync(o.cwd) ? o.cwd : undefined,
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       serialization: "json",

@@ -2,6 +2,7 @@
  * Challenges of the "Message brokers" section, keyed by catalog id. Each scenario is built
  * with the public `sde-lab` API only, on fixed seeds.
  */
+import { toBuffer } from "../messaging/rabbitmq/broker";
 import { ConfigError, Kafka, RabbitMQ, Simulation, type AmqpMessage, type KafkaConsumer } from "sde-lab";
 import { defineChallenge, type Challenge } from "./challenge";
 
@@ -146,7 +147,7 @@ const rabbitChallenge = defineChallenge<RabbitSolution, "finishMs" | "poisonDeli
           });
         });
       }
-      for (let i = 1; i <= 300; i++) ch.sendToQueue("tasks", String(i));
+      for (let i = 1; i <= 300; i++) ch.sendToQueue("tasks", toBuffer(String(i)));
       await sim.sleep(10_000);
     });
     return { finishMs, poisonDeliveries: poison, deadLettered: rabbit.queueInfo("tasks.dead").messages };
@@ -198,7 +199,7 @@ const replayChallenge = defineChallenge<ReplaySolution, "accountsRebuilt" | "sto
         await ch.bindQueue("billing", "accounts", "");
         await ch.consume("billing", (m) => m && ch.ack(m));
         for (const u of updates) {
-          ch.publish("accounts", "", `${u.account}=${u.balance}`, { persistent: true });
+          ch.publish("accounts", "", toBuffer(`${u.account}=${u.balance}`), { persistent: true });
           await sim.sleep(interval);
         }
         const late = await (await rabbit.connect()).createChannel();

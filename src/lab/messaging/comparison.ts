@@ -9,7 +9,7 @@ import { wholeNumber } from "../errors";
 import { DISPLAY, markdown, table, type MimeBundle } from "../display";
 import { Simulation } from "../sim/simulation";
 import { Kafka } from "./kafka/kafka";
-import { RabbitMQ } from "./rabbitmq/broker";
+import { RabbitMQ, toBuffer } from "./rabbitmq/broker";
 import type { AmqpMessage } from "./rabbitmq/types";
 
 /** Options of {@link compareKafkaRabbitMQ}. */
@@ -195,7 +195,7 @@ async function measureRabbit(n: number, keys: number, seed: number): Promise<Bro
       euReceived++;
       eu.ack(m);
     });
-    for (const e of list) ch.publish("events", `${e.region}.${e.user}`, `${e.user}:${e.seq}`, { headers: { region: e.region } });
+    for (const e of list) ch.publish("events", `${e.region}.${e.user}`, toBuffer(`${e.user}:${e.seq}`), { headers: { region: e.region } });
     while (consumed < n) await sim.sleep(50);
     // A reader that arrives after everything was consumed gets a new queue: the old messages are gone.
     await ch.assertQueue("audit");

@@ -25,7 +25,7 @@ describe("RabbitMQ topic exchange", () => {
       await ch.assertQueue("everything", { durable: false });
       await ch.bindQueue("one-region", "orders", "orders.*.created");
       await ch.bindQueue("everything", "orders", "orders.#");
-      for (const k of keys) ch.publish("orders", k, k);
+      for (const k of keys) ch.publish("orders", k, Buffer.from(k));
       await sim.sleep(10);
     });
     const got = (q: string) => rabbit.peek(q).map((m) => String(m.content));
@@ -76,13 +76,13 @@ describe("RabbitMQ direct, fanout, headers and default exchanges", () => {
       await ch.bindQueue("f2", "f", "");
       await ch.bindQueue("h-all", "h", "", { "x-match": "all", format: "pdf", type: "report" });
       await ch.bindQueue("h-any", "h", "", { "x-match": "any", format: "pdf", type: "report" });
-      ch.publish("d", "eu", "d1");
-      ch.publish("d", "eu.x", "d2");
-      ch.publish("f", "whatever", "f1");
-      ch.publish("h", "", "both", { headers: { format: "pdf", type: "report" } });
-      ch.publish("h", "", "format only", { headers: { format: "pdf" } });
-      ch.publish("h", "", "neither", { headers: { format: "zip" } });
-      ch.sendToQueue("d-us", "via default exchange");
+      ch.publish("d", "eu", Buffer.from("d1"));
+      ch.publish("d", "eu.x", Buffer.from("d2"));
+      ch.publish("f", "whatever", Buffer.from("f1"));
+      ch.publish("h", "", Buffer.from("both"), { headers: { format: "pdf", type: "report" } });
+      ch.publish("h", "", Buffer.from("format only"), { headers: { format: "pdf" } });
+      ch.publish("h", "", Buffer.from("neither"), { headers: { format: "zip" } });
+      ch.sendToQueue("d-us", Buffer.from("via default exchange"));
       await sim.sleep(10);
     });
     const got = (q: string) => rabbit.peek(q).map((m) => String(m.content));
@@ -100,8 +100,8 @@ describe("RabbitMQ direct, fanout, headers and default exchanges", () => {
     ch.on("return", (m: AmqpMessage) => returned.push(body(m)));
     await sim.run(async () => {
       await ch.assertExchange("d", "direct");
-      ch.publish("d", "nobody", "lost");
-      ch.publish("d", "nobody", "back", { mandatory: true });
+      ch.publish("d", "nobody", Buffer.from("lost"));
+      ch.publish("d", "nobody", Buffer.from("back"), { mandatory: true });
       await sim.sleep(10);
     });
     expect(returned).toEqual(["back"]);
@@ -118,7 +118,7 @@ describe("RabbitMQ delivery", () => {
       const ch2 = await ch.connection.createChannel();
       await ch.consume("tasks", (m) => got.push(`A:${body(m!)}`));
       await ch2.consume("tasks", (m) => got.push(`B:${body(m!)}`));
-      for (let i = 1; i <= 6; i++) ch.sendToQueue("tasks", `t${i}`);
+      for (let i = 1; i <= 6; i++) ch.sendToQueue("tasks", Buffer.from(`t${i}`));
       await sim.sleep(10);
     });
     expect(got).toEqual(["A:t1", "B:t2", "A:t3", "B:t4", "A:t5", "B:t6"]);
@@ -131,7 +131,7 @@ describe("RabbitMQ delivery", () => {
     const held: AmqpMessage[] = [];
     await sim.run(async () => {
       await ch.assertQueue("tasks");
-      for (let i = 1; i <= 10; i++) ch.sendToQueue("tasks", `t${i}`);
+      for (let i = 1; i <= 10; i++) ch.sendToQueue("tasks", Buffer.from(`t${i}`));
       await ch.prefetch(3);
       await ch.consume("tasks", (m) => held.push(m!));
       await sim.sleep(10);
@@ -151,7 +151,7 @@ describe("RabbitMQ delivery", () => {
     const first: AmqpMessage[] = [];
     await sim.run(async () => {
       await ch.assertQueue("tasks");
-      for (let i = 1; i <= 3; i++) ch.sendToQueue("tasks", `t${i}`);
+      for (let i = 1; i <= 3; i++) ch.sendToQueue("tasks", Buffer.from(`t${i}`));
       await ch.consume("tasks", (m) => first.push(m!));
       await sim.sleep(10);
       ch.nack(first[0]!, false, true);
@@ -201,7 +201,7 @@ describe("RabbitMQ delivery", () => {
           ch2.ack(m!);
         }),
       );
-      for (let i = 1; i <= 4; i++) ch.sendToQueue("q", `m${i}`);
+      for (let i = 1; i <= 4; i++) ch.sendToQueue("q", Buffer.from(`m${i}`));
       await sim.sleep(100);
     });
     expect(processed).toHaveLength(4);
@@ -213,8 +213,8 @@ describe("RabbitMQ delivery", () => {
     const { sim, ch } = await setup();
     const out = await sim.run(async () => {
       await ch.assertQueue("q");
-      ch.sendToQueue("q", "a");
-      ch.sendToQueue("q", "b");
+      ch.sendToQueue("q", Buffer.from("a"));
+      ch.sendToQueue("q", Buffer.from("b"));
       await sim.sleep(5);
       const first = await ch.get("q");
       const second = await ch.get("q", { noAck: true });
@@ -242,7 +242,7 @@ describe("RabbitMQ dead-lettering", () => {
   it("dead-letters a rejected message (requeue false) with an x-death entry; reject with requeue keeps it", async () => {
     const { sim, ch, rabbit } = await withDlx({});
     await sim.run(async () => {
-      ch.publish("", "work", "bad", { headers: { id: 7 } });
+      ch.publish("", "work", Buffer.from("bad"), { headers: { id: 7 } });
       await sim.sleep(5);
       const m = await ch.get("work");
       if (m) ch.reject(m, false);
@@ -259,9 +259,9 @@ describe("RabbitMQ dead-lettering", () => {
   it("expires messages after x-message-ttl and dead-letters them as expired", async () => {
     const { sim, ch, rabbit } = await withDlx({ messageTtl: 1_000 });
     await sim.run(async () => {
-      ch.sendToQueue("work", "old");
+      ch.sendToQueue("work", Buffer.from("old"));
       await sim.sleep(500);
-      ch.sendToQueue("work", "young");
+      ch.sendToQueue("work", Buffer.from("young"));
       await sim.sleep(600);
     });
     // t=1 101: the first (sent at 1 ms) expired at 1 001; the second expires at 1 501.
@@ -275,8 +275,8 @@ describe("RabbitMQ dead-lettering", () => {
   it("expires a per-message expiration only at the head of the queue, and records original-expiration", async () => {
     const { sim, ch, rabbit } = await withDlx({});
     await sim.run(async () => {
-      ch.sendToQueue("work", "long", { expiration: 10_000 });
-      ch.sendToQueue("work", "short", { expiration: 100 });
+      ch.sendToQueue("work", Buffer.from("long"), { expiration: 10_000 });
+      ch.sendToQueue("work", Buffer.from("short"), { expiration: 100 });
       await sim.sleep(500);
     });
     // "short" is past its TTL but waits behind "long".
@@ -289,7 +289,7 @@ describe("RabbitMQ dead-lettering", () => {
   it("drops the oldest ready message past x-max-length (drop-head) to the DLX as maxlen", async () => {
     const { sim, ch, rabbit } = await withDlx({ maxLength: 2 });
     await sim.run(async () => {
-      for (const m of ["a", "b", "c", "d"]) ch.sendToQueue("work", m);
+      for (const m of ["a", "b", "c", "d"]) ch.sendToQueue("work", Buffer.from(m));
       await sim.sleep(5);
     });
     expect(rabbit.peek("work").map((m) => String(m.content))).toEqual(["c", "d"]);
@@ -302,7 +302,7 @@ describe("RabbitMQ dead-lettering", () => {
     const results: string[] = [];
     await sim.run(async () => {
       const cc = await conn.createConfirmChannel();
-      for (const m of ["a", "b", "c"]) cc.sendToQueue("work", m, {}, (err) => results.push(`${m}:${err ? "nack" : "ack"}`));
+      for (const m of ["a", "b", "c"]) cc.sendToQueue("work", Buffer.from(m), {}, (err) => results.push(`${m}:${err ? "nack" : "ack"}`));
       await cc.waitForConfirms().catch(() => undefined);
     });
     expect(results).toEqual(["a:ack", "b:ack", "c:nack"]);
@@ -320,7 +320,7 @@ describe("RabbitMQ dead-lettering", () => {
       await ch.assertQueue("retry", { messageTtl: 100, deadLetterExchange: "work-x" });
       await ch.bindQueue("retry", "retry-x", "work");
       await ch.bindQueue("work", "work-x", "work");
-      ch.sendToQueue("work", "job");
+      ch.sendToQueue("work", Buffer.from("job"));
       for (let i = 0; i < 3; i++) {
         await sim.sleep(5);
         const m = await ch.get("work");
@@ -345,7 +345,7 @@ describe("RabbitMQ channel errors", () => {
     let closed = false;
     ch.on("close", () => (closed = true));
     await sim.run(async () => {
-      expect(ch.publish("nope", "k", "x")).toBe(true);
+      expect(ch.publish("nope", "k", Buffer.from("x"))).toBe(true);
       await sim.sleep(5);
     });
     expect(errors).toHaveLength(1);
@@ -353,8 +353,17 @@ describe("RabbitMQ channel errors", () => {
     expect(errors[0]).toMatchObject({ code: 404, replyText: "NOT_FOUND - no exchange 'nope' in vhost '/'" });
     expect(errors[0]!.message).toBe(`Channel closed by server: 404 (NOT-FOUND) with message "NOT_FOUND - no exchange 'nope' in vhost '/'"`);
     expect(closed).toBe(true);
-    expect(() => ch.publish("", "q", "x")).toThrow(IllegalOperationError);
+    expect(() => ch.publish("", "q", Buffer.from("x"))).toThrow(IllegalOperationError);
     await expect(sim.run(() => ch.assertQueue("q"))).rejects.toBeInstanceOf(IllegalOperationError);
+  });
+
+  it("refuses a string or a plain Uint8Array body with amqplib's TypeError, saying what to write", async () => {
+    const { ch } = await setup();
+    const publish = (content: unknown) => () => ch.sendToQueue("q", content as Buffer);
+    expect(publish("text")).toThrow(TypeError);
+    expect(publish("text")).toThrow(/content is not a buffer.*got a string.*Buffer\.from\(text\)/);
+    expect(publish(new Uint8Array([1]))).toThrow(/not a Buffer/);
+    expect(publish(Buffer.from("text"))).not.toThrow();
   });
 
   it("closes the channel with 406 on an unknown delivery tag (a double ack)", async () => {
@@ -363,8 +372,8 @@ describe("RabbitMQ channel errors", () => {
     ch.on("error", (e: AmqpChannelError) => errors.push(e));
     await sim.run(async () => {
       await ch.assertQueue("q");
-      ch.sendToQueue("q", "a");
-      ch.sendToQueue("q", "b");
+      ch.sendToQueue("q", Buffer.from("a"));
+      ch.sendToQueue("q", Buffer.from("b"));
       await sim.sleep(5);
       const m = await ch.get("q");
       const m2 = await ch.get("q");
@@ -423,7 +432,7 @@ describe("RabbitMQ crashes", () => {
         byB.push(`${body(m!)}${m!.fields.redelivered ? "*" : ""}`);
         chB.ack(m!);
       });
-      for (let i = 1; i <= 4; i++) chA.sendToQueue("jobs", `j${i}`);
+      for (let i = 1; i <= 4; i++) chA.sendToQueue("jobs", Buffer.from(`j${i}`));
       await sim.sleep(10);
       return ca;
     });
@@ -439,9 +448,9 @@ describe("RabbitMQ crashes", () => {
     await sim.run(async () => {
       await ch.assertQueue("durable-q", { durable: true });
       await ch.assertQueue("transient-q", { durable: false });
-      ch.sendToQueue("durable-q", "kept", { persistent: true });
-      ch.sendToQueue("durable-q", "lost", { persistent: false });
-      ch.sendToQueue("transient-q", "gone", { persistent: true });
+      ch.sendToQueue("durable-q", Buffer.from("kept"), { persistent: true });
+      ch.sendToQueue("durable-q", Buffer.from("lost"), { persistent: false });
+      ch.sendToQueue("transient-q", Buffer.from("gone"), { persistent: true });
       await sim.sleep(5);
     });
     sim.faults.crash(rabbit.node.name);

@@ -57,6 +57,28 @@ async function runAll(nb: ReturnType<typeof notebookFrom>): Promise<FakeCellExec
 const plain = (e: FakeCellExecution) => e.items().find(([mime]) => mime === "text/plain")?.[1];
 const error = (e: FakeCellExecution) => JSON.parse(e.items().find(([mime]) => mime === ERROR_MIME)?.[1] ?? "null") as { name: string; message: string } | null;
 
+describe("the setting sdeLab.rabbitmq.url", () => {
+  it("reaches cells as process.env.AMQP_URL, over the one VS Code started with; empty leaves that one", async () => {
+    const before = process.env.AMQP_URL;
+    process.env.AMQP_URL = "amqp://from-the-environment";
+    try {
+      const nb = (file: string) => notebookFrom(join(root, "test/fixtures/workspace", file), [{ source: "process.env.AMQP_URL" }]);
+      fake.settings["sdeLab.rabbitmq.url"] = " amqp://broker.test:5672 ";
+      newController();
+      const [set] = await runAll(nb("a.sdenb"));
+      expect(plain(set!)).toBe("'amqp://broker.test:5672'");
+      controller.dispose();
+      fake.settings["sdeLab.rabbitmq.url"] = "";
+      newController();
+      const [unset] = await runAll(nb("b.sdenb"));
+      expect(plain(unset!)).toBe("'amqp://from-the-environment'");
+    } finally {
+      if (before === undefined) delete process.env.AMQP_URL;
+      else process.env.AMQP_URL = before;
+    }
+  }, 60_000);
+});
+
 describe("the notebook controller's Run All (through the run engine)", () => {
   it("passes expectError cells that end their kernel (exit, abort, SIGKILL, memory limit) and runs each next cell in a fresh kernel", async () => {
     fake.settings["sdeLab.kernel.memoryLimitMb"] = 128;

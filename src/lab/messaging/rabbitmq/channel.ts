@@ -8,21 +8,36 @@
  * knows only what came back in a frame: RPCs resolve after a round trip, `publish` and `ack`
  * return at once and reach the broker one network delay later (so a broker-side error such as
  * an unknown exchange closes the channel a moment later, as with the real client).
- * Differences from amqplib: a string body is accepted as well as a Buffer; an `'error'` event
- * nobody listens to is recorded in `channel.closedBy` and the trace instead of crashing the
+ * Differences from amqplib: an `'error'` event nobody listens to is recorded in `channel.closedBy` and the trace instead of crashing the
  * process.
  */
 import { ConfigError } from "../../errors";
 import { DISPLAY, table, type MimeBundle } from "../../display";
 import type { SimNode } from "../../sim/node";
 import type { Simulation } from "../../sim/simulation";
-import { isContent, preview, type Content } from "../content";
+import { preview } from "../content";
 import { AmqpConnectionError, IllegalOperationError, type AmqpChannelError } from "./errors";
 import type { ClientFrame, ServerFrame, Wire } from "./protocol";
 import { tracing } from "../nodes";
 import type { AmqpMessage, AssertExchangeOptions, AssertQueueOptions, ConsumeOptions, ExchangeType, MessageProperties, PublishOptions, ReturnedMessage } from "./types";
 
 type Listener = (...args: never[]) => void;
+
+/**
+ * amqplib sends only a Node `Buffer` (it throws "content is not a buffer" for a string or a
+ * plain `Uint8Array`). The lab builds without Node types, so the check is made through
+ * `globalThis`; where there is no `Buffer` (not in the kernel), any `Uint8Array` passes.
+ */
+function isBuffer(content: unknown): boolean {
+  const B = (globalThis as { Buffer?: { isBuffer(v: unknown): boolean } }).Buffer;
+  return B ? B.isBuffer(content) : content instanceof Uint8Array;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return "a string";
+  if (value instanceof Uint8Array) return "a Uint8Array that is not a Buffer";
+  return value === null ? "null" : typeof value;
+}
 
 
 /** A small event emitter (the lab uses no Node APIs). */
@@ -401,9 +416,9 @@ export class Channel extends Emitter {
    * broker routes it one network delay later. A missing exchange then closes the channel
    * with 404.
    */
-  publish(exchange: string, routingKey: string, content: Content, options: PublishOptions = {}): boolean {
+  publish(exchange: string, routingKey: string, content: Uint8Array, options: PublishOptions = {}): boolean {
     this.check();
-    if (!isContent(content)) throw new ConfigError("channel.publish", "content", content, "a Buffer (or a string, sent as UTF-8)");
+    if (!isBuffer(content)) throw new TypeError(`content is not a buffer: publish and sendToQueue take a Buffer, as amqplib does (got ${describe(content)}); write Buffer.from(text)`);
     if (typeof exchange !== "string") throw new ConfigError("channel.publish", "exchange", exchange, 'an exchange name ("" for the default exchange)');
     if (typeof routingKey !== "string") throw new ConfigError("channel.publish", "routingKey", routingKey, "a string");
     const headers: Record<string, unknown> = options.headers ? { ...options.headers } : {};
@@ -437,7 +452,7 @@ export class Channel extends Emitter {
   }
 
   /** Publishes straight to a queue through the default exchange. */
-  sendToQueue(queue: string, content: Content, options: PublishOptions = {}): boolean {
+  sendToQueue(queue: string, content: Uint8Array, options: PublishOptions = {}): boolean {
     return this.publish("", queue, content, options);
   }
 
@@ -563,14 +578,14 @@ export class ConfirmChannel extends Channel {
   }
 
   /** Publishes; `callback(null)` once the broker has taken the message, `callback(err)` if it refused it. */
-  override publish(exchange: string, routingKey: string, content: Content, options: PublishOptions = {}, callback?: (err: Error | null) => void): boolean {
+  override publish(exchange: string, routingKey: string, content: Uint8Array, options: PublishOptions = {}, callback?: (err: Error | null) => void): boolean {
     const out = super.publish(exchange, routingKey, content, options);
     this.unconfirmed.set(this.publishSeq, { cb: callback, waiters: [] });
     return out;
   }
 
   /** Sends to a queue with a confirm callback. */
-  override sendToQueue(queue: string, content: Content, options: PublishOptions = {}, callback?: (err: Error | null) => void): boolean {
+  override sendToQueue(queue: string, content: Uint8Array, options: PublishOptions = {}, callback?: (err: Error | null) => void): boolean {
     return this.publish("", queue, content, options, callback);
   }
 

@@ -101,7 +101,7 @@ async function publishAndRead(ch: TopologyChannel, t: RabbitMQTopology, publish:
 export async function compareOnRealBroker(rabbit: RabbitMQ, options: RealBrokerOptions): Promise<Displayable> {
   const topology = rabbit.topology();
   const prefix = options.prefix ?? "sde-lab.";
-  if (!options.url) return markdown(`No real broker configured (\`AMQP_URL\` is not set), so this comparison is skipped. Start one with \`${START_A_BROKER}\` and set \`AMQP_URL=amqp://localhost\` where VS Code or the CLI starts.`);
+  if (!options.url) return markdown(`No real broker configured (\`AMQP_URL\` is not set), so this comparison is skipped. Start one with \`${START_A_BROKER}\` then set \`sdeLab.rabbitmq.url\` to \`amqp://localhost\` in VS Code's settings and restart the kernel (or set \`AMQP_URL\` where the CLI runs).`);
   let amqp: AmqplibLike;
   try {
     amqp = options.load() as AmqplibLike;

@@ -215,6 +215,27 @@ describe("Kafka transactions", () => {
     expect(await readAs(sim, kafka, false, "clean")).toEqual([]);
   });
 
+  it("after a transaction timed out, neither a send outside it nor one through it is written", async () => {
+    const { sim, kafka } = await setup();
+    const producer = kafka.producer({ transactionalId: "tx-6", transactionTimeout: 10_000 });
+    const t = await sim.run(async () => {
+      await producer.connect();
+      const t = await producer.transaction();
+      await t.send({ topic: "payments", messages: [{ value: "stuck" }] });
+      return t;
+    });
+    await sim.runFor(10_000);
+    const errors = await sim.run(async () => [
+      await producer.send({ topic: "payments", messages: [{ value: "outside" }] }).catch((e: Error) => e.message),
+      await producer.sendBatch({ topicMessages: [{ topic: "payments", messages: [{ value: "outside-batch" }] }] }).catch((e: Error) => e.message),
+      await t.send({ topic: "payments", messages: [{ value: "inside" }] }).catch((e: { type?: string }) => e.type),
+    ]);
+    expect(errors[0]).toMatch(/transactional: send inside a transaction/);
+    expect(errors[1]).toMatch(/transactional: send inside a transaction/);
+    expect(errors[2]).toBe("INVALID_PRODUCER_EPOCH");
+    expect(await readAs(sim, kafka, true, "dirty-after")).toEqual(["stuck"]);
+  });
+
   it("refuses misuse with named errors", async () => {
     const { sim, kafka } = await setup();
     const plain = kafka.producer();

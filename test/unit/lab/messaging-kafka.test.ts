@@ -70,16 +70,31 @@ describe("Kafka partitioner", () => {
 });
 
 describe("Kafka unknown topic", () => {
-  it("refuses to send to a topic that does not exist", async () => {
-    const { sim, kafka } = await cluster([{ topic: "orders", numPartitions: 1 }]);
-    const producer = kafka.producer();
-    const error = await sim.run(async () => {
+  const sendTo = async (topic: string, options: ConstructorParameters<typeof Kafka>[1] = {}, producerOptions: { allowAutoTopicCreation?: boolean } = {}) => {
+    const { sim, kafka } = await cluster([{ topic: "orders", numPartitions: 3 }], options);
+    const producer = kafka.producer(producerOptions);
+    const result = await sim.run(async () => {
       await producer.connect();
-      return producer.send({ topic: "ordres", messages: [{ value: "x" }] }).catch((e: unknown) => e);
+      return producer.send({ topic, messages: [{ value: "x" }] }).catch((e: unknown) => e);
     });
-    expect(error).toBeInstanceOf(KafkaJSProtocolError);
-    expect(error).toMatchObject({ type: "UNKNOWN_TOPIC_OR_PARTITION", code: 3, name: "KafkaJSProtocolError" });
-    expect(String((error as Error).message)).toContain("orders");
+    const topics = await sim.run(() => kafka.admin().fetchTopicMetadata());
+    return { result, topics: topics.topics.map((t) => [t.name, t.partitions.length]) };
+  };
+
+  it("creates a topic on first send, as Apache Kafka's broker and kafkajs do by default: one partition", async () => {
+    const { result, topics } = await sendTo("ordres");
+    expect(result).toEqual([expect.objectContaining({ topicName: "ordres", partition: 0, errorCode: 0 })]);
+    expect(topics).toEqual(expect.arrayContaining([["orders", 3], ["ordres", 1]]));
+  });
+
+  it("refuses the send when the broker or the producer turns auto-creation off", async () => {
+    for (const [broker, producer] of [[{ allowAutoTopicCreation: false }, {}], [{}, { allowAutoTopicCreation: false }]] as const) {
+      const { result, topics } = await sendTo("ordres", broker, producer);
+      expect(result).toBeInstanceOf(KafkaJSProtocolError);
+      expect(result).toMatchObject({ type: "UNKNOWN_TOPIC_OR_PARTITION", code: 3, name: "KafkaJSProtocolError" });
+      expect(String((result as Error).message)).toContain("orders");
+      expect(topics).toEqual([["orders", 3]]);
+    }
   });
 });
 

@@ -33,9 +33,11 @@ export interface KafkaOptions {
   /** Client retry schedule (kafkajs's `retry`). */
   retry?: RetryOptions;
   /**
-   * Create a topic on first produce (`auto.create.topics.enable`). Default **false** here so
-   * a mistyped topic name fails loudly; Apache Kafka's broker default is true, managed
-   * clusters usually turn it off.
+   * Create a topic the first time a producer or consumer asks for it (the broker's
+   * `auto.create.topics.enable`), with {@link numPartitions} partitions. Default **true**, as
+   * Apache Kafka's broker: a mistyped topic name then silently becomes a new one-partition
+   * topic. Managed clusters usually turn it off; false makes such a send fail with
+   * UNKNOWN_TOPIC_OR_PARTITION.
    */
   allowAutoTopicCreation?: boolean;
   /** Broker `num.partitions` for auto-created topics and `createTopics` without a count. Default 1. */
@@ -58,7 +60,7 @@ export const KAFKA_DEFAULTS = {
   clientId: "kafkajs",
   name: "kafka",
   requestTimeout: 30_000,
-  allowAutoTopicCreation: false,
+  allowAutoTopicCreation: true,
   numPartitions: 1,
   defaultReplicationFactor: 1,
   minInsyncReplicas: 1,

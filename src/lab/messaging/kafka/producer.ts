@@ -73,12 +73,17 @@ export interface ProducerConfig {
   transactionalId?: string;
   /** A transaction open longer than this is aborted by the coordinator, ms. Default 60 000. */
   transactionTimeout?: number;
+  /**
+   * Ask the broker to create a topic that does not exist yet (kafkajs's option; the broker
+   * creates it only if its own `allowAutoTopicCreation` is on). Default true (kafkajs).
+   */
+  allowAutoTopicCreation?: boolean;
   /** Simulation node name of this client. Default `producer-<n>`. */
   name?: string;
 }
 
 /** Defaults of {@link ProducerConfig}. */
-export const PRODUCER_DEFAULTS = { idempotent: false, transactionTimeout: 60_000, acks: -1, timeout: 30_000 } as const;
+export const PRODUCER_DEFAULTS = { idempotent: false, transactionTimeout: 60_000, acks: -1, timeout: 30_000, allowAutoTopicCreation: true } as const;
 
 /** Counts of a producer. */
 export interface ProducerStats {
@@ -152,14 +157,17 @@ export class Producer {
 
   /** Sends messages to one topic; resolves once acknowledged per `acks`. */
   send(record: ProducerRecord): Promise<RecordMetadata[]> {
-    if (this.config.transactionalId !== undefined && !this.txn) {
-      return Promise.reject(new KafkaJSNonRetriableError("This producer is transactional: send inside a transaction (const txn = await producer.transaction(); await txn.send(...))"));
-    }
     return this.sendBatch({ topicMessages: [{ topic: record.topic, messages: record.messages }], acks: record.acks, timeout: record.timeout });
   }
 
   /** Sends messages to several topics in one call. */
   sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+    // As Java's KafkaProducer (kafkajs would send it idempotently, outside the transaction):
+    // with a transactionalId every write belongs to a transaction, also while one is open and
+    // after the coordinator aborted one that ran past transactionTimeout.
+    if (this.config.transactionalId !== undefined) {
+      return Promise.reject(new KafkaJSNonRetriableError("This producer is transactional: send inside a transaction (const txn = await producer.transaction(); await txn.send(...))"));
+    }
     return this.doSend(batch);
   }
 
@@ -193,7 +201,7 @@ export class Producer {
     for (const { topic, messages } of batch.topicMessages) {
       if (typeof topic !== "string" || topic === "") throw new KafkaJSNonRetriableError(`Invalid topic ${JSON.stringify(topic)}: send({ topic: "orders", messages: [...] })`);
       if (!Array.isArray(messages)) throw new KafkaJSNonRetriableError(`Invalid messages array [${String(messages)}] for topic "${topic}"`);
-      const meta = k.metadata(topic, true);
+      const meta = k.metadata(topic, this.config.allowAutoTopicCreation ?? PRODUCER_DEFAULTS.allowAutoTopicCreation);
       // One argument object for the partitioner, refilled per message (it is called synchronously).
       const args: { topic: string; partitionMetadata: typeof meta; message: Message } = { topic, partitionMetadata: meta, message: messages[0]! };
       for (const m of messages) {

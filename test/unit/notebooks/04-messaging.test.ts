@@ -145,4 +145,39 @@ describe("04-messaging notebook", () => {
       expect(byId.get(`${e.id}-hint`)!.metadata).toMatchObject({ collapsed: true });
     }
   });
+  it("durability: acks=1 loses what it acknowledged before the leader crashed, acks=all nothing; min.insync refuses acks=all only", () => {
+    const acks = Object.fromEntries(rows(markdownOf("durability-acks")).map((r) => [r.acks, r["acknowledged, then lost (seeds 1-3)"]!.split(", ").map(Number)]));
+    expect(acks["1 (leader only)"]!.every((n) => n >= 10)).toBe(true);
+    expect(acks["all (-1)"]).toEqual([0, 0, 0]);
+    const insync = rows(markdownOf("durability-insync"));
+    expect(insync.map((r) => [r["brokers up"], r["acks=all"], r["acks=1"]])).toEqual([["3", "written", "written"], ["1", "refused: NOT_ENOUGH_REPLICAS", "written"]]);
+  });
+
+  it("durability: a lost answer makes a plain producer write a payment twice, an idempotent one once", () => {
+    const [plain, idem] = rows(markdownOf("durability-idempotent"));
+    expect(num(plain!.duplicates)).toBeGreaterThanOrEqual(1);
+    expect(num(plain!["records in the log"])).toBe(10 + num(plain!.duplicates));
+    expect([idem!["records in the log"], idem!.duplicates]).toEqual(["10", "0"]);
+  });
+
+  it("durability: after a broker restart only persistent messages on a durable queue remain; the transient queue is gone", () => {
+    const [orders, scratch] = rows(markdownOf("durability-restart"));
+    expect(orders!["after the restart"]).toBe("5");
+    expect(scratch!["after the restart"]).toBe("queue gone (404)");
+  });
+
+  it("rpc, exchanges and retry topics: replies matched by correlationId, direct and headers routing, a DLQ after 3 attempts", () => {
+    const rpc = Object.fromEntries(rows(markdownOf("rpc-reply-to")).map((r) => [r.request, r.answer]));
+    expect(rpc).toEqual({ "req-1 (sku-1)": "price of sku-1", "req-2 (sku-2)": "price of sku-2", "req-3 (sku-3)": "timed out after 500 ms", "late replies dropped": "req-3" });
+    const ex = rows(markdownOf("exchanges-direct-headers")).map((r) => r.got);
+    expect(ex).toEqual(["error", "info, error", "eu/pdf", "eu/pdf, eu/csv, us/pdf"]);
+    const retry = rows(markdownOf("kafka-retry-topics"));
+    const done = retry.filter((r) => r.order!.startsWith("order-"));
+    expect(done.map((r) => r.order)).not.toContain("order-3");
+    const five = done.find((r) => r.order === "order-5")!;
+    expect([five.attempt, num(five["done at (ms)"]) >= 1_000]).toEqual(["2", true]);
+    expect(done.filter((r) => r.order !== "order-5").every((r) => r.attempt === "1" && num(r["done at (ms)"]) < 100)).toBe(true);
+    expect(done).toHaveLength(7);
+    expect(retry.at(-1)!.attempt).toBe("1 record(s)");
+  });
 });

@@ -251,6 +251,11 @@ function judge(r: Awaited<ReturnType<typeof runView>>) {
   return { ok: true, sim };
 }
 
+/** One case, judged: the bench's "plain run" beside a full check. */
+export async function runCqrsCase(s: CqrsBuildSolution, c: CheckCase, ownReads: boolean) {
+  return judge(await runView(s, c, { lag: ownReads ? [20, 60] : [5, 25], ownReads }));
+}
+
 const viewCases = (n: number, base: number, faults: (i: number) => FaultSpec[]) => (): CheckCase[] => Array.from({ length: n }, (_, i): CheckCase => ({ seed: base + i, size: 30, faults: faults(i) }));
 
 export const cqrsBuild = defineBuildChallenge<CqrsBuildSolution>({

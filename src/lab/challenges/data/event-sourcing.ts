@@ -346,6 +346,11 @@ function judge(r: Awaited<ReturnType<typeof raceCommands>>) {
   return { ok: true, sim };
 }
 
+/** One case, judged: the bench's "plain run" beside a full check. */
+export async function runEventSourcingCase(s: EventSourcingBuildSolution, c: CheckCase, long: boolean) {
+  return judge(await raceCommands(s, c, long));
+}
+
 const raceCases = (n: number, base: number, size: (i: number) => number, faults: (i: number) => FaultSpec[]) => () => Array.from({ length: n }, (_, i): CheckCase => ({ seed: base + i, size: size(i), faults: faults(i) }));
 
 export const eventSourcingBuild = defineBuildChallenge<EventSourcingBuildSolution>({

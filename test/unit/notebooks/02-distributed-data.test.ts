@@ -162,7 +162,7 @@ describe("02-distributed-data", () => {
     const [retry] = tablesOf("saga-retry");
     expect(retry!.filter((r) => r.step === "hotel" && r.action === "compensate").map((r) => r.outcome)).toEqual(["fail", "fail", "ok"]);
     expect(nb.items("saga-choreography").at(-1)!.data).toContain("order-1 APPROVED, order-2 REJECTED");
-    const [iso] = tablesOf("saga-isolation");
+    const [iso] = tablesOf("saga-isolation-compare");
     const [plainRun, locked] = iso!;
     expect(num(plainRun!["shipped then cancelled (dirty reads)"])).toBeGreaterThan(0);
     expect(num(locked!["shipped then cancelled (dirty reads)"])).toBe(0);

@@ -127,7 +127,8 @@ async function runView(solution: CqrsBuildSolution, c: CheckCase, knobs: Knobs) 
           checkpointLog.push({ time: sim.now, cp: stored });
         }
         writes++;
-        sim.trace.record("request", "projector", "read db", `write ${entries.map(([k, v]) => `${k}=${v}`).join(" ")}${change.checkpoint !== undefined ? ` checkpoint=${change.checkpoint}` : ""}`.trim());
+        const parts = [...entries.map(([k, v]) => `${k}=${v}`), ...(change.checkpoint !== undefined ? [`checkpoint=${change.checkpoint}`] : [])];
+        sim.trace.record("request", "projector", "read db", `write ${parts.join(" ") || "(nothing)"}`);
         if (crashAfter.has(writes)) {
           gen++;
           sim.trace.record("fault", "projector", "projector", `crash after write ${writes}`);
@@ -153,8 +154,8 @@ async function runView(solution: CqrsBuildSolution, c: CheckCase, knobs: Knobs) 
       if (!Number.isInteger(after) || after < -1) throw new ConfigError("cqrs", "start()", after, "a whole-number position ≥ -1 to resume after");
       sim.trace.record("note", "projector", "projector", `started, resuming after ${after}`);
       const deliver = async (pos: number, why: string) => {
-        sim.trace.record("request", "subscription", "projector", `${why}#${pos}`);
-        await timeout(Promise.resolve().then(() => p.handle(toEvent(pos))), `handle(#${pos})`);
+        sim.trace.record("request", "subscription", "projector", `${why}event ${pos}`);
+        await timeout(Promise.resolve().then(() => p.handle(toEvent(pos))), `handle(event ${pos})`);
       };
       for (let next = after + 1; g === gen; ) {
         if (next > store.lastPosition) {
@@ -188,7 +189,7 @@ async function runView(solution: CqrsBuildSolution, c: CheckCase, knobs: Knobs) 
     const start = sim.now;
     const cpStart = stored;
     const who = ownPosition === undefined ? "reader" : "writer";
-    sim.trace.record("request", who, "query", `balance of ${account}${ownPosition === undefined ? "" : ` (own write at #${ownPosition})`}`);
+    sim.trace.record("request", who, "query", `balance of ${account}${ownPosition === undefined ? "" : ` (own write at position ${ownPosition})`}`);
     let value: number | undefined;
     try {
       value = await timeout(Promise.resolve().then(() => solution.query({ db: dbFor("reader"), account, ownPosition, sleep: (ms) => sim.sleep(ms) })), "query()");
@@ -244,7 +245,7 @@ function judge(r: Awaited<ReturnType<typeof runView>>) {
     if (got === want) continue;
     const diff = got - want;
     const culprit = store.readAll().find((e) => e.streamId === account && Number(e.data.amount) === Math.abs(diff));
-    const why = culprit ? ` The difference is exactly the amount of event #${culprit.position} (${culprit.type} ${culprit.data.amount}), ${(diff > 0) === (culprit.type === "MoneyDeposited") ? "counted twice" : "lost"}.` : "";
+    const why = culprit ? ` The difference is exactly the amount of event ${culprit.position} (${culprit.type} ${culprit.data.amount}), ${(diff > 0) === (culprit.type === "MoneyDeposited") ? "counted twice" : "lost"}.` : "";
     return { ok: false, sim, invariant: `the view shows ${account} at ${euros(got)}, but its events fold to ${euros(want)}.${why}` };
   }
   if (!r.caught || r.stored() !== last) return { ok: false, sim, invariant: `the view's stored checkpoint ended at ${r.stored()}, but the last event is at position ${last}: after a restart the projector would start from the wrong place.` };

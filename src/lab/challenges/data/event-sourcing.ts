@@ -379,7 +379,7 @@ export const eventSourcingBuild = defineBuildChallenge<EventSourcingBuildSolutio
     "}",
     "```",
     "",
-    "**The checker attacks** `decide` and `evolve` with fast-check (random command histories against the rules; the state given must never change; folding from scratch, one by one, and from a JSON snapshot must agree), then races 20 handlers on one stream with 1–3 ms store latency, crashes handlers between decide and append (the client resends after 60 ms), and makes loads of a 1,000-event stream start from the snapshot taken every 100 events. Invariants: the balance never goes below zero; a command reported accepted appended exactly once; a rejection only when the rules refuse at the state last read (a conflict is retried, not swallowed); a rejected command appends nothing; replaying from scratch and from the snapshot gives the same state.",
+    "**The checker attacks** `decide` and `evolve` with fast-check (random command histories against the rules; the state given must never change; folding from scratch, one by one, and from a JSON snapshot must agree), then races 20 handlers on one stream with 1–3 ms store latency, crashes handlers between decide and append (the client resends after 60 ms), and makes loads of a stream of over 1,000 events start from the snapshot taken every 100 events. Invariants: the balance never goes below zero; a command reported accepted appended exactly once; a rejection only when the rules refuse at the state last read (a conflict is retried, not swallowed); a rejected command appends nothing; replaying from scratch and from the snapshot gives the same state.",
   ].join("\n"),
   validate(s) {
     if (!s || typeof s !== "object") throw new ConfigError("event-sourcing", "solution", s, "{ initial, evolve, decide, handle }");
@@ -400,7 +400,7 @@ export const eventSourcingBuild = defineBuildChallenge<EventSourcingBuildSolutio
     },
     {
       name: "crashes and snapshots",
-      goal: "handlers crash between decide and append and clients resend; loads of a 1,000-event stream start from the snapshot; replays agree",
+      goal: "handlers crash between decide and append and clients resend; loads of a stream of over 1,000 events start from the snapshot; replays agree",
       cases: raceCases(20, 100, () => 20, (i) => [
         { kind: "crash-before-append", label: `crash the handler making append call ${2 + (i % 7)} before it lands`, params: { append: 2 + (i % 7) } },
         { kind: "crash-before-append", label: `crash the handler making append call ${11 + (i % 5)} before it lands`, params: { append: 11 + (i % 5) } },

@@ -28,6 +28,8 @@ import { verticalPartitioningBuild } from "./data/vertical";
 import { consistentHashingBuild } from "./data/ring";
 import { twoPhaseCommitBuild } from "./data/two-phase";
 import { sagaBuild } from "./data/saga";
+import { eventSourcingBuild } from "./data/event-sourcing";
+import { cqrsBuild } from "./data/cqrs";
 
 
 
@@ -260,8 +262,9 @@ export const distributedDataChallenges = {
     },
   }),
 
-  "event-sourcing": defineChallenge<EventSourcingSolution, "withdrawals" | "overdrawn" | "replayed">({
-    id: "event-sourcing",
+  "event-sourcing": eventSourcingBuild,
+  "event-sourcing-warmup": defineChallenge<EventSourcingSolution, "withdrawals" | "overdrawn" | "replayed">({
+    id: "event-sourcing-warmup",
     title: "Twenty concurrent withdrawals from one event-sourced account",
     statement:
       "An account holds €15.00 after 1,500 deposits of one cent. Twenty clients withdraw €1.50 each at the same moment through an `AggregateRepository` over `bankAccount()`. Exactly ten withdrawals fit. Configure the repository so that all ten go through, none overdraws, and loading the account afterwards replays few events.",
@@ -288,8 +291,9 @@ export const distributedDataChallenges = {
     },
   }),
 
-  cqrs: defineChallenge<CqrsSolution, "staleReads" | "meanReadMs">({
-    id: "cqrs",
+  cqrs: cqrsBuild,
+  "cqrs-warmup": defineChallenge<CqrsSolution, "staleReads" | "meanReadMs">({
+    id: "cqrs-warmup",
     title: "Read your own writes from a lagging read model",
     statement:
       "Fifty clients each deposit to their own account and immediately read the balance from the `balances` projection, which lags 20–60 ms behind the event store. Write `read` so that no client sees a balance without its own deposit, and reads stay fast (no fixed long sleeps).",
@@ -309,11 +313,13 @@ export const distributedDataChallenges = {
           Array.from({ length: 50 }, async (_, i) => {
             await sim.sleep(i * 7);
             const account = `account-${i}`;
-            const { position } = await store.appendToStream(account, { type: "MoneyDeposited", data: { amount: 100 } });
+            // Amounts differ per client, so a constant answer is stale too.
+            const amount = 100 + i * 10;
+            const { position } = await store.appendToStream(account, { type: "MoneyDeposited", data: { amount } });
             const start = sim.now;
             const balance = await solution.read({ sim, view, account, position });
             total += sim.now - start;
-            if (balance !== 100) stale++;
+            if (balance !== amount) stale++;
           }),
         ),
       );

@@ -51,4 +51,4 @@ export const challenges = {
 export type ChallengeId = keyof typeof challenges;
 
 // Learner-facing interfaces of the distributed-data build challenges.
-export type { ShardRange, ShardRouter, ShardingSolution, JoinRow, JoinSolution, OrderRow, PartitionClient, UserRow, Ring, RingOptions, RingSolution, Participant, ParticipantEnv, TwoPcRecord, TwoPhaseSolution, TxnWrites, SagaEnv, SagaOrchestratorSolution, SagaStepInfo } from "./distributed-data-types";
+export type { ShardRange, ShardRouter, ShardingSolution, JoinRow, JoinSolution, OrderRow, PartitionClient, UserRow, Ring, RingOptions, RingSolution, Participant, ParticipantEnv, TwoPcRecord, TwoPhaseSolution, TxnWrites, SagaEnv, SagaOrchestratorSolution, SagaStepInfo, AccountCommand, AccountEvent, AccountSnapshot, AccountState, AccountStore, EventSourcingBuildSolution, StoredAccountEvent, BalanceEvent, CqrsBuildSolution, Projector, QueryContext, ReadDb } from "./distributed-data-types";

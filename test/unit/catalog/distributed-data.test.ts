@@ -20,7 +20,7 @@ const text = (id: string) => {
 };
 const words = (s: string) => s.trim().split(/\s+/).length;
 /** Patterns whose main challenge is a build challenge (three hint cells); the rest still have one knob challenge. */
-const built = new Set(["horizontal-sharding", "vertical-partitioning", "consistent-hashing", "two-phase-commit", "saga"]);
+const built = new Set(["horizontal-sharding", "vertical-partitioning", "consistent-hashing", "two-phase-commit", "saga", "event-sourcing", "cqrs"]);
 const hintCells = (id: string) => (built.has(id) ? [1, 2, 3].map((l) => `${id}-hint-${l}`) : [`${id}-hint`]);
 
 describe("catalog: distributed data", () => {

@@ -1,0 +1,219 @@
+// The event-sourcing and CQRS build challenges: each reference passes every stage, the
+// notebook's starters fail stage 1 with a sentence that says what is wrong, known-wrong answers
+// fail at the stage that targets their mistake, and a full check stays within 3 s.
+import { describe, expect, it } from "vitest";
+import { challenges, type AccountCommand, type AccountEvent, type AccountState, type CqrsBuildSolution, type EventSourcingBuildSolution, type Projector, type ReadDb } from "sde-lab/challenges";
+
+type Report = Awaited<ReturnType<(typeof challenges)["event-sourcing"]["check"]>>;
+
+/** Stage (1-based) a report failed at, or 0 when it passed. */
+const failedStage = (r: Report) => (r.passed ? 0 : r.stages.findIndex((s) => s.ran && !s.passed) + 1);
+const invariant = (r: Report) => r.stages.find((s) => s.failure)?.failure?.invariant ?? "";
+
+/** The last value and the median wall time of three runs (the first run pays for JIT warm-up). */
+async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const times: number[] = [];
+  let value!: T;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    value = await f();
+    times.push(performance.now() - t0);
+  }
+  return { value, ms: times.sort((a, b) => a - b)[1]! };
+}
+
+// ---------- event sourcing ----------
+const evolve = (s: AccountState, e: AccountEvent): AccountState => {
+  if (e.type === "AccountOpened") return { ...s, open: true };
+  if (e.type === "MoneyDeposited") return { ...s, balance: s.balance + e.data.amount };
+  return { ...s, balance: s.balance - e.data.amount };
+};
+const decide = (s: AccountState, c: AccountCommand): AccountEvent[] => {
+  if (c.type === "Open") {
+    if (s.open) throw new Error("already open");
+    return [{ type: "AccountOpened", data: { owner: c.owner } }];
+  }
+  if (!s.open) throw new Error("not open");
+  if (!Number.isInteger(c.amount) || c.amount <= 0) throw new Error("bad amount");
+  if (c.type === "Deposit") return [{ type: "MoneyDeposited", data: { amount: c.amount } }];
+  if (c.amount > s.balance) throw new Error("insufficient funds");
+  return [{ type: "MoneyWithdrawn", data: { amount: c.amount } }];
+};
+type HandleOptions = { expected?: "loaded" | "any"; onConflict?: "retry" | "reject" | "throw"; snapshot?: "use" | "ignore" | "off-by-one" };
+const handler =
+  (o: HandleOptions = {}): EventSourcingBuildSolution["handle"] =>
+  async (store, command) => {
+    for (;;) {
+      const snap = o.snapshot === "ignore" ? undefined : await store.readSnapshot(store.stream);
+      let state = snap ? snap.state : { open: false, balance: 0 };
+      let revision = snap ? snap.revision : -1;
+      const from = o.snapshot === "off-by-one" && snap ? snap.revision : revision + 1;
+      for (const e of await store.readStream(store.stream, { from })) {
+        state = evolve(state, e);
+        revision = e.revision;
+      }
+      let events: AccountEvent[];
+      try {
+        events = decide(state, command);
+      } catch {
+        return "rejected";
+      }
+      try {
+        await store.appendToStream(store.stream, events, o.expected === "any" ? {} : { expectedRevision: revision });
+        return "accepted";
+      } catch (e) {
+        if ((e as Error).name !== "WrongExpectedVersionError" || o.onConflict === "throw") throw e;
+        if (o.onConflict === "reject") return "rejected";
+      }
+    }
+  };
+const esSolution = (o: HandleOptions = {}, parts: Partial<EventSourcingBuildSolution> = {}): EventSourcingBuildSolution => ({ initial: () => ({ open: false, balance: 0 }), evolve, decide, handle: handler(o), ...parts });
+
+describe("event-sourcing build challenge", () => {
+  const c = challenges["event-sourcing"];
+  it("the reference passes every stage, in ≤ 3 s (median of three checks)", async () => {
+    const { value, ms } = await timed(() => c.check(esSolution()));
+    expect(value.headline, invariant(value)).toMatch(/^Challenge event-sourcing: PASSED \(3 of 3 stages, \d+ cases\)/);
+    expect(value.stages.map((s) => s.cases)).toEqual([200, 20, 20]);
+    expect(ms).toBeLessThan(3_000);
+  });
+  it("the starter (decide gives nothing, evolve keeps the state, handle says accepted) fails stage 1 naming the command", async () => {
+    const r = await c.check({ initial: () => ({ open: false, balance: 0 }), evolve: (s) => s, decide: () => [], handle: () => Promise.resolve("accepted") });
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/^decide\(\{ open: false, balance: 0 \}, Open\(ann\)\) gave no events; the rules accept it with AccountOpened/);
+  });
+  it("an evolve that changes the state it was given fails stage 1", async () => {
+    const mutating = (s: AccountState, e: AccountEvent) => {
+      const m = s as { open: boolean; balance: number };
+      if (e.type === "AccountOpened") m.open = true;
+      else m.balance += e.type === "MoneyDeposited" ? e.data.amount : -e.data.amount;
+      return m;
+    };
+    const r = await c.check(esSolution({}, { evolve: mutating }));
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/^evolve\(.*\) changed the state it was given/);
+  });
+  it("a decide that allows a €1 overdraft (not shown in the notebook) fails stage 1", async () => {
+    const lenient = (s: AccountState, cmd: AccountCommand) => (cmd.type === "Withdraw" && s.open && cmd.amount > 0 && cmd.amount <= s.balance + 100 ? [{ type: "MoneyWithdrawn", data: { amount: cmd.amount } } as AccountEvent] : decide(s, cmd));
+    const r = await c.check(esSolution({}, { decide: lenient }));
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/^decide accepted Withdraw \d+ .* but the rules refuse it/);
+  });
+  it("a constant answer (handle always says accepted) fails stage 2", async () => {
+    const r = await c.check(esSolution({}, { handle: () => Promise.resolve("accepted") }));
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/was reported accepted but appended nothing/);
+  });
+  it("appending without the expected revision overdraws the account at stage 2", async () => {
+    const r = await c.check(esSolution({ expected: "any" }));
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/^after revision \d+ the balance was −€\d+\.\d\d: two withdrawals decided on the same state/);
+  });
+  it("a conflict swallowed as a rejection fails stage 2", async () => {
+    const r = await c.check(esSolution({ onConflict: "reject" }));
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/was rejected, but the last state it read \(revision \d+, balance €\d+\.\d\d\) allows it/);
+  });
+  it("a conflict thrown to the client fails stage 2", async () => {
+    const r = await c.check(esSolution({ onConflict: "throw" }));
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/^handle let a WrongExpectedVersionError escape/);
+  });
+  it("a handler that ignores the snapshot fails stage 3 (it reads the whole stream)", async () => {
+    const r = await c.check(esSolution({ snapshot: "ignore" }));
+    expect(failedStage(r)).toBe(3);
+    expect(invariant(r)).toMatch(/^cmd-\d+ read 1\d{3} events to load the account; the latest snapshot \(revision \d+\) leaves \d+: load from it/);
+  });
+  it("a handler that folds the snapshot's own event again (not shown in the notebook) fails stage 3", async () => {
+    const r = await c.check(esSolution({ snapshot: "off-by-one" }));
+    expect(failedStage(r)).toBe(3);
+    expect(invariant(r)).toMatch(/balance was −|was rejected, but the last state it read/);
+  });
+});
+
+// ---------- CQRS ----------
+type ProjectorOptions = { writes?: "atomic" | "view-then-checkpoint" | "checkpoint-then-view"; dedupe?: boolean; resume?: "stored" | "scratch" };
+const projector =
+  (o: ProjectorOptions = {}) =>
+  (db: ReadDb): Projector => {
+    let cp = -1;
+    return {
+      async start() {
+        cp = o.resume === "scratch" ? -1 : await db.checkpoint();
+        return cp;
+      },
+      async handle(e) {
+        if (o.dedupe !== false && e.position <= cp) return;
+        const next = ((await db.get(e.streamId)) ?? 0) + (e.type === "MoneyDeposited" ? e.data.amount : -e.data.amount);
+        const rows = { [e.streamId]: next };
+        if (o.writes === "view-then-checkpoint") {
+          await db.write({ rows });
+          await db.write({ checkpoint: e.position });
+        } else if (o.writes === "checkpoint-then-view") {
+          await db.write({ checkpoint: e.position });
+          await db.write({ rows });
+        } else await db.write({ rows, checkpoint: e.position });
+        cp = Math.max(cp, e.position);
+      },
+    };
+  };
+const waitingQuery: CqrsBuildSolution["query"] = async ({ db, account, ownPosition, sleep }) => {
+  if (ownPosition !== undefined) while ((await db.checkpoint()) < ownPosition) await sleep(2);
+  return db.get(account);
+};
+const cqrsSolution = (o: ProjectorOptions = {}, query: CqrsBuildSolution["query"] = waitingQuery): CqrsBuildSolution => ({ createProjector: projector(o), query });
+
+describe("cqrs build challenge", () => {
+  const c = challenges.cqrs;
+  it("the reference passes every stage, in ≤ 3 s (median of three checks)", async () => {
+    const { value, ms } = await timed(() => c.check(cqrsSolution()));
+    expect(value.headline, invariant(value)).toMatch(/^Challenge cqrs: PASSED \(3 of 3 stages, 60 cases\)/);
+    expect(ms).toBeLessThan(3_000);
+  });
+  it("the starter (a projector that writes nothing) fails stage 1 naming the account", async () => {
+    const r = await c.check({ createProjector: (db) => ({ start: () => db.checkpoint(), handle: () => Promise.resolve() }), query: ({ db, account }) => db.get(account) });
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/^the view shows account-\d at €0\.00, but its events fold to €\d+\.\d\d\./);
+  });
+  it("a constant answer ({ query: () => 100 }) fails stage 1", async () => {
+    const r = await c.check(cqrsSolution({}, () => Promise.resolve(100)));
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/^a reader of account-\d got €1\.00, but the view's checkpoint was/);
+  });
+  it("view and checkpoint in two writes (view first) count an event twice after a crash: stage 2, the same report every time", async () => {
+    const r = await c.check(cqrsSolution({ writes: "view-then-checkpoint" }));
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/counted twice/);
+    const again = await c.check(cqrsSolution({ writes: "view-then-checkpoint" }));
+    expect(again.stages).toEqual(r.stages);
+  });
+  it("checkpoint first, then the view, loses an event after a crash: stage 2", async () => {
+    const r = await c.check(cqrsSolution({ writes: "checkpoint-then-view" }));
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/lost/);
+  });
+  it("a projector that ignores redeliveries' positions (no dedupe) fails stage 2", async () => {
+    const r = await c.check(cqrsSolution({ dedupe: false }));
+    expect(failedStage(r)).toBe(2);
+  });
+  it("a projector that restarts from scratch over the old view (not shown in the notebook) fails stage 2", async () => {
+    const r = await c.check(cqrsSolution({ resume: "scratch" }));
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/^the view shows account-\d at/);
+  });
+  it("a query that ignores the writer's position fails stage 3", async () => {
+    const r = await c.check(cqrsSolution({}, ({ db, account }) => db.get(account)));
+    expect(failedStage(r)).toBe(3);
+    expect(invariant(r)).toMatch(/^a client deposited or withdrew on account-\d \(position \d+\) and its read at once showed/);
+  });
+  it("a writer's read that sleeps a fixed 100 ms instead of watching the checkpoint fails stage 3", async () => {
+    const r = await c.check(
+      cqrsSolution({}, async ({ db, account, ownPosition, sleep }) => {
+        if (ownPosition !== undefined) await sleep(100);
+        return db.get(account);
+      }),
+    );
+    expect(failedStage(r)).toBe(3);
+    expect(invariant(r)).toMatch(/ms after the view had what it needed \(at most 20\)/);
+  });
+});

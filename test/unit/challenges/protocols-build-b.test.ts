@@ -3,6 +3,8 @@
 // useful first failure; known-wrong answers fail at the stage that attacks their mistake.
 import { describe, expect, it } from "vitest";
 import { websocketBuild, type WebSocketBuild, type WsClientKit } from "../../../src/lab/challenges/protocols-build/websocket";
+import { sseBuild, type SseBuild, type SseEvent, type SseParser } from "../../../src/lab/challenges/protocols-build/sse";
+import { longPollingBuild, type LongPollBuild, type PollReply } from "../../../src/lab/challenges/protocols-build/long-polling";
 
 const timed = async <T>(f: () => Promise<T>) => {
   const start = performance.now();
@@ -117,6 +119,222 @@ describe("websocket build challenge", () => {
   it("the reference passes every stage", async () => {
     const { value: report, ms } = await timed(() => websocketBuild.check(wsClient()));
     console.log(report.headline, report.stageLines.join("\n"), report.failedStage?.failure?.invariant, ms);
+    expect(report.passed).toBe(true);
+  });
+});
+
+// ---- sse ------------------------------------------------------------------------------------
+
+interface SseOptions {
+  /** Take the id at the id: line, not at dispatch (the hard case). */
+  idOnLine?: boolean;
+  /** Split lines on \n only. */
+  lfOnly?: boolean;
+  /** Keep no BOM handling. */
+  keepBom?: boolean;
+  /** Strip all leading spaces from values (unshipped). */
+  trimAll?: boolean;
+  /** Reconnect at once, ignoring retry:. */
+  ignoreRetry?: boolean;
+  /** Reconnect after a 204 too. */
+  ignore204?: boolean;
+  /** Resume without Last-Event-ID. */
+  noResume?: boolean;
+}
+function sseParser(o: SseOptions, handlers: { onEvent(e: SseEvent): void; onRetry(ms: number): void }): SseParser {
+  let buffer = "";
+  let data = "";
+  let type = "";
+  let idBuffer = "";
+  let lastId = "";
+  let sawCr = false;
+  let atStart = true;
+  const line = (l: string) => {
+    if (l === "") {
+      lastId = idBuffer;
+      if (data !== "") handlers.onEvent({ type: type || "message", data: data.slice(0, -1), lastEventId: lastId });
+      data = "";
+      type = "";
+      return;
+    }
+    if (l.startsWith(":")) return;
+    const colon = l.indexOf(":");
+    const field = colon < 0 ? l : l.slice(0, colon);
+    let value = colon < 0 ? "" : l.slice(colon + 1);
+    if (o.trimAll) value = value.replace(/^ +/, "");
+    else if (value.startsWith(" ")) value = value.slice(1);
+    if (field === "data") data += `${value}\n`;
+    else if (field === "event") type = value;
+    else if (field === "id" && !value.includes("\u0000")) {
+      idBuffer = value;
+      if (o.idOnLine) lastId = value;
+    } else if (field === "retry" && /^[0-9]+$/.test(value)) handlers.onRetry(Number(value));
+  };
+  return {
+    push(chunk) {
+      if (chunk === "") return;
+      let text = chunk;
+      if (atStart) {
+        if (!o.keepBom && text.startsWith("\uFEFF")) text = text.slice(1);
+        atStart = false;
+      }
+      if (o.lfOnly) {
+        buffer += text;
+        const parts = buffer.split("\n");
+        buffer = parts.pop()!;
+        parts.forEach(line);
+        return;
+      }
+      if (sawCr && text.startsWith("\n")) text = text.slice(1);
+      sawCr = text.endsWith("\r");
+      buffer += text;
+      const parts = buffer.split(/\r\n|\r|\n/);
+      buffer = parts.pop()!;
+      parts.forEach(line);
+    },
+    reset() {
+      buffer = "";
+      data = "";
+      type = "";
+      idBuffer = lastId;
+      sawCr = false;
+      atStart = true;
+    },
+    get lastEventId() {
+      return lastId;
+    },
+  };
+}
+function sse(o: SseOptions = {}): SseBuild {
+  const build: SseBuild = {
+    parser: (h) => sseParser(o, h),
+    client(kit) {
+      let retry = kit.reconnectionTimeMs;
+      let stopped = false;
+      let current: { close(): void } | undefined;
+      const parser = build.parser({ onEvent: (e) => kit.deliver(e), onRetry: (ms) => (retry = ms) });
+      const again = () => {
+        current = undefined;
+        parser.reset();
+        if (!stopped) kit.setTimeout(() => void open(), o.ignoreRetry ? 0 : retry);
+      };
+      const open = async () => {
+        if (stopped) return;
+        const headers: Record<string, string> = {};
+        if (parser.lastEventId !== "" && !o.noResume) headers["last-event-id"] = parser.lastEventId;
+        try {
+          const res = await kit.open(headers, { onChunk: (t) => parser.push(t), onEnd: again });
+          if (res.status === 200) current = res;
+          else if (o.ignore204) again();
+        } catch {
+          again();
+        }
+      };
+      return {
+        start: () => void open(),
+        stop() {
+          stopped = true;
+          current?.close();
+        },
+      };
+    },
+  };
+  return build;
+}
+
+describe("sse build challenge", () => {
+  it("the reference passes every stage", async () => {
+    const { value: report, ms } = await timed(() => sseBuild.check(sse()));
+    console.log(report.headline, report.stageLines.join("\n"), report.failedStage?.failure?.invariant, ms);
+    expect(report.passed).toBe(true);
+  });
+});
+
+// ---- long-polling ---------------------------------------------------------------------------
+
+interface LpOptions {
+  /** Answer 204 at once when there is nothing (no hold). */
+  noHold?: boolean;
+  /** Never unsubscribe. */
+  leak?: boolean;
+  /** Only check at the end of the hold. */
+  noWake?: boolean;
+  /** Retry at once after an error. */
+  noBackoff?: boolean;
+  /** Cursor = first id of the answer (ignores the rest). */
+  firstIdCursor?: boolean;
+  /** Sleep after every answer. */
+  pauseMs?: number;
+}
+function lp(o: LpOptions = {}): LongPollBuild {
+  return {
+    handle(after, kit) {
+      const waiting = kit.after(after);
+      if (waiting.length > 0) return { status: 200, events: waiting };
+      if (o.noHold) return { status: 204 };
+      return new Promise<PollReply>((resolve) => {
+        let unsubscribe = () => {};
+        const timer = kit.setTimeout(() => {
+          if (!o.leak) unsubscribe();
+          const late = kit.after(after);
+          resolve(late.length ? { status: 200, events: late } : { status: 204 });
+        }, kit.holdMs);
+        if (o.noWake) return;
+        unsubscribe = kit.subscribe(() => {
+          timer.cancel();
+          if (!o.leak) unsubscribe();
+          resolve({ status: 200, events: kit.after(after) });
+        });
+      });
+    },
+    client(kit) {
+      let running = false;
+      let cursor = 0;
+      const loop = async () => {
+        let wait = kit.backoff.initialMs;
+        while (running) {
+          try {
+            const res = await kit.poll(cursor);
+            if (res.status === 200) {
+              wait = kit.backoff.initialMs;
+              for (const e of res.events ?? []) {
+                if (e.id <= cursor) continue;
+                kit.deliver(e);
+                if (!o.firstIdCursor) cursor = e.id;
+              }
+              if (o.firstIdCursor && res.events?.length) cursor = res.events[0]!.id;
+              if (o.pauseMs) await kit.sleep(o.pauseMs);
+              continue;
+            }
+            if (res.status === 204) continue;
+          } catch {
+            // fall through to the wait
+          }
+          if (!running) break;
+          if (!o.noBackoff) {
+            await kit.sleep(kit.random() * wait);
+            wait = Math.min(wait * 2, kit.backoff.maxMs);
+          }
+        }
+      };
+      return {
+        start() {
+          running = true;
+          void loop();
+        },
+        stop() {
+          running = false;
+        },
+      };
+    },
+  };
+}
+
+describe("long-polling build challenge", () => {
+  it("the reference passes every stage", async () => {
+    const { value: report, ms } = await timed(() => longPollingBuild.check(lp()));
+    console.log(report.headline, report.stageLines.join("\n"), report.failedStage?.failure?.invariant, ms);
+    console.log(report.failedStage?.failure?.sequence);
     expect(report.passed).toBe(true);
   });
 });

@@ -110,6 +110,9 @@ function schedule(seed: number, size: number): { times: number[]; quietFrom: num
 async function runCase(solution: LongPollBuild, c: CheckCase): Promise<Run> {
   const sim = new Simulation({ seed: c.seed });
   const feed = new TickFeed(sim, { count: 0 });
+  // Both nodes first: the faults below name them.
+  httpServer(sim, "api");
+  sim.client("app");
   const run: Run = { sim };
   const violate = (sentence: string, at = sim.now) => (run.violation ??= { sentence, at });
   const { times, quietFrom, quietTo } = schedule(c.seed, c.size);
@@ -179,7 +182,8 @@ async function runCase(solution: LongPollBuild, c: CheckCase): Promise<Run> {
         if (typeof listener !== "function") throw new ConfigError("kit.subscribe", "listener", listener, "a function (event) => void");
         listeners++;
         let on = true;
-        const off = feed.subscribe((e) => listener(toEvent(e)));
+        // Called as a wake event, so a hold the listener resolves answers at this instant.
+        const off = feed.subscribe((e) => sim.wake(() => on && listener(toEvent(e)), undefined));
         return () => {
           if (on) listeners--;
           on = false;
@@ -188,7 +192,8 @@ async function runCase(solution: LongPollBuild, c: CheckCase): Promise<Run> {
       },
       setTimeout(fn, delay) {
         if (!(typeof delay === "number" && delay >= 0)) throw new ConfigError("kit.setTimeout", "ms", delay, "a number of ms ≥ 0");
-        return sim.schedule(delay, fn);
+        // A wake event: a promise the callback resolves continues before the clock moves on.
+      return sim.wakeAt(sim.now + delay, fn);
       },
     };
     let reply: PollReply;

@@ -182,7 +182,10 @@ async function runClient(solution: SseBuild, c: CheckCase): Promise<ClientRun> {
   const streams = new Set<{ stream: ResponseStream; cutNext: boolean; dying: boolean }>();
 
   httpServer(sim, "api").route("SSE /events", (req) => req.path.split("?")[0] === "/events", (req, ctx) => {
-    if (finished) return emptyResponse(204);
+    const header = req.headers["last-event-id"];
+    const after = header === undefined ? 0 : Number(header);
+    // Once the feed is over, a client that has everything is told to stop.
+    if (finished && after >= feed.lastId) return emptyResponse(204);
     const end = ENDINGS[random.int(0, 2)]!;
     const stream = ctx.stream(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     const entry = { stream, cutNext: false, dying: false };
@@ -198,8 +201,6 @@ async function runClient(solution: SseBuild, c: CheckCase): Promise<ClientRun> {
       }
     };
     write(`${random.chance(0.5) ? "\uFEFF" : ""}: hello${end}retry: ${retryMs}${end}${end}`);
-    const header = req.headers["last-event-id"];
-    const after = header === undefined ? 0 : Number(header);
     const send = (e: { id: number; type: string; data: string }, replay: boolean) => {
       if (entry.dying) return;
       const text = eventText(e.id, e.type || undefined, e.data, end);
@@ -216,6 +217,7 @@ async function runClient(solution: SseBuild, c: CheckCase): Promise<ClientRun> {
     };
     if (header !== undefined && !(Number.isInteger(after) && after >= 0)) violate(`the client sent Last-Event-ID ${show(header)}, which is not an id the server sent`);
     for (const e of feed.after(after)) send(e, true);
+    if (finished) return void stream.end();
     const unsubscribe = feed.subscribe((e) => send(e, false));
     stream.onClose(unsubscribe);
   });
@@ -235,7 +237,8 @@ async function runClient(solution: SseBuild, c: CheckCase): Promise<ClientRun> {
     now: () => sim.now,
     setTimeout(fn, delay) {
       if (!(typeof delay === "number" && delay >= 0)) throw new ConfigError("kit.setTimeout", "ms", delay, "a number of ms ≥ 0");
-      return sim.schedule(delay, fn);
+      // A wake event: a promise the callback resolves continues before the clock moves on.
+      return sim.wakeAt(sim.now + delay, fn);
     },
     async open(headers, handlers) {
       if (stopped) violate(`opened a stream at ${ms(sim.now)}, after stop()`);

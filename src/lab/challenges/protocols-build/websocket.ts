@@ -139,7 +139,8 @@ function makeKit(sim: Simulation, state: ClientState, feed: TickFeed): WsClientK
     setTimeout(fn, delay) {
       if (typeof fn !== "function") throw new ConfigError("kit.setTimeout", "fn", fn, "a function");
       if (!(typeof delay === "number" && delay >= 0)) throw new ConfigError("kit.setTimeout", "ms", delay, "a number of ms ≥ 0");
-      return sim.schedule(delay, fn);
+      // A wake event: a promise the callback resolves continues before the clock moves on.
+      return sim.wakeAt(sim.now + delay, fn);
     },
     connect() {
       if (state.stopped) violate(state, `opened a connection at ${ms(sim.now)}, after stop()`, sim.now);

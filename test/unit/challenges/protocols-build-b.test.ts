@@ -2,6 +2,10 @@
 // the reference passes every stage on every case; the notebook's starter fails stage 1 with a
 // useful first failure; known-wrong answers fail at the stage that attacks their mistake.
 import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseNotebook } from "../../../src/notebook/format";
+import { challenges } from "sde-lab/challenges";
 import { websocketBuild, type WebSocketBuild, type WsClientKit } from "../../../src/lab/challenges/protocols-build/websocket";
 import { sseBuild, type SseBuild, type SseEvent, type SseParser } from "../../../src/lab/challenges/protocols-build/sse";
 import { longPollingBuild, type LongPollBuild, type PollReply } from "../../../src/lab/challenges/protocols-build/long-polling";
@@ -464,5 +468,25 @@ describe("long-polling build challenge", () => {
     expect(report.passed).toBe(false);
     expect(report.stagesPassed).toBe(stage - 1);
     expect(report.failedStage!.failure!.invariant).toMatch(why);
+  });
+});
+
+describe("real-time build challenges in notebook 03", () => {
+  const nb = parseNotebook(readFileSync(join(__dirname, "../../../notebooks/03-protocols.sdenb"), "utf8"));
+
+  it.each(["websocket", "sse", "long-polling"] as const)("%s: statement, starter, check and collapsed code-free hints in place; the knob challenge kept as a warm-up", (id) => {
+    const c = challenges[id];
+    const cell = (suffix: string) => nb.cells.find((x) => x.id === `${id}-${suffix}`)!;
+    expect(cell("challenge").source).toContain(c.statement);
+    for (const st of c.stages) expect(cell("challenge").source).toContain(`**${st.name}**: ${st.goal}`);
+    expect(cell("starter").source).toMatch(/TODO/);
+    expect(cell("check").source).toContain(`challenges["${id}"].check(`);
+    for (const level of [1, 2, 3] as const) {
+      expect(cell(`hint-${level}`).metadata).toMatchObject({ collapsed: true });
+      expect(cell(`hint-${level}`).source).toBe(c.hint(level));
+      expect(cell(`hint-${level}`).source).not.toContain("```");
+    }
+    expect(cell("warmup-check").source).toContain(`challenges["${id}-warmup"].check(`);
+    expect(cell("warmup-hint").metadata).toMatchObject({ collapsed: true });
   });
 });

@@ -372,3 +372,6 @@ export const longPollingBuild = defineBuildChallenge<LongPollBuild>({
     keyIdea: "An answer of any kind, data or 204, is the client's signal to ask again right away; only an error means wait. And an empty answer before the hold is over teaches the client nothing except to ask again, at full speed.",
   },
 });
+
+/** @internal One run of a case (the bench times it beside a full check). */
+export { runCase as runLongPollCase };

@@ -381,3 +381,6 @@ export const sseBuild = defineBuildChallenge<SseBuild>({
     keyIdea: "An event exists only once its blank line arrives: until then its id is a promise, not a fact. Resuming from an id whose event was cut off skips that event for good.",
   },
 });
+
+/** @internal One run of the client stage's case (the bench times it beside a full check). */
+export { runClient as runSseClientCase };

@@ -442,3 +442,6 @@ export const websocketBuild = defineBuildChallenge<WebSocketBuild>({
     keyIdea: "A dead connection can look exactly like a quiet one: only a question the server must answer (a ping) tells them apart, and only a deadline on the answer turns silence into a decision. Randomness is what keeps a thousand clients cut off together from coming back together.",
   },
 });
+
+/** @internal One run of a case (the bench times it beside a full check). */
+export { runCase as runWebSocketCase, judge as judgeWebSocketRun };

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { parseNotebook } from "../../../src/notebook/format";
 import { challenges } from "sde-lab/challenges";
 import { websocketBuild, type WebSocketBuild } from "../../../src/lab/challenges/protocols-build/websocket";
-import { sseBuild, type SseBuild } from "../../../src/lab/challenges/protocols-build/sse";
+import { runSseClientCase, sseBuild, type SseBuild } from "../../../src/lab/challenges/protocols-build/sse";
 import { longPollingBuild, type LongPollBuild } from "../../../src/lab/challenges/protocols-build/long-polling";
 import { lp, sse, sseParser, wsClient } from "./protocols-build-b-references";
 
@@ -173,6 +173,23 @@ describe("long-polling build challenge", () => {
     expect(report.passed).toBe(false);
     expect(report.stagesPassed).toBe(stage - 1);
     expect(report.failedStage!.failure!.invariant).toMatch(why);
+  });
+});
+
+describe("sse build challenge: the resuming stage on its own", () => {
+  // Stage 1 already catches an id taken at its line; this proves the death mid-event catches it
+  // too, on the wire: the client resumes after an event it never got.
+  const cut = { seed: 501, size: 25, faults: [{ kind: "cut", label: "the server dies in the middle of the next event after 1,000 ms", at: 1_000, params: { durationMs: 0 } }] };
+
+  it("an EventSource that takes the id at its line skips the event cut off after that line", async () => {
+    const run = await runSseClientCase(sse({ idOnLine: true }), cut);
+    expect(run.violation?.sentence).toMatch(/^reconnected at [\d,]+ ms with Last-Event-ID (\d+), but the last event delivered was (\d+)/);
+    const [, sent, had] = /Last-Event-ID (\d+), but the last event delivered was (\d+)/.exec(run.violation!.sentence)!;
+    expect(Number(sent)).toBe(Number(had) + 1);
+  });
+
+  it("the reference resumes from the last event it really got", async () => {
+    expect((await runSseClientCase(sse(), cut)).violation).toBeUndefined();
   });
 });
 

@@ -279,7 +279,9 @@ async function runCase(solution: LongPollBuild, c: CheckCase): Promise<Run> {
   if (typeof client?.start !== "function" || typeof client.stop !== "function") throw new ConfigError(`challenges["long-polling"]: client(kit)`, "return value", client, "an object with start() and stop()");
   client.start();
   const endAt = Math.max(times.at(-1) ?? 0, ...c.faults.map((f) => f.at! + Number(f.params?.durationMs ?? 0))) + BACKOFF.maxMs + 2 * HOLD_MS;
-  await sim.runUntil(endAt);
+  // In steps, so a run that already broke an invariant stops early (a failing check stays fast).
+  while (sim.now < endAt && !run.violation) await sim.runUntil(Math.min(endAt, sim.now + 1_000));
+  if (run.violation) return run;
   stopped = true;
   client.stop();
   await sim.runUntil(endAt + HOLD_MS + 1_000);

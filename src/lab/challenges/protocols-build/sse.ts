@@ -298,7 +298,9 @@ async function runClient(solution: SseBuild, c: CheckCase): Promise<ClientRun> {
   if (typeof client?.start !== "function" || typeof client.stop !== "function") throw new ConfigError(`challenges["sse"]: client(kit)`, "return value", client, "an object with start() and stop()");
   client.start();
   const endAt = finishAt + 8_000 + c.faults.reduce((n, f) => n + Number(f.params?.durationMs ?? 0), 0);
-  await sim.runUntil(endAt);
+  // In steps, so a run that already broke an invariant stops early (a failing check stays fast).
+  while (sim.now < endAt && !run.violation) await sim.runUntil(Math.min(endAt, sim.now + 1_000));
+  if (run.violation) return run;
   stopped = true;
   client.stop();
   if (!run.violation && delivered.length < c.size) {

@@ -268,7 +268,9 @@ async function runCase(solution: WebSocketBuild, c: CheckCase, clients: number, 
   for (const b of builds) b.start();
   // The fleet only has to come back once the server is: the longest wait plus a round trip or two.
   const endAt = clients > 1 ? lastFaultEnd + BACKOFF.maxMs + 2_000 : Math.max(times.at(-1) ?? 0, lastFaultEnd) + SETTLE_MS;
-  await sim.runUntil(endAt);
+  // In steps, so a run that already broke an invariant stops early (a failing check stays fast).
+  while (sim.now < endAt && !states.some((s) => s.violation)) await sim.runUntil(Math.min(endAt, sim.now + 1_000));
+  if (states.some((s) => s.violation)) return { sim, states, faultTimes, silentChecks, feed, endAt };
   for (const [i, b] of builds.entries()) {
     states[i]!.stopped = true;
     b.stop();

@@ -120,6 +120,8 @@ export {
   type Connection,
   type Wire,
   networkDrop,
+  silentDrop,
+  type SilentDropOptions,
   type Frame,
   type Side,
   type CloseReason,

@@ -52,3 +52,7 @@ export type ChallengeId = keyof typeof challenges;
 
 // Learner-facing interfaces of the distributed-data build challenges.
 export type { ShardRange, ShardRouter, ShardingSolution, JoinRow, JoinSolution, OrderRow, PartitionClient, UserRow, Ring, RingOptions, RingSolution, Participant, ParticipantEnv, TwoPcRecord, TwoPhaseSolution, TxnWrites, SagaEnv, SagaOrchestratorSolution, SagaStepInfo, AccountCommand, AccountEvent, AccountSnapshot, AccountState, AccountStore, EventSourcingBuildSolution, StoredAccountEvent, BalanceEvent, CqrsBuildSolution, Projector, QueryContext, ReadDb } from "./distributed-data-types";
+// Learner-facing interfaces of the protocols section's real-time build challenges.
+export type { WebSocketBuild, WsClientKit, WsMessage, WsTimer, ResumingClient } from "./protocols-build/websocket";
+export type { SseBuild, SseClientKit, SseEvent, SseParser, SseTimer } from "./protocols-build/sse";
+export type { LongPollBuild, LongPollClientKit, LongPollServerKit, PollEvent, PollReply, PollTimer } from "./protocols-build/long-polling";

@@ -25,6 +25,10 @@ import {
   type SimWebSocket,
 } from "sde-lab";
 import { defineChallenge, expectFunction, type Challenge } from "./challenge";
+import type { BuildChallenge } from "./build";
+import { websocketBuild } from "./protocols-build/websocket";
+import { sseBuild } from "./protocols-build/sse";
+import { longPollingBuild } from "./protocols-build/long-polling";
 
 /** A card of the posts screen. */
 export interface PostCard {
@@ -183,8 +187,8 @@ export const protocolsChallenges = {
     },
   }),
 
-  websocket: defineChallenge<WebSocketResumeSolution, "lost" | "duplicates">({
-    id: "websocket",
+  "websocket-warmup": defineChallenge<WebSocketResumeSolution, "lost" | "duplicates">({
+    id: "websocket-warmup",
     title: "Lose no tick across a network drop over WebSocket",
     statement:
       "A server streams 50 ticks (one every 100 ms) to every socket, starting after the id the client sends in its first message: `{\"after\": n}` (ticks with id > n; `-1` means only new ones). At t = 2050 ms the network drops for 1 s; the socket reconnects on its own. Write `onOpen(socket, lastId)` so that the client gets every tick exactly once.",
@@ -227,8 +231,8 @@ export const protocolsChallenges = {
     },
   }),
 
-  sse: defineChallenge<SseSolution, "lost" | "duplicates" | "maxDelayMs">({
-    id: "sse",
+  "sse-warmup": defineChallenge<SseSolution, "lost" | "duplicates" | "maxDelayMs">({
+    id: "sse-warmup",
     title: "Through a 1 s network drop over SSE: nothing lost, no tick later than 1.5 s",
     statement:
       "An `SseServer` streams 50 ticks (one every 100 ms); at t = 2050 ms the network drops for 1 s and the browser's `EventSource` reconnects on its own. Choose the server's `retryMs` (sent as `retry:`) and `resume` (honour `Last-Event-ID`) so that every tick arrives exactly once and none arrives more than 1.5 s after it happened.",
@@ -256,8 +260,8 @@ export const protocolsChallenges = {
     },
   }),
 
-  "long-polling": defineChallenge<LongPollSolution, "requests" | "p95Ms" | "lost">({
-    id: "long-polling",
+  "long-polling-warmup": defineChallenge<LongPollSolution, "requests" | "p95Ms" | "lost">({
+    id: "long-polling-warmup",
     title: "Long-poll 50 ticks with ≤ 20 requests and a p95 delay ≤ 600 ms",
     statement:
       "50 ticks arrive one every 100 ms. A long-poll client asks again as soon as an answer comes, so each answer carries about one tick: one request per tick. Choose the client's `pollDelayMs` (pause after an answer, so ticks pile up on the server) and the server's `holdMs` so that all 50 ticks arrive with at most 20 requests and a p95 delay of at most 600 ms.",
@@ -285,5 +289,10 @@ export const protocolsChallenges = {
       return { requests: client.stats.requests, p95Ms: p95, lost };
     },
   }),
+  // Build challenges (issue 20): the learner writes the pattern; the knob challenge it replaces
+  // stays as a warm-up under "<id>-warmup".
+  websocket: websocketBuild,
+  sse: sseBuild,
+  "long-polling": longPollingBuild,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each challenge has its own solution type; the index keeps them apart.
-} satisfies Record<string, Challenge<any>>;
+} satisfies Record<string, Challenge<any> | BuildChallenge<any>>;

@@ -5,7 +5,7 @@
  * run the same workload over each and tabulate round trips, bytes and latency.
  */
 export { sha1, base64, fromBase64, utf8Length, hexBytes, jsonLength } from "./encoding";
-export { Connection, ConnectionError, Wire, wireOf, networkDrop, TRANSPORT_DEFAULTS, type Frame, type Side, type CloseReason, type ConnectionStats, type TransportOptions, type NetworkDropOptions, type ConnectionListener } from "./transport";
+export { Connection, ConnectionError, Wire, wireOf, networkDrop, silentDrop, TRANSPORT_DEFAULTS, type Frame, type Side, type CloseReason, type ConnectionStats, type TransportOptions, type NetworkDropOptions, type SilentDropOptions, type ConnectionListener } from "./transport";
 export {
   HttpServer,
   HttpClient,

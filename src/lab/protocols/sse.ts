@@ -76,6 +76,8 @@ export class EventStreamParser {
 
   /** Feeds the next piece of the body; complete lines are processed at once. */
   push(chunk: string): void {
+    // An empty chunk must not forget that the last one ended in CR (its LF may come next).
+    if (chunk === "") return;
     let text = chunk;
     // The standard ignores one leading U+FEFF; without this the first line's field name would start
     // with it and the first event would be lost.

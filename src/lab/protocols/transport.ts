@@ -101,6 +101,8 @@ export class Connection {
   onClientClose: (reason: CloseReason) => void = () => {};
 
   private isOpen = true;
+  /** Set by {@link silentDrop}: every segment is lost from now on and neither side is told. */
+  private silent = false;
   private readonly queues: Record<Side, Pending[]> = { client: [], server: [] };
 
   constructor(
@@ -116,6 +118,16 @@ export class Connection {
   /** False once closed or reset. */
   get open(): boolean {
     return this.isOpen;
+  }
+
+  /** True after {@link silentDrop} struck it: still open at both ends, but nothing gets through. */
+  get silenced(): boolean {
+    return this.silent;
+  }
+
+  /** @internal Makes the connection a black hole (see {@link silentDrop}). */
+  silence(): void {
+    this.silent = true;
   }
 
   /** Sends a frame from one side; it arrives after the network's delay, in order, even across losses. */
@@ -138,6 +150,13 @@ export class Connection {
     if (!this.isOpen) return;
     const sim = this.wire.sim;
     const [a, b] = from === "client" ? [this.client, this.server] : [this.server, this.client];
+    if (this.silent) {
+      // The path lost this connection's state (a NAT or load balancer timed it out): every
+      // segment vanishes, TCP keeps resending with a doubling timeout, and no error comes back.
+      this.stats.retransmits++;
+      sim.schedule(rto, () => this.attempt(from, pending, Math.min(rto * 2, this.wire.options.maxRtoMs)));
+      return;
+    }
     // The segment occupies the link whether or not it is lost on the way.
     const lost = send(
       sim,
@@ -186,14 +205,18 @@ export class Connection {
     this.send(from, { bytes: 0, data: CLOSE_MARK });
   }
 
-  /** Breaks the connection at once; both sides are told `reset`. */
-  reset(why = "reset"): void {
+  /**
+   * Breaks the connection at once; both sides are told `reset`. With `from` on a silenced
+   * connection only that side learns it: its RST is lost like everything else, so the other
+   * end stays open (a half-open connection).
+   */
+  reset(why = "reset", from?: Side): void {
     if (!this.isOpen) return;
-    this.wire.sim.trace.note(this.client, `connection ${this.id} to ${this.server} reset (${why})`);
-    this.end("reset");
+    this.wire.sim.trace.note(from === "server" ? this.server : this.client, `connection ${this.id} ${from === "server" ? `to ${this.client}` : `to ${this.server}`} reset (${why})`);
+    this.end("reset", this.silent ? from : undefined);
   }
 
-  private end(reason: CloseReason): void {
+  private end(reason: CloseReason, only?: Side): void {
     if (!this.isOpen) return;
     this.isOpen = false;
     this.queues.client.length = 0;
@@ -201,8 +224,8 @@ export class Connection {
     this.wire.forget(this);
     const sim = this.wire.sim;
     sim.wake(() => {
-      this.onClientClose(reason);
-      this.onServerClose(reason);
+      if (only !== "server") this.onClientClose(reason);
+      if (only !== "client") this.onServerClose(reason);
     }, undefined);
   }
 }
@@ -361,4 +384,37 @@ export function networkDrop(sim: Simulation, client: string, server: string, opt
   if (at <= sim.now) start();
   else sim.at(at, start);
   sim.faults.heal(client, server, { at: at + options.durationMs });
+}
+
+/** Options of {@link silentDrop}. */
+export interface SilentDropOptions {
+  /** When it strikes, ms of virtual time. Default: now. */
+  at?: number;
+}
+
+/**
+ * A silent drop between `client` and `server`: at `at`, every connection open between them
+ * becomes a black hole. Both ends still think it is open, but nothing sent on it arrives
+ * and no error ever comes back — what happens when a NAT, firewall or load balancer forgets
+ * an idle flow, or a peer's host vanishes without a reset. TCP just keeps resending (here
+ * forever; Linux gives up after about 15 minutes). Only a heartbeat with a timeout notices.
+ * New connections between the two nodes work (the path itself is fine), unlike
+ * {@link networkDrop}, where both ends learn at once and the link is down for a while.
+ */
+export function silentDrop(sim: Simulation, client: string, server: string, options: SilentDropOptions = {}): void {
+  sim.node(client);
+  sim.node(server);
+  const strike = () => {
+    let n = 0;
+    for (const c of wireOf(sim).connections) {
+      if ((c.client === client && c.server === server) || (c.client === server && c.server === client)) {
+        c.silence();
+        n++;
+      }
+    }
+    sim.trace.record("fault", client, server, `silent drop ${client} ⇹ ${server}: ${n} connection${n === 1 ? "" : "s"} open, nothing gets through`);
+  };
+  const at = options?.at ?? sim.now;
+  if (at <= sim.now) strike();
+  else sim.at(at, strike);
 }

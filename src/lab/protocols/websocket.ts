@@ -28,7 +28,7 @@ export function websocketAccept(key: string): string {
 }
 
 /** Close codes of RFC 6455 §7.4.1 used here. */
-export const CloseCode = { NORMAL: 1000, GOING_AWAY: 1001, PROTOCOL_ERROR: 1002, NO_STATUS: 1005, ABNORMAL: 1006, SERVER_ERROR: 1011 } as const;
+export const CloseCode = { NORMAL: 1000, GOING_AWAY: 1001, PROTOCOL_ERROR: 1002, NO_STATUS: 1005, ABNORMAL: 1006, POLICY_VIOLATION: 1008, SERVER_ERROR: 1011 } as const;
 
 /** Bytes of one frame: 2-byte header, +2 or +8 for long payloads, +4 mask from a client. */
 export function websocketFrameBytes(payloadBytes: number, masked: boolean): number {
@@ -176,9 +176,9 @@ abstract class WebSocketEnd {
     this.frame({ op: "close", code, reason });
   }
 
-  /** Breaks the connection without a close handshake (both sides report 1006). */
+  /** Breaks the connection without a close handshake (both sides report 1006; only this side when the path went silent). */
   terminate(): void {
-    this.connection?.reset("terminated");
+    this.connection?.reset("terminated", this.side);
   }
 }
 

@@ -64,38 +64,38 @@ describe("protocols challenges", () => {
   });
 
   it("websocket: subscribing to new ticks only loses the gap; resuming from the last id loses nothing", async () => {
-    const starter = await challenges.websocket.check({ onOpen: (socket: SimWebSocket) => socket.send(JSON.stringify({ after: -1 })) });
+    const starter = await challenges["websocket-warmup"].check({ onOpen: (socket: SimWebSocket) => socket.send(JSON.stringify({ after: -1 })) });
     expect(starter.passed).toBe(false);
     expect(starter.results.find((r) => r.target.metric === "lost")!.measured).toBeGreaterThan(5);
-    const everything = await challenges.websocket.check({ onOpen: (socket: SimWebSocket) => socket.send(JSON.stringify({ after: 0 })) });
+    const everything = await challenges["websocket-warmup"].check({ onOpen: (socket: SimWebSocket) => socket.send(JSON.stringify({ after: 0 })) });
     expect(everything.results.find((r) => r.target.metric === "duplicates")!.passed).toBe(false);
-    const reference = await challenges.websocket.check({ onOpen: (socket: SimWebSocket, lastId: number) => socket.send(JSON.stringify({ after: lastId })) });
-    expect(plain(reference)).toMatch(/^Challenge websocket: PASSED/);
+    const reference = await challenges["websocket-warmup"].check({ onOpen: (socket: SimWebSocket, lastId: number) => socket.send(JSON.stringify({ after: lastId })) });
+    expect(plain(reference)).toMatch(/^Challenge websocket-warmup: PASSED/);
   });
 
   it("sse: no resume loses the gap, the default retry is too slow; resume with a short retry passes", async () => {
-    const starter = await challenges.sse.check({ retryMs: undefined, resume: false });
+    const starter = await challenges["sse-warmup"].check({ retryMs: undefined, resume: false });
     expect(starter.passed).toBe(false);
     expect(starter.results.find((r) => r.target.metric === "lost")!.measured).toBeGreaterThan(20);
-    const slow = await challenges.sse.check({ retryMs: undefined, resume: true });
+    const slow = await challenges["sse-warmup"].check({ retryMs: undefined, resume: true });
     expect(slow.results.map((r) => r.passed)).toEqual([true, true, false]);
     expect(slow.results.find((r) => r.target.metric === "maxDelayMs")!.measured).toBeGreaterThanOrEqual(3000);
-    const reference = await challenges.sse.check({ retryMs: 200, resume: true });
-    expect(plain(reference)).toMatch(/^Challenge sse: PASSED/);
+    const reference = await challenges["sse-warmup"].check({ retryMs: 200, resume: true });
+    expect(plain(reference)).toMatch(/^Challenge sse-warmup: PASSED/);
   });
 
   it("long-polling: polling at once costs a request per tick; a short pause passes", async () => {
-    const starter = await challenges["long-polling"].check({ pollDelayMs: 0, holdMs: 30_000 });
+    const starter = await challenges["long-polling-warmup"].check({ pollDelayMs: 0, holdMs: 30_000 });
     expect(starter.passed).toBe(false);
     expect(starter.results.find((r) => r.target.metric === "requests")!.measured).toBeGreaterThanOrEqual(50);
-    const tooLong = await challenges["long-polling"].check({ pollDelayMs: 1_000, holdMs: 30_000 });
+    const tooLong = await challenges["long-polling-warmup"].check({ pollDelayMs: 1_000, holdMs: 30_000 });
     expect(tooLong.results.find((r) => r.target.metric === "p95Ms")!.passed).toBe(false);
-    const reference = await challenges["long-polling"].check({ pollDelayMs: 300, holdMs: 30_000 });
-    expect(plain(reference)).toMatch(/^Challenge long-polling: PASSED/);
+    const reference = await challenges["long-polling-warmup"].check({ pollDelayMs: 300, holdMs: 30_000 });
+    expect(plain(reference)).toMatch(/^Challenge long-polling-warmup: PASSED/);
   });
 
   it("rejects a solution of the wrong shape with ConfigError", async () => {
     await expect(challenges.rest.check({} as never)).rejects.toThrow(/load must be a function/);
-    await expect(challenges["long-polling"].check({ pollDelayMs: -1, holdMs: 1 })).rejects.toThrow(/pollDelayMs must be a number of ms ≥ 0, got -1/);
+    await expect(challenges["long-polling-warmup"].check({ pollDelayMs: -1, holdMs: 1 })).rejects.toThrow(/pollDelayMs must be a number of ms ≥ 0, got -1/);
   });
 });

@@ -12,6 +12,7 @@ import {
   WebSocketServer,
   formatEvent,
   networkDrop,
+  silentDrop,
   websocketAccept,
   type ServerSentEvent,
   type ServerWebSocket,
@@ -116,6 +117,31 @@ describe("WebSocket", () => {
     expect(errors).toEqual(["the connection was lost"]);
   });
 
+  it("after a silent drop both ends stay OPEN and nothing arrives; the server's heartbeat terminates only its own end; a new connection works", async () => {
+    const { sim, sockets } = wsSetup({ heartbeatMs: 1000 });
+    const ws = new SimWebSocket(sim);
+    const got: string[] = [];
+    const closes: WebSocketCloseEvent[] = [];
+    ws.onmessage = (e) => got.push(e.data);
+    ws.onclose = (e) => closes.push(e);
+    await sim.run(() => sim.sleep(500));
+    silentDrop(sim, "app", "api");
+    sockets[0]!.send("lost");
+    ws.send("lost too");
+    const serverCloses: WebSocketCloseEvent[] = [];
+    sockets[0]!.onClose((e) => serverCloses.push(e));
+    await sim.run(() => sim.sleep(3_000));
+    expect(got).toEqual([]);
+    expect(sockets[0]!.stats.messagesReceived).toBe(0);
+    // The server's unanswered ping terminated its end (1006); its reset was lost like the rest.
+    expect(serverCloses).toEqual([{ code: 1006, reason: "", wasClean: false }]);
+    expect([ws.readyState, closes]).toEqual([SimWebSocket.OPEN, []]);
+    expect(sim.trace.events.some((e) => e.kind === "fault" && /silent drop app ⇹ api: 1 connection open/.test(e.summary))).toBe(true);
+    const fresh = new SimWebSocket(sim);
+    await sim.run(() => sim.sleep(200));
+    expect(fresh.readyState).toBe(SimWebSocket.OPEN);
+  });
+
   it("pings every heartbeat; the browser side answers pong; a silent client is terminated", async () => {
     const { sim, sockets } = wsSetup({ heartbeatMs: 1000 });
     const ws = new SimWebSocket(sim);
@@ -209,6 +235,11 @@ describe("Server-Sent Events format", () => {
       { type: "message", data: "no-space", lastEventId: "7" },
     ]);
     expect(retries).toEqual([2500]);
+  });
+
+  it("an empty chunk between a CR and its LF does not make them two line ends", () => {
+    const { events } = parse("data: a\r", "", "\ndata: b\n\n");
+    expect(events).toEqual([{ type: "message", data: "a\nb", lastEventId: "" }]);
   });
 
   it("handles lines split across chunks, CRLF split across chunks, and drops an unfinished event", () => {

@@ -29,7 +29,7 @@ const row = (table: Record<string, string>[], key: string, value: string) => {
 describe("03-protocols notebook", () => {
   it("runs to the end with every code cell passing and no output over 20 KB", () => {
     expect(report.ok).toBe(true);
-    expect(cells).toHaveLength(31);
+    expect(cells).toHaveLength(38);
     expect(cells.filter((c) => c.status !== "ok").map((c) => c.id)).toEqual([]);
     for (const c of cells) for (const o of c.outputs ?? []) for (const i of o.items) expect(i.data.length, `${c.id} output`).toBeLessThan(20_000);
   });
@@ -183,10 +183,23 @@ describe("03-protocols notebook", () => {
     expect(errors[0]!.result).toMatch(/^InvalidStateError: /);
     expect(errors[1]!.result).toMatch(/^InvalidAccessError: /);
     expect(errors[3]!.result).toMatch(/^InvalidStateError: .*CLOSED/);
-    const [plain, resumed] = rows("websocket-drop", 0);
+    // The client built in the cell resumes: every tick once, over the 2 connections the drop needs.
+    const built = rows("websocket-drop", 0)[0]!;
+    expect([built.received, built.distinct, built.connections]).toEqual([built.published, built.published, "2"]);
+    const [plain, resumed] = rows("websocket-drop", 1);
     expect(num(plain!.lost)).toBeGreaterThan(5);
     expect(num(resumed!.lost)).toBe(0);
     expect(num(resumed!.duplicates)).toBe(0);
+  });
+
+  it("WebSocket: after a silent drop only the heartbeat notices, within one interval + the timeout; without it the socket stays OPEN", () => {
+    const [without, withHeartbeat] = rows("websocket-silent");
+    expect([without!.heartbeat, without!["readyState at the end"], without!["drop noticed at"]]).toEqual(["false", "OPEN", "never"]);
+    expect(num(without!["ticks received"])).toBeLessThan(50);
+    expect(withHeartbeat!["ticks received"]).toBe(without!["ticks received"]);
+    const noticed = num(withHeartbeat!["drop noticed at"]);
+    expect(noticed).toBeGreaterThan(2_050);
+    expect(noticed).toBeLessThanOrEqual(2_050 + 1_000 + 500);
   });
 
   it("WebSocket: after a deploy, full jitter spreads the reconnects that would otherwise hit the server in one instant", () => {
@@ -237,14 +250,16 @@ describe("03-protocols notebook", () => {
     const ids = nb.cells.map((c) => c.id);
     for (const p of protocols) {
       const at = (suffix: string) => ids.indexOf(suffix ? `${p.id}-${suffix}` : p.id);
-      const order = ["", "diagram", "tradeoffs", "differs", "interview", "challenge", "starter", "check", "hint"].map(at);
+      // A build challenge has three hints (hint-1..3); a knob challenge one.
+      const hint = ids.includes(`${p.id}-hint-1`) ? "hint-1" : "hint";
+      const order = ["", "diagram", "tradeoffs", "differs", "interview", "challenge", "starter", "check", hint].map(at);
       expect(order.every((i) => i >= 0), `${p.id}: ${JSON.stringify(order)}`).toBe(true);
       expect([...order].sort((a, b) => a - b)).toEqual(order);
       const source = (id: string) => nb.cells.find((c) => c.id === id)!.source;
       expect(source(`${p.id}-diagram`)).toBe("```mermaid\n" + readFileSync(join(root, p.diagram), "utf8").trim() + "\n```");
       expect(source(`${p.id}-interview`)).toContain(p.interview.answer);
       expect(source(p.id)).toContain(`command:sdeLab.previewDiagram?%5B%22${p.id}%22%5D`);
-      expect(nb.cells.find((c) => c.id === `${p.id}-hint`)!.metadata).toMatchObject({ collapsed: true });
+      expect(nb.cells.find((c) => c.id === `${p.id}-${hint}`)!.metadata).toMatchObject({ collapsed: true });
     }
   });
 });

@@ -147,7 +147,7 @@ describe("04-messaging notebook", () => {
   });
   it("durability: acks=1 loses what it acknowledged before the leader crashed, acks=all nothing; min.insync refuses acks=all only", () => {
     const acks = Object.fromEntries(rows(markdownOf("durability-acks")).map((r) => [r.acks, r["acknowledged, then lost (seeds 1-3)"]!.split(", ").map(Number)]));
-    expect(acks["1 (leader only)"]!.every((n) => n >= 10)).toBe(true);
+    expect(acks["1 (leader only)"]!.every((n: number) => n >= 10)).toBe(true);
     expect(acks["all (-1)"]).toEqual([0, 0, 0]);
     const insync = rows(markdownOf("durability-insync"));
     expect(insync.map((r) => [r["brokers up"], r["acks=all"], r["acks=1"]])).toEqual([["3", "written", "written"], ["1", "refused: NOT_ENOUGH_REPLICAS", "written"]]);

@@ -1,0 +1,1 @@
+export const sidecarBuild = undefined as never;

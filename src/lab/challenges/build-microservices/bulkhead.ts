@@ -171,9 +171,18 @@ export async function judgeBulkhead(solution: BulkheadBuild, c: CheckCase): Prom
   for (const f of c.faults) {
     const at = f.at ?? 0;
     const until = at + Number(f.params?.forMs ?? 0);
-    if (f.kind === "slow") (sim.faults.slow("C", Number(f.params?.factor ?? 10), { at }), sim.faults.slow("C", 1, { at: until }));
-    if (f.kind === "errors") (sim.at(at, () => (failRate = 0.5)), sim.at(until, () => (failRate = 0)));
-    if (f.kind === "crash") (sim.faults.crash("C", { at }), sim.faults.restart("C", { at: until }));
+    if (f.kind === "slow") {
+      sim.faults.slow("C", Number(f.params?.factor ?? 10), { at });
+      sim.faults.slow("C", 1, { at: until });
+    }
+    if (f.kind === "errors") {
+      sim.at(at, () => (failRate = 0.5));
+      sim.at(until, () => (failRate = 0));
+    }
+    if (f.kind === "crash") {
+      sim.faults.crash("C", { at });
+      sim.faults.restart("C", { at: until });
+    }
   }
   const jobs: Promise<void>[] = [];
   await sim.run(async () => {

@@ -181,9 +181,18 @@ export async function judgeSidecar(solution: SidecarBuild, c: CheckCase): Promis
       sim.at(at, () => (rates[target][key] = Number(f.params?.rate ?? 0.4)));
       sim.at(until, () => (rates[target][key] = 0));
     }
-    if (f.kind === "slow") (sim.faults.slow(target, Number(f.params?.factor ?? 8), { at }), sim.faults.slow(target, 1, { at: until }));
-    if (f.kind === "loss") (sim.faults.loss("orders", target, Number(f.params?.rate ?? 0.3), { at }), sim.faults.loss("orders", target, 0, { at: until }));
-    if (f.kind === "crash") (sim.faults.crash(target, { at }), sim.faults.restart(target, { at: until }));
+    if (f.kind === "slow") {
+      sim.faults.slow(target, Number(f.params?.factor ?? 8), { at });
+      sim.faults.slow(target, 1, { at: until });
+    }
+    if (f.kind === "loss") {
+      sim.faults.loss("orders", target, Number(f.params?.rate ?? 0.3), { at });
+      sim.faults.loss("orders", target, 0, { at: until });
+    }
+    if (f.kind === "crash") {
+      sim.faults.crash(target, { at });
+      sim.faults.restart(target, { at: until });
+    }
   }
 
   await sim.run(async () => {

@@ -30,6 +30,9 @@ export type { GatewayBuild, GatewayKit, GatewayMiddleware, GatewayNext, GatewayR
 export type { Limiter, LimiterBuild } from "./build-microservices/rate-limiting";
 export type { BffBuild, BffKit, HomePart, HomeScreen } from "./build-microservices/bff";
 export type { DiscoveryBuild, DiscoveryClient, DiscoveryKit, RegistryInstance } from "./build-microservices/client-side-discovery";
+export type { HealthCheckKit, LoadBalancer, LoadBalancerBuild } from "./build-microservices/server-side-discovery";
+export type { Bulkhead, BulkheadBuild, BulkheadKit, BulkheadOptions } from "./build-microservices/bulkhead";
+export type { SidecarBuild, SidecarKit, SidecarProxy } from "./build-microservices/sidecar";
 export { type ChallengeReport, DEFAULT_SEEDS, defineChallenge, type Challenge, type ChallengeSpec, type Comparison, type Target, type TargetResult } from "./challenge";
 
 /** What each challenge's `check` takes: the learner's solution. */

@@ -23,6 +23,9 @@ import { apiGatewayBuild } from "./build-microservices/api-gateway";
 import { rateLimitingBuild } from "./build-microservices/rate-limiting";
 import { bffBuild } from "./build-microservices/bff";
 import { clientSideDiscoveryBuild } from "./build-microservices/client-side-discovery";
+import { serverSideDiscoveryBuild } from "./build-microservices/server-side-discovery";
+import { bulkheadBuild } from "./build-microservices/bulkhead";
+import { sidecarBuild } from "./build-microservices/sidecar";
 import { runCascade, percentile, type CascadeProtect } from "../scenarios/cascade";
 import { runRetryStorm } from "../scenarios/retry-storm";
 import { checkoutApp, runCheckouts, type CheckoutApp } from "../scenarios/checkout";
@@ -250,7 +253,7 @@ const clientSideDiscovery = defineChallenge<DiscoverySolution, "stale" | "lost" 
 });
 
 const serverSideDiscovery = defineChallenge<DiscoverySolution, "stale" | "fetches" | "renewals">({
-  id: "server-side-discovery",
+  id: "server-side-discovery-warmup",
   title: "One balancer, fresh enough, cheap for the registry",
   statement: [
     "The same eight `orders` instances and crash at t = 100 s, but the three callers now call one load balancer, which reads the Eureka registry for them.",
@@ -261,7 +264,7 @@ const serverSideDiscovery = defineChallenge<DiscoverySolution, "stale" | "fetche
     { metric: "fetches", label: "registry reads per minute", op: "<=", value: 15, unit: "/min", hint: "Only the balancer reads the registry now: one read every refreshIntervalMs. Every 5 s is 12 a minute." },
     { metric: "renewals", label: "renewals the registry takes per minute", op: "<=", value: 50, unit: "/min", hint: "8 instances renewing every 10 s make 48 a minute." },
   ],
-  validate: (s) => needNumbers("server-side-discovery", s, DISCOVERY_KEYS),
+  validate: (s) => needNumbers("server-side-discovery-warmup", s, DISCOVERY_KEYS),
   run: (solution, seed) => staleRun(solution, seed, "server-side"),
 });
 
@@ -297,7 +300,7 @@ const circuitBreaker = defineChallenge<ProtectSolution, "gaveUp" | "p99" | "orde
 });
 
 const bulkhead = defineChallenge<ProtectSolution, "homeP99" | "gaveUp" | "ordersOk">({
-  id: "bulkhead",
+  id: "bulkhead-warmup",
   title: "Keep /home fast while C is slow",
   statement: [CASCADE_STATEMENT, "Build a bulkhead on B's calls to C so the requests waiting on C cannot take all of B's workers: `/home` stays fast, and C still gets all the work it can do."].join("\n\n"),
   targets: [
@@ -305,7 +308,7 @@ const bulkhead = defineChallenge<ProtectSolution, "homeP99" | "gaveUp" | "orders
     { metric: "gaveUp", label: "users who gave up (waited 2 s)", op: "<=", value: 5, unit: "requests", hint: "A long bulkhead queue (`maxQueue`) makes /orders wait instead of failing fast: keep it short or 0." },
     { metric: "ordersOk", label: "/orders answered 200", op: ">=", value: 140, unit: "requests", hint: "C has 4 workers: fewer than 4 slots leaves C idle and fails orders it could have served." },
   ],
-  validate: (s) => needFunction("bulkhead", s, "protect"),
+  validate: (s) => needFunction("bulkhead-warmup", s, "protect"),
   async run(solution, seed) {
     const sim = new Simulation({ seed });
     const r = await runCascade(sim, { protect: solution.protect(sim) });
@@ -412,7 +415,7 @@ export interface SidecarSolution {
 }
 
 const sidecar = defineChallenge<SidecarSolution, "ok" | "rogue" | "doubleCharges">({
-  id: "sidecar",
+  id: "sidecar-warmup",
   title: "Retries and mTLS without touching the code",
   statement: [
     "The checkout app is three handlers you may not change: `frontend` → `orders` → `payments`. Payments fails 30 % of charges with 503 (before charging) and deduplicates on the `idempotency-key` the user's browser sends.",
@@ -423,7 +426,7 @@ const sidecar = defineChallenge<SidecarSolution, "ok" | "rogue" | "doubleCharges
     { metric: "rogue", label: "orders the rogue caller placed", op: "==", value: 0, unit: "orders", hint: "Give orders a sidecar with `mtls: { mode: \"strict\", allow: [\"frontend\"] }`; frontend then needs a sidecar too, to have an identity." },
     { metric: "doubleCharges", label: "orders charged twice", op: "==", value: 0, unit: "orders", hint: "Retries are safe here because payments deduplicates on the key; do not mint new keys on the way." },
   ],
-  validate: (s) => needFunction("sidecar", s, "deploy"),
+  validate: (s) => needFunction("sidecar-warmup", s, "deploy"),
   async run(solution, seed) {
     const sim = new Simulation({ seed });
     sim.network.setDefaults({ latency: 1 });
@@ -445,11 +448,14 @@ export const microservicesChallenges = {
   "bff-warmup": bff,
   "client-side-discovery": clientSideDiscoveryBuild,
   "client-side-discovery-warmup": clientSideDiscovery,
-  "server-side-discovery": serverSideDiscovery,
+  "server-side-discovery": serverSideDiscoveryBuild,
+  "server-side-discovery-warmup": serverSideDiscovery,
   "circuit-breaker": circuitBreaker,
   "retry-backoff": retryBackoff,
   timeout,
-  bulkhead,
-  sidecar,
+  bulkhead: bulkheadBuild,
+  "bulkhead-warmup": bulkhead,
+  sidecar: sidecarBuild,
+  "sidecar-warmup": sidecar,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each challenge has its own solution type; the index keeps them apart.
 } satisfies Record<string, Challenge<any> | BuildChallenge<any>>;

@@ -51,7 +51,7 @@ const cases: [string, unknown, unknown][] = [
     { screen: { profile: { upstream: "users", request: "GET /users/7", fields: ["name", "avatar"] }, orders: { upstream: "orders", request: "GET /orders?user=7", fields: ["id", "total"], limit: 3 } } },
   ],
   ["client-side-discovery-warmup", eurekaDefaults, tunedDiscovery],
-  ["server-side-discovery", eurekaDefaults, tunedDiscovery],
+  ["server-side-discovery-warmup", eurekaDefaults, tunedDiscovery],
   [
     "circuit-breaker",
     { protect: (sim: Simulation) => { const b = new CircuitBreaker(sim); return (call: () => Promise<unknown>) => b.execute(call); } },
@@ -69,11 +69,11 @@ const cases: [string, unknown, unknown][] = [
   ],
   ["timeout", { timeout: (sim: Simulation) => new TimeoutPolicy(sim, { timeoutMs: 30_000 }) }, { timeout: (sim: Simulation) => new TimeoutPolicy(sim, { timeoutMs: 100, kind: "cooperative" }) }],
   [
-    "bulkhead",
+    "bulkhead-warmup",
     { protect: (sim: Simulation) => { const b = new BulkheadPolicy(sim); return (call: () => Promise<unknown>) => b.execute(call); } },
     { protect: (sim: Simulation) => { const b = new BulkheadPolicy(sim, { maxConcurrent: 4 }); return (call: () => Promise<unknown>) => b.execute(call); } },
   ],
-  ["sidecar", { deploy: plainDeploy }, { deploy: meshDeploy }],
+  ["sidecar-warmup", { deploy: plainDeploy }, { deploy: meshDeploy }],
 ];
 
 describe("microservices challenges", () => {

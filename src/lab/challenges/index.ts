@@ -52,3 +52,8 @@ export type ChallengeId = keyof typeof challenges;
 
 // Learner-facing interfaces of the distributed-data build challenges.
 export type { ShardRange, ShardRouter, ShardingSolution, JoinRow, JoinSolution, OrderRow, PartitionClient, UserRow, Ring, RingOptions, RingSolution, Participant, ParticipantEnv, TwoPcRecord, TwoPhaseSolution, TxnWrites, SagaEnv, SagaOrchestratorSolution, SagaStepInfo } from "./distributed-data-types";
+
+// Learner-facing interfaces of the messaging build challenges (kafka, at-least-once, exactly-once).
+export type { ConsumerLoopKit, ConsumerLoopSolution } from "./messaging-build/consumer-loop";
+export type { IdempotentConsumerSolution, PaymentsStore, PaymentsTx } from "./messaging-build/idempotent-consumer";
+export type { ReadProcessWriteKit, ReadProcessWriteSolution } from "./messaging-build/read-process-write";

@@ -169,7 +169,9 @@ async function runWorker(solution: ReadProcessWriteSolution, c: CheckCase): Prom
   const missing = ids.filter((id) => !seen.has(id));
   const twice = ids.filter((id) => (seen.get(id) ?? 0) > 1);
   const what = c.faults.map((f) => f.label).join("; ");
-  if (missing.length > 0) return { ok: false, sim, invariant: `${missing.length} of ${ids.length} payments never reached the read_committed ledger (first: ${missing[0]})${what ? ` after: ${what}` : ""}.` };
+  const stuck = [0, 1].map((p) => kafka.cluster.partition(OUTPUT, p)).find((v) => v.lastStableOffset < v.highWatermark);
+  const blocked = stuck ? `; ${OUTPUT}-${stuck.partition} still has a transaction open at offset ${stuck.lastStableOffset}, so read_committed readers stop there until the transaction times out or a producer with the same transactional id fences it` : "";
+  if (missing.length > 0) return { ok: false, sim, invariant: `${missing.length} of ${ids.length} payments never reached the read_committed ledger (first: ${missing[0]})${what ? ` after: ${what}` : ""}${blocked}.` };
   if (twice.length > 0) return { ok: false, sim, invariant: `the read_committed ledger saw ${twice.length} payment(s) more than once (${twice[0]}: ${seen.get(twice[0]!)} times)${what ? ` after: ${what}` : ""}.` };
   return { ok: true, sim };
 }

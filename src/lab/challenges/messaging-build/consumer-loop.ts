@@ -29,14 +29,15 @@ const TOPIC = "orders";
 const PARTITIONS = 4;
 const WORK_MS = 10;
 const RESTART_AFTER = 500;
-const RUN_MS = 15_000;
+const RUN_MS = 12_000;
 
 interface Violation {
   at: number;
   text: string;
 }
 
-async function runLoop(solution: ConsumerLoopSolution, c: CheckCase): Promise<CaseOutcome> {
+/** Runs one case (bench: one plain run of the scenario). */
+export async function runLoop(solution: ConsumerLoopSolution, c: CheckCase): Promise<CaseOutcome> {
   const sim = new Simulation({ seed: c.seed, traceLimit: 20_000 });
   const kafka = new Kafka(sim, { brokers: 3, brokerSessionTimeoutMs: 2_000 });
   const perPartition = Math.max(1, Math.ceil(c.size / PARTITIONS));
@@ -62,7 +63,7 @@ async function runLoop(solution: ConsumerLoopSolution, c: CheckCase): Promise<Ca
 
   const start = async () => {
     const name = `billing-${++instances}`;
-    const consumer = kafka.consumer({ groupId: "billing", name, sessionTimeout: 6_000, heartbeatInterval: 2_000, maxBytesPerPartition: 400, maxWaitTimeInMs: 1_000 });
+    const consumer = kafka.consumer({ groupId: "billing", name, sessionTimeout: 6_000, heartbeatInterval: 2_000, maxBytesPerPartition: 1_000, maxWaitTimeInMs: 1_000 });
     live.set(name, consumer);
     await consumer.connect();
     await consumer.subscribe({ topics: [TOPIC], fromBeginning: true });
@@ -169,7 +170,7 @@ async function runLoop(solution: ConsumerLoopSolution, c: CheckCase): Promise<Ca
 const names = (n: number) => Array.from({ length: n }, (_, i) => `billing-${i + 1}`);
 
 const crashCases = (): CheckCase[] =>
-  Array.from({ length: 24 }, (_, i): CheckCase => {
+  Array.from({ length: 20 }, (_, i): CheckCase => {
     const seed = 300 + i;
     const target = names(2)[i % 2]!;
     const at = 100 + ((i * 97) % 300);
@@ -183,7 +184,7 @@ const crashCases = (): CheckCase[] =>
   });
 
 const rebalanceCases = (): CheckCase[] =>
-  Array.from({ length: 24 }, (_, i): CheckCase => {
+  Array.from({ length: 20 }, (_, i): CheckCase => {
     const seed = 400 + i;
     const joinAt = 80 + ((i * 61) % 300);
     const leaveAt = joinAt + 150 + ((i * 37) % 200);

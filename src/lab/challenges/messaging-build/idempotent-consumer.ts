@@ -55,7 +55,8 @@ interface Payment {
   amount: number;
 }
 
-async function runPayments(solution: IdempotentConsumerSolution, c: CheckCase): Promise<CaseOutcome> {
+/** Runs one case (bench: one plain run of the scenario). */
+export async function runPayments(solution: IdempotentConsumerSolution, c: CheckCase): Promise<CaseOutcome> {
   const sim = new Simulation({ seed: c.seed, traceLimit: 20_000 });
   const kafka = new Kafka(sim, { brokers: 3 });
   const payments: Payment[] = Array.from({ length: c.size }, (_, i) => ({ id: `pay-${i + 1}`, order: `order-${i + 1}`, amount: 100 * sim.random.int(1, 50) }));
@@ -252,7 +253,7 @@ export const idempotentConsumerBuild = defineBuildChallenge<IdempotentConsumerSo
       name: "survives crashes inside the handler",
       goal: "the consumer crashes right after the charge or right after the dedupe record: no order lost, none charged twice",
       cases: () =>
-        Array.from({ length: 24 }, (_, i): CheckCase => {
+        Array.from({ length: 20 }, (_, i): CheckCase => {
           const size = 40;
           const point: Point = i % 2 === 0 ? "after-charge" : "after-record";
           const target = `pay-${3 + ((i * 5) % 34)}`;

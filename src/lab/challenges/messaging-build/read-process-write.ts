@@ -40,7 +40,8 @@ const POINTS = {
 } as const;
 type Point = keyof typeof POINTS;
 
-async function runWorker(solution: ReadProcessWriteSolution, c: CheckCase): Promise<CaseOutcome> {
+/** Runs one case (bench: one plain run of the scenario). */
+export async function runWorker(solution: ReadProcessWriteSolution, c: CheckCase): Promise<CaseOutcome> {
   const sim = new Simulation({ seed: c.seed, traceLimit: 20_000 });
   const kafka = new Kafka(sim, { brokers: 3 });
   const ids = Array.from({ length: c.size }, (_, i) => `pay-${i + 1}`);
@@ -179,7 +180,7 @@ async function runWorker(solution: ReadProcessWriteSolution, c: CheckCase): Prom
 const crashCases = (): CheckCase[] => {
   const out: CheckCase[] = [];
   const points: Point[] = ["mid-txn", "after-offsets", "after-commit", "after-send"];
-  for (let i = 0; i < 24; i++) {
+  for (let i = 0; i < 20; i++) {
     const point = points[i % 4]!;
     const n = 1 + (i % 3);
     const faults: FaultSpec[] = [{ kind: "crash-point", label: `crash the worker ${POINTS[point]} ${point === "after-send" ? `#${n + 2}` : n}`, params: { point, n: point === "after-send" ? n + 2 : n } }];

@@ -202,7 +202,7 @@ export const kafkaConsumerLoopBuild = defineBuildChallenge<ConsumerLoopSolution>
   id: "kafka",
   title: "Write a consumer loop that commits after processing and survives rebalances",
   statement: [
-    "Write the loop every instance of consumer group `billing` runs over the 4-partition topic `orders`: hand each message to `kit.process`, and commit offsets yourself (`autoCommit: false`). A committed offset is the next one to read: it tells a consumer that takes the partition over where to start.",
+    "Write the loop every instance of consumer group `billing` runs over the 4-partition topic `orders`: hand each message to `kit.process`, and commit offsets yourself (`autoCommit: false`). A committed offset is the next one to read: it tells a consumer that takes the partition over where to start. As in kafkajs, partitions move only between batches: a rebalance, or a `disconnect()` (which turns `isRunning()` false), waits for the batch in progress to end.",
     "",
     "```ts",
     "interface ConsumerLoopKit {",

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Kafka, Simulation, type KafkaMessage } from "sde-lab";
+import { DISPLAY, Kafka, Simulation, type KafkaMessage } from "sde-lab";
 import { challenges, type ConsumerLoopKit, type ConsumerLoopSolution, type IdempotentConsumerSolution, type PaymentsStore, type ReadProcessWriteKit, type ReadProcessWriteSolution } from "sde-lab/challenges";
 
 type Report = Awaited<ReturnType<(typeof challenges)["kafka"]["check"]>>;
@@ -91,6 +91,12 @@ describe("kafka build challenge (consumer loop)", () => {
     const r = await c.check(starterOf("kafka-starter", "consumerLoop") as ConsumerLoopSolution);
     expect(failedStage(r)).toBe(1);
     expect(invariant(r)).toMatch(/committed offset there is 0 of \d+/);
+  });
+  it("same code, same report: two checks of a failing loop print the same text", async () => {
+    const [a, b] = [await c.check(loop({ commitWholeBatch: true })), await c.check(loop({ commitWholeBatch: true }))];
+    const plain = (r: Report) => r[DISPLAY]()["text/plain"];
+    expect(plain(a)).toBe(plain(b));
+    expect(plain(a)).toContain("smallest failing case");
   });
   it("a constant answer (never runs the consumer) fails stage 1: nothing processed", async () => {
     const r = await c.check({ start: async () => undefined });

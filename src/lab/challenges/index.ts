@@ -59,3 +59,7 @@ export type { ShardRange, ShardRouter, ShardingSolution, JoinRow, JoinSolution, 
 export type { WebSocketBuild, WsClientKit, WsMessage, WsTimer, ResumingClient } from "./protocols-build/websocket";
 export type { SseBuild, SseClientKit, SseEvent, SseParser, SseTimer } from "./protocols-build/sse";
 export type { LongPollBuild, LongPollClientKit, LongPollServerKit, PollEvent, PollReply, PollTimer } from "./protocols-build/long-polling";
+// Learner-facing interfaces of the messaging build challenges (kafka, at-least-once, exactly-once).
+export type { ConsumerLoopKit, ConsumerLoopSolution } from "./messaging-build/consumer-loop";
+export type { IdempotentConsumerSolution, PaymentsStore, PaymentsTx } from "./messaging-build/idempotent-consumer";
+export type { ReadProcessWriteKit, ReadProcessWriteSolution } from "./messaging-build/read-process-write";

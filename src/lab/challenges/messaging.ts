@@ -5,6 +5,10 @@
 import { toBuffer } from "../messaging/rabbitmq/broker";
 import { ConfigError, Kafka, RabbitMQ, Simulation, type AmqpMessage, type KafkaConsumer } from "sde-lab";
 import { defineChallenge, type Challenge } from "./challenge";
+import type { BuildChallenge } from "./build";
+import { kafkaConsumerLoopBuild } from "./messaging-build/consumer-loop";
+import { idempotentConsumerBuild } from "./messaging-build/idempotent-consumer";
+import { readProcessWriteBuild } from "./messaging-build/read-process-write";
 
 // ---- kafka: partitions, keys and consumers ---------------------------------------------
 
@@ -15,7 +19,7 @@ export interface ClickEvent {
   seq: number;
 }
 
-/** Solution of the `kafka` challenge. */
+/** Solution of the `kafka-warmup` challenge (knobs; the `kafka` challenge is a build). */
 export interface KafkaSolution {
   /** Partitions of the `clicks` topic (1–64). */
   partitions: number;
@@ -26,7 +30,7 @@ export interface KafkaSolution {
 }
 
 const kafkaChallenge = defineChallenge<KafkaSolution, "orderViolations" | "idleConsumers" | "drainMs">({
-  id: "kafka",
+  id: "kafka-warmup",
   title: "Spread the work, keep each user's order",
   statement: [
     "600 click events from 12 users arrive on a `clicks` topic; each takes a consumer 10 ms to process.",
@@ -386,7 +390,7 @@ export interface AtLeastOnceSolution {
 }
 
 const atLeastOnce = defineChallenge<AtLeastOnceSolution, "lost" | "doubleCharges">({
-  id: "at-least-once",
+  id: "at-least-once-warmup",
   title: "Charge every payment once, on at-least-once delivery",
   statement:
     "240 payments flow through a Kafka consumer that crashes three times and is replaced. No payment may be lost, and no customer may be charged twice. Choose when to commit and write `apply` so a re-delivered payment is not charged again.",
@@ -413,7 +417,7 @@ export interface ExactlyOnceSolution {
 }
 
 const exactlyOnce = defineChallenge<ExactlyOnceSolution, "lost" | "duplicated">({
-  id: "exactly-once",
+  id: "exactly-once-warmup",
   title: "Consume, transform, produce: exactly once",
   statement:
     "A worker reads 240 payments, writes a charge per payment to the `charges` topic inside a Kafka transaction, and crashes three times. A ledger service reads `charges`. Configure the transaction and the reader so the ledger sees every charge exactly once.",
@@ -429,11 +433,14 @@ const exactlyOnce = defineChallenge<ExactlyOnceSolution, "lost" | "duplicated">(
 });
 
 export const messagingChallenges = {
-  kafka: kafkaChallenge,
+  kafka: kafkaConsumerLoopBuild,
+  "kafka-warmup": kafkaChallenge,
   rabbitmq: rabbitChallenge,
   "kafka-vs-rabbitmq": replayChallenge,
   "at-most-once": atMostOnce,
-  "at-least-once": atLeastOnce,
-  "exactly-once": exactlyOnce,
+  "at-least-once": idempotentConsumerBuild,
+  "at-least-once-warmup": atLeastOnce,
+  "exactly-once": readProcessWriteBuild,
+  "exactly-once-warmup": exactlyOnce,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each challenge has its own solution type; the index keeps them apart.
-} satisfies Record<string, Challenge<any>>;
+} satisfies Record<string, Challenge<any> | BuildChallenge<any>>;

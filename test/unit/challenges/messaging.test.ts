@@ -6,12 +6,12 @@ import { challenges } from "sde-lab/challenges";
 const charge = (p: { id: string; amount: number }, db: { charge(id: string, amount: number): void; processed: Set<string> }) => db.charge(p.id, p.amount);
 
 describe("message-broker challenges", () => {
-  it("kafka: keyless with more consumers than partitions fails; keyed with enough partitions passes", async () => {
-    const starter = await challenges.kafka.check({ partitions: 2, consumers: 4, key: () => null });
-    expect(starter.headline).toMatch(/^Challenge kafka: FAILED/);
+  it("kafka-warmup: keyless with more consumers than partitions fails; keyed with enough partitions passes", async () => {
+    const starter = await challenges["kafka-warmup"].check({ partitions: 2, consumers: 4, key: () => null });
+    expect(starter.headline).toMatch(/^Challenge kafka-warmup: FAILED/);
     expect(starter.misses.map((m) => m.target.metric).sort()).toEqual(["drainMs", "idleConsumers", "orderViolations"]);
-    const reference = await challenges.kafka.check({ partitions: 12, consumers: 6, key: (e) => e.user });
-    expect(reference.headline).toBe("Challenge kafka: PASSED (3 of 3 targets, seeds 1, 2, 3)");
+    const reference = await challenges["kafka-warmup"].check({ partitions: 12, consumers: 6, key: (e) => e.user });
+    expect(reference.headline).toBe("Challenge kafka-warmup: PASSED (3 of 3 targets, seeds 1, 2, 3)");
   });
 
   it("rabbitmq: unlimited prefetch and requeue fail; a small prefetch and dead-lettering pass", async () => {
@@ -40,10 +40,10 @@ describe("message-broker challenges", () => {
     expect(reference.passed).toBe(true);
   });
 
-  it("at-least-once: a plain charge double-charges; dedup by id passes", async () => {
-    const starter = await challenges["at-least-once"].check({ commit: "after-processing", apply: charge });
+  it("at-least-once-warmup: a plain charge double-charges; dedup by id passes", async () => {
+    const starter = await challenges["at-least-once-warmup"].check({ commit: "after-processing", apply: charge });
     expect(starter.misses.map((m) => m.target.metric)).toEqual(["doubleCharges"]);
-    const reference = await challenges["at-least-once"].check({
+    const reference = await challenges["at-least-once-warmup"].check({
       commit: "after-processing",
       apply: (p, db) => {
         if (db.processed.has(p.id)) return;
@@ -54,17 +54,17 @@ describe("message-broker challenges", () => {
     expect(reference.passed).toBe(true);
   });
 
-  it("exactly-once: offsets outside the transaction or read_uncommitted duplicate; both right pass", async () => {
-    const starter = await challenges["exactly-once"].check({ sendOffsetsInTransaction: false, readCommitted: false });
+  it("exactly-once-warmup: offsets outside the transaction or read_uncommitted duplicate; both right pass", async () => {
+    const starter = await challenges["exactly-once-warmup"].check({ sendOffsetsInTransaction: false, readCommitted: false });
     expect(starter.misses.map((m) => m.target.metric)).toEqual(["duplicated"]);
-    const reader = await challenges["exactly-once"].check({ sendOffsetsInTransaction: true, readCommitted: false });
+    const reader = await challenges["exactly-once-warmup"].check({ sendOffsetsInTransaction: true, readCommitted: false });
     expect(reader.passed).toBe(false);
-    const reference = await challenges["exactly-once"].check({ sendOffsetsInTransaction: true, readCommitted: true });
+    const reference = await challenges["exactly-once-warmup"].check({ sendOffsetsInTransaction: true, readCommitted: true });
     expect(reference.passed).toBe(true);
   });
 
   it("rejects solutions of the wrong shape with a ConfigError", async () => {
-    await expect(challenges.kafka.check({ partitions: 0, consumers: 1, key: () => null })).rejects.toThrow(ConfigError);
+    await expect(challenges["kafka-warmup"].check({ partitions: 0, consumers: 1, key: () => null })).rejects.toThrow(ConfigError);
     await expect(challenges.rabbitmq.check({ prefetch: 1, onError: "retry" as never })).rejects.toThrow(/onError/);
   });
 });

@@ -124,9 +124,13 @@ describe("04-messaging notebook", () => {
   });
 
   it("every challenge check fails with the starter values", () => {
-    for (const id of ["kafka", "rabbitmq", "kafka-vs-rabbitmq", "at-most-once", "at-least-once", "exactly-once"]) {
+    for (const id of ["kafka", "kafka-warmup", "rabbitmq", "kafka-vs-rabbitmq", "at-most-once", "at-least-once", "at-least-once-warmup", "exactly-once", "exactly-once-warmup"]) {
       expect(nb.item(`${id}-check`, "text/plain")!.split("\n")[0]).toMatch(new RegExp(`^Challenge ${id}: FAILED`));
     }
+    // The build challenges' starters fail stage 1 with a sentence that says what is missing.
+    expect(nb.item("kafka-check", "text/plain")).toMatch(/FAILED at stage 1 of 3[\s\S]*committed offset there is 0/);
+    expect(nb.item("at-least-once-check", "text/plain")).toMatch(/FAILED at stage 1 of 3[\s\S]*was never charged/);
+    expect(nb.item("exactly-once-check", "text/plain")).toMatch(/FAILED at stage 1 of 3[\s\S]*never reached the read_committed ledger/);
   });
 
   it("follows the section layout: heading, diagram equal to the .mmd, interview verbatim, hint collapsed", () => {
@@ -142,7 +146,9 @@ describe("04-messaging notebook", () => {
       expect(text(`${e.id}-diagram`)).toBe("```mermaid\n" + readFileSync(join(root, e.diagram), "utf8").trim() + "\n```");
       expect(text(`${e.id}-interview`)).toContain(e.interview.answer);
       for (const suffix of ["tradeoffs", "differs", "challenge", "starter", "check"]) expect(byId.has(`${e.id}-${suffix}`)).toBe(true);
-      expect(byId.get(`${e.id}-hint`)!.metadata).toMatchObject({ collapsed: true });
+      // A knob challenge has one hint; a build challenge three (and its warm-up keeps one).
+      for (const hint of [`${e.id}-hint`, `${e.id}-hint-1`, `${e.id}-hint-2`, `${e.id}-hint-3`, `${e.id}-warmup-hint`]) if (byId.has(hint)) expect(byId.get(hint)!.metadata).toMatchObject({ collapsed: true });
+      expect(byId.has(`${e.id}-hint`) || byId.has(`${e.id}-hint-3`)).toBe(true);
     }
   });
   it("durability: acks=1 loses what it acknowledged before the leader crashed, acks=all nothing; min.insync refuses acks=all only", () => {

@@ -180,6 +180,8 @@ export class Consumer {
   private eventId = 0;
   /** Set when the consumer stopped because its node crashed. */
   crashed = false;
+  /** The handler call in progress: stop() waits for it, as kafkajs does. */
+  private inFlight?: Promise<unknown>;
 
   constructor(
     private readonly kafka: BrokerPool,
@@ -432,7 +434,7 @@ export class Consumer {
         const message = messages[i]!;
         if (!this.running || this.stale.has(key) || this.pausedSet.has(key)) return this.alive();
         try {
-          await eachMessage({ topic, partition, message, heartbeat, pause });
+          await (this.inFlight = eachMessage({ topic, partition, message, heartbeat, pause }));
         } catch (error) {
           if (!this.alive()) return false;
           this.stats.handlerErrors++;
@@ -463,7 +465,7 @@ export class Consumer {
       offsetLagLow: () => String(Math.max(0, f.highWatermark - 1 - Number(messages[0]?.offset ?? f.highWatermark - 1))),
     };
     try {
-      await this.runConfig.eachBatch!({
+      await (this.inFlight = this.runConfig.eachBatch!({
         batch,
         resolveOffset: (offset) => this.resolve(key, Number(offset) + 1),
         heartbeat,
@@ -475,7 +477,7 @@ export class Consumer {
         uncommittedOffsets: () => this.uncommitted(),
         isRunning: () => this.running && this.node.up,
         isStale: () => this.stale.has(key),
-      });
+      }));
     } catch (error) {
       if (!this.alive()) return false;
       this.stats.handlerErrors++;
@@ -628,8 +630,10 @@ export class Consumer {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.heartbeatTimer?.cancel();
     this.wake();
+    // kafkajs lets the batch in progress finish (isRunning() turns false) before it commits and leaves.
+    if (this.node.up) await this.inFlight?.catch(() => undefined);
+    this.heartbeatTimer?.cancel();
     if (this.node.up && this.runConfig.autoCommit !== false) await this.commitResolved().catch(() => undefined);
     if (this.joined && this.node.up) await this.kafka.leaveGroup(this.node, this.groupId, this.memberId).catch(() => undefined);
     this.owned = [];

@@ -223,7 +223,11 @@ export class GroupCoordinator {
   commit(memberId: string | undefined, generation: number, offsets: readonly { topic: string; partition: number; offset: number; metadata?: string | null }[]): void {
     if (memberId !== undefined) {
       if (!this.members.has(memberId)) throw new KafkaJSProtocolError("UNKNOWN_MEMBER_ID", `${memberId} is no longer in group ${this.groupId} (its session timed out): its offsets are not committed and another member will re-process from the last committed offset`);
-      if (generation !== this.generation) throw new KafkaJSProtocolError("ILLEGAL_GENERATION", `${memberId} committed for generation ${generation}, the group is at ${this.generation}`);
+      // A member that has not rejoined yet still commits for the generation it has: Kafka accepts
+      // commits while the group is PreparingRebalance (the old owner still holds its partitions).
+      const m = this.members.get(memberId)!;
+      const preparing = m.synced === generation && m.synced !== this.generation;
+      if (generation !== this.generation && !preparing) throw new KafkaJSProtocolError("ILLEGAL_GENERATION", `${memberId} committed for generation ${generation}, the group is at ${this.generation}`);
     }
     for (const o of offsets) this.storeOffset(o.topic, o.partition, o.offset, o.metadata ?? null);
   }

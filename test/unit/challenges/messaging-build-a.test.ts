@@ -1,0 +1,331 @@
+// The messaging build challenges of notebook 04 (kafka consumer loop, idempotent consumer,
+// read-process-write): each reference passes every stage on every case, the known-wrong answers
+// fail at the stage that targets their mistake, the notebook's starter fails stage 1 with a useful
+// sentence, and a full check stays fast. Reference solutions live only here.
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { DISPLAY, Kafka, Simulation, type KafkaMessage } from "sde-lab";
+import { challenges, type ConsumerLoopKit, type ConsumerLoopSolution, type IdempotentConsumerSolution, type PaymentsStore, type ReadProcessWriteKit, type ReadProcessWriteSolution } from "sde-lab/challenges";
+
+type Report = Awaited<ReturnType<(typeof challenges)["kafka"]["check"]>>;
+/** Stage (1-based) a report failed at, or 0 when it passed. */
+const failedStage = (r: Report) => (r.passed ? 0 : r.stages.findIndex((s) => s.ran && !s.passed) + 1);
+const invariant = (r: Report) => r.stages.find((s) => s.failure)?.failure?.invariant ?? "";
+async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const t0 = performance.now();
+  const value = await f();
+  return { value, ms: performance.now() - t0 };
+}
+/**
+ * A full check's budget is 3 s on an idle 2-core machine (bench/challenge.bench.ts measures it
+ * beside a plain run); here it only guards against a gross regression, since the tests share
+ * the machine.
+ */
+const GROSS_MS = 15_000;
+
+/** The starter code of a notebook cell, evaluated as the learner's solution (types stripped by hand: the starters only use type imports). */
+function starterOf(cellId: string, name: string): unknown {
+  const nb = JSON.parse(readFileSync(join(__dirname, "../../../notebooks/04-messaging.sdenb"), "utf8")) as { cells: { id: string; source: string[] }[] };
+  const src = nb.cells.find((c) => c.id === cellId)!.source.join("");
+  const js = src
+    .split("\n")
+    .filter((l) => !l.startsWith("import "))
+    .join("\n")
+    .replace(/: (ConsumerLoopSolution|IdempotentConsumerSolution|ReadProcessWriteSolution|ConsumerLoopKit|ReadProcessWriteKit|KafkaMessage|PaymentsStore)\b/g, "");
+  return new Function(`${js}\nreturn ${name};`)();
+}
+
+// ---------- kafka: consumer loop ----------
+type LoopFlaw = { commitFirst?: boolean; lazy?: boolean; commitWholeBatch?: boolean; background?: boolean; firstOfBatch?: boolean; autoCommit?: boolean };
+const loop = (flaw: LoopFlaw = {}): ConsumerLoopSolution => ({
+  async start({ consumer, process }: ConsumerLoopKit) {
+    let count = 0;
+    const queue: (() => Promise<void>)[] = [];
+    let draining = false;
+    await consumer.run({
+      autoCommit: flaw.autoCommit ?? false,
+      eachBatch: async ({ batch, isRunning, isStale }) => {
+        const { topic, partition } = batch;
+        const end = String(Number(batch.lastOffset()) + 1);
+        if (flaw.commitFirst) await consumer.commitOffsets([{ topic, partition, offset: end }]);
+        let next: string | undefined;
+        for (const m of flaw.firstOfBatch ? batch.messages.slice(0, 1) : batch.messages) {
+          if (!isRunning() || isStale()) break;
+          if (flaw.background) {
+            // Work handed to a queue that runs after the handler returned.
+            queue.push(async () => {
+              await process(topic, partition, m);
+              await consumer.commitOffsets([{ topic, partition, offset: String(Number(m.offset) + 1) }]).catch(() => undefined);
+            });
+            continue;
+          }
+          await process(topic, partition, m);
+          next = String(Number(m.offset) + 1);
+          // Commits every 7 messages, and at the end of the log: fewer commits, uncommitted work at a handover.
+          if (flaw.lazy && (++count % 7 === 0 || batch.offsetLag() === "0")) await consumer.commitOffsets([{ topic, partition, offset: next }]);
+        }
+        if (flaw.background && !draining) {
+          draining = true;
+          void (async () => {
+            while (queue.length > 0) await queue.shift()!();
+            draining = false;
+          })();
+        }
+        if (flaw.commitFirst || flaw.lazy || flaw.background) return;
+        if (flaw.commitWholeBatch || flaw.firstOfBatch) await consumer.commitOffsets([{ topic, partition, offset: end }]);
+        else if (next !== undefined) await consumer.commitOffsets([{ topic, partition, offset: next }]);
+      },
+    });
+  },
+});
+
+describe("kafka build challenge (consumer loop)", () => {
+  const c = challenges["kafka"];
+  it("the reference loop passes every stage", async () => {
+    const { value, ms } = await timed(() => c.check(loop()));
+    expect(value.headline, invariant(value)).toBe("Challenge kafka: PASSED (3 of 3 stages, 44 cases)");
+    expect(ms).toBeLessThan(GROSS_MS);
+  });
+  it("the notebook's starter (processes, never commits) fails stage 1 and says the committed offset lags", async () => {
+    const r = await c.check(starterOf("kafka-starter", "consumerLoop") as ConsumerLoopSolution);
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/committed offset there is 0 of \d+/);
+  });
+  it("same code, same report: two checks of a failing loop print the same text", async () => {
+    const [a, b] = [await c.check(loop({ commitWholeBatch: true })), await c.check(loop({ commitWholeBatch: true }))];
+    const plain = (r: Report) => r[DISPLAY]()["text/plain"];
+    expect(plain(a)).toBe(plain(b));
+    expect(plain(a)).toContain("smallest failing case");
+  });
+  it("a constant answer (never runs the consumer) fails stage 1: nothing processed", async () => {
+    const r = await c.check({ start: async () => undefined });
+    expect([failedStage(r), invariant(r)]).toEqual([1, expect.stringMatching(/never processed/)]);
+  });
+  it("autoCommit left on is refused: the loop must commit by itself", async () => {
+    const r = await c.check(loop({ autoCommit: true }));
+    expect([failedStage(r), invariant(r)]).toEqual([1, expect.stringMatching(/autoCommit.*false/)]);
+  });
+  it("committing before processing fails stage 1: the commit is ahead of the work", async () => {
+    const r = await c.check(loop({ commitFirst: true }));
+    expect([failedStage(r), invariant(r)]).toEqual([1, expect.stringMatching(/committed orders-\d at offset \d+ while offset \d+ had not been processed/)]);
+  });
+  it("processing only the first message of each batch (ignores the rest) fails stage 1", async () => {
+    const r = await c.check(loop({ firstOfBatch: true }));
+    expect(failedStage(r)).toBe(1);
+  });
+  it("lazy commits (every 7 messages) fail stage 2: a handover re-processes finished work with no crash", async () => {
+    const r = await c.check(loop({ lazy: true }));
+    expect([failedStage(r), invariant(r)]).toEqual([2, expect.stringMatching(/processed twice with no crash in between/)]);
+  });
+  it("committing the whole batch after stopping early fails stage 3 (a consumer leaves mid-batch)", async () => {
+    const r = await c.check(loop({ commitWholeBatch: true }));
+    expect([failedStage(r), invariant(r)]).toEqual([3, expect.stringMatching(/committed orders-\d at offset \d+ while offset \d+ had not been processed/)]);
+  });
+  it("(not shipped) work queued to run after the handler returns fails stage 2: it processes a partition it no longer owns", async () => {
+    const r = await c.check(loop({ background: true }));
+    expect([failedStage(r), invariant(r)]).toEqual([2, expect.stringMatching(/processed orders-\d@\d+ after that partition was revoked from it/)]);
+  });
+});
+
+// ---------- at-least-once: idempotent consumer ----------
+type DedupeFlaw = "none" | "recordFirst" | "recordAfter" | "memory" | "ignoreAmount" | "throwsOnDuplicate";
+const handler = (flaw?: DedupeFlaw, insertFirst = false): IdempotentConsumerSolution => {
+  // One in-memory set per consumer instance (each instance gets its own store object).
+  const memories = new WeakMap<object, Set<string>>();
+  return {
+    async handle(message: KafkaMessage, store: PaymentsStore) {
+      const id = String(message.key);
+      const [order, cents] = String(message.value).split(":") as [string, string];
+      const amount = flaw === "ignoreAmount" ? 100 : Number(cents);
+      if (flaw === "none") return store.charge(order, amount);
+      if (flaw === "recordFirst" || flaw === "recordAfter") {
+        if (await store.isProcessed(id)) return;
+        if (flaw === "recordFirst") await store.markProcessed(id);
+        await store.charge(order, amount);
+        if (flaw === "recordAfter") await store.markProcessed(id);
+        return;
+      }
+      if (flaw === "memory") {
+        const memory = memories.get(store) ?? new Set<string>();
+        memories.set(store, memory);
+        if (memory.has(id)) return;
+        memory.add(id);
+        return store.transaction(async (tx) => tx.charge(order, amount));
+      }
+      if (flaw === "throwsOnDuplicate") {
+        // Relies on the unique key, but lets its error escape.
+        return store.transaction(async (tx) => {
+          await tx.markProcessed(id);
+          await tx.charge(order, amount);
+        });
+      }
+      if (insertFirst) {
+        // Also right: check outside, then record and charge in one transaction (the unique key guards a race).
+        if (await store.isProcessed(id)) return;
+        return store.transaction(async (tx) => {
+          await tx.markProcessed(id);
+          await tx.charge(order, amount);
+        });
+      }
+      await store.transaction(async (tx) => {
+        if (await tx.isProcessed(id)) return;
+        await tx.charge(order, amount);
+        await tx.markProcessed(id);
+      });
+    },
+  };
+};
+
+describe("at-least-once build challenge (idempotent consumer)", () => {
+  const c = challenges["at-least-once"];
+  it("the reference (check, charge and record in one transaction) passes every stage", async () => {
+    const { value, ms } = await timed(() => c.check(handler()));
+    expect(value.headline, invariant(value)).toBe("Challenge at-least-once: PASSED (3 of 3 stages, 45 cases)");
+    expect(ms).toBeLessThan(GROSS_MS);
+    expect((await c.check(handler(undefined, true))).passed).toBe(true);
+  });
+  it("the notebook's starter (charges nothing) fails stage 1: an order was never charged", async () => {
+    const r = await c.check(starterOf("at-least-once-starter", "paymentHandler") as IdempotentConsumerSolution);
+    expect([failedStage(r), invariant(r)]).toEqual([1, expect.stringMatching(/order-1 \(pay-1\) was never charged/)]);
+  });
+  it("a constant amount (ignores part of the message) fails stage 1", async () => {
+    const r = await c.check(handler("ignoreAmount"));
+    expect([failedStage(r), invariant(r)]).toEqual([1, expect.stringMatching(/was charged 100 cents, but the payment says \d+/)]);
+  });
+  it("no dedupe fails stage 2: a redelivered payment is charged twice", async () => {
+    const r = await c.check(handler("none"));
+    expect([failedStage(r), invariant(r)]).toEqual([2, expect.stringMatching(/was charged 2 times/)]);
+  });
+  it("dedupe recorded before the charge, in a separate step, fails stage 3: a charge is lost", async () => {
+    const r = await c.check(handler("recordFirst"));
+    expect([failedStage(r), invariant(r)]).toEqual([3, expect.stringMatching(/was never charged, yet its dedupe record exists/)]);
+  });
+  it("dedupe recorded after the charge, in a separate step, fails stage 3: a double charge", async () => {
+    const r = await c.check(handler("recordAfter"));
+    expect([failedStage(r), invariant(r)]).toEqual([3, expect.stringMatching(/charged 2 times, after a crash right after the charge/)]);
+  });
+  it("(not shipped) an in-memory dedupe set per instance fails stage 2: the replacement forgets", async () => {
+    const r = await c.check(handler("memory"));
+    expect([failedStage(r), invariant(r)]).toEqual([2, expect.stringMatching(/charged 2 times/)]);
+  });
+  it("(not shipped) letting the duplicate-key error escape fails stage 2: kafkajs would retry forever", async () => {
+    const r = await c.check(handler("throwsOnDuplicate"));
+    expect([failedStage(r), invariant(r)]).toEqual([2, expect.stringMatching(/the handler threw duplicate key/)]);
+  });
+});
+
+// ---------- exactly-once: read-process-write ----------
+type EosFlaw = "offsetsAfter" | "noTxn" | "uniqueId" | "uniqueIdShort" | "noop" | "firstOnly" | "noOffsets";
+const worker = (flaw?: EosFlaw): ReadProcessWriteSolution => ({
+  async start({ consumer, createProducer, price }: ReadProcessWriteKit) {
+    const transactional = flaw !== "noTxn";
+    const transactionalId = flaw === "uniqueId" || flaw === "uniqueIdShort" ? `charger-${consumer.node.name}` : "charger-tx";
+    const producer = createProducer(transactional ? { transactionalId, ...(flaw === "uniqueIdShort" ? { transactionTimeout: 1_000 } : {}) } : { idempotent: true });
+    await producer.connect();
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        if (flaw === "noop") return;
+        const msgs = flaw === "firstOnly" ? batch.messages.slice(0, 1) : batch.messages;
+        const next = String(Number(batch.lastOffset()) + 1);
+        const offsets = [{ topic: batch.topic, partition: batch.partition, offset: next }];
+        if (!transactional) {
+          for (const m of msgs) await producer.send({ topic: "charges", messages: [await price(m)] });
+          await consumer.commitOffsets(offsets);
+          return;
+        }
+        const txn = await producer.transaction();
+        try {
+          for (const m of msgs) await txn.send({ topic: "charges", messages: [await price(m)] });
+          if (flaw !== "offsetsAfter" && flaw !== "noOffsets") await txn.sendOffsets({ consumerGroupId: "charger", topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
+          await txn.commit();
+        } catch (e) {
+          if (txn.isActive()) await txn.abort().catch(() => undefined);
+          throw e;
+        }
+        if (flaw === "offsetsAfter") await consumer.commitOffsets(offsets);
+      },
+    });
+  },
+});
+
+describe("exactly-once build challenge (read-process-write)", () => {
+  const c = challenges["exactly-once"];
+  it("the reference (offsets inside the transaction, one transactional id) passes every stage", async () => {
+    const { value, ms } = await timed(() => c.check(worker()));
+    expect(value.headline, invariant(value)).toBe("Challenge exactly-once: PASSED (3 of 3 stages, 45 cases)");
+    expect(ms).toBeLessThan(GROSS_MS);
+  });
+  it("the notebook's starter (writes nothing) fails stage 1: payments never reach the ledger", async () => {
+    const r = await c.check(starterOf("exactly-once-starter", "chargerWorker") as ReadProcessWriteSolution);
+    expect([failedStage(r), invariant(r)]).toEqual([1, expect.stringMatching(/never reached the read_committed ledger/)]);
+  });
+  it("a constant answer (writes nothing) and one that ignores all but the first message fail stage 1", async () => {
+    expect(failedStage(await c.check(worker("noop")))).toBe(1);
+    expect(failedStage(await c.check(worker("firstOnly")))).toBe(1);
+  });
+  it("offsets committed after the transaction (sendOffsetsInTransaction: false) fail stage 2, at the crash right after commit()", async () => {
+    const r = await c.check(worker("offsetsAfter"));
+    expect([failedStage(r), invariant(r)]).toEqual([2, expect.stringMatching(/more than once .* after: crash the worker right after commit\(\)/)]);
+  });
+  it("no transaction (idempotent producer, then commitOffsets) fails stage 2", async () => {
+    const r = await c.check(worker("noTxn"));
+    expect([failedStage(r), invariant(r)]).toEqual([2, expect.stringMatching(/more than once/)]);
+  });
+  it("(not shipped) a transaction without the offsets fails stage 2: the replacement starts over", async () => {
+    const r = await c.check(worker("noOffsets"));
+    expect([failedStage(r), invariant(r)]).toEqual([2, expect.stringMatching(/more than once/)]);
+  });
+  it("a transactional id per instance fails stage 2: the dead worker's open transaction blocks read_committed readers", async () => {
+    const r = await c.check(worker("uniqueId"));
+    expect([failedStage(r), invariant(r)]).toEqual([2, expect.stringMatching(/still has a transaction open at offset \d+/)]);
+  });
+  it("a transactional id per instance with a short transaction timeout fails stage 3: the zombie's late transaction commits", async () => {
+    const r = await c.check(worker("uniqueIdShort"));
+    expect([failedStage(r), invariant(r)]).toEqual([3, expect.stringMatching(/more than once .* cut charger-1 off/)]);
+  });
+});
+
+// ---------- the simulated Kafka behaviours these challenges rely on ----------
+describe("simulated Kafka during a rebalance", () => {
+  it("a member that has not rejoined yet may still commit for its generation; stop() lets the batch in progress finish", async () => {
+    const sim = new Simulation({ seed: 3 });
+    const kafka = new Kafka(sim, { brokers: 1 });
+    const log: string[] = [];
+    await sim.run(async () => {
+      await kafka.admin().createTopics({ topics: [{ topic: "t", numPartitions: 2 }] });
+      const p = kafka.producer();
+      await p.connect();
+      await p.send({ topic: "t", messages: Array.from({ length: 20 }, (_, i) => ({ partition: i % 2, value: `m${i}` })) });
+      const a = kafka.consumer({ groupId: "g", name: "a" });
+      await a.connect();
+      await a.subscribe({ topics: ["t"], fromBeginning: true });
+      await a.run({
+        autoCommit: false,
+        eachBatch: async ({ batch, isRunning }) => {
+          let next = -1;
+          for (const m of batch.messages) {
+            if (!isRunning()) break;
+            await sim.sleep(20);
+            next = Number(m.offset) + 1;
+          }
+          await a.commitOffsets([{ topic: "t", partition: batch.partition, offset: String(next) }]);
+          log.push(`a committed t-${batch.partition}@${next}`);
+        },
+      });
+      await sim.sleep(50);
+      const b = kafka.consumer({ groupId: "g", name: "b" });
+      await b.connect();
+      await b.subscribe({ topics: ["t"], fromBeginning: true });
+      await b.run({ eachMessage: async () => undefined }); // a rebalance starts while a is mid-batch
+      await sim.sleep(10);
+      await a.stop();
+      log.push(`a stopped`);
+      await sim.sleep(500);
+    });
+    expect(log[0]).toMatch(/^a committed t-\d@\d+$/); // accepted although the group moved to a new generation
+    expect(log.indexOf("a stopped")).toBeGreaterThan(0); // stop() waited for the batch's commit
+    expect(kafka.lag("g").total).toBe(0);
+  });
+});

@@ -27,6 +27,7 @@ import {
 import { defineChallenge, expectFunction, type Challenge } from "./challenge";
 import type { BuildChallenge } from "./build";
 import { restBuild } from "./build-protocols/rest";
+import { graphqlBuild } from "./build-protocols/graphql";
 
 /** A card of the posts screen. */
 export interface PostCard {
@@ -117,6 +118,7 @@ export const protocolsChallenges = {
     },
   }),
 
+  graphql: graphqlBuild,
   "graphql-warmup": defineChallenge<GraphQLScreenSolution, "dbQueries" | "kilobytes" | "missing">({
     id: "graphql-warmup",
     title: "Posts with comments in ≤ 3 database queries and ≤ 3 KB",

@@ -28,6 +28,7 @@ import { defineChallenge, expectFunction, type Challenge } from "./challenge";
 import type { BuildChallenge } from "./build";
 import { restBuild } from "./build-protocols/rest";
 import { graphqlBuild } from "./build-protocols/graphql";
+import { grpcBuild } from "./build-protocols/grpc";
 
 /** A card of the posts screen. */
 export interface PostCard {
@@ -145,6 +146,7 @@ export const protocolsChallenges = {
     },
   }),
 
+  grpc: grpcBuild,
   "grpc-warmup": defineChallenge<GrpcDeadlineSolution, "p99Ms" | "failed" | "attempts">({
     id: "grpc-warmup",
     title: "Keep GetUser's p99 under 300 ms when 1 call in 10 stalls",

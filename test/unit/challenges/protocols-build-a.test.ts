@@ -2,9 +2,10 @@
 // stage on every case within 3 s; the notebook's starter fails stage 1 with a useful first
 // failure; known-wrong answers fail at the stage that targets their mistake.
 import { describe, expect, it } from "vitest";
-import type { HttpRequest, HttpResponse } from "sde-lab";
+import { GrpcError, GrpcStatus, type HttpRequest, type HttpResponse, type ProtoValue, type ServerCall } from "sde-lab";
 import { challenges } from "sde-lab/challenges";
 import type { NoteFields, NoteStore, RestResourceBuild } from "../../../src/lab/challenges/build-protocols/rest";
+import type { GrpcProfileBuild, UsersClient } from "../../../src/lab/challenges/build-protocols/grpc";
 import type { AuthorRecord, BatchFn, BatchLoader, BlogRequest, BlogResolvers, GraphQLBatchBuild, PostRecord } from "../../../src/lab/challenges/build-protocols/graphql";
 
 // CPU time, not wall time: 8 processes share the 2 cores of the check machine, and the wall
@@ -159,7 +160,7 @@ const blogResolvers: BlogResolvers = {
   Query: { author: (_p, a, ctx: Ctx) => ctx.authors.load(a.id as number), authors: (_p, a, ctx: Ctx) => (a.ids as number[]).map((id) => ctx.authors.load(id)) },
   Author: { posts: (p, _a, ctx: Ctx) => ctx.posts.load(p.id), followers: (p, _a, ctx: Ctx) => p.followerIds.map((id) => ctx.authors.load(id)) },
   Post: { author: (p, _a, ctx: Ctx) => ctx.authors.load(p.authorId) },
-} as unknown as BlogResolvers;
+};
 function blog(o: LoaderOptions & { sharedLoaders?: boolean } = {}): GraphQLBatchBuild {
   const make = createLoader(o);
   let shared: Ctx | undefined;
@@ -181,6 +182,61 @@ describe("graphql build challenge", () => {
     const { value: report, ms, wallMs } = await timed(() => c.check(blog()));
     console.log(`graphql full check: ${ms.toFixed(0)} ms CPU, ${wallMs.toFixed(0)} ms wall`);
     expect(report.headline, String(report.failedStage?.failure?.invariant)).toMatch(/^Challenge graphql: PASSED \(3 of 3 stages, \d+ cases\)$/);
+    expect(ms).toBeLessThan(3_000);
+  });
+});
+
+// ---- grpc ----------------------------------------------------------------------------------
+
+interface GrpcOptions {
+  /** Calls downstream without a deadline (drops the budget). */
+  noDeadline?: boolean;
+  /** Retries RecordView on DEADLINE_EXCEEDED or UNAVAILABLE, like GetUser. */
+  retryRecordView?: boolean;
+  /** Every downstream failure becomes INTERNAL. */
+  allInternal?: boolean;
+  /** No validation: every request goes downstream. */
+  noValidation?: boolean;
+  /** Gives downstream a fixed 100 ms, whatever is left. */
+  fixedDeadline?: boolean;
+}
+function profile(o: GrpcOptions = {}): GrpcProfileBuild {
+  const left = (call: ServerCall) => call.deadline - call.sim.now;
+  const callWithin = async (call: ServerCall, users: UsersClient, method: "GetUser" | "RecordView", req: ProtoValue, retry: boolean) => {
+    for (;;) {
+      const budget = left(call);
+      if (budget <= 0) throw new GrpcError(GrpcStatus.DEADLINE_EXCEEDED, "no time left");
+      try {
+        return await users.unary(method, req, o.noDeadline ? {} : { deadlineMs: o.fixedDeadline ? 100 : budget });
+      } catch (error) {
+        const code = error instanceof GrpcError ? error.code : GrpcStatus.UNKNOWN;
+        if (retry && (code === GrpcStatus.UNAVAILABLE || (o.retryRecordView && code === GrpcStatus.DEADLINE_EXCEEDED)) && left(call) > 20) {
+          await call.sim.sleep(10);
+          continue;
+        }
+        if (o.allInternal) throw new GrpcError(GrpcStatus.INTERNAL, "downstream failed");
+        throw new GrpcError(code === GrpcStatus.NOT_FOUND || code === GrpcStatus.UNAVAILABLE || code === GrpcStatus.DEADLINE_EXCEEDED ? code : GrpcStatus.UNAVAILABLE, error instanceof Error ? error.message : String(error));
+      }
+    }
+  };
+  return {
+    async getProfile(call, users) {
+      const userId = Number(call.request!.userId);
+      if (!o.noValidation && (!(userId >= 1) || !call.request!.viewer)) throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, "user_id ≥ 1 and a viewer, please");
+      const user = await callWithin(call, users, "GetUser", { id: userId }, true);
+      const count = await callWithin(call, users, "RecordView", { userId, viewer: call.request!.viewer }, o.retryRecordView === true);
+      return { id: user.id, name: user.name, views: count.views };
+    },
+  };
+}
+
+describe("grpc build challenge", () => {
+  const c = challenges.grpc;
+
+  it("passes the reference on every stage and case, within 3 s", async () => {
+    const { value: report, ms, wallMs } = await timed(() => c.check(profile()));
+    console.log(`grpc full check: ${ms.toFixed(0)} ms CPU, ${wallMs.toFixed(0)} ms wall`);
+    expect(report.headline, String(report.failedStage?.failure?.invariant)).toMatch(/^Challenge grpc: PASSED \(3 of 3 stages, \d+ cases\)$/);
     expect(ms).toBeLessThan(3_000);
   });
 });

@@ -30,6 +30,9 @@ export type { GatewayBuild, GatewayKit, GatewayMiddleware, GatewayNext, GatewayR
 export type { Limiter, LimiterBuild } from "./build-microservices/rate-limiting";
 export type { BffBuild, BffKit, HomePart, HomeScreen } from "./build-microservices/bff";
 export type { DiscoveryBuild, DiscoveryClient, DiscoveryKit, RegistryInstance } from "./build-microservices/client-side-discovery";
+export type { RestResourceBuild, NoteStore, NoteRecord, NoteFields } from "./build-protocols/rest";
+export type { GraphQLBatchBuild, BatchFn, BatchLoader, BlogRequest, BlogBackend, BlogResolvers, BlogResolver, AuthorRecord, PostRecord } from "./build-protocols/graphql";
+export type { GrpcProfileBuild, UsersClient } from "./build-protocols/grpc";
 export { type ChallengeReport, DEFAULT_SEEDS, defineChallenge, type Challenge, type ChallengeSpec, type Comparison, type Target, type TargetResult } from "./challenge";
 
 /** What each challenge's `check` takes: the learner's solution. */

@@ -29,7 +29,7 @@ const row = (table: Record<string, string>[], key: string, value: string) => {
 describe("03-protocols notebook", () => {
   it("runs to the end with every code cell passing and no output over 20 KB", () => {
     expect(report.ok).toBe(true);
-    expect(cells).toHaveLength(31);
+    expect(cells).toHaveLength(37);
     expect(cells.filter((c) => c.status !== "ok").map((c) => c.id)).toEqual([]);
     for (const c of cells) for (const o of c.outputs ?? []) for (const i of o.items) expect(i.data.length, `${c.id} output`).toBeLessThan(20_000);
   });
@@ -237,14 +237,16 @@ describe("03-protocols notebook", () => {
     const ids = nb.cells.map((c) => c.id);
     for (const p of protocols) {
       const at = (suffix: string) => ids.indexOf(suffix ? `${p.id}-${suffix}` : p.id);
-      const order = ["", "diagram", "tradeoffs", "differs", "interview", "challenge", "starter", "check", "hint"].map(at);
+      // A build challenge has three hints (-hint-1..3) and may keep its knob challenge as a warm-up.
+      const hint = ids.includes(`${p.id}-hint-1`) ? "hint-1" : "hint";
+      const order = ["", "diagram", "tradeoffs", "differs", "interview", "challenge", "starter", "check", hint].map(at);
       expect(order.every((i) => i >= 0), `${p.id}: ${JSON.stringify(order)}`).toBe(true);
       expect([...order].sort((a, b) => a - b)).toEqual(order);
       const source = (id: string) => nb.cells.find((c) => c.id === id)!.source;
       expect(source(`${p.id}-diagram`)).toBe("```mermaid\n" + readFileSync(join(root, p.diagram), "utf8").trim() + "\n```");
       expect(source(`${p.id}-interview`)).toContain(p.interview.answer);
       expect(source(p.id)).toContain(`command:sdeLab.previewDiagram?%5B%22${p.id}%22%5D`);
-      expect(nb.cells.find((c) => c.id === `${p.id}-hint`)!.metadata).toMatchObject({ collapsed: true });
+      for (const h of hint === "hint" ? ["hint"] : ["hint-1", "hint-2", "hint-3"]) expect(nb.cells.find((c) => c.id === `${p.id}-${h}`)!.metadata).toMatchObject({ collapsed: true });
     }
   });
 });

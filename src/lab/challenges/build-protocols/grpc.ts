@@ -226,7 +226,7 @@ export const grpcBuild = defineBuildChallenge<GrpcProfileBuild>({
     "- **Statuses from downstream**: a user that does not exist is `NOT_FOUND` (5); `users` unreachable is `UNAVAILABLE` (14); a downstream call that ran out of time is `DEADLINE_EXCEEDED` (4). Throw them as `new GrpcError(code, message)`.",
     "- **Retries**: `GetUser` is idempotent and may be retried on `UNAVAILABLE` while time is left. `RecordView` is not (each call counts a view): call it at most once.",
     "```ts\ninterface GrpcProfileBuild {\n  getProfile(call: ServerCall, users: UsersClient): Promise<ProtoValue>;   // { id, name, views }\n}\ninterface UsersClient {\n  unary(method: \"GetUser\" | \"RecordView\", request: ProtoValue, options?: { deadlineMs?: number }): Promise<ProtoValue>;\n}\n```",
-    "```proto\n" + PROFILES_PROTO.split("\n").slice(4, 18).join("\n") + "\n```",
+    "```proto\n" + PROFILES_PROTO.split("\n").slice(3).join("\n").trim() + "\n```",
     "The checker sends valid, unknown and malformed requests, then spikes GetUser's latency past the budget, takes `users` down, slows the link, gives callers budgets smaller than a round trip and makes `RecordView` answer late after counting. It judges every call: the budget passed down, nothing started or still running after the deadline, the status code, and `RecordView` at most once.",
   ].join("\n\n"),
   validate(solution) {

@@ -66,7 +66,8 @@ interface FrontCall {
 /** Sentence for a code: `5 NOT_FOUND`. */
 const named = (code: number | undefined) => (code === undefined ? "nothing" : `${code} ${Object.entries(GrpcStatus).find(([, n]) => n === code)?.[0] ?? "UNKNOWN"}`);
 
-async function judge(solution: GrpcProfileBuild, c: CheckCase): Promise<CaseOutcome> {
+/** One run of the scenario on one case (exported for the bench's baseline, not from the index). */
+export async function judge(solution: GrpcProfileBuild, c: CheckCase): Promise<CaseOutcome> {
   const sim = new Simulation({ seed: c.seed, traceLimit: 4_000 });
   const random = new Random(c.seed * 7 + 3);
   sim.network.setLink("app", "front", { latency: 5 });

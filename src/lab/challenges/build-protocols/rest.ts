@@ -402,7 +402,8 @@ async function runSequence(solution: RestResourceBuild, seed: number, ops: reado
   return { ...(invariant ? { invariant, at: run.sim.now } : {}), sim: run.sim };
 }
 
-async function judgeScripted(solution: RestResourceBuild, c: CheckCase): Promise<CaseOutcome> {
+/** One run of stage 1 on one case (exported for the bench's baseline, not from the index). */
+export async function judgeScripted(solution: RestResourceBuild, c: CheckCase): Promise<CaseOutcome> {
   const random = new Random(c.seed);
   const ops = Array.from({ length: c.size }, (_, i) => opFor(KINDS[i % KINDS.length]!, random));
   const r = await runSequence(solution, c.seed, ops);

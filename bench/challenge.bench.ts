@@ -49,3 +49,27 @@ const failing = await time("api-gateway check of the starter (fails stage 1, shr
 report("Build challenge check vs one plain run", plain, [full, failing]);
 const verdict = full.p50 <= 3_000 ? "OK" : "OVER TARGET";
 console.log(`\nfull check p50 ${full.p50.toFixed(0)} ms (target ≤ 3000 ms) ${verdict}; ${(full.p50 / plain.p50).toFixed(1)}× one plain run`);
+
+// The protocols section's build challenges (REST, GraphQL, gRPC), each beside one plain run of
+// its scenario (stage 1's first case).
+{
+  const { restResource, blog, profile } = await import("../test/unit/challenges/protocols-references");
+  const { judgeScripted } = await import("../src/lab/challenges/build-protocols/rest");
+  const { judgeQueries } = await import("../src/lab/challenges/build-protocols/graphql");
+  const { judge: judgeGrpc } = await import("../src/lab/challenges/build-protocols/grpc");
+  const rows = [
+    { id: "rest" as const, solution: restResource(), plain: () => judgeScripted(restResource(), { seed: 1, size: 32, faults: [] }) },
+    { id: "graphql" as const, solution: blog(), plain: () => judgeQueries(blog(), { seed: 1, size: 3, faults: [] }) },
+    { id: "grpc" as const, solution: profile(), plain: () => judgeGrpc(profile(), { seed: 1, size: 12, faults: [] }) },
+  ];
+  for (const row of rows) {
+    const one = await time(`${row.id}: one plain run of the scenario (stage 1, seed 1)`, async () => {
+      if (!(await row.plain()).ok) throw new Error(`the ${row.id} reference failed its plain run`);
+    }, 10, 2);
+    const check = await time(`${row.id} full check of the reference (all stages, all cases)`, async () => {
+      if (!(await challenges[row.id].check(row.solution as never)).passed) throw new Error(`the ${row.id} reference did not pass`);
+    }, 3, 1);
+    report(`Build challenge check vs one plain run: ${row.id}`, one, [check]);
+    console.log(`\n${row.id} full check p50 ${check.p50.toFixed(0)} ms (target ≤ 3000 ms) ${check.p50 <= 3_000 ? "OK" : "OVER TARGET"}; ${(check.p50 / one.p50).toFixed(1)}× one plain run`);
+  }
+}

@@ -33,6 +33,9 @@ export type { DiscoveryBuild, DiscoveryClient, DiscoveryKit, RegistryInstance } 
 export type { HealthCheckKit, LoadBalancer, LoadBalancerBuild } from "./build-microservices/server-side-discovery";
 export type { Bulkhead, BulkheadBuild, BulkheadKit, BulkheadOptions } from "./build-microservices/bulkhead";
 export type { SidecarBuild, SidecarKit, SidecarProxy } from "./build-microservices/sidecar";
+export type { RestResourceBuild, NoteStore, NoteRecord, NoteFields } from "./build-protocols/rest";
+export type { GraphQLBatchBuild, BatchFn, BatchLoader, BlogRequest, BlogBackend, BlogResolvers, BlogResolver, AuthorRecord, PostRecord } from "./build-protocols/graphql";
+export type { GrpcProfileBuild, UsersClient } from "./build-protocols/grpc";
 export { type ChallengeReport, DEFAULT_SEEDS, defineChallenge, type Challenge, type ChallengeSpec, type Comparison, type Target, type TargetResult } from "./challenge";
 
 /** What each challenge's `check` takes: the learner's solution. */

@@ -29,6 +29,9 @@ import type { BuildChallenge } from "./build";
 import { websocketBuild } from "./protocols-build/websocket";
 import { sseBuild } from "./protocols-build/sse";
 import { longPollingBuild } from "./protocols-build/long-polling";
+import { restBuild } from "./build-protocols/rest";
+import { graphqlBuild } from "./build-protocols/graphql";
+import { grpcBuild } from "./build-protocols/grpc";
 
 /** A card of the posts screen. */
 export interface PostCard {
@@ -96,8 +99,11 @@ function feedStats(feed: TickFeed, times: Map<number, number[]>) {
 const fn = expectFunction;
 
 export const protocolsChallenges = {
-  rest: defineChallenge<RestScreenSolution, "requests" | "kilobytes" | "wrongCards">({
-    id: "rest",
+  // Build challenges (issue 20): the learner writes the pattern; the knob challenge it replaces
+  // stays as a warm-up under "<id>-warmup".
+  rest: restBuild,
+  "rest-warmup": defineChallenge<RestScreenSolution, "requests" | "kilobytes" | "wrongCards">({
+    id: "rest-warmup",
     title: "Render the posts screen over REST in ≤ 2 requests and ≤ 4 KB",
     statement:
       "The posts screen shows the 20 newest posts: id, title and the author's name. Write `load(rest)` with the `RestClient` (`rest.get(path)`) so that it returns those 20 cards, newest first, with at most 2 requests and at most 4 KB of response bodies. The API supports `?limit=`, `&embed=author` and sparse fieldsets `&fields=id,title,author.name`.",
@@ -106,7 +112,7 @@ export const protocolsChallenges = {
       { metric: "kilobytes", label: "response bodies", op: "<=", value: 4, unit: "KB", hint: "Ask only for the fields the screen shows: `fields=id,title,author.name`." },
       { metric: "wrongCards", label: "cards missing or wrong", op: "==", value: 0, hint: "Return `{ id, title, authorName }` for the 20 newest posts, newest first." },
     ],
-    validate: (s) => fn("rest challenge", "load", s?.load),
+    validate: (s) => fn("rest-warmup challenge", "load", s?.load),
     async run(solution, seed) {
       const lab = protocolLab({ seed });
       const cards = await lab.sim.run(() => solution.load(lab.rest));
@@ -116,8 +122,9 @@ export const protocolsChallenges = {
     },
   }),
 
-  graphql: defineChallenge<GraphQLScreenSolution, "dbQueries" | "kilobytes" | "missing">({
-    id: "graphql",
+  graphql: graphqlBuild,
+  "graphql-warmup": defineChallenge<GraphQLScreenSolution, "dbQueries" | "kilobytes" | "missing">({
+    id: "graphql-warmup",
     title: "Posts with comments in ≤ 3 database queries and ≤ 3 KB",
     statement:
       "A screen shows the 10 newest posts, each with its title, its author's name and the bodies of its first 2 comments. Write the GraphQL `query` and choose whether the server uses DataLoader, so that one request costs at most 3 database queries and at most 3 KB of response.",
@@ -127,7 +134,7 @@ export const protocolsChallenges = {
       { metric: "missing", label: "posts missing a field the screen needs", op: "==", value: 0, hint: "Ask for `posts(first: 10)` with `title`, `author { name }` and `comments(first: 2) { body }`." },
     ],
     validate: (s) => {
-      if (typeof s?.query !== "string") throw new ConfigError("graphql challenge", "query", s?.query, "a GraphQL query string");
+      if (typeof s?.query !== "string") throw new ConfigError("graphql-warmup challenge", "query", s?.query, "a GraphQL query string");
     },
     async run(solution, seed) {
       const sim = new Simulation({ seed });
@@ -142,8 +149,9 @@ export const protocolsChallenges = {
     },
   }),
 
-  grpc: defineChallenge<GrpcDeadlineSolution, "p99Ms" | "failed" | "attempts">({
-    id: "grpc",
+  grpc: grpcBuild,
+  "grpc-warmup": defineChallenge<GrpcDeadlineSolution, "p99Ms" | "failed" | "attempts">({
+    id: "grpc-warmup",
     title: "Keep GetUser's p99 under 300 ms when 1 call in 10 stalls",
     statement:
       "`GetUser` usually answers in about 55 ms, but 1 call in 10 stalls for a second (a GC pause, a cold cache). Write `getUser(client, id)` so that 200 lookups (4 at a time) finish with a p99 of at most 300 ms and no failure, using at most 260 calls in all. `client.unary(method, request, { deadlineMs })` ends a call with `DEADLINE_EXCEEDED` (code 4) when the deadline passes.",
@@ -152,7 +160,7 @@ export const protocolsChallenges = {
       { metric: "failed", label: "lookups that failed", op: "==", value: 0, hint: "Retry a call that ended DEADLINE_EXCEEDED or UNAVAILABLE (code 4 or 14), a few times." },
       { metric: "attempts", label: "calls made", op: "<=", value: 260, hint: "Retry only on a timeout, and not too many times: retries are load too." },
     ],
-    validate: (s) => fn("grpc challenge", "getUser", s?.getUser),
+    validate: (s) => fn("grpc-warmup challenge", "getUser", s?.getUser),
     async run(solution, seed) {
       const sim = new Simulation({ seed });
       new SocialDb(sim);

@@ -596,8 +596,26 @@ export class GrpcClient {
     const start = this.sim.now;
     let session: H2Session;
     try {
-      session = await this.connect();
+      // The deadline covers connecting too, as in grpc-js: a slow handshake ends the call at its deadline.
+      const connecting = this.connect();
+      session =
+        deadlineMs === Infinity
+          ? await connecting
+          : await new Promise<H2Session>((resolve, reject) => {
+              const timer = this.sim.wakeAt(start + deadlineMs, () => reject(new GrpcError(GrpcStatus.DEADLINE_EXCEEDED, `Deadline exceeded after ${deadlineMs} ms (still connecting to ${this.to})`)));
+              connecting.then(
+                (s) => {
+                  timer.cancel();
+                  resolve(s);
+                },
+                (error: unknown) => {
+                  timer.cancel();
+                  reject(error as Error);
+                },
+              );
+            });
     } catch (error) {
+      if (error instanceof GrpcError) throw this.failed(error);
       throw this.failed(new GrpcError(GrpcStatus.UNAVAILABLE, `No connection to ${this.to}: ${error instanceof Error ? error.message : String(error)}`));
     }
     const id = this.nextStream;

@@ -7,7 +7,7 @@ const plain = (report: { [DISPLAY](): { "text/plain"?: string } }) => report[DIS
 
 describe("protocols challenges", () => {
   it("rest: N+1 fails; one request with embed and sparse fields passes", async () => {
-    const starter = await challenges.rest.check({
+    const starter = await challenges["rest-warmup"].check({
       async load(rest: RestClient) {
         const list = await rest.get<{ id: number; title: string; authorId: number }[]>("/posts?limit=20");
         const authors = await Promise.all(list.body.map((p) => rest.get<{ name: string }>(`/users/${p.authorId}`)));
@@ -15,40 +15,40 @@ describe("protocols challenges", () => {
       },
     });
     expect(starter.passed).toBe(false);
-    expect(plain(starter)).toMatch(/^Challenge rest: FAILED \(2 of 3 targets missed\)/);
+    expect(plain(starter)).toMatch(/^Challenge rest-warmup: FAILED \(2 of 3 targets missed\)/);
     expect(starter.results.find((r) => r.target.metric === "requests")!.measured).toBe(21);
     expect(starter.results.find((r) => r.target.metric === "wrongCards")!.passed).toBe(true);
-    const reference = await challenges.rest.check({
+    const reference = await challenges["rest-warmup"].check({
       async load(rest: RestClient) {
         const list = await rest.get<{ id: number; title: string; author: { name: string } }[]>("/posts?limit=20&embed=author&fields=id,title,author.name");
         return list.body.map((p) => ({ id: p.id, title: p.title, authorName: p.author.name }));
       },
     });
-    expect(plain(reference)).toMatch(/^Challenge rest: PASSED/);
+    expect(plain(reference)).toMatch(/^Challenge rest-warmup: PASSED/);
     expect(reference.results.find((r) => r.target.metric === "kilobytes")!.measured).toBeLessThan(2);
   });
 
   it("graphql: everything without DataLoader fails; the screen's fields with DataLoader pass in 3 queries", async () => {
-    const starter = await challenges.graphql.check({
+    const starter = await challenges["graphql-warmup"].check({
       query: "{ posts(first: 10) { id title body tags likes author { name bio followers } comments { body author { name } } } }",
       dataLoader: false,
     });
     expect(starter.passed).toBe(false);
     expect(starter.results.find((r) => r.target.metric === "dbQueries")!.measured).toBe(1 + 10 + 10 + 30);
-    const reference = await challenges.graphql.check({ query: "{ posts(first: 10) { title author { name } comments(first: 2) { body } } }", dataLoader: true });
-    expect(plain(reference)).toMatch(/^Challenge graphql: PASSED/);
+    const reference = await challenges["graphql-warmup"].check({ query: "{ posts(first: 10) { title author { name } comments(first: 2) { body } } }", dataLoader: true });
+    expect(plain(reference)).toMatch(/^Challenge graphql-warmup: PASSED/);
     expect(reference.results.find((r) => r.target.metric === "dbQueries")!.measured).toBe(3);
-    const noLoader = await challenges.graphql.check({ query: "{ posts(first: 10) { title author { name } comments(first: 2) { body } } }", dataLoader: false });
+    const noLoader = await challenges["graphql-warmup"].check({ query: "{ posts(first: 10) { title author { name } comments(first: 2) { body } } }", dataLoader: false });
     expect(noLoader.results.find((r) => r.target.metric === "dbQueries")!.measured).toBe(21);
   });
 
   it("grpc: no deadline fails on p99; a deadline with bounded retries passes", async () => {
-    const starter = await challenges.grpc.check({ getUser: (client: GrpcClient, id: number) => client.unary("GetUser", { id }) });
+    const starter = await challenges["grpc-warmup"].check({ getUser: (client: GrpcClient, id: number) => client.unary("GetUser", { id }) });
     expect(starter.passed).toBe(false);
     expect(starter.results.find((r) => r.target.metric === "p99Ms")!.measured).toBeGreaterThan(1000);
-    const tight = await challenges.grpc.check({ getUser: (client: GrpcClient, id: number) => client.unary("GetUser", { id }, { deadlineMs: 100 }) });
+    const tight = await challenges["grpc-warmup"].check({ getUser: (client: GrpcClient, id: number) => client.unary("GetUser", { id }, { deadlineMs: 100 }) });
     expect(tight.results.find((r) => r.target.metric === "failed")!.passed).toBe(false);
-    const reference = await challenges.grpc.check({
+    const reference = await challenges["grpc-warmup"].check({
       async getUser(client: GrpcClient, id: number) {
         for (let attempt = 1; ; attempt++) {
           try {
@@ -60,7 +60,7 @@ describe("protocols challenges", () => {
         }
       },
     });
-    expect(plain(reference)).toMatch(/^Challenge grpc: PASSED/);
+    expect(plain(reference)).toMatch(/^Challenge grpc-warmup: PASSED/);
   });
 
   it("websocket: subscribing to new ticks only loses the gap; resuming from the last id loses nothing", async () => {
@@ -95,7 +95,7 @@ describe("protocols challenges", () => {
   });
 
   it("rejects a solution of the wrong shape with ConfigError", async () => {
-    await expect(challenges.rest.check({} as never)).rejects.toThrow(/load must be a function/);
+    await expect(challenges["rest-warmup"].check({} as never)).rejects.toThrow(/load must be a function/);
     await expect(challenges["long-polling-warmup"].check({ pollDelayMs: -1, holdMs: 1 })).rejects.toThrow(/pollDelayMs must be a number of ms ≥ 0, got -1/);
   });
 });

@@ -29,7 +29,7 @@ const row = (table: Record<string, string>[], key: string, value: string) => {
 describe("03-protocols notebook", () => {
   it("runs to the end with every code cell passing and no output over 20 KB", () => {
     expect(report.ok).toBe(true);
-    expect(cells).toHaveLength(38);
+    expect(cells).toHaveLength(44);
     expect(cells.filter((c) => c.status !== "ok").map((c) => c.id)).toEqual([]);
     for (const c of cells) for (const o of c.outputs ?? []) for (const i of o.items) expect(i.data.length, `${c.id} output`).toBeLessThan(20_000);
   });

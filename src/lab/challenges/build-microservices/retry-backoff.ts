@@ -1,0 +1,2 @@
+import { defineBuildChallenge } from "../build";
+export const retryBackoffBuild = defineBuildChallenge<unknown>({ id: "retry-backoff", title: "t", statement: "s", hints: { nudge: "a", approach: "b", keyIdea: "c" }, stages: [{ name: "a", goal: "b", cases: [{ seed: 1, faults: [], size: 1 }], run: () => ({ ok: true }) }, { name: "b", goal: "b", cases: [{ seed: 1, faults: [], size: 1 }], run: () => ({ ok: true }) }] });

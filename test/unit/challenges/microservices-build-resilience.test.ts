@@ -1,0 +1,132 @@
+// Build challenges of the resilience patterns (circuit breaker, retry, timeout): the reference
+// passes every stage on every case within 3 s; the notebook's starter fails stage 1 with a
+// useful first failure; known-wrong answers fail at the stage that should catch them.
+import { describe, expect, it } from "vitest";
+import { response, TimeoutError, type Response } from "sde-lab";
+import { challenges } from "sde-lab/challenges";
+import type { Breaker, BreakerBuild, BreakerOptions, BreakerState } from "../../../src/lab/challenges/build-microservices/circuit-breaker";
+
+const timed = async <T>(f: () => Promise<T>) => {
+  const start = performance.now();
+  const value = await f();
+  return { value, ms: performance.now() - start };
+};
+
+// ---- circuit-breaker -----------------------------------------------------------------------
+
+interface BreakerFlaws {
+  /** Counts every result ever, not the last N. */
+  allCalls?: boolean;
+  /** Never leaves OPEN. */
+  neverHalfOpens?: boolean;
+  /** Permits every call in HALF_OPEN (still judges after N results). */
+  unlimitedProbes?: boolean;
+  /** Opens only above the threshold (resilience4j opens at or above). */
+  strictlyAbove?: boolean;
+  /** Ignores minimumNumberOfCalls. */
+  noMinimum?: boolean;
+  /** Does not cap the minimum at the window size. */
+  uncappedMinimum?: boolean;
+}
+
+function breakers(f: BreakerFlaws = {}): BreakerBuild {
+  return {
+    breaker(o: BreakerOptions): Breaker {
+      let state: BreakerState = "CLOSED";
+      let window: boolean[] = [];
+      let trials: boolean[] = [];
+      let permits = 0;
+      let openedAt = 0;
+      const minCalls = f.noMinimum ? 1 : f.uncappedMinimum ? o.minimumNumberOfCalls : Math.min(o.minimumNumberOfCalls, o.slidingWindowSize);
+      const over = (r: boolean[]) => {
+        const rate = (100 * r.filter((ok) => !ok).length) / r.length;
+        return f.strictlyAbove ? rate > o.failureRateThreshold : rate >= o.failureRateThreshold;
+      };
+      return {
+        tryAcquirePermission(now) {
+          if (state === "OPEN") {
+            if (f.neverHalfOpens || now <= openedAt + o.waitDurationInOpenState) return false;
+            [state, permits, trials] = ["HALF_OPEN", o.permittedNumberOfCallsInHalfOpenState, []];
+          }
+          if (state === "HALF_OPEN") {
+            if (f.unlimitedProbes) return true;
+            if (permits === 0) return false;
+            permits--;
+          }
+          return true;
+        },
+        onResult(success, now) {
+          if (state === "CLOSED") {
+            window.push(success);
+            if (!f.allCalls && window.length > o.slidingWindowSize) window.shift();
+            if (window.length >= minCalls && over(window)) [state, openedAt] = ["OPEN", now];
+          } else if (state === "HALF_OPEN") {
+            trials.push(success);
+            if (trials.length < o.permittedNumberOfCallsInHalfOpenState) return;
+            if (over(trials)) [state, openedAt] = ["OPEN", now];
+            else [state, window] = ["CLOSED", []];
+          }
+        },
+        state: () => state,
+      };
+    },
+  };
+}
+
+describe("circuit-breaker build challenge", () => {
+  const c = challenges["circuit-breaker"];
+
+  it("passes the reference on every stage and case, within 3 s", async () => {
+    const { value: report, ms } = await timed(() => c.check(breakers()));
+    expect(report.headline).toMatch(/^Challenge circuit-breaker: PASSED \(3 of 3 stages, 344 cases\)$/);
+    expect(ms).toBeLessThan(3_000);
+  });
+
+  it("fails the notebook's starter (always CLOSED) at stage 1, naming the call and the window the rules had", async () => {
+    const starter: BreakerBuild = { breaker: () => ({ tryAcquirePermission: () => true, onResult: () => undefined, state: () => "CLOSED" }) };
+    const report = await c.check(starter);
+    expect(report.headline).toMatch(/^Challenge circuit-breaker: FAILED at stage 1 of 3, works \(20 of 20 cases failed\)$/);
+    const f = report.stages[0]!.failure!;
+    expect(f.invariant).toMatch(/after call \d+ failed at \d+ ms the breaker says CLOSED, but it must move to OPEN: before this result it was CLOSED with \d+ results in the window of 10, \d+ failed/);
+    expect(f.sequence).toContain("C");
+  });
+
+  it("fails a constant answer that rejects everything", async () => {
+    const report = await c.check({ breaker: () => ({ tryAcquirePermission: () => false, onResult: () => undefined, state: () => "OPEN" }) });
+    expect(report.headline).toMatch(/FAILED at stage 1 of 3/);
+    expect(report.stages[0]!.failure!.invariant).toMatch(/call 1 at \d+ ms was rejected in CLOSED, but it must be permitted/);
+  });
+
+  it("fails a breaker that counts every call ever instead of the last N (ignores the window)", async () => {
+    const report = await c.check(breakers({ allCalls: true }));
+    expect(report.headline).toMatch(/FAILED at stage 1 of 3/);
+    expect(report.failedStage!.failure!.invariant).toMatch(/must move to OPEN/);
+  });
+
+  it("fails a breaker that never half-opens (the hard case)", async () => {
+    const report = await c.check(breakers({ neverHalfOpens: true }));
+    expect(report.headline).toMatch(/FAILED at stage 1 of 3/);
+    expect(report.failedStage!.failure!.invariant).toMatch(/was rejected in OPEN, but the wait is over, so this call moves it to HALF_OPEN/);
+  });
+
+  it("fails a breaker that lets unlimited trial calls through in HALF_OPEN, once callers overlap", async () => {
+    const report = await c.check(breakers({ unlimitedProbes: true }));
+    expect(report.headline).toMatch(/FAILED at stage 2 of 3, survives faults/);
+    expect(report.failedStage!.failure!.invariant).toMatch(/was let through in HALF_OPEN, but it must be rejected: HALF_OPEN permits \d trial calls; 0 left/);
+  });
+
+  it("fails a breaker that opens only above the threshold, not at it (not shipped)", async () => {
+    const report = await c.check(breakers({ strictlyAbove: true }));
+    expect(report.passed).toBe(false);
+    expect(report.failedStage!.failure!.invariant).toMatch(/must move to OPEN/);
+  });
+
+  it("fails a breaker that ignores the minimum number of calls, or does not cap it at the window (not shipped)", async () => {
+    const noMin = await c.check(breakers({ noMinimum: true }));
+    expect(noMin.passed).toBe(false);
+    expect(noMin.failedStage!.failure!.invariant).toMatch(/must stay CLOSED/);
+    const uncapped = await c.check(breakers({ uncappedMinimum: true }));
+    expect(uncapped.passed).toBe(false);
+    expect(uncapped.failedStage!.failure!.invariant).toMatch(/must move to OPEN/);
+  });
+});

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { response, TimeoutError, type Response } from "sde-lab";
 import { challenges } from "sde-lab/challenges";
 import type { Breaker, BreakerBuild, BreakerOptions, BreakerState } from "../../../src/lab/challenges/build-microservices/circuit-breaker";
+import type { RetryBuild } from "../../../src/lab/challenges/build-microservices/retry-backoff";
 
 const timed = async <T>(f: () => Promise<T>) => {
   const start = performance.now();
@@ -128,5 +129,106 @@ describe("circuit-breaker build challenge", () => {
     const uncapped = await c.check(breakers({ uncappedMinimum: true }));
     expect(uncapped.passed).toBe(false);
     expect(uncapped.failedStage!.failure!.invariant).toMatch(/must move to OPEN/);
+  });
+});
+
+// ---- retry-backoff -------------------------------------------------------------------------
+
+interface RetryFlaws {
+  noJitter?: boolean;
+  retryAll?: boolean;
+  oneTooMany?: boolean;
+  shift?: boolean;
+  equalJitter?: boolean;
+  no429ForPost?: boolean;
+}
+function retries(f: RetryFlaws = {}): RetryBuild {
+  const build: RetryBuild = {
+    delay(retry, base, cap, random) {
+      const u = random();
+      const ceiling = Math.min(cap, f.shift ? base << retry : base * 2 ** retry);
+      if (f.noJitter) return ceiling;
+      return f.equalJitter ? ceiling / 2 + (u * ceiling) / 2 : u * ceiling;
+    },
+    retryable(status, idempotent) {
+      if (f.retryAll) return status === undefined || status >= 400;
+      if (status === 429) return f.no429ForPost ? idempotent : true;
+      return status === undefined || status >= 500 ? idempotent : false;
+    },
+    async call(kit) {
+      const limit = kit.maxAttempts + (f.oneTooMany ? 1 : 0);
+      for (let n = 0; ; n++) {
+        let answer: Response | undefined;
+        let error: unknown;
+        try {
+          answer = await kit.attempt();
+        } catch (e) {
+          error = e;
+        }
+        if (n + 1 >= limit || !build.retryable(answer?.status, kit.idempotent)) {
+          if (answer) return answer;
+          throw error;
+        }
+        await kit.sleep(build.delay(n, kit.baseMs, kit.capMs, kit.random));
+      }
+    },
+  };
+  return build;
+}
+
+describe("retry-backoff build challenge", () => {
+  const c = challenges["retry-backoff"];
+
+  it("passes the reference on every stage and case, within 3 s", async () => {
+    expect((await c.check(retries())).passed).toBe(true);
+    const { value: report, ms } = await timed(() => c.check(retries()));
+    expect(report.headline).toBe("Challenge retry-backoff: PASSED (3 of 3 stages, 532 cases)");
+    expect(ms).toBeLessThan(3_000);
+  });
+
+  it("fails the notebook's starter (one try, no waits) at stage 1, naming the client and what it got", async () => {
+    const starter: RetryBuild = { delay: () => 0, retryable: () => false, call: (kit) => kit.attempt() };
+    const report = await c.check(starter);
+    expect(report.headline).toMatch(/^Challenge retry-backoff: FAILED at stage 1 of 3, works \(\d+ of 8 cases failed\)$/);
+    const f = report.stages[0]!.failure!;
+    expect(f.invariant).toMatch(/client-\d+'s (GET|POST) \S+.* gave up after 1 of \d tries, although its last (answer, (503|429),|try got no answer) may be retried/);
+    expect(f.sequence).toContain("inventory");
+  });
+
+  it("fails a constant answer (a made-up 200, never tried)", async () => {
+    const report = await c.check({ ...retries(), call: async () => response(200) });
+    expect(report.stages[0]!.failure!.invariant).toMatch(/was never tried/);
+  });
+
+  it("fails a loop that retries every error, ignoring what the answer says (4xx, no idempotency key)", async () => {
+    const report = await c.check(retries({ retryAll: true }));
+    expect(report.headline).toMatch(/FAILED at stage 1 of 3/);
+    expect(report.failedStage!.failure!.invariant).toMatch(/and was tried again, but (that answer will not change|without an idempotency key)/);
+  });
+
+  it("fails backoff without jitter (the hard case: every client comes back at once)", async () => {
+    const report = await c.check(retries({ noJitter: true }));
+    expect(report.headline).toMatch(/FAILED at stage 2 of 3, survives faults/);
+    expect(report.failedStage!.failure!.invariant).toMatch(/\d+ of the \d+ first retries reached inventory within \d+(\.\d+)? ms .* a retry storm/);
+  });
+
+  it("fails one try too many, and a 429 not retried for a POST (not shipped)", async () => {
+    const extra = await c.check(retries({ oneTooMany: true }));
+    expect(extra.headline).toMatch(/FAILED at stage 1 of 3/);
+    expect(extra.failedStage!.failure!.invariant).toMatch(/was tried \d times; maxAttempts is \d/);
+    const post429 = await c.check(retries({ no429ForPost: true }));
+    expect(post429.headline).toMatch(/FAILED at stage 2 of 3/);
+    expect(post429.failedStage!.failure!.invariant).toMatch(/429/);
+  });
+
+  it("fails a delay built with a 32-bit shift on the edges, and equal jitter under faults (not shipped)", async () => {
+    const shift = await c.check(retries({ shift: true }));
+    expect(shift.headline).toMatch(/FAILED at stage 3 of 3, holds the edges/);
+    expect(shift.failedStage!.failure!.invariant).toMatch(/^delay\(\d+, /);
+    const equal = await c.check(retries({ equalJitter: true }));
+    // Half of every wait is fixed: with the ceiling at one base, the first retries bunch into
+    // its second half, and the storm check sees them arrive together.
+    expect(equal.headline).toMatch(/FAILED at stage 2 of 3, survives faults/);
+    expect(equal.failedStage!.failure!.invariant).toMatch(/a retry storm/);
   });
 });

@@ -6,6 +6,7 @@ import { response, TimeoutError, type Response } from "sde-lab";
 import { challenges } from "sde-lab/challenges";
 import type { Breaker, BreakerBuild, BreakerOptions, BreakerState } from "../../../src/lab/challenges/build-microservices/circuit-breaker";
 import type { RetryBuild } from "../../../src/lab/challenges/build-microservices/retry-backoff";
+import type { TimeoutBuild } from "../../../src/lab/challenges/build-microservices/timeout";
 
 const timed = async <T>(f: () => Promise<T>) => {
   const start = performance.now();
@@ -230,5 +231,90 @@ describe("retry-backoff build challenge", () => {
     // its second half, and the storm check sees them arrive together.
     expect(equal.headline).toMatch(/FAILED at stage 2 of 3, survives faults/);
     expect(equal.failedStage!.failure!.invariant).toMatch(/a retry storm/);
+  });
+});
+
+// ---- timeout -------------------------------------------------------------------------------
+
+interface DeadlineFlaws {
+  /** The same timeout on every call, whatever is left. */
+  fixedMs?: number;
+  /** The whole starting budget on every call, not what is left. */
+  startingBudget?: boolean;
+  /** No margin: the call gets everything up to the deadline. */
+  noMargin?: boolean;
+  /** Never stops: calls with at least 1 ms even when the budget is spent. */
+  alwaysCall?: boolean;
+  /** Answers 200 with the parts it has after a timeout. */
+  partial?: boolean;
+}
+function deadlines(f: DeadlineFlaws = {}): TimeoutBuild {
+  return {
+    async handle(kit) {
+      const parts: Record<string, unknown> = {};
+      const start = kit.deadline - kit.now() - kit.marginMs;
+      for (const service of ["inventory", "pricing", "shipping"] as const) {
+        let budget = kit.deadline - kit.now() - (f.noMargin ? 0 : kit.marginMs);
+        if (f.startingBudget) budget = start;
+        if (f.fixedMs) budget = f.fixedMs;
+        if (f.alwaysCall) budget = Math.max(1, budget);
+        if (budget <= 0) return response(504, { error: "DEADLINE_EXCEEDED" });
+        try {
+          parts[service] = (await kit.call(service, `/${service}?order=${kit.orderId}`, { timeoutMs: budget })).body;
+        } catch (error) {
+          if (!(error instanceof TimeoutError) || !f.partial) return response(504, { error: "DEADLINE_EXCEEDED" });
+          break;
+        }
+      }
+      return response(200, parts);
+    },
+  };
+}
+
+describe("timeout build challenge", () => {
+  const c = challenges["timeout"];
+
+  it("passes the reference on every stage and case, within 3 s", async () => {
+    expect((await c.check(deadlines())).passed).toBe(true);
+    const { value: report, ms } = await timed(() => c.check(deadlines()));
+    expect(report.headline).toBe("Challenge timeout: PASSED (3 of 3 stages, 50 cases)");
+    expect(ms).toBeLessThan(3_000);
+  });
+
+  it("fails the notebook's starter (answers 501 without calling anything) at stage 1, naming the budget left", async () => {
+    const report = await c.check({ handle: async () => response(501, "not implemented") });
+    expect(report.headline).toMatch(/^Challenge timeout: FAILED at stage 1 of 3, works \(6 of 6 cases failed\)$/);
+    const f = report.stages[0]!.failure!;
+    expect(f.invariant).toMatch(/^checkout for order-1 \(arrived at \d+ ms, deadline \d+ ms\) answered 501 at \d+ ms without calling inventory, though \d+ ms of budget were left after the margin$/);
+    expect(f.case!.size).toBe(1);
+    expect(f.sequence).toContain("checkout");
+  });
+
+  it("fails a constant 504", async () => {
+    const report = await c.check({ handle: async () => response(504) });
+    expect(report.headline).toMatch(/FAILED at stage 1 of 3/);
+  });
+
+  it("fails a fixed per-call timeout and the starting budget passed on unchanged (both ignore the clock)", async () => {
+    const fixed = await c.check(deadlines({ fixedMs: 100 }));
+    expect(fixed.headline).toMatch(/FAILED at stage 1 of 3/);
+    expect(fixed.failedStage!.failure!.invariant).toMatch(/gave \w+ a timeout of 100 ms at [\d.]+ ms(,)? (though|but only) [\d.]+ ms of budget were left/);
+    const starting = await c.check(deadlines({ startingBudget: true }));
+    expect(starting.headline).toMatch(/FAILED at stage 1 of 3/);
+    expect(starting.failedStage!.failure!.invariant).toMatch(/gave (pricing|shipping) a timeout of \d+ ms at [\d.]+ ms, but only [\d.]+ ms of budget were left/);
+  });
+
+  it("fails a handler that still calls when the budget is spent (the hard case)", async () => {
+    const report = await c.check(deadlines({ alwaysCall: true }));
+    expect(report.passed).toBe(false);
+    expect(report.failedStage!.failure!.invariant).toMatch(/started \w+ at [\d.]+ ms with -?[\d.]+ ms left, no budget after the 5 ms margin/);
+  });
+
+  it("fails a handler without the margin, and one that answers 200 with the parts it has after a timeout (not shipped)", async () => {
+    const noMargin = await c.check(deadlines({ noMargin: true }));
+    expect(noMargin.headline).toMatch(/FAILED at stage 1 of 3/);
+    const partial = await c.check(deadlines({ partial: true }));
+    expect(partial.headline).toMatch(/FAILED at stage 2 of 3, survives faults/);
+    expect(partial.failedStage!.failure!.invariant).toMatch(/answered 200, but \w+ did not answer within its budget: the answer is 504/);
   });
 });

@@ -30,6 +30,9 @@ export type { GatewayBuild, GatewayKit, GatewayMiddleware, GatewayNext, GatewayR
 export type { Limiter, LimiterBuild } from "./build-microservices/rate-limiting";
 export type { BffBuild, BffKit, HomePart, HomeScreen } from "./build-microservices/bff";
 export type { DiscoveryBuild, DiscoveryClient, DiscoveryKit, RegistryInstance } from "./build-microservices/client-side-discovery";
+export type { Breaker, BreakerBuild, BreakerOptions, BreakerState } from "./build-microservices/circuit-breaker";
+export type { RetryBuild, RetryKit } from "./build-microservices/retry-backoff";
+export type { DeadlineKit, Downstream, TimeoutBuild } from "./build-microservices/timeout";
 export { type ChallengeReport, DEFAULT_SEEDS, defineChallenge, type Challenge, type ChallengeSpec, type Comparison, type Target, type TargetResult } from "./challenge";
 
 /** What each challenge's `check` takes: the learner's solution. */

@@ -199,7 +199,7 @@ const CALL_TIMEOUT = 100;
  * 503 at once. C answers 503 during an outage, stops answering when crashed, and times out
  * when slowed. `size` calls in all, from `callers` callers at once.
  */
-async function judgeBreaker(solution: BreakerBuild, c: CheckCase, callers: number, varied: boolean): Promise<CaseOutcome> {
+export async function judgeBreaker(solution: BreakerBuild, c: CheckCase, callers: number, varied: boolean): Promise<CaseOutcome> {
   const options = optionsFor(c, varied);
   const breaker = solution.breaker(options);
   needBreaker(breaker, options);

@@ -90,7 +90,7 @@ function settingsFor(c: CheckCase): Settings {
 }
 
 /** One run on one case: `size` clients, each one operation through the learner's loop. */
-async function judgeRetry(solution: RetryBuild, c: CheckCase, together: boolean): Promise<CaseOutcome> {
+export async function judgeRetry(solution: RetryBuild, c: CheckCase, together: boolean): Promise<CaseOutcome> {
   const s = settingsFor(c);
   const sim = new Simulation({ seed: c.seed, traceLimit: 6_000 });
   sim.network.setDefaults({ latency: 1 });

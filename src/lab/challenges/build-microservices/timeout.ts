@@ -93,7 +93,7 @@ function verdict(r: RequestLog): { sentence: string; at: number } | undefined {
 }
 
 /** One run: `size` requests with deadlines reach `checkout`, which runs the learner's handler. */
-async function judgeTimeout(solution: TimeoutBuild, c: CheckCase, budgets: (r: Random) => number): Promise<CaseOutcome> {
+export async function judgeTimeout(solution: TimeoutBuild, c: CheckCase, budgets: (r: Random) => number): Promise<CaseOutcome> {
   const sim = new Simulation({ seed: c.seed, traceLimit: 6_000 });
   sim.network.setDefaults({ latency: 1 });
   for (const name of ORDER) {

@@ -187,7 +187,7 @@ function optionsFor(c: CheckCase, varied: boolean): BreakerOptions {
     slidingWindowSize: size,
     minimumNumberOfCalls: r.int(2, size + 3),
     failureRateThreshold: [25, 50, 50, 60, 100][r.int(0, 4)]!,
-    waitDurationInOpenState: r.int(2, 10) * 100,
+    waitDurationInOpenState: r.int(2, 6) * 100,
     permittedNumberOfCallsInHalfOpenState: r.int(1, 5),
   };
 }
@@ -241,16 +241,19 @@ export async function judgeBreaker(solution: BreakerBuild, c: CheckCase, callers
     return answer;
   });
   const random = new Random(c.seed);
+  // Callers stop 800 ms after the last fault ends (time to half-open and close again), or after `size` calls.
+  const ends = c.faults.map((f) => Number(f.params?.untilMs ?? 0));
+  const horizon = ends.length > 0 ? Math.max(...ends) + 800 : Infinity;
   await sim.run(async () => {
     let sent = 0;
     await Promise.all(
       Array.from({ length: callers }, async (_, i) => {
         const user = sim.client(`user-${i + 1}`);
         await sim.sleep(random.int(0, 20));
-        while (sent < c.size && !judge.failure) {
+        while (sent < c.size && sim.now < horizon && !judge.failure) {
           sent++;
           await user.call("B", "GET /stock", { timeoutMs: 5_000 }).catch(() => undefined);
-          await sim.sleep(random.int(2, 20));
+          await sim.sleep(random.int(5, 30));
         }
       }),
     );
@@ -267,9 +270,9 @@ function faultsFor(i: number): FaultSpec[] {
   const len = 200 + 60 * (i % 5);
   const all: FaultSpec[] = [
     { kind: "outage", label: `C answers 503 from ${at} to ${at + len} ms`, at, params: { untilMs: at + len } },
-    { kind: "crash", label: `C crashes at ${at + 600} ms, back at ${at + 600 + len} ms`, at: at + 600, params: { untilMs: at + 600 + len } },
-    { kind: "slow", label: `C 20× slower (calls time out) from ${at + 1_200} to ${at + 1_200 + len} ms`, at: at + 1_200, params: { untilMs: at + 1_200 + len } },
-    { kind: "outage", label: `C flaps: 503 from ${at + 1_800} to ${at + 2_000} ms`, at: at + 1_800, params: { untilMs: at + 2_000 } },
+    { kind: "crash", label: `C crashes at ${at + 500} ms, back at ${at + 500 + len} ms`, at: at + 500, params: { untilMs: at + 500 + len } },
+    { kind: "slow", label: `C 20× slower (calls time out) from ${at + 1_000} to ${at + 1_000 + len} ms`, at: at + 1_000, params: { untilMs: at + 1_000 + len } },
+    { kind: "outage", label: `C flaps: 503 from ${at + 1_500} to ${at + 1_650} ms`, at: at + 1_500, params: { untilMs: at + 1_650 } },
   ];
   return all.filter((_, j) => j === i % 4 || (i >> 2) % 2 === 1 || (j === 3 && i % 3 === 0));
 }
@@ -360,7 +363,7 @@ export const circuitBreakerBuild = defineBuildChallenge<BreakerBuild>({
     {
       name: "survives faults",
       goal: "4 callers at once, outages, crashes and slow spells, 24 settings: every decision and state as resilience4j's",
-      cases: () => Array.from({ length: 24 }, (_, i) => ({ seed: 100 + i, faults: faultsFor(i), size: 300 })),
+      cases: () => Array.from({ length: 24 }, (_, i) => ({ seed: 100 + i, faults: faultsFor(i), size: 400 })),
       minSize: 10,
       run: (s, c) => judgeBreaker(s, c, 4, true),
     },

@@ -41,6 +41,13 @@ describe("circuit-breaker build challenge", () => {
     expect(report.stages[0]!.failure!.invariant).toMatch(/call 1 at \d+ ms was rejected in CLOSED, but it must be permitted/);
   });
 
+  it("fails a breaker that throws, with its message (not a silent 500)", async () => {
+    const throwing: BreakerBuild = { breaker: () => ({ tryAcquirePermission: () => true, onResult: () => { throw new RangeError("window full"); }, state: () => "CLOSED" }) };
+    const report = await c.check(throwing);
+    expect(report.headline).toMatch(/FAILED at stage 1 of 3/);
+    expect(report.stages[0]!.failure!.invariant).toMatch(/call 1 at \d+ ms: the breaker threw RangeError: window full/);
+  });
+
   it("fails a breaker that counts every call ever instead of the last N (ignores the window)", async () => {
     const report = await c.check(breakers({ allCalls: true }));
     expect(report.headline).toMatch(/FAILED at stage 1 of 3/);

@@ -52,6 +52,7 @@ export interface Breaker {
 
 /** What you write: a factory of breakers. */
 export interface BreakerBuild {
+  /** A new breaker in CLOSED with an empty window; the checker makes one per run. */
   breaker(options: BreakerOptions): Breaker;
 }
 
@@ -222,6 +223,15 @@ export async function judgeBreaker(solution: BreakerBuild, c: CheckCase, callers
   }
   const judge = new Lockstep(breaker, options);
   const B = sim.service("B", async () => {
+    try {
+      return await serve();
+    } catch (error) {
+      // A throw from the learner's breaker fails the case with its message (not a silent 500).
+      judge.failure ??= { sentence: `call ${judge.calls} at ${Math.round(sim.now)} ms: the breaker threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`, at: sim.now };
+      return response(500);
+    }
+  });
+  async function serve() {
     if (judge.failure) return response(503);
     const permitted = judge.acquire(Math.round(sim.now));
     const callNo = judge.calls;
@@ -239,7 +249,7 @@ export async function judgeBreaker(solution: BreakerBuild, c: CheckCase, callers
     }
     judge.result(success, Math.round(sim.now), callNo);
     return answer;
-  });
+  }
   const random = new Random(c.seed);
   // Callers stop 800 ms after the last fault ends (time to half-open and close again), or after `size` calls.
   const ends = c.faults.map((f) => Number(f.params?.untilMs ?? 0));

@@ -36,6 +36,9 @@ export type { SidecarBuild, SidecarKit, SidecarProxy } from "./build-microservic
 export type { RestResourceBuild, NoteStore, NoteRecord, NoteFields } from "./build-protocols/rest";
 export type { GraphQLBatchBuild, BatchFn, BatchLoader, BlogRequest, BlogBackend, BlogResolvers, BlogResolver, AuthorRecord, PostRecord } from "./build-protocols/graphql";
 export type { GrpcProfileBuild, UsersClient } from "./build-protocols/grpc";
+export type { Breaker, BreakerBuild, BreakerOptions, BreakerState } from "./build-microservices/circuit-breaker";
+export type { RetryBuild, RetryKit } from "./build-microservices/retry-backoff";
+export type { DeadlineKit, Downstream, TimeoutBuild } from "./build-microservices/timeout";
 export { type ChallengeReport, DEFAULT_SEEDS, defineChallenge, type Challenge, type ChallengeSpec, type Comparison, type Target, type TargetResult } from "./challenge";
 
 /** What each challenge's `check` takes: the learner's solution. */

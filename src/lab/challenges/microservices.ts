@@ -26,6 +26,9 @@ import { clientSideDiscoveryBuild } from "./build-microservices/client-side-disc
 import { serverSideDiscoveryBuild } from "./build-microservices/server-side-discovery";
 import { bulkheadBuild } from "./build-microservices/bulkhead";
 import { sidecarBuild } from "./build-microservices/sidecar";
+import { circuitBreakerBuild } from "./build-microservices/circuit-breaker";
+import { retryBackoffBuild } from "./build-microservices/retry-backoff";
+import { timeoutBuild } from "./build-microservices/timeout";
 import { runCascade, percentile, type CascadeProtect } from "../scenarios/cascade";
 import { runRetryStorm } from "../scenarios/retry-storm";
 import { checkoutApp, runCheckouts, type CheckoutApp } from "../scenarios/checkout";
@@ -280,7 +283,7 @@ const CASCADE_STATEMENT =
   "users → A → B → C. C has 4 workers and takes 10 ms, but from t = 2 s to t = 10 s it is 50× slower. B has 10 workers. Users send about 50 requests a second, half `GET /orders` (B asks C) and half `GET /home` (B answers alone), and give up after 2 s. When your `protect` throws, B answers 503 at once.";
 
 const circuitBreaker = defineChallenge<ProtectSolution, "gaveUp" | "p99" | "ordersOk">({
-  id: "circuit-breaker",
+  id: "circuit-breaker-warmup",
   title: "Stop waiting on a slow dependency, and notice when it is back",
   statement: [
     CASCADE_STATEMENT,
@@ -291,7 +294,7 @@ const circuitBreaker = defineChallenge<ProtectSolution, "gaveUp" | "p99" | "orde
     { metric: "p99", label: "p99 latency users saw", op: "<=", value: 1_000, unit: "ms", hint: "Open sooner: a small window and minimum number of calls." },
     { metric: "ordersOk", label: "/orders answered 200", op: ">=", value: 90, unit: "requests", hint: "After C recovers at t = 10 s the breaker must close again: a `waitDurationInOpenState` of a second or two, and a few half-open trial calls." },
   ],
-  validate: (s) => needFunction("circuit-breaker", s, "protect"),
+  validate: (s) => needFunction("circuit-breaker-warmup", s, "protect"),
   async run(solution, seed) {
     const sim = new Simulation({ seed });
     const r = await runCascade(sim, { protect: solution.protect(sim) });
@@ -325,7 +328,7 @@ export interface RetrySolution {
 }
 
 const retryBackoff = defineChallenge<RetrySolution, "succeeded" | "peak" | "done">({
-  id: "retry-backoff",
+  id: "retry-backoff-warmup",
   title: "Recover from an outage without a retry storm",
   statement: [
     "1,000 clients each send one request during the first second to a server in an outage; at t = 1 s it fails them all with 503 at once. Afterwards it serves 50 requests at a time (20 ms each) and answers 503 beyond that.",
@@ -336,7 +339,7 @@ const retryBackoff = defineChallenge<RetrySolution, "succeeded" | "peak" | "done
     { metric: "peak", label: "most retries in one 100 ms (first tries excluded)", op: "<=", value: 150, unit: "retries", hint: "Without jitter every client retries at the same instant. Add jitter (`full` or `decorrelated`)." },
     { metric: "done", label: "when the last client finished", op: "<=", value: 5_000, unit: "ms", hint: "A cap (`maxDelayMs`) and a base of about a second keep the tail short." },
   ],
-  validate: (s) => needFunction("retry-backoff", s, "retry"),
+  validate: (s) => needFunction("retry-backoff-warmup", s, "retry"),
   async run(solution, seed) {
     const sim = new Simulation({ seed });
     const r = await runRetryStorm(sim, solution.retry(sim));
@@ -353,7 +356,7 @@ export interface TimeoutSolution {
 }
 
 const timeout = defineChallenge<TimeoutSolution, "p99" | "ok" | "wasted">({
-  id: "timeout",
+  id: "timeout-warmup",
   title: "Bound the wait, and stop the work nobody waits for",
   statement: [
     "A caller asks a report service for 400 reports, 20 a second. A report normally takes 20–60 ms, built in 10 ms steps, but 4 % of requests hit a stuck lock and would run for 5 s. The service checks the `CancelSignal` it is given between steps.",
@@ -364,7 +367,7 @@ const timeout = defineChallenge<TimeoutSolution, "p99" | "ok" | "wasted">({
     { metric: "ok", label: "reports delivered", op: ">=", value: 94, unit: "%", hint: "A deadline below 60 ms cuts off healthy reports too." },
     { metric: "wasted", label: "work done after the caller left", op: "<=", value: 500, unit: "ms", hint: "An aggressive timeout frees the caller but the service keeps building the report; a `cooperative` one aborts the signal so it stops." },
   ],
-  validate: (s) => needFunction("timeout", s, "timeout"),
+  validate: (s) => needFunction("timeout-warmup", s, "timeout"),
   async run(solution, seed) {
     const sim = new Simulation({ seed });
     const policy = solution.timeout(sim);
@@ -450,9 +453,12 @@ export const microservicesChallenges = {
   "client-side-discovery-warmup": clientSideDiscovery,
   "server-side-discovery": serverSideDiscoveryBuild,
   "server-side-discovery-warmup": serverSideDiscovery,
-  "circuit-breaker": circuitBreaker,
-  "retry-backoff": retryBackoff,
-  timeout,
+  "circuit-breaker": circuitBreakerBuild,
+  "circuit-breaker-warmup": circuitBreaker,
+  "retry-backoff": retryBackoffBuild,
+  "retry-backoff-warmup": retryBackoff,
+  timeout: timeoutBuild,
+  "timeout-warmup": timeout,
   bulkhead: bulkheadBuild,
   "bulkhead-warmup": bulkhead,
   sidecar: sidecarBuild,

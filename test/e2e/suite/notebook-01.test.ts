@@ -37,7 +37,7 @@ describe("Notebook 01: microservice patterns", function () {
     assert.ok(trace.mermaidSvgs >= 1, "the breaker's sequence diagram was not drawn");
     await screenshot("microservices-breaker");
 
-    await reveal("circuit-breaker-check");
+    await reveal("circuit-breaker-warmup-check");
     const table = await ask<{ found: Record<string, boolean> }>({ event: "dom-check", texts: ["not yet", "users who gave up", "❌ miss"] });
     assert.deepEqual(table.found, { "not yet": true, "users who gave up": true, "❌ miss": true });
     await screenshot("challenge-table");

@@ -53,7 +53,7 @@ const cases: [string, unknown, unknown][] = [
   ["client-side-discovery-warmup", eurekaDefaults, tunedDiscovery],
   ["server-side-discovery-warmup", eurekaDefaults, tunedDiscovery],
   [
-    "circuit-breaker",
+    "circuit-breaker-warmup",
     { protect: (sim: Simulation) => { const b = new CircuitBreaker(sim); return (call: () => Promise<unknown>) => b.execute(call); } },
     {
       protect: (sim: Simulation) => {
@@ -63,11 +63,11 @@ const cases: [string, unknown, unknown][] = [
     },
   ],
   [
-    "retry-backoff",
+    "retry-backoff-warmup",
     { retry: (sim: Simulation) => new RetryPolicy(sim, { maxAttempts: 6, baseMs: 1_000, jitter: "none" }) },
     { retry: (sim: Simulation) => new RetryPolicy(sim, { maxAttempts: 6, baseMs: 1_000, jitter: "full" }) },
   ],
-  ["timeout", { timeout: (sim: Simulation) => new TimeoutPolicy(sim, { timeoutMs: 30_000 }) }, { timeout: (sim: Simulation) => new TimeoutPolicy(sim, { timeoutMs: 100, kind: "cooperative" }) }],
+  ["timeout-warmup", { timeout: (sim: Simulation) => new TimeoutPolicy(sim, { timeoutMs: 30_000 }) }, { timeout: (sim: Simulation) => new TimeoutPolicy(sim, { timeoutMs: 100, kind: "cooperative" }) }],
   [
     "bulkhead-warmup",
     { protect: (sim: Simulation) => { const b = new BulkheadPolicy(sim); return (call: () => Promise<unknown>) => b.execute(call); } },
@@ -92,7 +92,7 @@ describe("microservices challenges", () => {
   });
 
   it("rejects a solution of the wrong shape with a ConfigError naming the field", async () => {
-    await expect(challenges["circuit-breaker"].check({} as never)).rejects.toThrow(/protect must be a function/);
+    await expect(challenges["circuit-breaker-warmup"].check({} as never)).rejects.toThrow(/protect must be a function/);
     await expect(challenges["client-side-discovery-warmup"].check({ refreshIntervalMs: -1 } as never)).rejects.toThrow(/refreshIntervalMs must be/);
   });
 });

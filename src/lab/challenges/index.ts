@@ -29,6 +29,7 @@ export {
 export type { GatewayBuild, GatewayKit, GatewayMiddleware, GatewayNext, GatewayRequest, GatewayRoute } from "./build-microservices/api-gateway";
 export type { Limiter, LimiterBuild } from "./build-microservices/rate-limiting";
 export type { BffBuild, BffKit, HomePart, HomeScreen } from "./build-microservices/bff";
+export type { RetryTopologyConfig, RetryTopologySolution } from "./build-messaging/retry-topology";
 export type { DiscoveryBuild, DiscoveryClient, DiscoveryKit, RegistryInstance } from "./build-microservices/client-side-discovery";
 export { type ChallengeReport, DEFAULT_SEEDS, defineChallenge, type Challenge, type ChallengeSpec, type Comparison, type Target, type TargetResult } from "./challenge";
 

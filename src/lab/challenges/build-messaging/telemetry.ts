@@ -1,0 +1,1 @@
+export { rabbitRetryBuild as telemetryBuild } from "./retry-topology";

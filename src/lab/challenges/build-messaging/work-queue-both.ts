@@ -1,0 +1,1 @@
+export { rabbitRetryBuild as workQueueOnBothBuild } from "./retry-topology";

@@ -1,0 +1,136 @@
+// The message-broker build challenges of issue 20 (part b): the RabbitMQ retry topology, the same
+// work queue on both brokers, and at-most-once telemetry. Each reference passes every stage on
+// every case within 3 s; the known-wrong answers fail at the stage that targets their mistake;
+// the notebook's starter fails stage 1 with a sentence that says what is wrong.
+import { describe, expect, it } from "vitest";
+import { ConfigError, type AmqpChannel, type AmqpMessage, type XDeath } from "sde-lab";
+import { challenges, type RetryTopologyConfig, type RetryTopologySolution } from "sde-lab/challenges";
+
+type Report = Awaited<ReturnType<(typeof challenges)["rabbitmq"]["check"]>>;
+
+/** Stage (1-based) a report failed at, or 0 when it passed. */
+const failedStage = (r: Report) => (r.passed ? 0 : r.stages.findIndex((s) => s.ran && !s.passed) + 1);
+const invariant = (r: Report) => r.stages.find((s) => s.failure)?.failure?.invariant ?? "";
+
+async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const t0 = performance.now();
+  const value = await f();
+  return { value, ms: performance.now() - t0 };
+}
+
+// ---------- rabbitmq: the retry topology ----------
+async function declare(ch: AmqpChannel, cfg: RetryTopologyConfig): Promise<void> {
+  await ch.assertExchange(`${cfg.work}.dlx`, "direct");
+  await ch.assertExchange(`${cfg.work}.retry-dlx`, "direct");
+  await ch.assertQueue(cfg.work, { durable: true, deadLetterExchange: `${cfg.work}.dlx`, deadLetterRoutingKey: "retry" });
+  await ch.assertQueue(cfg.retry, { durable: true, messageTtl: cfg.retryDelayMs, deadLetterExchange: `${cfg.work}.retry-dlx`, deadLetterRoutingKey: "work" });
+  await ch.assertQueue(cfg.parked, { durable: true });
+  await ch.bindQueue(cfg.retry, `${cfg.work}.dlx`, "retry");
+  await ch.bindQueue(cfg.work, `${cfg.work}.retry-dlx`, "work");
+}
+const deaths = (msg: AmqpMessage) => (msg.properties.headers["x-death"] as XDeath[] | undefined) ?? [];
+const rejectedCount = (msg: AmqpMessage, cfg: RetryTopologyConfig) => deaths(msg).find((d) => d.queue === cfg.work && d.reason === "rejected")?.count ?? 0;
+
+/** A worker whose failure count comes from `count(msg)`; `settle` may be swapped for a wrong one. */
+function retryWorker(count: (msg: AmqpMessage, cfg: RetryTopologyConfig) => number, opts: { requeue?: boolean } = {}): RetryTopologySolution["worker"] {
+  return async (ch, cfg, work) => {
+    await ch.prefetch(1);
+    await ch.consume(cfg.work, (msg) => {
+      if (!msg) return;
+      work(msg).then(
+        () => ch.ack(msg),
+        () => {
+          if (count(msg, cfg) + 1 >= cfg.maxAttempts) {
+            ch.sendToQueue(cfg.parked, msg.content, { persistent: true, headers: msg.properties.headers });
+            ch.ack(msg);
+          } else ch.nack(msg, false, opts.requeue ?? false);
+        },
+      );
+    });
+  };
+}
+const rabbitReference: RetryTopologySolution = { setup: declare, worker: retryWorker(rejectedCount) };
+
+/** The notebook's starter: one queue, no dead-letter exchange, a reject on failure. */
+const rabbitStarter: RetryTopologySolution = {
+  async setup(ch, cfg) {
+    await ch.assertQueue(cfg.work, { durable: true });
+    await ch.assertQueue(cfg.parked, { durable: true });
+  },
+  async worker(ch, cfg, work) {
+    await ch.consume(cfg.work, (msg) => {
+      if (!msg) return;
+      work(msg).then(() => ch.ack(msg), () => ch.reject(msg, false));
+    });
+  },
+};
+
+describe("rabbitmq build challenge (retry topology)", () => {
+  const c = challenges.rabbitmq;
+  it("the reference passes every stage, in ≤ 3 s", async () => {
+    const { value, ms } = await timed(() => c.check(rabbitReference));
+    expect(value.headline, invariant(value)).toMatch(/^Challenge rabbitmq: PASSED \(3 of 3 stages, \d+ cases\)/);
+    expect(ms).toBeLessThan(3_000);
+  });
+  it("the starter fails stage 1: a rejected job with no dead-letter exchange is lost", async () => {
+    const r = await c.check(rabbitStarter);
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/never succeeded|attempted 1 time/);
+  });
+  it("a constant answer (ack everything unprocessed) fails stage 1", async () => {
+    const r = await c.check({ setup: declare, worker: async (ch, cfg) => void (await ch.consume(cfg.work, (m) => m && ch.ack(m))) });
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/never succeeded|attempted 0 times/);
+  });
+  it("a busy requeue loop (nack with requeue=true) fails stage 1 on the retry delay", async () => {
+    const r = await c.check({ setup: declare, worker: retryWorker(rejectedCount, { requeue: true }) });
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/retry delay|circulates/);
+  });
+  it("parking one attempt late (count ≥ maxAttempts) fails stage 1 with N+1 attempts", async () => {
+    const r = await c.check({ setup: declare, worker: retryWorker((m, cfg) => rejectedCount(m, cfg) - 1) });
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/attempted (\d+) times/);
+  });
+  it("summing every x-death entry (rejected + expired) parks too early: fails stage 1", async () => {
+    const r = await c.check({ setup: declare, worker: retryWorker((m) => deaths(m).reduce((a, d) => a + d.count, 0)) });
+    expect(failedStage(r)).toBe(1);
+  });
+  it("acking before the work (then republishing failures) loses a job on a crash: fails stage 2", async () => {
+    // Its own attempt header instead of x-death, so the retry path works without rejections.
+    const worker: RetryTopologySolution["worker"] = async (ch, cfg, work) => {
+      await ch.consume(cfg.work, (msg) => {
+        if (!msg) return;
+        ch.ack(msg);
+        const tries = Number(msg.properties.headers["x-tries"] ?? 0);
+        work(msg).catch(() => {
+          if (tries + 1 >= cfg.maxAttempts) ch.sendToQueue(cfg.parked, msg.content, { persistent: true });
+          else ch.sendToQueue(cfg.retry, msg.content, { persistent: true, headers: { "x-tries": tries + 1 } });
+        });
+      });
+    };
+    const r = await c.check({ setup: declare, worker });
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/lost|attempted/);
+  });
+  it("counting failures in the worker's memory instead of x-death fails stage 2 (crashes forget)", async () => {
+    // One memory per worker process: a crash or a second worker starts from zero.
+    const r = await c.check({
+      setup: declare,
+      worker: (ch, cfg, work) => {
+        const seen = new Map<string, number>();
+        return retryWorker((m) => {
+          const id = m.content.toString();
+          const n = seen.get(id) ?? 0;
+          seen.set(id, n + 1);
+          return n;
+        })(ch, cfg, work);
+      },
+    });
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/poison job and maxAttempts is \d+, but it was attempted \d+ times/);
+  });
+  it("rejects a solution of the wrong shape with a ConfigError", async () => {
+    await expect(c.check({ setup: declare } as never)).rejects.toThrow(ConfigError);
+  });
+});

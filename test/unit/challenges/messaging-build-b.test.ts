@@ -4,7 +4,7 @@
 // the notebook's starter fails stage 1 with a sentence that says what is wrong.
 import { describe, expect, it } from "vitest";
 import { ConfigError, type AmqpChannel, type AmqpMessage, type XDeath } from "sde-lab";
-import { challenges, type RetryTopologyConfig, type RetryTopologySolution } from "sde-lab/challenges";
+import { challenges, type Job, type RetryTopologyConfig, type RetryTopologySolution, type WorkQueueOnBothSolution } from "sde-lab/challenges";
 
 type Report = Awaited<ReturnType<(typeof challenges)["rabbitmq"]["check"]>>;
 
@@ -132,5 +132,92 @@ describe("rabbitmq build challenge (retry topology)", () => {
   });
   it("rejects a solution of the wrong shape with a ConfigError", async () => {
     await expect(c.check({ setup: declare } as never)).rejects.toThrow(ConfigError);
+  });
+});
+
+// ---------- kafka-vs-rabbitmq: one work queue on both brokers ----------
+const encode = (job: Job) => Buffer.from(JSON.stringify(job));
+const decode = (bytes: { toString(): string } | null): Job => JSON.parse(String(bytes)) as Job;
+type Sides = { rabbit: WorkQueueOnBothSolution["rabbit"]; kafka: WorkQueueOnBothSolution["kafka"] };
+const rabbitSide = (o: { prefetch?: number; ackFirst?: boolean } = {}): Sides["rabbit"] => ({
+  async produce(ch, jobs) {
+    await ch.assertQueue("jobs", { durable: true });
+    for (const j of jobs) ch.sendToQueue("jobs", encode(j), { persistent: true });
+  },
+  async worker(ch, handle) {
+    await ch.assertQueue("jobs", { durable: true });
+    if (o.prefetch !== 0) await ch.prefetch(o.prefetch ?? 1);
+    await ch.consume("jobs", (msg) => {
+      if (!msg) return;
+      if (o.ackFirst) ch.ack(msg);
+      void handle(decode(msg.content)).then(() => o.ackFirst || ch.ack(msg));
+    });
+  },
+});
+const kafkaSide = (o: { key?: boolean; fireAndForget?: boolean; replayFromBeginning?: boolean } = {}): Sides["kafka"] => ({
+  async produce(producer, jobs) {
+    await producer.send({ topic: "jobs", messages: jobs.map((j) => ({ key: o.key === false ? null : j.key, value: JSON.stringify(j) })) });
+  },
+  async worker(consumer, handle) {
+    await consumer.subscribe({ topics: ["jobs"], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        if (o.fireAndForget) void handle(decode(message.value));
+        else await handle(decode(message.value));
+      },
+    });
+  },
+  async replay(consumer, handle) {
+    await consumer.subscribe({ topics: ["jobs"], fromBeginning: o.replayFromBeginning ?? true });
+    await consumer.run({ eachMessage: async ({ message }) => handle(decode(message.value)) });
+  },
+});
+const bothReference: WorkQueueOnBothSolution = { rabbit: rabbitSide(), kafka: kafkaSide() };
+
+/** The notebook's starter: both producers send nothing yet. */
+const bothStarter: WorkQueueOnBothSolution = {
+  rabbit: { produce: async () => {}, worker: async () => {} },
+  kafka: { produce: async () => {}, worker: async () => {}, replay: async () => {} },
+};
+
+describe("kafka-vs-rabbitmq build challenge (one work queue on both brokers)", () => {
+  const c = challenges["kafka-vs-rabbitmq"];
+  it("the reference passes every stage, in ≤ 3 s", async () => {
+    const { value, ms } = await timed(() => c.check(bothReference));
+    console.log("both reference ms", ms);
+    expect(value.headline, invariant(value)).toMatch(/^Challenge kafka-vs-rabbitmq: PASSED \(3 of 3 stages, \d+ cases\)/);
+    expect(ms).toBeLessThan(3_000);
+  });
+  it("the starter fails stage 1: no job is ever done", async () => {
+    const r = await c.check(bothStarter);
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/^RabbitMQ: (\d+) of \1 jobs were never done/);
+  });
+  it("a producer without keys breaks each key's order on Kafka: fails stage 1", async () => {
+    const r = await c.check({ rabbit: rabbitSide(), kafka: kafkaSide({ key: false }) });
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/^Kafka: .* started before/);
+  });
+  it("acking on receipt (before the work) loses a job when a RabbitMQ worker crashes: fails stage 2", async () => {
+    const r = await c.check({ rabbit: rabbitSide({ ackFirst: true }), kafka: kafkaSide() });
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/^RabbitMQ: \d+ of \d+ jobs were never done/);
+  });
+  it("a Kafka handler that does not await the job lets the offset commit run ahead: fails stage 2", async () => {
+    const r = await c.check({ rabbit: rabbitSide(), kafka: kafkaSide({ fireAndForget: true }) });
+    expect(failedStage(r)).toBe(2);
+  });
+  it("no prefetch limit lets the slow RabbitMQ worker hoard jobs: fails stage 3", async () => {
+    const r = await c.check({ rabbit: rabbitSide({ prefetch: 0 }), kafka: kafkaSide() });
+    expect(failedStage(r)).toBe(3);
+    expect(invariant(r)).toMatch(/RabbitMQ: with one worker 10× slower/);
+  });
+  it("a replay reader that starts at the end of the log reads nothing: fails stage 3", async () => {
+    const r = await c.check({ rabbit: rabbitSide(), kafka: kafkaSide({ replayFromBeginning: false }) });
+    expect(failedStage(r)).toBe(3);
+    expect(invariant(r)).toMatch(/the new reader read 0 of the \d+ past jobs/);
+  });
+  it("rejects a solution of the wrong shape with a ConfigError", async () => {
+    await expect(c.check({ rabbit: rabbitSide() } as never)).rejects.toThrow(ConfigError);
   });
 });

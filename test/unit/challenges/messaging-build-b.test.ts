@@ -4,7 +4,7 @@
 // the notebook's starter fails stage 1 with a sentence that says what is wrong.
 import { describe, expect, it } from "vitest";
 import { ConfigError, type AmqpChannel, type AmqpMessage, type XDeath } from "sde-lab";
-import { challenges, type Job, type RetryTopologyConfig, type RetryTopologySolution, type WorkQueueOnBothSolution } from "sde-lab/challenges";
+import { challenges, type Job, type MetricPoint, type TelemetrySolution, type RetryTopologyConfig, type RetryTopologySolution, type WorkQueueOnBothSolution } from "sde-lab/challenges";
 
 type Report = Awaited<ReturnType<(typeof challenges)["rabbitmq"]["check"]>>;
 
@@ -219,5 +219,93 @@ describe("kafka-vs-rabbitmq build challenge (one work queue on both brokers)", (
   });
   it("rejects a solution of the wrong shape with a ConfigError", async () => {
     await expect(c.check({ rabbit: rabbitSide() } as never)).rejects.toThrow(ConfigError);
+  });
+});
+
+// ---------- at-most-once: telemetry that never counts twice ----------
+const asPoint = (bytes: { toString(): string } | null): MetricPoint => JSON.parse(String(bytes)) as MetricPoint;
+type Producing = Pick<TelemetrySolution, "createProducer" | "send">;
+const noRetries: Producing = {
+  createProducer: (kafka) => kafka.producer({ retry: { retries: 0 } }),
+  async send(producer, points) {
+    try {
+      await producer.send({ topic: "metrics", messages: points.map((p) => ({ key: p.metric, value: JSON.stringify(p) })) });
+    } catch {
+      // Dropped: at most once.
+    }
+  },
+};
+const commitFirst: TelemetrySolution["consume"] = async (consumer, count) => {
+  await consumer.subscribe({ topics: ["metrics"], fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ topic, partition, message }) => {
+      await consumer.commitOffsets([{ topic, partition, offset: String(Number(message.offset) + 1) }]);
+      count(asPoint(message.value));
+    },
+  });
+};
+const commitAfter: TelemetrySolution["consume"] = async (consumer, count) => {
+  await consumer.subscribe({ topics: ["metrics"], fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => count(asPoint(message.value)) });
+};
+const telemetryReference: TelemetrySolution = { ...noRetries, consume: commitFirst };
+const telemetryStarter: TelemetrySolution = {
+  createProducer: (kafka) => kafka.producer(),
+  send: async () => {},
+  consume: async () => {},
+};
+
+describe("at-most-once build challenge (telemetry)", () => {
+  const c = challenges["at-most-once"];
+  it("the reference passes every stage, in ≤ 3 s", async () => {
+    const { value, ms } = await timed(() => c.check(telemetryReference));
+    console.log("telemetry reference ms", ms);
+    expect(value.headline, invariant(value)).toMatch(/^Challenge at-most-once: PASSED \(3 of 3 stages, \d+ cases\)/);
+    expect(ms).toBeLessThan(3_000);
+  });
+  it("the starter fails stage 1: nothing is sent or counted", async () => {
+    const r = await c.check(telemetryStarter);
+    expect(failedStage(r)).toBe(1);
+    expect(invariant(r)).toMatch(/with no fault at all, (\d+) of \1 points were never counted/);
+  });
+  it("a consumer that counts only the first partition fails stage 1", async () => {
+    const r = await c.check({
+      ...noRetries,
+      async consume(consumer, count) {
+        await consumer.subscribe({ topics: ["metrics"], fromBeginning: true });
+        await consumer.run({ eachMessage: async ({ partition, message }) => void (partition === 0 && count(asPoint(message.value))) });
+      },
+    });
+    expect(failedStage(r)).toBe(1);
+  });
+  it("committing after counting (kafkajs's default) counts a point twice after a crash: fails stage 2", async () => {
+    const r = await c.check({ ...noRetries, consume: commitAfter });
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/was counted twice/);
+  });
+  it("a producer with kafkajs's default retries writes a timed-out batch twice: fails stage 3", async () => {
+    const r = await c.check({ createProducer: (kafka) => kafka.producer(), send: noRetries.send, consume: commitFirst });
+    expect(failedStage(r)).toBe(3);
+    expect(invariant(r)).toMatch(/was counted twice/);
+  });
+  it("a send that resends once by hand after a timeout duplicates too: fails stage 3", async () => {
+    const r = await c.check({
+      createProducer: noRetries.createProducer,
+      async send(producer, points) {
+        const messages = points.map((p) => ({ key: p.metric, value: JSON.stringify(p) }));
+        await producer.send({ topic: "metrics", messages }).catch(() => producer.send({ topic: "metrics", messages }).catch(() => undefined));
+      },
+      consume: commitFirst,
+    });
+    expect(failedStage(r)).toBe(3);
+  });
+  it("a send that lets the timeout escape fails stage 3 with the reason", async () => {
+    const r = await c.check({ createProducer: noRetries.createProducer, send: async (p, points) => void (await p.send({ topic: "metrics", messages: points.map((x) => ({ value: JSON.stringify(x) })) })), consume: commitFirst });
+    expect(failedStage(r)).toBe(3);
+    expect(invariant(r)).toMatch(/send\(\) threw/);
+  });
+  it("rejects a solution of the wrong shape with a ConfigError", async () => {
+    await expect(c.check({ send: noRetries.send } as never)).rejects.toThrow(ConfigError);
   });
 });

@@ -75,7 +75,7 @@ describe("rabbitmq build challenge (retry topology)", () => {
   it("the starter fails stage 1: a rejected job with no dead-letter exchange is lost", async () => {
     const r = await c.check(rabbitStarter);
     expect(failedStage(r)).toBe(1);
-    expect(invariant(r)).toMatch(/never succeeded|attempted 1 time/);
+    expect(invariant(r)).toMatch(/attempted 1 time and then it was gone|never succeeded/);
   });
   it("a constant answer (ack everything unprocessed) fails stage 1", async () => {
     const r = await c.check({ setup: declare, worker: async (ch, cfg) => void (await ch.consume(cfg.work, (m) => m && ch.ack(m))) });
@@ -184,7 +184,6 @@ describe("kafka-vs-rabbitmq build challenge (one work queue on both brokers)", (
   const c = challenges["kafka-vs-rabbitmq"];
   it("the reference passes every stage, in ≤ 3 s", async () => {
     const { value, ms } = await timed(() => c.check(bothReference));
-    console.log("both reference ms", ms);
     expect(value.headline, invariant(value)).toMatch(/^Challenge kafka-vs-rabbitmq: PASSED \(3 of 3 stages, \d+ cases\)/);
     expect(ms).toBeLessThan(3_000);
   });
@@ -260,7 +259,6 @@ describe("at-most-once build challenge (telemetry)", () => {
   const c = challenges["at-most-once"];
   it("the reference passes every stage, in ≤ 3 s", async () => {
     const { value, ms } = await timed(() => c.check(telemetryReference));
-    console.log("telemetry reference ms", ms);
     expect(value.headline, invariant(value)).toMatch(/^Challenge at-most-once: PASSED \(3 of 3 stages, \d+ cases\)/);
     expect(ms).toBeLessThan(3_000);
   });

@@ -174,18 +174,19 @@ async function runTopology(solution: RetryTopologySolution, c: CheckCase, edge: 
       return 0;
     }
   };
-  let parked: string[] = [];
+  let parked: string[];
   try {
     parked = rabbit.peek(cfg.parked).map((m) => String(m.content));
   } catch {
-    parked = [];
+    parked = []; // the learner never declared the parking lot
   }
   const circulating = count(cfg.work) + count(cfg.retry);
   for (const j of jobs.values()) {
     const times = parked.filter((p) => p === j.id).length;
     if (j.kind.kind === "poison") {
       if (j.failed !== maxAttempts) {
-        return { ok: false, sim, invariant: `${j.id} is a poison job and maxAttempts is ${maxAttempts}, but it was attempted ${j.failed} time${j.failed === 1 ? "" : "s"}${times ? " before it was parked" : ""} (parked: ${times ? "yes" : "no"}).` };
+        const where = times ? "before it was parked" : circulating === 0 ? "and then it was gone: not parked, not in any queue (lost)" : "and it is not parked";
+        return { ok: false, sim, invariant: `${j.id} is a poison job and maxAttempts is ${maxAttempts}, but it was attempted ${j.failed} time${j.failed === 1 ? "" : "s"} ${where}.` };
       }
       if (times !== 1) return { ok: false, sim, invariant: `${j.id} failed ${maxAttempts} times and should be in ${cfg.parked} once, but it is there ${times} times${times === 0 && circulating === 0 ? ": it was lost" : ""}.` };
     } else {

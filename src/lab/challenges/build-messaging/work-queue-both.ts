@@ -189,7 +189,7 @@ async function runBoth(solution: WorkQueueOnBothSolution, c: CheckCase): Promise
     const s = state[b];
     const missing = jobs.filter((j) => !s.done.has(j.id));
     if (missing.length > 0) {
-      return { ok: false, sim, invariant: `${BROKER_NAME[b]}: ${missing.length} of ${jobs.length} jobs were never done (first: ${missing[0]!.id}), ${sim.now} ms into the run with every crashed worker replaced: a job was settled before it was done, or never sent.` };
+      return { ok: false, sim, invariant: `${BROKER_NAME[b]}: ${missing.length} of ${jobs.length} jobs were never done (first: ${missing[0]!.id}), ${sim.now} ms into the run${crashes.length ? " with every crashed worker replaced" : ""}: a job was settled before it was done, or never sent.` };
     }
   }
   if (slow) {

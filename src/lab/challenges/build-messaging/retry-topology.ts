@@ -81,7 +81,8 @@ const ascii = (text: string) => Uint8Array.from(text, (ch) => ch.charCodeAt(0));
 
 const describeKind = (k: Kind, n: number) => (k.kind === "poison" ? "a poison job (fails every time)" : k.kind === "transient" ? `a transient job (fails ${k.failures} time${k.failures === 1 ? "" : "s"}, then succeeds; maxAttempts ${n})` : "a good job");
 
-async function runTopology(solution: RetryTopologySolution, c: CheckCase, edge: boolean): Promise<CaseOutcome> {
+/** One case of the checker: runs the learner's code on one seed and fault schedule and judges it (exported for the bench's plain run). */
+export async function runTopology(solution: RetryTopologySolution, c: CheckCase, edge: boolean): Promise<CaseOutcome> {
   const { maxAttempts, retryDelayMs, jobs: planned, workers } = plan(c, edge);
   const cfg: RetryTopologyConfig = Object.freeze({ work: "jobs", retry: "jobs.retry", parked: "jobs.parked", retryDelayMs, maxAttempts });
   const sim = new Simulation({ seed: c.seed, traceLimit: 1_500 });

@@ -44,7 +44,8 @@ const POINTS = {
 } as const;
 type Point = keyof typeof POINTS;
 
-async function runTelemetry(solution: TelemetrySolution, c: CheckCase): Promise<CaseOutcome> {
+/** One case of the checker: runs the learner's code on one seed and fault schedule and judges it (exported for the bench's plain run). */
+export async function runTelemetry(solution: TelemetrySolution, c: CheckCase): Promise<CaseOutcome> {
   const random = new Random(c.seed * 17 + 3);
   const metrics = ["cpu", "rps", "p99", "errors"];
   const points: MetricPoint[] = Array.from({ length: c.size }, (_, i) => ({ id: `pt-${i + 1}`, metric: metrics[i % 4]!, value: random.int(0, 999) }));

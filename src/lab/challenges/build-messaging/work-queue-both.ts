@@ -65,7 +65,8 @@ function makeJobs(c: CheckCase): Job[] {
   });
 }
 
-async function runBoth(solution: WorkQueueOnBothSolution, c: CheckCase): Promise<CaseOutcome> {
+/** One case of the checker: runs the learner's code on one seed and fault schedule and judges it (exported for the bench's plain run). */
+export async function runBoth(solution: WorkQueueOnBothSolution, c: CheckCase): Promise<CaseOutcome> {
   const jobs = makeJobs(c);
   const byId = new Map(jobs.map((j) => [j.id, j]));
   const sim = new Simulation({ seed: c.seed, traceLimit: 1_500 });

@@ -130,6 +130,25 @@ describe("rabbitmq build challenge (retry topology)", () => {
     expect(failedStage(r)).toBe(2);
     expect(invariant(r)).toMatch(/poison job and maxAttempts is \d+, but it was attempted \d+ times/);
   });
+  it("a counter shared by every worker (outside the broker) fails stage 3: the old deployment's attempts are only in x-death", async () => {
+    // It survives crashes and is shared by both workers (one process in the lab), and it is
+    // cleared per case in setup: only history from before the workers started can catch it.
+    const counts = new Map<string, number>();
+    const r = await c.check({
+      setup: async (ch, cfg) => {
+        counts.clear();
+        await declare(ch, cfg);
+      },
+      worker: retryWorker((m) => {
+        const id = m.content.toString();
+        const n = counts.get(id) ?? 0;
+        counts.set(id, n + 1);
+        return n;
+      }),
+    });
+    expect(failedStage(r)).toBe(3);
+    expect(invariant(r)).toMatch(/poison job and maxAttempts is \d+, but it was attempted \d+ times/);
+  });
   it("rejects a solution of the wrong shape with a ConfigError", async () => {
     await expect(c.check({ setup: declare } as never)).rejects.toThrow(ConfigError);
   });

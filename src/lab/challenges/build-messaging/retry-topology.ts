@@ -40,6 +40,8 @@ export interface RetryTopologySolution {
 
 const PROCESS_MS = 5;
 const RESTART_AFTER = 300;
+/** How long the previous deployment's worker runs at the edges before the new workers start, ms. */
+const OLD_FLEET_MS = 60;
 const ID = "rabbitmq";
 
 type Kind = { kind: "good" } | { kind: "transient"; failures: number } | { kind: "poison" };
@@ -84,6 +86,7 @@ const describeKind = (k: Kind, n: number) => (k.kind === "poison" ? "a poison jo
 /** One case of the checker: runs the learner's code on one seed and fault schedule and judges it (exported for the bench's plain run). */
 export async function runTopology(solution: RetryTopologySolution, c: CheckCase, edge: boolean): Promise<CaseOutcome> {
   const { maxAttempts, retryDelayMs, jobs: planned, workers } = plan(c, edge);
+  const oldFleet = edge && maxAttempts > 1;
   const cfg: RetryTopologyConfig = Object.freeze({ work: "jobs", retry: "jobs.retry", parked: "jobs.parked", retryDelayMs, maxAttempts });
   const sim = new Simulation({ seed: c.seed, traceLimit: 1_500 });
   const rabbit = new RabbitMQ(sim);
@@ -95,6 +98,53 @@ export async function runTopology(solution: RetryTopologySolution, c: CheckCase,
   let stopped = false;
   const live = new Set<string>();
   const never = <T>() => new Promise<T>(() => {});
+
+  /** The job itself, as worker `name` runs it: records attempts, fails or succeeds, or crashes it. */
+  const workFor = (name: string, crash: (why: string) => void) => async (msg: AmqpMessage): Promise<void> => {
+    if (!live.has(name) || stopped) return never();
+    const id = msg?.content?.toString?.() ?? "";
+    const job = jobs.get(id);
+    if (!job) {
+      fail(`work() got a message whose body is ${JSON.stringify(id.slice(0, 40))}, not one of the published jobs: pass the delivered message unchanged.`);
+      return never();
+    }
+    job.calls++;
+    if (job.calls > maxAttempts + 8) {
+      fail(`${id}, ${describeKind(job.kind, maxAttempts)}, was handed to work() ${job.calls} times: it circulates instead of being parked after ${maxAttempts} failed attempt${maxAttempts === 1 ? "" : "s"}.`);
+      stopped = true;
+      for (const w of [...live]) sim.faults.crash(w);
+      live.clear();
+      return never();
+    }
+    if (job.failed > 0 && sim.now - job.lastFailAt < retryDelayMs) {
+      fail(`${id} was attempted again ${sim.now - job.lastFailAt} ms after its failed attempt ${job.failed}; the retry delay is ${retryDelayMs} ms (a requeue puts a message straight back).`);
+    }
+    await sim.sleep(PROCESS_MS);
+    if (!live.has(name) || stopped) return never();
+    const attempt = job.failed + 1;
+    const hit = crashes.find((x) => !x.used && x.f.target === id && Number(x.f.params?.attempt) === attempt + job.succeeded);
+    const fails = job.kind.kind === "poison" || (job.kind.kind === "transient" && job.failed < job.kind.failures);
+    if (hit && (hit.f.params?.point === "during" || fails)) {
+      // Died before any verdict: the attempt does not count, the broker redelivers the message.
+      hit.used = true;
+      crash(`while working on ${id}`);
+      return never();
+    }
+    if (fails) {
+      job.failed++;
+      job.lastFailAt = sim.now;
+      sim.trace.state(name, `${id}: attempt ${attempt} failed`);
+      throw new Error(`${id} failed (attempt ${attempt})`);
+    }
+    job.succeeded++;
+    sim.trace.state(name, `${id}: done`);
+    if (hit) {
+      // The effect is done; the ack never leaves: the broker redelivers and the job runs again.
+      hit.used = true;
+      crash(`after finishing ${id}, before its ack`);
+      return never();
+    }
+  };
 
   const startWorker = async (): Promise<void> => {
     if (stopped) return;
@@ -108,51 +158,7 @@ export async function runTopology(solution: RetryTopologySolution, c: CheckCase,
       sim.faults.crash(name);
       sim.schedule(RESTART_AFTER, () => void startWorker().catch((e: unknown) => fail(`a replacement worker failed to start: ${String(e)}`)));
     };
-    const work = async (msg: AmqpMessage): Promise<void> => {
-      if (!live.has(name) || stopped) return never();
-      const id = msg?.content?.toString?.() ?? "";
-      const job = jobs.get(id);
-      if (!job) {
-        fail(`work() got a message whose body is ${JSON.stringify(id.slice(0, 40))}, not one of the published jobs: pass the delivered message unchanged.`);
-        return never();
-      }
-      job.calls++;
-      if (job.calls > maxAttempts + 8) {
-        fail(`${id}, ${describeKind(job.kind, maxAttempts)}, was handed to work() ${job.calls} times: it circulates instead of being parked after ${maxAttempts} failed attempt${maxAttempts === 1 ? "" : "s"}.`);
-        stopped = true;
-        for (const w of [...live]) sim.faults.crash(w);
-        live.clear();
-        return never();
-      }
-      if (job.failed > 0 && sim.now - job.lastFailAt < retryDelayMs) {
-        fail(`${id} was attempted again ${sim.now - job.lastFailAt} ms after its failed attempt ${job.failed}; the retry delay is ${retryDelayMs} ms (a requeue puts a message straight back).`);
-      }
-      await sim.sleep(PROCESS_MS);
-      if (!live.has(name) || stopped) return never();
-      const attempt = job.failed + 1;
-      const hit = crashes.find((x) => !x.used && x.f.target === id && Number(x.f.params?.attempt) === attempt + job.succeeded);
-      const fails = job.kind.kind === "poison" || (job.kind.kind === "transient" && job.failed < job.kind.failures);
-      if (hit && (hit.f.params?.point === "during" || fails)) {
-        // Died before any verdict: the attempt does not count, the broker redelivers the message.
-        hit.used = true;
-        crash(`while working on ${id}`);
-        return never();
-      }
-      if (fails) {
-        job.failed++;
-        job.lastFailAt = sim.now;
-        sim.trace.state(name, `${id}: attempt ${attempt} failed`);
-        throw new Error(`${id} failed (attempt ${attempt})`);
-      }
-      job.succeeded++;
-      sim.trace.state(name, `${id}: done`);
-      if (hit) {
-        // The effect is done; the ack never leaves: the broker redelivers and the job runs again.
-        hit.used = true;
-        crash(`after finishing ${id}, before its ack`);
-        return never();
-      }
-    };
+    const work = workFor(name, crash);
     await solution.worker(ch, cfg, work);
   };
 
@@ -160,8 +166,27 @@ export async function runTopology(solution: RetryTopologySolution, c: CheckCase,
   await sim.run(async () => {
     const admin = await (await rabbit.connect({ name: "app" })).createChannel();
     await solution.setup(admin, cfg);
-    for (let i = 0; i < workers; i++) await startWorker();
-    for (const j of planned) admin.sendToQueue(cfg.work, ascii(j.id), { persistent: true, messageId: j.id });
+    if (oldFleet) {
+      // A previous deployment already tried some jobs once before it went down: their x-death
+      // history is in the broker, not in any running worker's memory.
+      for (const j of planned) admin.sendToQueue(cfg.work, ascii(j.id), { persistent: true, messageId: j.id });
+      const old = "old-worker";
+      live.add(old);
+      const ch = await (await rabbit.connect({ name: old })).createChannel();
+      await ch.prefetch(1);
+      const work = workFor(old, () => {});
+      await ch.consume(cfg.work, (msg) => {
+        if (msg && live.has(old)) work(msg).then(() => ch.ack(msg), () => ch.reject(msg, false));
+      });
+      await sim.sleep(OLD_FLEET_MS);
+      live.delete(old);
+      sim.faults.crash(old);
+      sim.trace.record("fault", old, old, "the old deployment stops; the new workers start");
+      for (let i = 0; i < workers; i++) await startWorker();
+    } else {
+      for (let i = 0; i < workers; i++) await startWorker();
+      for (const j of planned) admin.sendToQueue(cfg.work, ascii(j.id), { persistent: true, messageId: j.id });
+    }
     await sim.sleep(horizon);
     stopped = true;
   });
@@ -246,7 +271,7 @@ export const rabbitRetryBuild = defineBuildChallenge<RetryTopologySolution>({
     "}",
     "```",
     "",
-    "**The checker attacks**: it publishes good jobs, transient ones (fail a few times, then succeed) and poison ones (always fail) as `Buffer` bodies, with a seeded `maxAttempts` and retry delay; it crashes workers while they work (no verdict: that attempt does not count) and right after a success before the ack (the broker redelivers), and starts a replacement 300 ms later; at the edges it runs two workers and sets `maxAttempts` to 1, 2 or 6 with transient jobs that fail `maxAttempts − 1` times. **Invariants**: every transient job succeeds; every poison job is parked once, after exactly `maxAttempts` failed attempts; no job is lost or left circulating; attempts of one job are at least `retryDelayMs` apart (a requeue loop fails).",
+    "**The checker attacks**: it publishes good jobs, transient ones (fail a few times, then succeed) and poison ones (always fail) as `Buffer` bodies, with a seeded `maxAttempts` and retry delay; it crashes workers while they work (no verdict: that attempt does not count) and right after a success before the ack (the broker redelivers), and starts a replacement 300 ms later; at the edges it runs two workers after a previous deployment's worker already failed some jobs once (their history is only in the broker), and sets `maxAttempts` to 1, 2 or 6 with transient jobs that fail `maxAttempts − 1` times. **Invariants**: every transient job succeeds; every poison job is parked once, after exactly `maxAttempts` failed attempts; no job is lost or left circulating; attempts of one job are at least `retryDelayMs` apart (a requeue loop fails).",
   ].join("\n"),
   validate(s) {
     if (!s || typeof s !== "object") throw new ConfigError(ID, "solution", s, "{ setup, worker }");
@@ -270,7 +295,7 @@ export const rabbitRetryBuild = defineBuildChallenge<RetryTopologySolution>({
     },
     {
       name: "exact at the edges",
-      goal: "two workers share the queue; maxAttempts 1, 2 and 6; a transient job failing maxAttempts − 1 times still succeeds",
+      goal: "two workers share the queue; a previous deployment already failed some jobs once; maxAttempts 1, 2 and 6; a transient job failing maxAttempts − 1 times still succeeds",
       cases: () => Array.from({ length: 9 }, (_, i): CheckCase => ({ seed: 500 + i, faults: [], size: 12 })),
       minSize: 2,
       run: (s, c) => runTopology(s, c, true),

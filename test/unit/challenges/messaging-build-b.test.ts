@@ -3,6 +3,8 @@
 // every case within 3 s; the known-wrong answers fail at the stage that targets their mistake;
 // the notebook's starter fails stage 1 with a sentence that says what is wrong.
 import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { ConfigError, type AmqpChannel, type AmqpMessage, type XDeath } from "sde-lab";
 import { challenges, type Job, type MetricPoint, type TelemetrySolution, type RetryTopologyConfig, type RetryTopologySolution, type WorkQueueOnBothSolution } from "sde-lab/challenges";
 
@@ -325,4 +327,23 @@ describe("at-most-once build challenge (telemetry)", () => {
   it("rejects a solution of the wrong shape with a ConfigError", async () => {
     await expect(c.check({ send: noRetries.send } as never)).rejects.toThrow(ConfigError);
   });
+});
+
+describe("notebook 04's cells for these build challenges", () => {
+  const cells = (JSON.parse(readFileSync(join(__dirname, "../../../notebooks/04-messaging.sdenb"), "utf8")) as { cells: { id: string; source: string[]; metadata?: { collapsed?: boolean } }[] }).cells;
+  const text = (id: string) => cells.find((c) => c.id === id)?.source.join("") ?? `(no cell ${id})`;
+  for (const id of ["rabbitmq", "kafka-vs-rabbitmq", "at-most-once"] as const) {
+    it(`${id}: the statement, every stage's goal and the three collapsed hints (no code in them)`, () => {
+      const c = challenges[id];
+      expect(text(`${id}-challenge`)).toContain(c.statement);
+      for (const stage of c.stages) expect(text(`${id}-challenge`)).toContain(stage.goal);
+      expect(text(`${id}-check`)).toContain(`challenges["${id}"].check(`);
+      for (const level of [1, 2, 3] as const) {
+        expect(text(`${id}-hint-${level}`)).toBe(c.hint(level));
+        expect(cells.find((x) => x.id === `${id}-hint-${level}`)!.metadata?.collapsed).toBe(true);
+        expect(c.hint(level)).not.toMatch(/```|=>|\(\)/);
+      }
+      expect(text(`${id}-warmup-check`)).toContain(`challenges["${id}-warmup"].check(`);
+    });
+  }
 });

@@ -3,7 +3,7 @@
 // case) beside one plain run of the same scenario (one case, no faults). Target: ≤ 3 s headless
 // on the 2-core machine; the ratio says what the checker costs.
 import type { AmqpMessage, XDeath } from "../src/lab/index";
-import { challenges, type Job, type MetricPoint, type RetryTopologySolution, type TelemetrySolution, type WorkQueueOnBothSolution } from "../src/lab/challenges/index";
+import { challenges, type QueueJob, type MetricPoint, type RetryTopologySolution, type TelemetrySolution, type WorkQueueOnBothSolution } from "../src/lab/challenges/index";
 import { runTopology } from "../src/lab/challenges/build-messaging/retry-topology";
 import { runBoth } from "../src/lab/challenges/build-messaging/work-queue-both";
 import { runTelemetry } from "../src/lab/challenges/build-messaging/telemetry";
@@ -36,7 +36,7 @@ const retry: RetryTopologySolution = {
     });
   },
 };
-const decode = (bytes: { toString(): string } | null): Job => JSON.parse(String(bytes)) as Job;
+const decode = (bytes: { toString(): string } | null): QueueJob => JSON.parse(String(bytes)) as QueueJob;
 const both: WorkQueueOnBothSolution = {
   rabbit: {
     async produce(ch, jobs) {

@@ -30,7 +30,7 @@ export type { GatewayBuild, GatewayKit, GatewayMiddleware, GatewayNext, GatewayR
 export type { Limiter, LimiterBuild } from "./build-microservices/rate-limiting";
 export type { BffBuild, BffKit, HomePart, HomeScreen } from "./build-microservices/bff";
 export type { RetryTopologyConfig, RetryTopologySolution } from "./build-messaging/retry-topology";
-export type { Job, JobHandler, WorkQueueOnBothSolution } from "./build-messaging/work-queue-both";
+export type { QueueJob, QueueJobHandler, WorkQueueOnBothSolution } from "./build-messaging/work-queue-both";
 export type { MetricPoint, TelemetrySolution } from "./build-messaging/telemetry";
 export type { DiscoveryBuild, DiscoveryClient, DiscoveryKit, RegistryInstance } from "./build-microservices/client-side-discovery";
 export { type ChallengeReport, DEFAULT_SEEDS, defineChallenge, type Challenge, type ChallengeSpec, type Comparison, type Target, type TargetResult } from "./challenge";

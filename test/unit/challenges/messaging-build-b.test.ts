@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, type AmqpChannel, type AmqpMessage, type XDeath } from "sde-lab";
-import { challenges, type Job, type MetricPoint, type TelemetrySolution, type RetryTopologyConfig, type RetryTopologySolution, type WorkQueueOnBothSolution } from "sde-lab/challenges";
+import { challenges, type QueueJob, type MetricPoint, type TelemetrySolution, type RetryTopologyConfig, type RetryTopologySolution, type WorkQueueOnBothSolution } from "sde-lab/challenges";
 
 type Report = Awaited<ReturnType<(typeof challenges)["rabbitmq"]["check"]>>;
 
@@ -157,8 +157,8 @@ describe("rabbitmq build challenge (retry topology)", () => {
 });
 
 // ---------- kafka-vs-rabbitmq: one work queue on both brokers ----------
-const encode = (job: Job) => Buffer.from(JSON.stringify(job));
-const decode = (bytes: { toString(): string } | null): Job => JSON.parse(String(bytes)) as Job;
+const encode = (job: QueueJob) => Buffer.from(JSON.stringify(job));
+const decode = (bytes: { toString(): string } | null): QueueJob => JSON.parse(String(bytes)) as QueueJob;
 type Sides = { rabbit: WorkQueueOnBothSolution["rabbit"]; kafka: WorkQueueOnBothSolution["kafka"] };
 const rabbitSide = (o: { prefetch?: number; ackFirst?: boolean } = {}): Sides["rabbit"] => ({
   async produce(ch, jobs) {

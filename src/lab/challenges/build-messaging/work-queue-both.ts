@@ -12,7 +12,7 @@ import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec 
 import { expectFunction } from "../challenge";
 
 /** One job of the work queue. */
-export interface Job {
+export interface QueueJob {
   /** Unique id, `"job-17"`. */
   readonly id: string;
   /** The customer the job is for, `"user-3"`: a customer's jobs must start in `seq` order on Kafka. */
@@ -22,23 +22,23 @@ export interface Job {
 }
 
 /** What a worker calls per job; resolves when the job is done (it may take a while). */
-export type JobHandler = (job: Job) => Promise<void>;
+export type QueueJobHandler = (job: QueueJob) => Promise<void>;
 
 /** Solution of the `kafka-vs-rabbitmq` build challenge: one work queue, written for both brokers. */
 export interface WorkQueueOnBothSolution {
   readonly rabbit: {
     /** Publishes every job to the queue `"jobs"` (declare it; bodies are Buffers). */
-    produce(ch: AmqpChannel, jobs: readonly Job[]): Promise<void>;
+    produce(ch: AmqpChannel, jobs: readonly QueueJob[]): Promise<void>;
     /** Starts one worker of the pool on its own channel: take jobs from `"jobs"`, call `handle`, settle. */
-    worker(ch: AmqpChannel, handle: JobHandler): Promise<void>;
+    worker(ch: AmqpChannel, handle: QueueJobHandler): Promise<void>;
   };
   readonly kafka: {
     /** Sends every job to the topic `"jobs"` (6 partitions, already created). */
-    produce(producer: KafkaProducer, jobs: readonly Job[]): Promise<void>;
+    produce(producer: KafkaProducer, jobs: readonly QueueJob[]): Promise<void>;
     /** Starts one worker of the pool: the consumer is in group `"workers"`, connected, not subscribed. */
-    worker(consumer: KafkaConsumer, handle: JobHandler): Promise<void>;
+    worker(consumer: KafkaConsumer, handle: QueueJobHandler): Promise<void>;
     /** A new reader (its own new group) that must read every job ever sent, after the workers acked them all. */
-    replay(consumer: KafkaConsumer, handle: JobHandler): Promise<void>;
+    replay(consumer: KafkaConsumer, handle: QueueJobHandler): Promise<void>;
   };
 }
 
@@ -54,7 +54,7 @@ const SLOW_DRAIN_MS = 400;
 type Broker = "rabbit" | "kafka";
 const BROKER_NAME: Record<Broker, string> = { rabbit: "RabbitMQ", kafka: "Kafka" };
 
-function makeJobs(c: CheckCase): Job[] {
+function makeJobs(c: CheckCase): QueueJob[] {
   const random = new Random(c.seed * 13 + 5);
   const seq = new Map<string, number>();
   return Array.from({ length: c.size }, (_, i) => {
@@ -84,8 +84,8 @@ export async function runBoth(solution: WorkQueueOnBothSolution, c: CheckCase): 
   const replayed = new Set<string>();
   const never = <T>() => new Promise<T>(() => {});
 
-  const check = (b: Broker, job: unknown): Job | undefined => {
-    const j = job as Job | undefined;
+  const check = (b: Broker, job: unknown): QueueJob | undefined => {
+    const j = job as QueueJob | undefined;
     const known = j && typeof j === "object" ? byId.get(j.id) : undefined;
     if (!known || known.key !== j!.key || known.seq !== j!.seq) {
       fail(`${BROKER_NAME[b]}: handle() got ${JSON.stringify(job)?.slice(0, 80)}, not one of the jobs produced: send each job whole (id, key, seq) and decode it back.`);
@@ -95,7 +95,7 @@ export async function runBoth(solution: WorkQueueOnBothSolution, c: CheckCase): 
   };
 
   /** A worker does one job at a time: calls made while it is busy wait their turn. */
-  const handlerFor = (b: Broker, name: string, slowWorker: boolean): JobHandler => {
+  const handlerFor = (b: Broker, name: string, slowWorker: boolean): QueueJobHandler => {
     let chain: Promise<void> = Promise.resolve();
     return (job) => {
       const run = chain.then(() => doJob(b, name, slowWorker, job));
@@ -103,7 +103,7 @@ export async function runBoth(solution: WorkQueueOnBothSolution, c: CheckCase): 
       return run;
     };
   };
-  const doJob = async (b: Broker, name: string, slowWorker: boolean, job: Job): Promise<void> => {
+  const doJob = async (b: Broker, name: string, slowWorker: boolean, job: QueueJob): Promise<void> => {
     if (!live.has(name)) return never();
     const j = check(b, job);
     if (!j) return never();
@@ -226,17 +226,17 @@ export const workQueueOnBothBuild = defineBuildChallenge<WorkQueueOnBothSolution
     "Write the same work queue twice: a producer and a worker pool on **RabbitMQ** (queue `jobs`) and on **Kafka** (topic `jobs`, 6 partitions, group `workers`), and a Kafka reader that replays history. Each job is `{ id, key, seq }`; a worker calls `handle(job)` and the job is done when it resolves.",
     "",
     "```ts",
-    "interface Job { id: string; key: string; seq: number }",
-    "type JobHandler = (job: Job) => Promise<void>;",
+    "interface QueueJob { id: string; key: string; seq: number }",
+    "type QueueJobHandler = (job: QueueJob) => Promise<void>;",
     "interface WorkQueueOnBothSolution {",
     "  rabbit: {",
-    "    produce(ch: AmqpChannel, jobs: readonly Job[]): Promise<void>;",
-    "    worker(ch: AmqpChannel, handle: JobHandler): Promise<void>;       // one per worker",
+    "    produce(ch: AmqpChannel, jobs: readonly QueueJob[]): Promise<void>;",
+    "    worker(ch: AmqpChannel, handle: QueueJobHandler): Promise<void>;       // one per worker",
     "  };",
     "  kafka: {",
-    "    produce(producer: KafkaProducer, jobs: readonly Job[]): Promise<void>;",
-    "    worker(consumer: KafkaConsumer, handle: JobHandler): Promise<void>;  // connected, not subscribed",
-    "    replay(consumer: KafkaConsumer, handle: JobHandler): Promise<void>;  // a new group, after all is done",
+    "    produce(producer: KafkaProducer, jobs: readonly QueueJob[]): Promise<void>;",
+    "    worker(consumer: KafkaConsumer, handle: QueueJobHandler): Promise<void>;  // connected, not subscribed",
+    "    replay(consumer: KafkaConsumer, handle: QueueJobHandler): Promise<void>;  // a new group, after all is done",
     "  };",
     "}",
     "```",

@@ -29,6 +29,9 @@ export {
 export type { GatewayBuild, GatewayKit, GatewayMiddleware, GatewayNext, GatewayRequest, GatewayRoute } from "./build-microservices/api-gateway";
 export type { Limiter, LimiterBuild } from "./build-microservices/rate-limiting";
 export type { BffBuild, BffKit, HomePart, HomeScreen } from "./build-microservices/bff";
+export type { RetryTopologyConfig, RetryTopologySolution } from "./build-messaging/retry-topology";
+export type { QueueJob, QueueJobHandler, WorkQueueOnBothSolution } from "./build-messaging/work-queue-both";
+export type { MetricPoint, TelemetrySolution } from "./build-messaging/telemetry";
 export type { DiscoveryBuild, DiscoveryClient, DiscoveryKit, RegistryInstance } from "./build-microservices/client-side-discovery";
 export type { HealthCheckKit, LoadBalancer, LoadBalancerBuild } from "./build-microservices/server-side-discovery";
 export type { Bulkhead, BulkheadBuild, BulkheadKit, BulkheadOptions } from "./build-microservices/bulkhead";

@@ -9,6 +9,9 @@ import type { BuildChallenge } from "./build";
 import { kafkaConsumerLoopBuild } from "./messaging-build/consumer-loop";
 import { idempotentConsumerBuild } from "./messaging-build/idempotent-consumer";
 import { readProcessWriteBuild } from "./messaging-build/read-process-write";
+import { rabbitRetryBuild } from "./build-messaging/retry-topology";
+import { workQueueOnBothBuild } from "./build-messaging/work-queue-both";
+import { telemetryBuild } from "./build-messaging/telemetry";
 
 // ---- kafka: partitions, keys and consumers ---------------------------------------------
 
@@ -103,7 +106,7 @@ export interface RabbitSolution {
 }
 
 const rabbitChallenge = defineChallenge<RabbitSolution, "finishMs" | "poisonDeliveries" | "deadLettered">({
-  id: "rabbitmq",
+  id: "rabbitmq-warmup",
   title: "A work queue that survives a slow worker and a poison message",
   statement: [
     "300 tasks go to the `tasks` queue, which dead-letters to `tasks.dead`. Two workers consume it: a fast one (5 ms a task) and a slow one (50 ms).",
@@ -170,7 +173,7 @@ export interface ReplaySolution {
 }
 
 const replayChallenge = defineChallenge<ReplaySolution, "accountsRebuilt" | "storedKB">({
-  id: "kafka-vs-rabbitmq",
+  id: "kafka-vs-rabbitmq-warmup",
   title: "Let a service that starts later rebuild its state",
   statement: [
     "Over two days 50 accounts each get 40 balance updates (2 000 messages). Then a new reporting service starts and must know every account's latest balance,",
@@ -367,7 +370,7 @@ function checkBatch(id: string, batchSize: number) {
 }
 
 const atMostOnce = defineChallenge<AtMostOnceSolution, "duplicated" | "lost">({
-  id: "at-most-once",
+  id: "at-most-once-warmup",
   title: "Metrics that never count twice and lose little",
   statement:
     "240 metric points flow through a Kafka consumer that crashes three times (at seeded points) and is replaced. Counting a point twice corrupts the dashboard; losing a few is acceptable. Choose when to commit and how many messages per commit.",
@@ -435,9 +438,12 @@ const exactlyOnce = defineChallenge<ExactlyOnceSolution, "lost" | "duplicated">(
 export const messagingChallenges = {
   kafka: kafkaConsumerLoopBuild,
   "kafka-warmup": kafkaChallenge,
-  rabbitmq: rabbitChallenge,
-  "kafka-vs-rabbitmq": replayChallenge,
-  "at-most-once": atMostOnce,
+  rabbitmq: rabbitRetryBuild,
+  "rabbitmq-warmup": rabbitChallenge,
+  "kafka-vs-rabbitmq": workQueueOnBothBuild,
+  "kafka-vs-rabbitmq-warmup": replayChallenge,
+  "at-most-once": telemetryBuild,
+  "at-most-once-warmup": atMostOnce,
   "at-least-once": idempotentConsumerBuild,
   "at-least-once-warmup": atLeastOnce,
   "exactly-once": readProcessWriteBuild,

@@ -14,29 +14,29 @@ describe("message-broker challenges", () => {
     expect(reference.headline).toBe("Challenge kafka-warmup: PASSED (3 of 3 targets, seeds 1, 2, 3)");
   });
 
-  it("rabbitmq: unlimited prefetch and requeue fail; a small prefetch and dead-lettering pass", async () => {
-    const starter = await challenges.rabbitmq.check({ prefetch: 0, onError: "requeue" });
+  it("rabbitmq-warmup: unlimited prefetch and requeue fail; a small prefetch and dead-lettering pass", async () => {
+    const starter = await challenges["rabbitmq-warmup"].check({ prefetch: 0, onError: "requeue" });
     expect(starter.passed).toBe(false);
     expect(starter.misses.map((m) => m.target.metric).sort()).toEqual(["deadLettered", "finishMs", "poisonDeliveries"]);
-    const reference = await challenges.rabbitmq.check({ prefetch: 5, onError: "dead-letter" });
+    const reference = await challenges["rabbitmq-warmup"].check({ prefetch: 5, onError: "dead-letter" });
     expect(reference.passed).toBe(true);
   });
 
-  it("kafka-vs-rabbitmq: a queue cannot replay; a log with delete keeps too much; compaction passes", async () => {
-    const queue = await challenges["kafka-vs-rabbitmq"].check({ broker: "rabbitmq" });
+  it("kafka-vs-rabbitmq-warmup: a queue cannot replay; a log with delete keeps too much; compaction passes", async () => {
+    const queue = await challenges["kafka-vs-rabbitmq-warmup"].check({ broker: "rabbitmq" });
     expect(queue.results.find((r) => r.target.metric === "accountsRebuilt")!.measured).toBe(0);
-    const log = await challenges["kafka-vs-rabbitmq"].check({ broker: "kafka" });
+    const log = await challenges["kafka-vs-rabbitmq-warmup"].check({ broker: "kafka" });
     expect(log.misses.map((m) => m.target.metric)).toEqual(["storedKB"]);
-    const compact = await challenges["kafka-vs-rabbitmq"].check({ broker: "kafka", cleanupPolicy: "compact" });
+    const compact = await challenges["kafka-vs-rabbitmq-warmup"].check({ broker: "kafka", cleanupPolicy: "compact" });
     expect(compact.passed).toBe(true);
   });
 
-  it("at-most-once: committing after processing duplicates; small chunks committed first pass", async () => {
-    const starter = await challenges["at-most-once"].check({ commit: "after-processing", batchSize: 50 });
+  it("at-most-once-warmup: committing after processing duplicates; small chunks committed first pass", async () => {
+    const starter = await challenges["at-most-once-warmup"].check({ commit: "after-processing", batchSize: 50 });
     expect(starter.misses.map((m) => m.target.metric)).toContain("duplicated");
-    const big = await challenges["at-most-once"].check({ commit: "before-processing", batchSize: 50 });
+    const big = await challenges["at-most-once-warmup"].check({ commit: "before-processing", batchSize: 50 });
     expect(big.misses.map((m) => m.target.metric)).toEqual(["lost"]);
-    const reference = await challenges["at-most-once"].check({ commit: "before-processing", batchSize: 2 });
+    const reference = await challenges["at-most-once-warmup"].check({ commit: "before-processing", batchSize: 2 });
     expect(reference.passed).toBe(true);
   });
 
@@ -65,6 +65,6 @@ describe("message-broker challenges", () => {
 
   it("rejects solutions of the wrong shape with a ConfigError", async () => {
     await expect(challenges["kafka-warmup"].check({ partitions: 0, consumers: 1, key: () => null })).rejects.toThrow(ConfigError);
-    await expect(challenges.rabbitmq.check({ prefetch: 1, onError: "retry" as never })).rejects.toThrow(/onError/);
+    await expect(challenges["rabbitmq-warmup"].check({ prefetch: 1, onError: "retry" as never })).rejects.toThrow(/onError/);
   });
 });

@@ -89,6 +89,12 @@ describe("04-messaging notebook", () => {
     }
   });
 
+  it("kafka vs rabbitmq, built in the cell: both workers do every job; only the log gives a new reader the history", () => {
+    const t = Object.fromEntries(rows(markdownOf("kafka-vs-rabbitmq-build")).map((r) => [r.broker, r]));
+    expect(t.Kafka).toMatchObject({ "done by the worker": "30", "read by a new reader": "30", "still stored": "30" });
+    expect(t.RabbitMQ).toMatchObject({ "done by the worker": "30", "read by a new reader": "0", "still stored": "0" });
+  });
+
   it("kafka vs rabbitmq: the log keeps and replays, the queue forgets; order and routing as the prose says", () => {
     const t = Object.fromEntries(rows(markdownOf("kafka-vs-rabbitmq-run").split("\n\n")[1]!).map((r) => [r.aspect, r]));
     expect(t["stored after every consumer is done"]).toMatchObject({ Kafka: "300 of 300 (a log)", RabbitMQ: "0 of 300 (acked = deleted)" });
@@ -124,13 +130,16 @@ describe("04-messaging notebook", () => {
   });
 
   it("every challenge check fails with the starter values", () => {
-    for (const id of ["kafka", "kafka-warmup", "rabbitmq", "kafka-vs-rabbitmq", "at-most-once", "at-least-once", "at-least-once-warmup", "exactly-once", "exactly-once-warmup"]) {
+    for (const id of ["kafka", "kafka-warmup", "rabbitmq", "rabbitmq-warmup", "kafka-vs-rabbitmq", "kafka-vs-rabbitmq-warmup", "at-most-once", "at-most-once-warmup", "at-least-once", "at-least-once-warmup", "exactly-once", "exactly-once-warmup"]) {
       expect(nb.item(`${id}-check`, "text/plain")!.split("\n")[0]).toMatch(new RegExp(`^Challenge ${id}: FAILED`));
     }
     // The build challenges' starters fail stage 1 with a sentence that says what is missing.
     expect(nb.item("kafka-check", "text/plain")).toMatch(/FAILED at stage 1 of 3[\s\S]*committed offset there is 0/);
     expect(nb.item("at-least-once-check", "text/plain")).toMatch(/FAILED at stage 1 of 3[\s\S]*was never charged/);
     expect(nb.item("exactly-once-check", "text/plain")).toMatch(/FAILED at stage 1 of 3[\s\S]*never reached the read_committed ledger/);
+    expect(nb.item("rabbitmq-check", "text/plain")).toMatch(/^Challenge rabbitmq: FAILED at stage 1 of 3[^]*what broke: job-\d+ is a poison job/);
+    expect(nb.item("kafka-vs-rabbitmq-check", "text/plain")).toMatch(/^Challenge kafka-vs-rabbitmq: FAILED at stage 1 of 3[^]*what broke: RabbitMQ: (\d+) of \1 jobs were never done/);
+    expect(nb.item("at-most-once-check", "text/plain")).toMatch(/^Challenge at-most-once: FAILED at stage 1 of 3[^]*what broke: with no fault at all/);
   });
 
   it("follows the section layout: heading, diagram equal to the .mmd, interview verbatim, hint collapsed", () => {

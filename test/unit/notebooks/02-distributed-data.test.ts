@@ -95,6 +95,24 @@ describe("02-distributed-data", () => {
     expect(num(rowsOf[2]!["p50 ms"])).toBeGreaterThan(num(rowsOf[0]!["p50 ms"]));
   });
 
+  it("quorums: with r3 cut off from the writer, R + W > N reads no stale value in any seed, R = W = 1 reads stale in every seed, W = N fails every write", () => {
+    /** "median (min–max)" over the seed sweep. */
+    const sweep = (s: string | undefined) => { const [med, lo, hi] = String(s).match(/\d+/g)!.map(Number); return { med: med!, lo: lo!, hi: hi! }; };
+    const rows = tablesOf("horizontal-sharding-quorum")[0]!;
+    const col = (r: Row, start: string) => sweep(Object.entries(r).find(([k]) => k.startsWith(start))![1]);
+    const [quorum, one, all] = rows;
+    expect(col(quorum!, "stale reads").hi).toBe(0);
+    expect(col(quorum!, "failed writes").hi).toBe(0);
+    const stale = col(one!, "stale reads");
+    expect(stale.lo).toBeGreaterThan(0);
+    expect(stale.med).toBeGreaterThanOrEqual(10);
+    expect(stale.med).toBeLessThanOrEqual(30);
+    expect(col(all!, "stale reads").hi).toBe(0);
+    expect(col(all!, "failed writes").lo).toBe(40);
+    const notes = source.cells.find((c) => c.id === "horizontal-sharding-quorum-notes")!.source.join("");
+    expect(notes).toContain(`a median of ${stale.med} of 40`);
+  });
+
   it("vertical partitioning: across partitions the join takes twice the round trips and latency and ships more rows", () => {
     const [, joins] = tablesOf("vertical-partitioning-join");
     const [local, remote] = joins!;
@@ -125,6 +143,22 @@ describe("02-distributed-data", () => {
     expect(pct).toEqual([...pct].sort((a, b) => b - a));
     const [leaving] = tablesOf("consistent-hashing-remove");
     expect(leaving!.every((f) => f.from === "c3")).toBe(true);
+  });
+
+  it("hash slots: a hash tag puts related keys on one slot; adding a node moves whole slots and about its 1/5 share of keys, like the ring and unlike mod N", () => {
+    const [tags, moves] = tablesOf("consistent-hashing-slots");
+    const slot = (key: string) => tags!.find((r) => r.key === key)!.slot;
+    expect(slot("{user42}:cart")).toBe(slot("{user42}:orders"));
+    expect(slot("user42:cart")).not.toBe(slot("user42:orders"));
+    for (const r of tags!) expect(num(r.slot)).toBeLessThan(16384);
+    const [mod, ring, slots] = moves!.map((r) => num(r["keys moved when n5 joins"]));
+    expect(mod).toBeGreaterThan(75);
+    expect(slots).toBeGreaterThan(18);
+    expect(slots).toBeLessThan(22);
+    expect(Math.abs(slots! - ring!)).toBeLessThan(3);
+    const notes = source.cells.find((c) => c.id === "consistent-hashing-slots-notes")!.source.join("");
+    for (const key of ["user42:cart", "user42:orders", "{user42}:cart"]) expect(notes).toContain(slot(key));
+    for (const pct of [mod, ring, slots]) expect(notes).toContain(`${pct} %`);
   });
 
   it("2PC: a commit costs more than a local one in latency; blocked participants hold locks through the 10 s outage, then all commit; presumed abort", () => {

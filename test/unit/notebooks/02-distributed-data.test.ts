@@ -113,6 +113,25 @@ describe("02-distributed-data", () => {
     expect(notes).toContain(`a median of ${stale.med} of 40`);
   });
 
+  it("salting: more sub-keys cut the busiest shard's share of a hot key's writes, and every read then sums k keys on several shards", () => {
+    const rows = tablesOf("horizontal-sharding-salting")[0]!;
+    const ratio = (r: Row) => String(Object.entries(r).find(([k]) => k.startsWith("busiest shard"))![1]).match(/[\d.]+/g)!.map(Number);
+    const [one, four, sixteen] = rows.map(ratio);
+    expect(one![0]).toBeGreaterThan(4); // half of all writes on one of 8 shards: at least 4× the mean
+    expect(four![2]).toBeLessThan(one![1]!); // every seed of k = 4 beats every seed of k = 1
+    expect(sixteen![2]).toBeLessThan(four![1]!);
+    expect(sixteen![0]).toBeLessThan(one![0]! / 2);
+    expect(rows.map((r) => num(r["keys one read of the post sums"]))).toEqual([1, 4, 16]);
+    const shards = rows.map((r) => num(r["shards one read asks"]));
+    expect(shards[0]).toBe(1);
+    expect(shards[2]).toBeGreaterThan(shards[1]!);
+    const notes = source.cells.find((c) => c.id === "horizontal-sharding-salting-notes")!.source.join("");
+    expect(notes).toContain(`${one![0]!.toFixed(1)} times the mean`);
+    expect(notes).toContain(`${four![0]!.toFixed(2)} times the mean with 4 sub-keys`);
+    expect(notes).toContain(`only ${shards[1]} shards`);
+    expect(notes).toContain(`${sixteen![0]!.toFixed(2)} with 16 (${shards[2]} shards)`);
+  });
+
   it("vertical partitioning: across partitions the join takes twice the round trips and latency and ships more rows", () => {
     const [, joins] = tablesOf("vertical-partitioning-join");
     const [local, remote] = joins!;

@@ -132,6 +132,25 @@ describe("02-distributed-data", () => {
     expect(notes).toContain(`${sixteen![0]!.toFixed(2)} with 16 (${shards[2]} shards)`);
   });
 
+  it("secondary indexes: a local index asks every shard and never lags; a global index asks one shard, but its asynchronous update misses writes just made", () => {
+    const [local, global] = tablesOf("horizontal-sharding-indexes")[0]!;
+    const missed = (r: Row) => num(r["queries that miss the user just written"]!.split(" of ")[0]);
+    expect(num(local!["shards a query asks"])).toBe(4);
+    expect(num(global!["shards a query asks"])).toBe(1);
+    expect(missed(local!)).toBe(0);
+    expect(missed(global!)).toBeGreaterThan(300); // most of the 600: the index entry lives on another shard
+    const touched = num(global!["shards a write touches"]);
+    expect(touched).toBeGreaterThan(1.5);
+    expect(touched).toBeLessThan(2);
+    const [med, lo, hi] = global!["index lag ms, median (range)"]!.match(/\d+/g)!.map(Number);
+    expect(med).toBeGreaterThan(5);
+    expect(hi).toBeLessThanOrEqual(51);
+    const notes = source.cells.find((c) => c.id === "horizontal-sharding-indexes-notes")!.source.join("");
+    expect(notes).toContain(`${missed(global!)} of 600`);
+    expect(notes).toContain(`touches ${global!["shards a write touches"]} shards`);
+    expect(notes).toContain(`median lag of ${med} ms (${lo}–${hi})`);
+  });
+
   it("vertical partitioning: across partitions the join takes twice the round trips and latency and ships more rows", () => {
     const [, joins] = tablesOf("vertical-partitioning-join");
     const [local, remote] = joins!;

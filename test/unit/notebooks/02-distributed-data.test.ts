@@ -249,6 +249,17 @@ describe("02-distributed-data", () => {
     expect(broken!["reservations still held"]).toContain("car");
   });
 
+  it("TCC: holds are confirmed together or cancelled together; a hold nobody confirms keeps its seat until it expires, and a confirm after that is refused", () => {
+    const [ok, full, down] = tablesOf("saga-tcc")[0]!;
+    expect([ok!.flight, ok!.hotel]).toEqual(["sold", "sold"]);
+    expect(full!.flight).toBe("cancelled");
+    expect(full!["seats free at the end"]).toBe("5, 0"); // the flight seat is back on sale
+    expect(down!["seats free at 10 s"]).toBe("4, 4"); // held, unsellable, while the coordinator is away
+    expect([down!.flight, down!.hotel]).toEqual(["expired", "expired"]);
+    expect(down!["seats free at the end"]).toBe("5, 5");
+    expect(num(down!["confirm sent at 40 s"])).toBe(409);
+  });
+
   it("event sourcing: the overdraft rule refuses, exactly one of two writers appends, snapshots cut the replay from thousands to a few, upcasting fixes the balance", () => {
     expect(nb.items("event-sourcing-account").at(-1)!.data).toContain("CommandRejectedError");
     const [writers] = tablesOf("event-sourcing-concurrency");

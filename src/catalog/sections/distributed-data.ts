@@ -25,6 +25,7 @@ export const distributedData: readonly PatternEntry[] = [
       "**Range sharding** assigns contiguous key ranges (user ids 1–1000 to `s1`, 1001–2000 to `s2`). Neighbouring keys stay together, so a range scan touches one or two shards; but if new keys are the busy ones, the last range becomes a hot spot, and the fix is to split it. HBase regions, Bigtable tablets and MongoDB's ranged shard keys work this way.",
       "**Hash sharding** assigns `hash(key) mod N` (or a position on a consistent-hash ring). Sequential ids spread evenly, but order is gone: a scan over a key range, or a query on any other field, must ask every shard and merge the answers (scatter-gather).",
       "Either way, a query that does not name the shard key costs N requests instead of one, and changing the number of shards moves data: how much depends on the placement (see consistent hashing).",
+      "Each shard is usually **replicated** on N nodes. With leaderless quorums (Dynamo, Cassandra), a write waits for W acks and a read for R answers; when R + W > N every read overlaps the latest write's replicas, when R + W ≤ N a read can return an old value. A **hot key** overloads its shard whatever the hash; **salting** it over k sub-keys spreads the writes, and every read then sums k keys. A query on another field uses a **local** index (one per shard, always fresh, the query asks every shard) or a **global** index partitioned by the indexed value (one shard to ask, but each write also updates a remote index shard asynchronously, so the index lags).",
     ].join("\n\n"),
     interview: {
       answer:
@@ -91,6 +92,7 @@ export const distributedData: readonly PatternEntry[] = [
       "With `hash(key) mod N`, changing N changes the owner of almost every key: going from 4 to 5 nodes keeps a key only when `h mod 4 = h mod 5`, so about 80 % of keys move. A **consistent-hash ring** (Karger et al., 1997) hashes both nodes and keys onto a circle; a key belongs to the first node clockwise. A new node takes over only the arcs in front of its points, about 1/(N+1) of the keys, all from its neighbours and all to itself; a removed node's keys go to its successors.",
       "With one point per node, arcs differ wildly in length and so does the load. **Virtual nodes** give each node many points (Cassandra, Dynamo, ketama clients): the spread shrinks roughly as 1/√V, and weights become a matter of giving a bigger node more points. **Replicas** are the next R distinct nodes clockwise.",
       "**Rendezvous hashing** (highest random weight) needs no ring: every node scores the key and the highest score wins, with the same minimal movement, at O(N) hashes per lookup.",
+      "**Fixed hash slots** (Redis Cluster): `CRC16(key) mod 16384` picks one of 16,384 slots and an explicit table maps slots to nodes, so adding a node moves whole slots (its fair share of keys), chosen by the operator; a hash tag (`{user42}:cart`) hashes only the part in braces, so related keys share a slot.",
     ].join("\n\n"),
     interview: {
       answer:
@@ -158,6 +160,7 @@ export const distributedData: readonly PatternEntry[] = [
       "Steps before the **pivot** are compensatable; the pivot is the point of no return; steps after it must be **retriable** until they succeed. Compensations are retried too, so they, and retried steps, must be **idempotent**. A step that timed out may have happened, so it is compensated as well.",
       "**Orchestration**: an orchestrator sends the commands and keeps the saga's state, which is easy to follow and test. **Choreography**: services react to each other's events; nothing central, but the flow is spread over the services.",
       "A saga has no isolation: others see intermediate states (an order that will be cancelled). Countermeasures include a **semantic lock** (a PENDING state others respect), commutative updates, and ordering the steps so that the risky ones come first.",
+      "**Try-confirm-cancel (TCC)** reserves instead of booking: each service offers try (hold the resource), confirm and cancel, all idempotent; the coordinator confirms every hold or cancels every hold, and a hold nobody confirms expires on the service's own timer.",
     ].join("\n\n"),
     interview: {
       answer:

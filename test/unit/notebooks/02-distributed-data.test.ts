@@ -95,6 +95,62 @@ describe("02-distributed-data", () => {
     expect(num(rowsOf[2]!["p50 ms"])).toBeGreaterThan(num(rowsOf[0]!["p50 ms"]));
   });
 
+  it("quorums: with r3 cut off from the writer, R + W > N reads no stale value in any seed, R = W = 1 reads stale in every seed, W = N fails every write", () => {
+    /** "median (min–max)" over the seed sweep. */
+    const sweep = (s: string | undefined) => { const [med, lo, hi] = String(s).match(/\d+/g)!.map(Number); return { med: med!, lo: lo!, hi: hi! }; };
+    const rows = tablesOf("horizontal-sharding-quorum")[0]!;
+    const col = (r: Row, start: string) => sweep(Object.entries(r).find(([k]) => k.startsWith(start))![1]);
+    const [quorum, one, all] = rows;
+    expect(col(quorum!, "stale reads").hi).toBe(0);
+    expect(col(quorum!, "failed writes").hi).toBe(0);
+    const stale = col(one!, "stale reads");
+    expect(stale.lo).toBeGreaterThan(0);
+    expect(stale.med).toBeGreaterThanOrEqual(10);
+    expect(stale.med).toBeLessThanOrEqual(30);
+    expect(col(all!, "stale reads").hi).toBe(0);
+    expect(col(all!, "failed writes").lo).toBe(40);
+    const notes = source.cells.find((c) => c.id === "horizontal-sharding-quorum-notes")!.source.join("");
+    expect(notes).toContain(`a median of ${stale.med} of 40`);
+  });
+
+  it("salting: more sub-keys cut the busiest shard's share of a hot key's writes, and every read then sums k keys on several shards", () => {
+    const rows = tablesOf("horizontal-sharding-salting")[0]!;
+    const ratio = (r: Row) => String(Object.entries(r).find(([k]) => k.startsWith("busiest shard"))![1]).match(/[\d.]+/g)!.map(Number);
+    const [one, four, sixteen] = rows.map(ratio);
+    expect(one![0]).toBeGreaterThan(4); // half of all writes on one of 8 shards: at least 4× the mean
+    expect(four![2]).toBeLessThan(one![1]!); // every seed of k = 4 beats every seed of k = 1
+    expect(sixteen![2]).toBeLessThan(four![1]!);
+    expect(sixteen![0]).toBeLessThan(one![0]! / 2);
+    expect(rows.map((r) => num(r["keys one read of the post sums"]))).toEqual([1, 4, 16]);
+    const shards = rows.map((r) => num(r["shards one read asks"]));
+    expect(shards[0]).toBe(1);
+    expect(shards[2]).toBeGreaterThan(shards[1]!);
+    const notes = source.cells.find((c) => c.id === "horizontal-sharding-salting-notes")!.source.join("");
+    expect(notes).toContain(`${one![0]!.toFixed(1)} times the mean`);
+    expect(notes).toContain(`${four![0]!.toFixed(2)} times the mean with 4 sub-keys`);
+    expect(notes).toContain(`only ${shards[1]} shards`);
+    expect(notes).toContain(`${sixteen![0]!.toFixed(2)} with 16 (${shards[2]} shards)`);
+  });
+
+  it("secondary indexes: a local index asks every shard and never lags; a global index asks one shard, but its asynchronous update misses writes just made", () => {
+    const [local, global] = tablesOf("horizontal-sharding-indexes")[0]!;
+    const missed = (r: Row) => num(r["queries that miss the user just written"]!.split(" of ")[0]);
+    expect(num(local!["shards a query asks"])).toBe(4);
+    expect(num(global!["shards a query asks"])).toBe(1);
+    expect(missed(local!)).toBe(0);
+    expect(missed(global!)).toBeGreaterThan(300); // most of the 600: the index entry lives on another shard
+    const touched = num(global!["shards a write touches"]);
+    expect(touched).toBeGreaterThan(1.5);
+    expect(touched).toBeLessThan(2);
+    const [med, lo, hi] = global!["index lag ms, median (range)"]!.match(/\d+/g)!.map(Number);
+    expect(med).toBeGreaterThan(5);
+    expect(hi).toBeLessThanOrEqual(51);
+    const notes = source.cells.find((c) => c.id === "horizontal-sharding-indexes-notes")!.source.join("");
+    expect(notes).toContain(`${missed(global!)} of 600`);
+    expect(notes).toContain(`touches ${global!["shards a write touches"]} shards`);
+    expect(notes).toContain(`median lag of ${med} ms (${lo}–${hi})`);
+  });
+
   it("vertical partitioning: across partitions the join takes twice the round trips and latency and ships more rows", () => {
     const [, joins] = tablesOf("vertical-partitioning-join");
     const [local, remote] = joins!;
@@ -125,6 +181,22 @@ describe("02-distributed-data", () => {
     expect(pct).toEqual([...pct].sort((a, b) => b - a));
     const [leaving] = tablesOf("consistent-hashing-remove");
     expect(leaving!.every((f) => f.from === "c3")).toBe(true);
+  });
+
+  it("hash slots: a hash tag puts related keys on one slot; adding a node moves whole slots and about its 1/5 share of keys, like the ring and unlike mod N", () => {
+    const [tags, moves] = tablesOf("consistent-hashing-slots");
+    const slot = (key: string) => tags!.find((r) => r.key === key)!.slot;
+    expect(slot("{user42}:cart")).toBe(slot("{user42}:orders"));
+    expect(slot("user42:cart")).not.toBe(slot("user42:orders"));
+    for (const r of tags!) expect(num(r.slot)).toBeLessThan(16384);
+    const [mod, ring, slots] = moves!.map((r) => num(r["keys moved when n5 joins"]));
+    expect(mod).toBeGreaterThan(75);
+    expect(slots).toBeGreaterThan(18);
+    expect(slots).toBeLessThan(22);
+    expect(Math.abs(slots! - ring!)).toBeLessThan(3);
+    const notes = source.cells.find((c) => c.id === "consistent-hashing-slots-notes")!.source.join("");
+    for (const key of ["user42:cart", "user42:orders", "{user42}:cart"]) expect(notes).toContain(slot(key));
+    for (const pct of [mod, ring, slots]) expect(notes).toContain(`${pct} %`);
   });
 
   it("2PC: a commit costs more than a local one in latency; blocked participants hold locks through the 10 s outage, then all commit; presumed abort", () => {
@@ -175,6 +247,17 @@ describe("02-distributed-data", () => {
     expect(tombstone).toMatchObject({ status: "COMPENSATED", "reservations still held": "none" });
     expect(broken!.status).toBe("FAILED");
     expect(broken!["reservations still held"]).toContain("car");
+  });
+
+  it("TCC: holds are confirmed together or cancelled together; a hold nobody confirms keeps its seat until it expires, and a confirm after that is refused", () => {
+    const [ok, full, down] = tablesOf("saga-tcc")[0]!;
+    expect([ok!.flight, ok!.hotel]).toEqual(["sold", "sold"]);
+    expect(full!.flight).toBe("cancelled");
+    expect(full!["seats free at the end"]).toBe("5, 0"); // the flight seat is back on sale
+    expect(down!["seats free at 10 s"]).toBe("4, 4"); // held, unsellable, while the coordinator is away
+    expect([down!.flight, down!.hotel]).toEqual(["expired", "expired"]);
+    expect(down!["seats free at the end"]).toBe("5, 5");
+    expect(num(down!["confirm sent at 40 s"])).toBe(409);
   });
 
   it("event sourcing: the overdraft rule refuses, exactly one of two writers appends, snapshots cut the replay from thousands to a few, upcasting fixes the balance", () => {

@@ -5,8 +5,15 @@
  * Most wake-ups are due "now" (a resolved call, `sim.wake`, `sleep(0)`). Such an event is
  * scheduled after every event already in the heap for the same time (sequence numbers only
  * grow), so a FIFO beside the heap keeps the exact (time, seq) order without a heap push/pop.
- * The heap keeps each event's time in a typed array beside it, so ordering compares numbers
- * without loading the event objects (they are only loaded to break ties).
+ * The heap keeps each event's time and sequence number in typed arrays beside it, so ordering
+ * compares numbers without loading the event objects.
+ *
+ * Cancelled events (a call's timeout timer once the answer came) give back their callback at
+ * once, so nothing they point to stays alive. When they make up most of the heap, the heap is
+ * rebuilt without them; their (time, seq) keys are kept in a sorted "ghost" list so that
+ * {@link EventQueue.size} still counts them until the clock passes them, exactly as if they
+ * had stayed in the heap. A million calls with 30 s timeouts thus hold 16 bytes each, not the
+ * whole finished call.
  */
 
 /** Set on events whose callback resolves promises: their continuations run before the next event. */
@@ -15,41 +22,85 @@ export const WAKES = 1;
 export const HAS_ARG = 2;
 /** Set once the event was cancelled. */
 export const CANCELLED = 4;
+/** Set while the event sits in the heap (a cancel then counts towards a rebuild). */
+const IN_HEAP = 8;
+/** Set on events nobody holds a handle to: the queue reuses their record once fired. */
+export const POOLED = 16;
+
+const noop = (): void => {};
 
 /** One scheduled callback; it is also the {@link Timer}-like handle that cancels it. */
 export class SimEvent {
   constructor(
-    readonly time: number,
-    readonly seq: number,
-    readonly fn: (arg?: unknown) => void,
-    readonly arg: unknown,
-    /** {@link WAKES}, {@link HAS_ARG}, {@link CANCELLED}. */
+    public time: number,
+    public seq: number,
+    public fn: (arg?: unknown) => void,
+    public arg: unknown,
+    /** {@link WAKES}, {@link HAS_ARG}, {@link CANCELLED}, {@link POOLED}. */
     public flags: number,
+    private readonly queue: EventQueue,
   ) {}
 
   /** Stops the callback from firing (no effect if it already fired). */
   cancel(): void {
-    this.flags |= CANCELLED;
+    const flags = this.flags;
+    if (flags & CANCELLED) return;
+    this.flags = flags | CANCELLED;
+    // Let go of the callback and what it closes over (a whole call, its request, its answer).
+    this.fn = noop;
+    this.arg = undefined;
+    if (flags & IN_HEAP) this.queue.cancelledInHeap++;
   }
 }
+
+/** Rebuild the heap once at least this many of its events are cancelled, and they are half of it. */
+const REBUILD_MIN = 4096;
 
 export class EventQueue {
   private events: SimEvent[] = [];
   private times = new Float64Array(64);
+  private seqs = new Float64Array(64);
   private count = 0;
   /** Events due at `nowTime`, in scheduling order; `head` is the next one. */
   private nowList: SimEvent[] = [];
   private head = 0;
   private nowTime = -1;
+  /** @internal Cancelled events still in the heap (see {@link SimEvent.cancel}). */
+  cancelledInHeap = 0;
+  /** Keys (time, seq interleaved, sorted) of cancelled events dropped by a rebuild and not yet passed. */
+  private ghosts = new Float64Array(0);
+  private ghostHead = 0;
+  private ghostEnd = 0;
+  /** Fired records nobody holds, for reuse. */
+  private readonly pool: SimEvent[] = [];
 
   get size(): number {
-    return this.count + this.nowList.length - this.head;
+    return this.count + this.nowList.length - this.head + ((this.ghostEnd - this.ghostHead) >> 1);
   }
 
-  /** Time of the next event, or Infinity when there is none. */
+  /** Time of the next event (cancelled ones included), or Infinity when there is none. */
   nextTime(): number {
     const heapTime = this.count > 0 ? this.times[0]! : Infinity;
     return this.head < this.nowList.length && this.nowTime < heapTime ? this.nowTime : heapTime;
+  }
+
+  /** A new event record, reused from the pool when one is free. */
+  make(time: number, seq: number, fn: (arg?: unknown) => void, arg: unknown, flags: number): SimEvent {
+    const event = this.pool.pop();
+    if (event === undefined) return new SimEvent(time, seq, fn, arg, flags, this);
+    event.time = time;
+    event.seq = seq;
+    event.fn = fn;
+    event.arg = arg;
+    event.flags = flags;
+    return event;
+  }
+
+  /** Gives a fired {@link POOLED} record back (its callback already read). */
+  release(event: SimEvent): void {
+    event.fn = noop;
+    event.arg = undefined;
+    if (this.pool.length < 4096) this.pool.push(event);
   }
 
   /** Adds an event; `now` is the clock, so events due now skip the heap. */
@@ -66,15 +117,17 @@ export class EventQueue {
         return;
       }
     }
+    if (this.cancelledInHeap >= REBUILD_MIN && this.cancelledInHeap * 2 >= this.count) this.rebuild();
     this.heapPush(event);
   }
 
+  /** The next event (cancelled ones included), without removing it. */
   peek(): SimEvent | undefined {
     if (this.head < this.nowList.length && this.nowFirst()) return this.nowList[this.head];
     return this.count > 0 ? this.events[0] : undefined;
   }
 
-  /** Removes and returns the next event. */
+  /** Removes and returns the next event (cancelled ones included). */
   pop(): SimEvent | undefined {
     if (this.head < this.nowList.length && this.nowFirst()) {
       const first = this.nowList[this.head]!;
@@ -83,7 +136,12 @@ export class EventQueue {
         this.nowList.length = 0;
         this.head = 0;
       }
+      if (this.ghostHead < this.ghostEnd) this.passGhosts(first.time, first.seq);
       return first;
+    }
+    if (this.count === 0) {
+      this.passGhosts(Infinity, 0);
+      return undefined;
     }
     return this.heapPop();
   }
@@ -93,17 +151,33 @@ export class EventQueue {
     const head = this.head;
     const nowList = this.nowList;
     if (head < nowList.length && this.nowFirst()) {
-      if (this.nowTime > horizon) return undefined;
+      if (this.nowTime > horizon) return this.passHorizon(horizon);
       const first = nowList[head]!;
       nowList[head] = undefined as unknown as SimEvent;
       if (head + 1 === nowList.length) {
         nowList.length = 0;
         this.head = 0;
       } else this.head = head + 1;
+      if (this.ghostHead < this.ghostEnd) this.passGhosts(first.time, first.seq);
       return first;
     }
-    if (this.count === 0 || this.times[0]! > horizon) return undefined;
+    if (this.count === 0 || this.times[0]! > horizon) return this.passHorizon(horizon);
     return this.heapPop();
+  }
+
+  /** No event is due by `horizon`: the dropped cancelled events due by then count as passed. */
+  passHorizon(horizon: number): undefined {
+    if (this.ghostHead < this.ghostEnd) this.passGhosts(horizon, Infinity);
+    return undefined;
+  }
+
+  /** Forgets the ghosts whose key comes before (time, seq): the heap would have popped them by now. */
+  private passGhosts(time: number, seq: number): void {
+    const g = this.ghosts;
+    let i = this.ghostHead;
+    const end = this.ghostEnd;
+    while (i < end && (g[i]! < time || (g[i] === time && g[i + 1]! < seq))) i += 2;
+    this.ghostHead = i;
   }
 
   clear(): void {
@@ -111,13 +185,16 @@ export class EventQueue {
     this.count = 0;
     this.nowList = [];
     this.head = 0;
+    this.cancelledInHeap = 0;
+    this.ghosts = new Float64Array(0);
+    this.ghostHead = this.ghostEnd = 0;
   }
 
   /** True when the FIFO's head comes before the heap's top (heap events at the same time were scheduled earlier). */
   private nowFirst(): boolean {
     if (this.count === 0) return true;
     const top = this.times[0]!;
-    return top > this.nowTime || (top === this.nowTime && this.events[0]!.seq > this.nowList[this.head]!.seq);
+    return top > this.nowTime || (top === this.nowTime && this.seqs[0]! > this.nowList[this.head]!.seq);
   }
 
   private heapPush(event: SimEvent): void {
@@ -126,8 +203,13 @@ export class EventQueue {
       const grown = new Float64Array(i * 2);
       grown.set(this.times);
       this.times = grown;
+      const grownSeqs = new Float64Array(i * 2);
+      grownSeqs.set(this.seqs);
+      this.seqs = grownSeqs;
     }
+    event.flags |= IN_HEAP;
     const times = this.times;
+    const seqs = this.seqs;
     const events = this.events;
     const time = event.time;
     events.push(event);
@@ -137,25 +219,41 @@ export class EventQueue {
       // Sequence numbers only grow, so an equal time never moves a new event up.
       if (t <= time) break;
       times[i] = t;
+      seqs[i] = seqs[parent]!;
       events[i] = events[parent]!;
       i = parent;
     }
     times[i] = time;
+    seqs[i] = event.seq;
     events[i] = event;
   }
 
-  private heapPop(): SimEvent | undefined {
+  private heapPop(): SimEvent {
     const n = this.count - 1;
-    if (n < 0) return undefined;
     this.count = n;
     const times = this.times;
+    const seqs = this.seqs;
     const events = this.events;
     const top = events[0]!;
+    if (top.flags & CANCELLED) this.cancelledInHeap--;
+    top.flags &= ~IN_HEAP;
+    if (this.ghostHead < this.ghostEnd) this.passGhosts(times[0]!, seqs[0]!);
     const last = events.pop()!;
     if (n === 0) return top;
-    // Bottom-up: move the hole down along the smaller children to a leaf (one comparison per
-    // level), then sift `last` up from there: it usually belongs near the bottom.
-    let i = 0;
+    this.siftDown(0, n, last, times[n]!, seqs[n]!);
+    return top;
+  }
+
+  /**
+   * Places (`event`, `time`, `seq`) into the hole at `i` of a heap of `n` events. Bottom-up:
+   * move the hole down along the smaller children to a leaf (one comparison per level), then
+   * sift the event up from there: it usually belongs near the bottom.
+   */
+  private siftDown(i: number, n: number, event: SimEvent, time: number, seq: number): void {
+    const times = this.times;
+    const seqs = this.seqs;
+    const events = this.events;
+    const start = i;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
@@ -164,24 +262,77 @@ export class EventQueue {
       if (r < n) {
         const tl = times[l]!;
         const tr = times[r]!;
-        if (tr < tl || (tr === tl && events[r]!.seq < events[l]!.seq)) child = r;
+        if (tr < tl || (tr === tl && seqs[r]! < seqs[l]!)) child = r;
       }
       times[i] = times[child]!;
+      seqs[i] = seqs[child]!;
       events[i] = events[child]!;
       i = child;
     }
-    const time = last.time;
-    const seq = last.seq;
-    while (i > 0) {
+    while (i > start) {
       const parent = (i - 1) >> 1;
       const t = times[parent]!;
-      if (t < time || (t === time && events[parent]!.seq < seq)) break;
+      if (t < time || (t === time && seqs[parent]! < seq)) break;
       times[i] = t;
+      seqs[i] = seqs[parent]!;
       events[i] = events[parent]!;
       i = parent;
     }
     times[i] = time;
-    events[i] = last;
-    return top;
+    seqs[i] = seq;
+    events[i] = event;
+  }
+
+  /**
+   * Drops the cancelled events from the heap and heapifies the rest. The order events come
+   * out in is unchanged: it is the (time, seq) order, whatever the heap's shape.
+   */
+  private rebuild(): void {
+    const events = this.events;
+    const times = this.times;
+    const seqs = this.seqs;
+    const dropped: number[] = [];
+    let kept = 0;
+    for (let i = 0; i < this.count; i++) {
+      const event = events[i]!;
+      if (event.flags & CANCELLED) {
+        event.flags &= ~IN_HEAP;
+        dropped.push(times[i]!, seqs[i]!);
+        continue;
+      }
+      events[kept] = event;
+      times[kept] = times[i]!;
+      seqs[kept] = seqs[i]!;
+      kept++;
+    }
+    events.length = kept;
+    this.count = kept;
+    this.cancelledInHeap = 0;
+    for (let i = (kept >> 1) - 1; i >= 0; i--) this.siftDown(i, kept, events[i]!, times[i]!, seqs[i]!);
+    // Sort the dropped keys and merge them with the ghosts not passed yet.
+    const order = Array.from({ length: dropped.length >> 1 }, (_, k) => k);
+    order.sort((a, b) => dropped[2 * a]! - dropped[2 * b]! || dropped[2 * a + 1]! - dropped[2 * b + 1]!);
+    const old = this.ghosts;
+    const merged = new Float64Array(this.ghostEnd - this.ghostHead + dropped.length);
+    let i = this.ghostHead;
+    let j = 0;
+    let k = 0;
+    while (i < this.ghostEnd || j < order.length) {
+      const takeOld =
+        j === order.length ||
+        (i < this.ghostEnd && (old[i]! < dropped[2 * order[j]!]! || (old[i] === dropped[2 * order[j]!] && old[i + 1]! < dropped[2 * order[j]! + 1]!)));
+      if (takeOld) {
+        merged[k++] = old[i]!;
+        merged[k++] = old[i + 1]!;
+        i += 2;
+      } else {
+        merged[k++] = dropped[2 * order[j]!]!;
+        merged[k++] = dropped[2 * order[j]! + 1]!;
+        j++;
+      }
+    }
+    this.ghosts = merged;
+    this.ghostHead = 0;
+    this.ghostEnd = k;
   }
 }

@@ -5,8 +5,8 @@
  * Most wake-ups are due "now" (a resolved call, `sim.wake`, `sleep(0)`). Such an event is
  * scheduled after every event already in the heap for the same time (sequence numbers only
  * grow), so a FIFO beside the heap keeps the exact (time, seq) order without a heap push/pop.
- * The heap keeps each event's time and sequence number in typed arrays beside it, so ordering
- * compares numbers without loading the event objects.
+ * The heap keeps each event's time in a typed array beside it, so ordering compares numbers
+ * without loading the event objects (they are only loaded to break ties).
  *
  * Cancelled events (a call's timeout timer once the answer came) give back their callback at
  * once, so nothing they point to stays alive. When they make up most of the heap, the heap is
@@ -55,11 +55,12 @@ export class SimEvent {
 
 /** Rebuild the heap once at least this many of its events are cancelled, and they are half of it. */
 const REBUILD_MIN = 4096;
+/** Most fired records kept for reuse. */
+const POOL_MAX = 4096;
 
 export class EventQueue {
   private events: SimEvent[] = [];
   private times = new Float64Array(64);
-  private seqs = new Float64Array(64);
   private count = 0;
   /** Events due at `nowTime`, in scheduling order; `head` is the next one. */
   private nowList: SimEvent[] = [];
@@ -100,7 +101,7 @@ export class EventQueue {
   release(event: SimEvent): void {
     event.fn = noop;
     event.arg = undefined;
-    if (this.pool.length < 4096) this.pool.push(event);
+    if (this.pool.length < POOL_MAX) this.pool.push(event);
   }
 
   /** Adds an event; `now` is the clock, so events due now skip the heap. */
@@ -194,7 +195,7 @@ export class EventQueue {
   private nowFirst(): boolean {
     if (this.count === 0) return true;
     const top = this.times[0]!;
-    return top > this.nowTime || (top === this.nowTime && this.seqs[0]! > this.nowList[this.head]!.seq);
+    return top > this.nowTime || (top === this.nowTime && this.events[0]!.seq > this.nowList[this.head]!.seq);
   }
 
   private heapPush(event: SimEvent): void {
@@ -203,13 +204,9 @@ export class EventQueue {
       const grown = new Float64Array(i * 2);
       grown.set(this.times);
       this.times = grown;
-      const grownSeqs = new Float64Array(i * 2);
-      grownSeqs.set(this.seqs);
-      this.seqs = grownSeqs;
     }
     event.flags |= IN_HEAP;
     const times = this.times;
-    const seqs = this.seqs;
     const events = this.events;
     const time = event.time;
     events.push(event);
@@ -219,28 +216,25 @@ export class EventQueue {
       // Sequence numbers only grow, so an equal time never moves a new event up.
       if (t <= time) break;
       times[i] = t;
-      seqs[i] = seqs[parent]!;
       events[i] = events[parent]!;
       i = parent;
     }
     times[i] = time;
-    seqs[i] = event.seq;
     events[i] = event;
   }
 
   private heapPop(): SimEvent {
     const n = this.count - 1;
     this.count = n;
-    const times = this.times;
-    const seqs = this.seqs;
     const events = this.events;
     const top = events[0]!;
-    if (top.flags & CANCELLED) this.cancelledInHeap--;
-    top.flags &= ~IN_HEAP;
-    if (this.ghostHead < this.ghostEnd) this.passGhosts(times[0]!, seqs[0]!);
+    const flags = top.flags;
+    if (flags & CANCELLED) this.cancelledInHeap--;
+    top.flags = flags & ~IN_HEAP;
+    if (this.ghostHead < this.ghostEnd) this.passGhosts(top.time, top.seq);
     const last = events.pop()!;
     if (n === 0) return top;
-    this.siftDown(0, n, last, times[n]!, seqs[n]!);
+    this.siftDown(0, n, last, this.times[n]!);
     return top;
   }
 
@@ -249,10 +243,10 @@ export class EventQueue {
    * move the hole down along the smaller children to a leaf (one comparison per level), then
    * sift the event up from there: it usually belongs near the bottom.
    */
-  private siftDown(i: number, n: number, event: SimEvent, time: number, seq: number): void {
+  private siftDown(i: number, n: number, event: SimEvent, time: number): void {
     const times = this.times;
-    const seqs = this.seqs;
     const events = this.events;
+    const seq = event.seq;
     const start = i;
     for (;;) {
       const l = 2 * i + 1;
@@ -262,24 +256,21 @@ export class EventQueue {
       if (r < n) {
         const tl = times[l]!;
         const tr = times[r]!;
-        if (tr < tl || (tr === tl && seqs[r]! < seqs[l]!)) child = r;
+        if (tr < tl || (tr === tl && events[r]!.seq < events[l]!.seq)) child = r;
       }
       times[i] = times[child]!;
-      seqs[i] = seqs[child]!;
       events[i] = events[child]!;
       i = child;
     }
     while (i > start) {
       const parent = (i - 1) >> 1;
       const t = times[parent]!;
-      if (t < time || (t === time && seqs[parent]! < seq)) break;
+      if (t < time || (t === time && events[parent]!.seq < seq)) break;
       times[i] = t;
-      seqs[i] = seqs[parent]!;
       events[i] = events[parent]!;
       i = parent;
     }
     times[i] = time;
-    seqs[i] = seq;
     events[i] = event;
   }
 
@@ -290,25 +281,23 @@ export class EventQueue {
   private rebuild(): void {
     const events = this.events;
     const times = this.times;
-    const seqs = this.seqs;
     const dropped: number[] = [];
     let kept = 0;
     for (let i = 0; i < this.count; i++) {
       const event = events[i]!;
       if (event.flags & CANCELLED) {
         event.flags &= ~IN_HEAP;
-        dropped.push(times[i]!, seqs[i]!);
+        dropped.push(event.time, event.seq);
         continue;
       }
       events[kept] = event;
       times[kept] = times[i]!;
-      seqs[kept] = seqs[i]!;
       kept++;
     }
     events.length = kept;
     this.count = kept;
     this.cancelledInHeap = 0;
-    for (let i = (kept >> 1) - 1; i >= 0; i--) this.siftDown(i, kept, events[i]!, times[i]!, seqs[i]!);
+    for (let i = (kept >> 1) - 1; i >= 0; i--) this.siftDown(i, kept, events[i]!, times[i]!);
     // Sort the dropped keys and merge them with the ghosts not passed yet.
     const order = Array.from({ length: dropped.length >> 1 }, (_, k) => k);
     order.sort((a, b) => dropped[2 * a]! - dropped[2 * b]! || dropped[2 * a + 1]! - dropped[2 * b + 1]!);

@@ -9,7 +9,7 @@
  */
 import { ConfigError, nonNegative, wholeNumber } from "../errors";
 import { DISPLAY, type MimeBundle } from "../display";
-import { CANCELLED, EventQueue, HAS_ARG, POOLED, SimEvent, WAKES } from "./queue";
+import { CANCELLED, EventQueue, HAS_ARG, POOLED, type SimEvent, WAKES } from "./queue";
 import { Random } from "./random";
 import { Tracer } from "./trace";
 import { Replay, type ReplayOptions } from "../viz/replay";

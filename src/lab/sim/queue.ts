@@ -68,15 +68,17 @@ export class EventQueue {
   private nowTime = -1;
   /** @internal Cancelled events still in the heap (see {@link SimEvent.cancel}). */
   cancelledInHeap = 0;
-  /** Keys (time, seq interleaved, sorted) of cancelled events dropped by a rebuild and not yet passed. */
+  /**
+   * Keys of cancelled events dropped by a rebuild and not passed yet: a second min-heap of
+   * (time, seq) pairs in one typed array (16 bytes each, nothing for the garbage collector).
+   */
   private ghosts = new Float64Array(0);
-  private ghostHead = 0;
-  private ghostEnd = 0;
+  private ghostCount = 0;
   /** Fired records nobody holds, for reuse. */
   private readonly pool: SimEvent[] = [];
 
   get size(): number {
-    return this.count + this.nowList.length - this.head + ((this.ghostEnd - this.ghostHead) >> 1);
+    return this.count + this.nowList.length - this.head + this.ghostCount;
   }
 
   /** Time of the next event (cancelled ones included), or Infinity when there is none. */
@@ -137,7 +139,7 @@ export class EventQueue {
         this.nowList.length = 0;
         this.head = 0;
       }
-      if (this.ghostHead < this.ghostEnd) this.passGhosts(first.time, first.seq);
+      if (this.ghostCount > 0) this.passGhosts(first.time, first.seq);
       return first;
     }
     if (this.count === 0) {
@@ -159,7 +161,7 @@ export class EventQueue {
         nowList.length = 0;
         this.head = 0;
       } else this.head = head + 1;
-      if (this.ghostHead < this.ghostEnd) this.passGhosts(first.time, first.seq);
+      if (this.ghostCount > 0) this.passGhosts(first.time, first.seq);
       return first;
     }
     if (this.count === 0 || this.times[0]! > horizon) return this.passHorizon(horizon);
@@ -168,17 +170,53 @@ export class EventQueue {
 
   /** No event is due by `horizon`: the dropped cancelled events due by then count as passed. */
   passHorizon(horizon: number): undefined {
-    if (this.ghostHead < this.ghostEnd) this.passGhosts(horizon, Infinity);
+    if (this.ghostCount > 0) this.passGhosts(horizon, Infinity);
     return undefined;
   }
 
   /** Forgets the ghosts whose key comes before (time, seq): the heap would have popped them by now. */
   private passGhosts(time: number, seq: number): void {
     const g = this.ghosts;
-    let i = this.ghostHead;
-    const end = this.ghostEnd;
-    while (i < end && (g[i]! < time || (g[i] === time && g[i + 1]! < seq))) i += 2;
-    this.ghostHead = i;
+    while (this.ghostCount > 0 && (g[0]! < time || (g[0] === time && g[1]! < seq))) {
+      // Pop the smallest key: move the last pair into the root and sift it down.
+      const n = --this.ghostCount;
+      const t = g[2 * n]!;
+      const q = g[2 * n + 1]!;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        let c = l;
+        const r = l + 1;
+        if (r < n && (g[2 * r]! < g[2 * l]! || (g[2 * r] === g[2 * l] && g[2 * r + 1]! < g[2 * l + 1]!))) c = r;
+        if (g[2 * c]! > t || (g[2 * c] === t && g[2 * c + 1]! > q)) break;
+        g[2 * i] = g[2 * c]!;
+        g[2 * i + 1] = g[2 * c + 1]!;
+        i = c;
+      }
+      g[2 * i] = t;
+      g[2 * i + 1] = q;
+    }
+  }
+
+  /** Keeps the key of a cancelled event dropped from the heap. */
+  private addGhost(time: number, seq: number): void {
+    let g = this.ghosts;
+    let i = this.ghostCount++;
+    if (2 * i === g.length) {
+      const grown = new Float64Array(Math.max(64, g.length * 2));
+      grown.set(g);
+      this.ghosts = g = grown;
+    }
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (g[2 * p]! < time || (g[2 * p] === time && g[2 * p + 1]! < seq)) break;
+      g[2 * i] = g[2 * p]!;
+      g[2 * i + 1] = g[2 * p + 1]!;
+      i = p;
+    }
+    g[2 * i] = time;
+    g[2 * i + 1] = seq;
   }
 
   clear(): void {
@@ -188,7 +226,7 @@ export class EventQueue {
     this.head = 0;
     this.cancelledInHeap = 0;
     this.ghosts = new Float64Array(0);
-    this.ghostHead = this.ghostEnd = 0;
+    this.ghostCount = 0;
   }
 
   /** True when the FIFO's head comes before the heap's top (heap events at the same time were scheduled earlier). */
@@ -231,7 +269,7 @@ export class EventQueue {
     const flags = top.flags;
     if (flags & CANCELLED) this.cancelledInHeap--;
     top.flags = flags & ~IN_HEAP;
-    if (this.ghostHead < this.ghostEnd) this.passGhosts(top.time, top.seq);
+    if (this.ghostCount > 0) this.passGhosts(top.time, top.seq);
     const last = events.pop()!;
     if (n === 0) return top;
     this.siftDown(0, n, last, this.times[n]!);
@@ -281,13 +319,12 @@ export class EventQueue {
   private rebuild(): void {
     const events = this.events;
     const times = this.times;
-    const dropped: number[] = [];
     let kept = 0;
     for (let i = 0; i < this.count; i++) {
       const event = events[i]!;
       if (event.flags & CANCELLED) {
         event.flags &= ~IN_HEAP;
-        dropped.push(event.time, event.seq);
+        this.addGhost(event.time, event.seq);
         continue;
       }
       events[kept] = event;
@@ -298,30 +335,5 @@ export class EventQueue {
     this.count = kept;
     this.cancelledInHeap = 0;
     for (let i = (kept >> 1) - 1; i >= 0; i--) this.siftDown(i, kept, events[i]!, times[i]!);
-    // Sort the dropped keys and merge them with the ghosts not passed yet.
-    const order = Array.from({ length: dropped.length >> 1 }, (_, k) => k);
-    order.sort((a, b) => dropped[2 * a]! - dropped[2 * b]! || dropped[2 * a + 1]! - dropped[2 * b + 1]!);
-    const old = this.ghosts;
-    const merged = new Float64Array(this.ghostEnd - this.ghostHead + dropped.length);
-    let i = this.ghostHead;
-    let j = 0;
-    let k = 0;
-    while (i < this.ghostEnd || j < order.length) {
-      const takeOld =
-        j === order.length ||
-        (i < this.ghostEnd && (old[i]! < dropped[2 * order[j]!]! || (old[i] === dropped[2 * order[j]!] && old[i + 1]! < dropped[2 * order[j]! + 1]!)));
-      if (takeOld) {
-        merged[k++] = old[i]!;
-        merged[k++] = old[i + 1]!;
-        i += 2;
-      } else {
-        merged[k++] = dropped[2 * order[j]!]!;
-        merged[k++] = dropped[2 * order[j]! + 1]!;
-        j++;
-      }
-    }
-    this.ghosts = merged;
-    this.ghostHead = 0;
-    this.ghostEnd = k;
   }
 }

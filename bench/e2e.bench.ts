@@ -1,19 +1,21 @@
 // End to end (issue 24): whole scenarios on the current lab beside the lab of the commit
-// before the microtask loop (bench/e2e/labs.ts builds it from git), in the same run.
+// before the microtask loop and the lab before the allocation-free hot path (bench/e2e/labs.ts
+// builds both from git), in the same run.
 // - a gateway scenario: 1,000 clients in a closed loop through an API gateway to a service,
 //   10 k → 1 M requests (SDE_BENCH_FULL=1; else 10 k → 100 k): simulated requests per second
 //   of wall and of CPU time; the per-request cost must not grow;
-// - memory per in-flight request (10,000 requests held by the service at once);
+// - memory per in-flight request (10,000 requests held by the service at once), and the heap
+//   a finished run keeps (its cancelled timeout timers) after 100 k requests;
 // - Kafka produce + consume, 10 k → 1 M messages (as above) of 1 KB (6 partitions, 3 consumers);
 // - the posts-screen comparison (comparePostsScreen(), five approaches);
 // - the shipped notebooks headless through the CLI, fast loop against the reference loop.
-// Run one scenario alone (for `node --cpu-prof`): node <bundle> gateway|kafka|screen current|baseline N
+// Run one scenario alone (for `node --cpu-prof`): node <bundle> gateway|kafka|screen current|before|baseline N
 import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { BASELINE_COMMIT, loadLabs, type Lab } from "./e2e/labs";
+import { BASELINE_COMMIT, BEFORE_COMMIT, loadLabs, type Lab } from "./e2e/labs";
 
 const cpuMs = () => {
   const u = process.cpuUsage();
@@ -72,6 +74,20 @@ async function inFlightBytes(L: Lab, n = 10_000): Promise<number> {
   return (during - before) / n;
 }
 
+/** Heap bytes per request a finished gateway run still holds while its simulation is alive. */
+async function retainedBytes(L: Lab, n = 100_000): Promise<number> {
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const { sim, send } = gatewayLab(L, 2);
+  await sim.run(() => Promise.all(Array.from({ length: 1_000 }, async (_, c) => {
+    for (let i = c; i < n; i += 1_000) await send();
+  })));
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  if (sim.eventsFired === 0) throw new Error("nothing ran");
+  return (after - before) / n;
+}
+
 async function kafka(L: Lab, n: number): Promise<{ ms: number; cpu: number; perSecond: number }> {
   const sim = new L.Simulation({ seed: 1, traceLimit: 0 });
   const k = new L.Kafka(sim, { brokers: 3 });
@@ -115,7 +131,7 @@ const [only, which, size] = process.argv.slice(2);
 const labs = await loadLabs();
 if (only) {
   // One scenario alone, for profiling.
-  const L = which === "baseline" && labs.baseline ? labs.baseline : labs.current;
+  const L = (which === "baseline" ? labs.baseline : which === "before" ? labs.before : labs.current) ?? labs.current;
   const n = Number(size ?? 100_000);
   const result = only === "gateway" ? await gateway(L, n) : only === "kafka" ? await kafka(L, n) : { ms: await screen(L) };
   console.log(only, which ?? "current", n, JSON.stringify(result));
@@ -125,9 +141,12 @@ if (only) {
 console.log(`load average at start: ${load()}`);
 const base = labs.baseline;
 const baseName = `baseline ${BASELINE_COMMIT}`;
+const prev = labs.before;
+const prevName = `before ${BEFORE_COMMIT}`;
 
-// Warm both labs' code paths once.
+// Warm each lab's code paths once.
 await gateway(labs.current, 10_000);
+if (prev) await gateway(prev, 10_000);
 if (base) await gateway(base, 10_000);
 
 console.log("\nGateway: 1,000 closed-loop clients → API gateway (API-key auth) → service (2 ms work); simulated requests per second of wall time and of CPU time");
@@ -137,17 +156,30 @@ const gwRow = (name: string, n: number, r: { ms: number; cpu: number; events: nu
   console.log(`| ${name} | ${int(n)} | ${int(r.events)} | ${int(r.ms)} | ${int(r.cpu)} | ${int((n / r.ms) * 1000)} | ${int((n / r.cpu) * 1000)} | ${((r.cpu * 1000) / n).toFixed(1)} | ${vs} |`);
 const baseGw = base ? await gateway(base, 30_000) : undefined;
 if (baseGw) gwRow(baseName, 30_000, baseGw, "baseline");
+const gwVs = (n: number, r: { cpu: number }) => (baseGw ? `${((n / r.cpu) / (30_000 / baseGw.cpu)).toFixed(1)}×` : "—");
+// The lab before this pass keeps every finished call alive until its timeout would fire: its
+// largest size is 100 k (1 M needs gigabytes of heap).
+if (prev) {
+  for (const n of SIZES.filter((x) => x <= 100_000)) {
+    const r = await gateway(prev, n);
+    gwRow(prevName, n, r, gwVs(n, r));
+  }
+}
 const scaling: number[] = [];
 for (const n of SIZES) {
   const r = await gateway(labs.current, n);
   scaling.push(r.cpu / n);
-  gwRow("current", n, r, baseGw ? `${((n / r.cpu) / (30_000 / baseGw.cpu)).toFixed(1)}×` : "—");
+  gwRow("current", n, r, gwVs(n, r));
 }
 console.log(`CPU per request, ${int(SIZES[2]!)} vs 10,000 requests: ${(scaling[2]! / scaling[0]!).toFixed(2)}× (1.00× = linear)`);
 
 const memBase = base ? await inFlightBytes(base) : undefined;
+const memPrev = prev ? await inFlightBytes(prev) : undefined;
 const memNow = await inFlightBytes(labs.current);
-console.log(`\nMemory per in-flight request (10,000 held by the service at once, heap after gc): current ${int(memNow)} B${memBase ? `, ${baseName} ${int(memBase)} B` : ""}`);
+console.log(`\nMemory per in-flight request (10,000 held by the service at once, heap after gc): current ${int(memNow)} B${memPrev ? `, ${prevName} ${int(memPrev)} B` : ""}${memBase ? `, ${baseName} ${int(memBase)} B` : ""}`);
+const keptPrev = prev ? await retainedBytes(prev) : undefined;
+const keptNow = await retainedBytes(labs.current);
+console.log(`Heap a finished 100,000-request run keeps per request (its simulation alive, after gc): current ${int(keptNow)} B${keptPrev ? `, ${prevName} ${int(keptPrev)} B` : ""}`);
 
 console.log("\nKafka: produce (batches of 1,000, acks=all, RF 3) + consume (6 partitions, 3 consumers), 1 KB messages");
 console.log("| lab | messages | wall ms | CPU ms | messages/s (wall) | messages/s (CPU) | CPU rate vs baseline |");
@@ -157,23 +189,33 @@ const kRow = (name: string, n: number, r: { ms: number; cpu: number }, vs: strin
 await kafka(labs.current, 20_000);
 const baseKafka = base ? (await kafka(base, 20_000), await kafka(base, 100_000)) : undefined;
 if (baseKafka) kRow(baseName, 100_000, baseKafka, "baseline");
+const kVs = (n: number, r: { cpu: number }) => (baseKafka ? `${((n / r.cpu) / (100_000 / baseKafka.cpu)).toFixed(1)}×` : "—");
+if (prev) {
+  await kafka(prev, 20_000);
+  const r = await kafka(prev, 100_000);
+  kRow(prevName, 100_000, r, kVs(100_000, r));
+}
 const kScaling: number[] = [];
 for (const n of SIZES) {
   const r = await kafka(labs.current, n);
   kScaling.push(r.cpu / n);
-  kRow("current", n, r, baseKafka ? `${((n / r.cpu) / (100_000 / baseKafka.cpu)).toFixed(1)}×` : "—");
+  kRow("current", n, r, kVs(n, r));
 }
 console.log(`CPU per message, ${int(SIZES[2]!)} vs 10,000 messages: ${(kScaling[2]! / kScaling[0]!).toFixed(2)}×`);
 
 await screen(labs.current);
+if (prev) await screen(prev);
 if (base) await screen(base);
 const screenNow: number[] = [];
+const screenPrev: number[] = [];
 const screenBase: number[] = [];
 for (let i = 0; i < 5; i++) {
   screenNow.push(await screen(labs.current));
+  if (prev) screenPrev.push(await screen(prev));
   if (base) screenBase.push(await screen(base));
 }
-console.log(`\ncomparePostsScreen() (5 approaches × 5 loads), median of 5: current ${median(screenNow).toFixed(1)} ms${base ? `, ${baseName} ${median(screenBase).toFixed(1)} ms (${(median(screenBase) / median(screenNow)).toFixed(1)}× faster)` : ""}`);
+const faster = (xs: number[]) => `${median(xs).toFixed(1)} ms (${(median(xs) / median(screenNow)).toFixed(2)}× current's time)`;
+console.log(`\ncomparePostsScreen() (5 approaches × 5 loads), median of 5: current ${median(screenNow).toFixed(1)} ms${prev ? `, ${prevName} ${faster(screenPrev)}` : ""}${base ? `, ${baseName} ${faster(screenBase)}` : ""}`);
 
 // The notebooks run in the kernel process the CLI starts; the reference loop is the old loop.
 const root = process.env.SDE_BENCH_ROOT ?? process.cwd();

@@ -11,6 +11,12 @@ import type * as Entry from "./entry";
 
 /** Commit before the microtask loop (issue 24). */
 export const BASELINE_COMMIT = "902f945";
+/**
+ * Commit before the allocation-free hot path (issue 24, second pass: struct heap with pooled
+ * records, cancelled timers dropped, no closures or strings per message): the microtask loop
+ * alone. `SDE_BENCH_BEFORE=<commit>` picks another.
+ */
+export const BEFORE_COMMIT = process.env.SDE_BENCH_BEFORE ?? "92048c3";
 
 /** What the end-to-end scenarios use. */
 export type Lab = typeof Entry;
@@ -46,18 +52,27 @@ function repo(): string {
   return process.env.SDE_BENCH_ROOT ?? process.cwd();
 }
 
-/** Bundles the current lab and the baseline commit's; `baseline` is undefined without git. */
-export async function loadLabs(): Promise<{ current: Lab; baseline?: Lab; tmp: string }> {
+/** Bundles the lab of `commit` from git into `tmp`; undefined (with a note) without git. */
+async function fromGit(commit: string, tmp: string): Promise<Lab | undefined> {
+  try {
+    const base = join(tmp, commit);
+    execFileSync("mkdir", ["-p", base]);
+    const tar = execFileSync("git", ["-C", repo(), "archive", "--format=tar", commit, "src/lab"], { maxBuffer: 256 << 20 });
+    execFileSync("tar", ["-x", "-C", base], { input: tar });
+    return await bundle(base, join(tmp, `${commit}.mjs`));
+  } catch (error) {
+    console.log(`(lab of ${commit} not available: ${(error as Error).message.split("\n")[0]})`);
+    return undefined;
+  }
+}
+
+/**
+ * Bundles the current lab, the baseline commit's (before the microtask loop) and the before
+ * commit's (the microtask loop, before the allocation-free hot path); the last two are
+ * undefined without git.
+ */
+export async function loadLabs(): Promise<{ current: Lab; baseline?: Lab; before?: Lab; tmp: string }> {
   const tmp = mkdtempSync(join(tmpdir(), "sde-bench-"));
   const current = await bundle(repo(), join(tmp, "current.mjs"));
-  try {
-    const base = join(tmp, "base");
-    execFileSync("mkdir", ["-p", base]);
-    const tar = execFileSync("git", ["-C", repo(), "archive", "--format=tar", BASELINE_COMMIT, "src/lab"], { maxBuffer: 256 << 20 });
-    execFileSync("tar", ["-x", "-C", base], { input: tar });
-    return { current, baseline: await bundle(base, join(tmp, "baseline.mjs")), tmp };
-  } catch (error) {
-    console.log(`(baseline ${BASELINE_COMMIT} not available: ${(error as Error).message.split("\n")[0]}; using the reference loop)`);
-    return { current, tmp };
-  }
+  return { current, baseline: await fromGit(BASELINE_COMMIT, tmp), before: await fromGit(BEFORE_COMMIT, tmp), tmp };
 }

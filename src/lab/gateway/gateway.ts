@@ -24,6 +24,7 @@ import { ConfigError, nonNegative } from "../errors";
 import { STATUS_TEXT, describeRequest, response, type Request, type Response } from "../sim/http";
 import type { NodeOptions, ServiceContext, SimNode } from "../sim/node";
 import type { Simulation } from "../sim/simulation";
+import type { Counter } from "../sim/metrics";
 import { composeParts, fanOut } from "./aggregate";
 import { GatewayAuthenticator, type GatewayAuthOptions, type Identity } from "./auth";
 import { retryAfterSeconds, type RateLimiter } from "./rate-limiter";
@@ -81,7 +82,7 @@ export class ApiGateway implements Displayable {
   private readonly auth: GatewayAuthenticator;
   private readonly rateLimiter: RateLimiter | undefined;
   private readonly rateLimitKey: (identity: Identity, req: Request) => string;
-  private readonly counts = new Map<number, { count: number; steps: Set<GatewayStep> }>();
+  private readonly counts = new Map<number, { count: number; steps: Set<GatewayStep>; counter?: Counter }>();
   private readonly roundRobin = new Map<number, number>();
   private readonly listeners = new Set<(event: GatewayEvent) => void>();
 
@@ -113,16 +114,22 @@ export class ApiGateway implements Displayable {
 
   private async handle(req: Request, ctx: ServiceContext<undefined>): Promise<Response> {
     const sim = this.sim;
-    const what = describeRequest(req);
+    const trace = sim.trace;
     const finish = (res: Response, step: GatewayStep, detail: string, extra: { subject?: string; route?: string } = {}): Response => {
       let entry = this.counts.get(res.status);
       if (!entry) this.counts.set(res.status, (entry = { count: 0, steps: new Set() }));
       entry.count++;
       entry.steps.add(step);
-      sim.metrics.counter(`${this.name} ${res.status}`).inc();
-      if (step !== "upstream" || res.status >= 500) sim.trace.note(this.name, `${step}: ${res.status} ${detail}`);
-      const event: GatewayEvent = { request: req, status: res.status, step, detail, time: sim.now, ...extra };
-      for (const listener of [...this.listeners]) listener(event);
+      // The counter is created on the first answer of each status, as before; looked up once.
+      (entry.counter ??= sim.metrics.counter(`${this.name} ${res.status}`)).inc();
+      if (step !== "upstream" || res.status >= 500) {
+        if (trace.recording) trace.note(this.name, `${step}: ${res.status} ${detail}`);
+        else trace.skip();
+      }
+      if (this.listeners.size > 0) {
+        const event: GatewayEvent = { request: req, status: res.status, step, detail, time: sim.now, ...extra };
+        for (const listener of [...this.listeners]) listener(event);
+      }
       return res;
     };
 
@@ -134,7 +141,10 @@ export class ApiGateway implements Displayable {
     }
     const identity = auth.identity;
     const who = { subject: identity.subject };
-    if (identity.via !== "none") sim.trace.note(this.name, `authenticate: ${identity.subject} (${identity.via})`);
+    if (identity.via !== "none") {
+      if (trace.recording) trace.note(this.name, `authenticate: ${identity.subject} (${identity.via})`);
+      else trace.skip();
+    }
 
     // 2. authorise (the route is looked up now, but a missing one is reported at step 4)
     const route = matchRoute(this.routes, req);
@@ -165,7 +175,10 @@ export class ApiGateway implements Displayable {
     }
 
     // 4. route
-    if (!route) return finish(response(404, { error: "no route matched", request: what }), "route", `no route for ${what}`, who);
+    if (!route) {
+      const what = describeRequest(req);
+      return finish(response(404, { error: "no route matched", request: what }), "route", `no route for ${what}`, who);
+    }
 
     // 5. upstream
     const headers = { "x-client-id": identity.subject };

@@ -15,6 +15,11 @@ export interface LinkOptions {
   loss?: number;
 }
 
+/** @internal {@link Network.delay} of a message a partition stops. */
+export const PARTITION = -1;
+/** @internal {@link Network.delay} of a message lost at random. */
+export const LOSS = -2;
+
 /** Defaults of the network. */
 export const NETWORK_DEFAULTS = { latency: 1 as Distribution, loss: 0 } as const;
 
@@ -70,7 +75,7 @@ export class Network {
 
   /** True when messages can go from `from` to `to`. */
   reachable(from: string, to: string): boolean {
-    return !this.cuts.has(key(from, to));
+    return this.cuts.size === 0 || !this.cuts.has(key(from, to));
   }
 
   /**
@@ -78,12 +83,23 @@ export class Network {
    * the seeded random source, so the same seed gives the same answers.
    */
   transit(from: string, to: string): { delay: number } | { lost: "partition" | "loss" } {
-    if (from === to) return { delay: 0 };
-    if (!this.reachable(from, to)) return { lost: "partition" };
-    const link = this.links.get(key(from, to));
+    const delay = this.delay(from, to);
+    return delay === PARTITION ? { lost: "partition" } : delay === LOSS ? { lost: "loss" } : { delay };
+  }
+
+  /**
+   * @internal {@link transit} as one number, for the hot path: the delay in ms, or
+   * {@link PARTITION} / {@link LOSS}. No object per message, and no key string unless some
+   * link has its own settings or is cut.
+   */
+  delay(from: string, to: string): number {
+    if (from === to) return 0;
+    const k = this.cuts.size > 0 || this.links.size > 0 ? key(from, to) : "";
+    if (this.cuts.size > 0 && this.cuts.has(k)) return PARTITION;
+    const link = this.links.size > 0 ? this.links.get(k) : undefined;
     const loss = link?.loss ?? this.defaults.loss;
-    if (loss > 0 && this.host.random.chance(loss)) return { lost: "loss" };
-    return { delay: Math.max(0, sample(this.host.random, link?.latency ?? this.defaults.latency)) };
+    if (loss > 0 && this.host.random.chance(loss)) return LOSS;
+    return Math.max(0, sample(this.host.random, link?.latency ?? this.defaults.latency));
   }
 
   /** Defaults, links set apart from them, and cut links, in a few lines. */

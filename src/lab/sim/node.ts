@@ -11,7 +11,8 @@ import type { Simulation } from "./simulation";
 import { sample, type Distribution } from "./random";
 import { describeRequest, isResponse, response, toRequest, type Request, type Response } from "./http";
 import { CallError, TimeoutError } from "./call-errors";
-import { roundTrip, type Exchange } from "./rpc";
+import { roundTrip, type Exchange, type RoundTripOptions } from "./rpc";
+import type { Histogram } from "./metrics";
 
 /** Answers one request. A returned value that is not a {@link Response} becomes a 200 with that body. */
 export type Handler<S> = (request: Request, ctx: ServiceContext<S>) => Promise<Response | unknown> | Response | unknown;
@@ -75,8 +76,50 @@ interface Waiting {
   exchange: Exchange<Response>;
 }
 
-function describeStatus(res: Response): string {
-  return String(res.status);
+/**
+ * One call's side of a {@link roundTrip}: an object with methods, not an options literal with
+ * closures (one allocation per call), whose trace label is only built when the trace keeps it.
+ */
+class NodeCall implements RoundTripOptions<Response> {
+  readonly from: string;
+  readonly to: string;
+  readonly traced = true;
+  private readonly start: number;
+
+  constructor(
+    private readonly caller: SimNode,
+    private readonly callee: SimNode,
+    private readonly req: Request,
+    readonly timeoutMs: number,
+  ) {
+    this.from = caller.name;
+    this.to = callee.name;
+    this.start = caller.sim.now;
+  }
+
+  get label(): string {
+    return describeRequest(this.req);
+  }
+
+  serve(exchange: Exchange<Response>): void {
+    this.callee.receive(this.req, exchange);
+  }
+
+  describe(res: Response): string {
+    return String(res.status);
+  }
+
+  late(): void {
+    this.caller.stats.lateResponses++;
+  }
+
+  timedOut(): Error {
+    return this.caller.gaveUp(this.to, this.timeoutMs);
+  }
+
+  answered(): void {
+    this.caller.answered(this.to, this.caller.sim.now - this.start);
+  }
 }
 
 /** A named participant of a {@link Simulation}. */
@@ -96,6 +139,9 @@ export class SimNode<S = unknown> {
   private readonly concurrency: number;
   private readonly queueLimit: number;
   private readonly serviceTime: Distribution;
+  private readonly latency = new Map<string, Histogram>();
+  private ctx: ServiceContext<S> | undefined;
+  private ctxGeneration = -1;
 
   constructor(
     readonly sim: Simulation,
@@ -143,34 +189,35 @@ export class SimNode<S = unknown> {
     if (timeoutMs !== Infinity) nonNegative(`${this.name}.call`, "timeoutMs", timeoutMs);
     const req = toRequest(input);
     req.client ??= this.name;
-    const start = sim.now;
     this.outstandingCalls++;
-    return roundTrip<Response>(sim, {
-      from: this.name,
-      to: target,
-      timeoutMs,
-      label: describeRequest(req),
-      serve: (exchange) => callee.receive(req, exchange),
-      describe: describeStatus,
-      late: () => void this.stats.lateResponses++,
-      timedOut: () => {
-        this.outstandingCalls--;
-        this.stats.timeouts++;
-        sim.trace.record("timeout", this.name, this.name, `gave up on ${target} after ${timeoutMs} ms`);
-        sim.metrics.counter(`timeouts ${this.name} → ${target}`).inc();
-        return new TimeoutError(target, timeoutMs);
-      },
-    }).then((res) => {
-      this.outstandingCalls--;
-      sim.metrics.histogram(`latency ${this.name} → ${target}`).record(sim.now - start);
-      return res;
-    });
+    return roundTrip<Response>(sim, new NodeCall(this as SimNode, callee, req, timeoutMs));
+  }
+
+  /** @internal A call of this node ended with a response after `ms`. */
+  answered(target: string, ms: number): void {
+    this.outstandingCalls--;
+    // One histogram per callee, looked up by name once (no key string per call).
+    let histogram = this.latency.get(target);
+    if (histogram === undefined) this.latency.set(target, (histogram = this.sim.metrics.histogram(`latency ${this.name} → ${target}`)));
+    histogram.record(ms);
+  }
+
+  /** @internal A call of this node to `target` timed out. */
+  gaveUp(target: string, timeoutMs: number): TimeoutError {
+    const sim = this.sim;
+    this.outstandingCalls--;
+    this.stats.timeouts++;
+    sim.trace.record("timeout", this.name, this.name, `gave up on ${target} after ${timeoutMs} ms`);
+    sim.metrics.counter(`timeouts ${this.name} → ${target}`).inc();
+    return new TimeoutError(target, timeoutMs);
   }
 
   /** @internal A request arrives from the network. */
   receive(request: Request, exchange: Exchange<Response>): void {
     if (!this.alive) {
-      this.sim.trace.record("drop", request.client ?? "?", this.name, `${describeRequest(request)} (node down)`);
+      const trace = this.sim.trace;
+      if (trace.recording) trace.record("drop", request.client ?? "?", this.name, `${describeRequest(request)} (node down)`);
+      else trace.skip();
       return;
     }
     this.stats.received++;
@@ -185,7 +232,12 @@ export class SimNode<S = unknown> {
   private start(job: Waiting): void {
     this.active++;
     const generation = this.generation;
-    const ctx = this.context(generation);
+    // One context per generation, shared by its requests: it holds nothing of a request.
+    let ctx = this.ctx;
+    if (ctx === undefined || this.ctxGeneration !== generation) {
+      ctx = this.ctx = this.context(generation);
+      this.ctxGeneration = generation;
+    }
     void (async () => {
       let res: Response;
       try {

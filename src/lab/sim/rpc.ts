@@ -19,6 +19,7 @@
  */
 import type { Simulation } from "./simulation";
 import type { Timer } from "./simulation";
+import { PARTITION } from "./network";
 
 /** Why a message did not arrive: a cut link, or random loss on the link. */
 export type LossCause = "partition" | "loss";
@@ -36,9 +37,17 @@ export type LossCause = "partition" | "loss";
  * if (lost) sim.schedule(rtoMs, retransmit);
  */
 export function send(sim: Simulation, from: string, to: string, arrive: () => void, departAt = sim.now): LossCause | undefined {
-  const out = sim.network.transit(from, to);
-  if ("lost" in out) return out.lost;
-  sim.wakeAt(departAt + out.delay, arrive);
+  const delay = sim.network.delay(from, to);
+  if (delay < 0) return delay === PARTITION ? "partition" : "loss";
+  sim.wakeAt(departAt + delay, arrive);
+  return undefined;
+}
+
+/** {@link send} that lands as `arrive(arg)`: no closure per message, no cancel handle. */
+function sendWith<A>(sim: Simulation, from: string, to: string, arrive: (arg: A) => void, arg: A): LossCause | undefined {
+  const delay = sim.network.delay(from, to);
+  if (delay < 0) return delay === PARTITION ? "partition" : "loss";
+  sim.wakeWith(sim.now + delay, arrive, arg);
   return undefined;
 }
 
@@ -100,6 +109,13 @@ export interface RoundTripOptions<T> {
    * lost messages and `response` events for answers (labelled by {@link describe}).
    */
   readonly label?: string;
+  /**
+   * True to trace the call even though {@link label} is not given yet: then `label` is read
+   * only when the trace keeps or shows the event (a getter need not build its text otherwise).
+   */
+  readonly traced?: boolean;
+  /** The call ended with an answer, just before the caller's promise resolves with it. */
+  answered?(answer: T): void;
   /** Trace label of an answer (default: `ok`, or the error's name). */
   describe?(answer: T): string;
   /** An answer reached the caller after it had stopped waiting. */
@@ -125,7 +141,22 @@ export interface RoundTripOptions<T> {
  * });
  */
 export function roundTrip<T>(sim: Simulation, options: RoundTripOptions<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => new Call(sim, options, resolve, reject).start());
+  // No executor closure per call: a shared executor hands over the resolving functions.
+  const promise = new Promise<T>(capture);
+  const reject = capturedReject;
+  try {
+    new Call(sim, options, capturedResolve as (value: T) => void, reject).start();
+  } catch (error) {
+    reject(error);
+  }
+  return promise;
+}
+
+let capturedResolve: (value: unknown) => void = () => {};
+let capturedReject: (error: unknown) => void = () => {};
+function capture(resolve: (value: never) => void, reject: (error: unknown) => void): void {
+  capturedResolve = resolve as (value: unknown) => void;
+  capturedReject = reject;
 }
 
 /** One call in flight. A class, not closures: this is on the hot path of every simulation. */
@@ -135,6 +166,10 @@ class Call<T> implements Exchange<T> {
   private timer: Timer | undefined;
   private silence: Silence = WAITING;
   private readonly start0: number;
+  private readonly traced: boolean;
+  /** The answer on its way back (read when it lands). */
+  private answerOk = false;
+  private answer: unknown = undefined;
 
   constructor(
     private readonly sim: Simulation,
@@ -143,6 +178,15 @@ class Call<T> implements Exchange<T> {
     private readonly reject: (error: unknown) => void,
   ) {
     this.start0 = sim.now;
+    this.traced = o.traced ?? o.label !== undefined;
+  }
+
+  /** Records a trace event whose text is only built when the trace keeps or shows it. */
+  private note(kind: "request" | "response" | "drop", from: string, to: string, ok: boolean, value: unknown, suffix: string): void {
+    const trace = this.sim.trace;
+    if (!trace.recording) return trace.skip();
+    const text = kind === "request" ? this.o.label! : kind === "drop" && value === REQUEST ? `${this.o.label!} lost${suffix}` : `${this.labelOf(ok, value)}${suffix}`;
+    trace.record(kind, from, to, text);
   }
 
   get abandoned(): boolean {
@@ -151,29 +195,30 @@ class Call<T> implements Exchange<T> {
 
   start(): void {
     const { sim, o } = this;
-    if (o.label !== undefined) sim.trace.record("request", o.from, o.to, o.label);
+    if (this.traced) this.note("request", o.from, o.to, true, REQUEST, "");
     // The timer is scheduled before the request so that, at equal times, it fires first.
     if (o.timeoutMode !== "lost-only") this.arm();
-    const lost = send(sim, o.from, o.to, () => this.land());
+    const lost = sendWith(sim, o.from, o.to, land, this as Call<unknown>);
     if (lost) {
       this.silence = { stage: "request", cause: lost };
       if (o.timeoutMode === "lost-only") this.arm();
-      if (o.label !== undefined) sim.trace.record("drop", o.from, o.to, `${o.label} lost (${lost})`);
+      if (this.traced) this.note("drop", o.from, o.to, true, REQUEST, ` (${lost})`);
     }
   }
 
   private arm(): void {
-    if (this.o.timeoutMs !== Infinity) this.timer = this.sim.wakeAt(this.start0 + this.o.timeoutMs, () => this.expire());
+    if (this.o.timeoutMs !== Infinity) this.timer = this.sim.wakeAtWith(this.start0 + this.o.timeoutMs, expire, this as Call<unknown>);
   }
 
-  private expire(): void {
+  /** @internal The caller's timeout passes. */
+  expire(): void {
     if (this.settled) return;
     this.settled = true;
     this.reject(this.o.timedOut(this.silence));
   }
 
-  /** The request lands at the callee. */
-  private land(): void {
+  /** @internal The request lands at the callee. */
+  land(): void {
     const o = this.o;
     if (o.refused && !this.sim.node(o.to).up) {
       this.back(false, o.refused(), true);
@@ -201,36 +246,44 @@ class Call<T> implements Exchange<T> {
       if (o.timeoutMode === "lost-only") this.arm();
       return;
     }
-    const lost = send(sim, o.to, o.from, () => this.arrive(ok, value));
+    this.answerOk = ok;
+    this.answer = value;
+    const lost = sendWith(sim, o.to, o.from, arrive, this as Call<unknown>);
     if (lost) {
       this.silence = { stage: "response", cause: lost };
       if (o.timeoutMode === "lost-only") this.arm();
-      if (o.label !== undefined) sim.trace.record("drop", o.to, o.from, `${this.labelOf(ok, value)} lost (${lost})`);
+      if (this.traced) this.note("drop", o.to, o.from, ok, value, ` lost (${lost})`);
     }
   }
 
-  /** The answer lands at the caller. */
-  private arrive(ok: boolean, value: unknown): void {
+  /** @internal The answer lands at the caller. */
+  arrive(): void {
     const { sim, o } = this;
+    const ok = this.answerOk;
+    const value = this.answer;
+    this.answer = undefined;
     if (!sim.node(o.from).up) {
-      if (o.label !== undefined) sim.trace.record("drop", o.to, o.from, `${this.labelOf(ok, value)} (caller down)`);
+      if (this.traced) this.note("drop", o.to, o.from, ok, value, " (caller down)");
       if (o.callerDown && !this.settled) this.settle(false, o.callerDown());
       return;
     }
     if (this.settled) {
       o.late?.();
-      if (o.label !== undefined) sim.trace.record("response", o.to, o.from, `${this.labelOf(ok, value)} (too late: caller gave up)`);
+      if (this.traced) this.note("response", o.to, o.from, ok, value, " (too late: caller gave up)");
       return;
     }
-    if (o.label !== undefined) sim.trace.record("response", o.to, o.from, this.labelOf(ok, value));
+    if (this.traced) this.note("response", o.to, o.from, ok, value, "");
     this.settle(ok, value);
   }
 
   private settle(ok: boolean, value: unknown): void {
     this.settled = true;
     this.timer?.cancel();
-    if (ok) this.resolve(value as T);
-    else this.reject(value);
+    this.timer = undefined;
+    if (ok) {
+      this.o.answered?.(value as T);
+      this.resolve(value as T);
+    } else this.reject(value);
   }
 
   private labelOf(ok: boolean, value: unknown): string {
@@ -240,3 +293,8 @@ class Call<T> implements Exchange<T> {
 }
 
 const WAITING: Silence = { stage: "waiting" };
+/** Marks a trace note about the request itself (not an answer). */
+const REQUEST = Symbol("request");
+const land = (call: Call<unknown>): void => call.land();
+const arrive = (call: Call<unknown>): void => call.arrive();
+const expire = (call: Call<unknown>): void => call.expire();

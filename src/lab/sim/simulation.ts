@@ -9,7 +9,7 @@
  */
 import { ConfigError, nonNegative, wholeNumber } from "../errors";
 import { DISPLAY, type MimeBundle } from "../display";
-import { CANCELLED, EventQueue, HAS_ARG, SimEvent, WAKES } from "./queue";
+import { CANCELLED, EventQueue, HAS_ARG, POOLED, type SimEvent, WAKES } from "./queue";
 import { Random } from "./random";
 import { Tracer } from "./trace";
 import { Replay, type ReplayOptions } from "../viz/replay";
@@ -250,7 +250,7 @@ export class Simulation {
     nonNegative("Simulation.sleep", "ms", ms);
     // One promise and one event record per wait: no executor closure, no cancel handle.
     const promise = new Promise<void>(capture);
-    this.enqueue(this.clock + ms, captured, undefined, WAKES);
+    this.enqueue(this.clock + ms, captured, undefined, WAKES | POOLED);
     return promise;
   }
 
@@ -259,7 +259,20 @@ export class Simulation {
    * runs before any later event (use from {@link schedule} callbacks).
    */
   wake<T>(resolve: (value: T) => void, value: T): void {
-    this.enqueue(this.clock, resolve as (arg?: unknown) => void, value, WAKES | HAS_ARG);
+    this.enqueue(this.clock, resolve as (arg?: unknown) => void, value, WAKES | HAS_ARG | POOLED);
+  }
+
+  /**
+   * @internal Runs `fn(arg)` at `timeMs` as an event that resumes waiting code, with no
+   * handle (nothing can cancel it, so its record is reused): no closure per message.
+   */
+  wakeWith<A>(timeMs: number, fn: (arg: A) => void, arg: A): void {
+    this.enqueue(Math.max(this.clock, timeMs), fn as (arg?: unknown) => void, arg, WAKES | HAS_ARG | POOLED);
+  }
+
+  /** @internal {@link wakeWith} with a handle that cancels it. */
+  wakeAtWith<A>(timeMs: number, fn: (arg: A) => void, arg: A): Timer {
+    return this.enqueue(Math.max(this.clock, timeMs), fn as (arg?: unknown) => void, arg, WAKES | HAS_ARG);
   }
 
   /** @internal Schedules an event whose callback resumes waiting code. */
@@ -268,7 +281,7 @@ export class Simulation {
   }
 
   private enqueue(time: number, fn: (arg?: unknown) => void, arg: unknown, flags: number): SimEvent {
-    const event = new SimEvent(time, this.seq++, fn, arg, flags);
+    const event = this.queue.make(time, this.seq++, fn, arg, flags);
     this.queue.push(event, this.clock);
     return event;
   }
@@ -363,7 +376,13 @@ export class Simulation {
             if (flags & CANCELLED) continue;
             this.clock = next.time;
             this.fired++;
-            if (flags & HAS_ARG) next.fn(next.arg);
+            if (flags & POOLED) {
+              const fn = next.fn;
+              const arg = next.arg;
+              queue.release(next);
+              if (flags & HAS_ARG) fn(arg);
+              else fn();
+            } else if (flags & HAS_ARG) next.fn(next.arg);
             else next.fn();
             if (flags & WAKES) {
               if (++wakes % WAKES_PER_CHECK === 0 && Date.now() - lastTurn >= TURN_EVERY_MS) return macrotask(turned);
@@ -397,6 +416,8 @@ export class Simulation {
       for (;;) {
         if (done()) return;
         const next = this.queue.peek();
+        // Nothing due by the horizon: cancelled events dropped from the queue count as passed.
+        if (!next || next.time > horizon) this.queue.passHorizon(horizon);
         if (!next) {
           if (scenarioSettled && !scenarioSettled()) {
             // The scenario still waits, but nothing in the simulation will ever wake it.
@@ -408,12 +429,16 @@ export class Simulation {
         }
         if (next.time > horizon) return;
         this.queue.pop();
-        if (next.flags & CANCELLED) continue;
+        const flags = next.flags;
+        if (flags & CANCELLED) continue;
         this.clock = next.time;
         this.fired++;
-        if (next.flags & HAS_ARG) next.fn(next.arg);
-        else next.fn();
-        if (next.flags & WAKES) await turn();
+        const fn = next.fn;
+        const arg = next.arg;
+        if (flags & POOLED) this.queue.release(next);
+        if (flags & HAS_ARG) fn(arg);
+        else fn();
+        if (flags & WAKES) await turn();
         if (this.fired > limit) throw this.endless();
       }
     } finally {

@@ -68,6 +68,19 @@ export class Tracer implements Displayable {
     return this.total;
   }
 
+  /**
+   * @internal True when a recorded event would be kept or shown to an observer. Hot paths
+   * check it before building an event's text, and call {@link skip} instead when it is false.
+   */
+  get recording(): boolean {
+    return this.list.length < this.limit || this.observers.length > 0;
+  }
+
+  /** @internal Counts an event that was not built because nothing would keep it (see {@link recording}). */
+  skip(): void {
+    this.total++;
+  }
+
   /** Records an event at the current virtual time. */
   record(kind: TraceKind, from: string, to: string, summary: string): void {
     this.total++;

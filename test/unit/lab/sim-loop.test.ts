@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { performance } from "node:perf_hooks";
 import { Random, Simulation, SimulationError } from "../../../src/lab/sim";
 import type { LoopMode } from "../../../src/lab/sim/simulation";
-import { EventQueue, SimEvent } from "../../../src/lab/sim/queue";
+import { CANCELLED, EventQueue, type SimEvent } from "../../../src/lab/sim/queue";
 
 /** A busy scenario: coroutines with deep promise chains, same-time events, wakes, timers and cancels. */
 async function story(loop: LoopMode): Promise<string[]> {
@@ -98,7 +98,7 @@ describe("simulation loop", () => {
     for (let round = 0; round < 2_000; round++) {
       for (let k = random.int(0, 3); k > 0; k--) {
         const time = now + random.pick([0, 0, 0.5, 1, 1, 2, random.uniform(0, 10)]);
-        const event = new SimEvent(time, seq++, noop, undefined, 0);
+        const event = queue.make(time, seq++, noop, undefined, 0);
         all.push(event);
         queue.push(event, now);
       }
@@ -114,6 +114,42 @@ describe("simulation loop", () => {
     while (queue.size > 0) popped.push(queue.pop()!);
     const expected = [...all].sort((a, b) => a.time - b.time || a.seq - b.seq);
     expect(popped.map((e) => e.seq)).toEqual(expected.map((e) => e.seq));
+  });
+
+  it("drops cancelled events from a mostly cancelled heap without changing the order or the pending count", () => {
+    const queue = new EventQueue();
+    const random = new Random(5);
+    const all: SimEvent[] = [];
+    const popped: SimEvent[] = [];
+    let seq = 0;
+    let now = 0;
+    const noop = () => {};
+    const before = (a: SimEvent, b: SimEvent) => a.time < b.time || (a.time === b.time && a.seq < b.seq);
+    for (let round = 0; round < 30_000; round++) {
+      // Calls: a timeout far ahead (mostly cancelled later) and a message soon.
+      const timeout = queue.make(now + 30_000, seq++, noop, undefined, 0);
+      const message = queue.make(now + random.pick([0, 1, random.uniform(0, 5)]), seq++, noop, undefined, 0);
+      all.push(timeout, message);
+      queue.push(timeout, now);
+      queue.push(message, now);
+      if (random.chance(0.9)) timeout.cancel();
+      const next = queue.popUntil(now + 2);
+      if (next) {
+        now = next.time;
+        popped.push(next);
+        // As if no event had been dropped: every event after the popped one is still pending.
+        if (round % 997 === 0) expect(queue.size).toBe(all.filter((e) => before(next, e)).length);
+      }
+    }
+    while (queue.size > 0) {
+      const next = queue.pop();
+      if (next) popped.push(next);
+    }
+    const cancelled = (e: SimEvent) => (e.flags & CANCELLED) !== 0;
+    const expected = all.filter((e) => !cancelled(e)).sort((a, b) => a.time - b.time || a.seq - b.seq);
+    expect(popped.filter((e) => !cancelled(e)).map((e) => e.seq)).toEqual(expected.map((e) => e.seq));
+    // The heap was rebuilt: far fewer cancelled events came out than were cancelled.
+    expect(popped.filter(cancelled).length).toBeLessThan(all.filter(cancelled).length / 2);
   });
 
   it("wakes coroutines several times faster than the reference loop (median of 3; fails only on a gross regression)", async () => {

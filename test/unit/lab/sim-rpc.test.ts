@@ -119,6 +119,53 @@ describe("roundTrip", () => {
   });
 });
 
+describe("trace text built only when kept", () => {
+  // Node calls with loss, timeouts, a crash and late answers, with a trace that keeps
+  // everything and with one that keeps nothing (traceLimit 0, nothing observing): the same run,
+  // the same number of trace events counted, and the same pending events as it goes.
+  async function scenario(traceLimit: number) {
+    const sim = new Simulation({ seed: 9, traceLimit });
+    sim.network.setDefaults({ latency: { kind: "uniform", min: 1, max: 20 }, loss: 0.1 });
+    sim.service("svc", async (_req, ctx) => {
+      await ctx.work({ kind: "exponential", mean: 30 });
+      return { ok: true };
+    });
+    const app = sim.client("app");
+    sim.faults.crash("svc", { at: 400 });
+    sim.faults.restart("svc", { at: 500 });
+    const pending: number[] = [];
+    const results = await sim.run(() =>
+      Promise.all(
+        Array.from({ length: 300 }, async (_, i) => {
+          await sim.sleep(i * 3);
+          pending.push(sim.pendingEvents);
+          return app.call("svc", "GET /x", { timeoutMs: 60 }).then(
+            (r) => r.status,
+            (e: Error) => e.name,
+          );
+        }),
+      ),
+    );
+    return { results, count: sim.trace.count, kept: sim.trace.events.length, pending, now: sim.now, stats: app.stats };
+  }
+
+  it("counts the same events and gives the same run whether the trace keeps them or not", async () => {
+    const full = await scenario(1_000_000);
+    const off = await scenario(0);
+    expect(off.kept).toBe(0);
+    expect(full.kept).toBe(full.count);
+    expect(full.count).toBeGreaterThan(600);
+    expect(off.count).toBe(full.count);
+    expect(off.results).toEqual(full.results);
+    expect(off.pending).toEqual(full.pending);
+    expect(off.now).toBe(full.now);
+    expect(off.stats).toEqual(full.stats);
+    // The run really had timeouts, late answers and lost messages to trace.
+    expect(full.results.filter((r) => r === "TimeoutError").length).toBeGreaterThan(10);
+    expect(full.stats.lateResponses).toBeGreaterThan(0);
+  });
+});
+
 describe("send", () => {
   it("delivers after the link's delay or says why the message is lost", async () => {
     const sim = setup(3);

@@ -74,7 +74,9 @@ describe("snippets/*.ts", () => {
       noUncheckedIndexedAccess: true,
       noEmit: true,
       skipLibCheck: true,
-      types: [],
+      // As in a notebook cell, which runs in Node: Buffer (amqplib's body type) and process exist.
+      types: ["node"],
+      typeRoots: [join(root, "node_modules/@types")],
       baseUrl: root,
       paths: { "sde-lab": ["./src/lab/index.ts"], "sde-lab/scenarios": ["./src/lab/scenarios/index.ts"], "sde-lab/challenges": ["./src/lab/challenges/index.ts"] },
     });

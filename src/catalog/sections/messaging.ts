@@ -25,6 +25,8 @@ export const messaging: readonly PatternEntry[] = [
       "Consumers in a **group** share the partitions: each partition has exactly one owner in the group. They **pull** batches from the leader and **commit offsets** (the next offset to read) to the group coordinator. When a member joins, leaves or stops heartbeating past the session timeout, the group rebalances and the new owners resume from the committed offsets.",
       "",
       "Records are not deleted when read: they stay until time or size retention removes old segments, or compaction keeps only the latest record per key. A new group can read everything again from offset 0.",
+      "",
+      "What an acknowledgement promises is the producer's choice: `acks=1` answers once the leader has the record (lost if the leader dies before a follower copies it), `acks=all` once every in-sync replica has it, and `min.insync.replicas` refuses `acks=all` writes (NOT_ENOUGH_REPLICAS) when too few replicas are in sync. An **idempotent producer** numbers its batches so the leader drops a retried duplicate. A record that keeps failing is moved to a **retry topic** and finally a **dead-letter topic** rather than retried in place, which would stall its partition.",
     ].join("\n"),
     interview: {
       answer:
@@ -63,6 +65,8 @@ export const messaging: readonly PatternEntry[] = [
       "The broker **pushes** messages to consumers, round robin among competing consumers, up to each consumer's **prefetch** of unacknowledged messages. An **ack** deletes the message; a **nack/reject** with requeue puts it back (flagged `redelivered`); without requeue, or when its TTL runs out or the queue is over its maximum length, it is dropped, or **dead-lettered** with an `x-death` header saying why if the queue names a dead-letter exchange (with `x-overflow: reject-publish` a full queue refuses new messages instead).",
       "",
       "Mistakes close the channel: publishing to a missing exchange is a 404, acking an unknown delivery tag is a 406.",
+      "",
+      "A **publisher confirm** says the broker took a message; only a persistent message on a durable queue survives a broker restart. **Request/reply** works over queues: the request names a reply queue (`replyTo`) and a `correlationId`, which the caller matches, dropping replies it gave up on.",
     ].join("\n"),
     interview: {
       answer:

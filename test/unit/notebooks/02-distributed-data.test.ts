@@ -142,6 +142,25 @@ describe("02-distributed-data", () => {
     expect(presumed!.every((r) => r.state === "aborted" && r.vote === "yes")).toBe(true);
   });
 
+  it("2PC chart: the locks stay held for the whole coordinator outage and fall only after the restart", () => {
+    type Data = { series: { name: string; x: number[]; y: (number | null)[] }[]; annotations: { at: number; until?: number; label: string }[] };
+    const data = JSON.parse(nb.item("two-phase-commit-locks-chart", "application/vnd.sde-lab.chart+json")!) as Data;
+    // Step series: the value at t is the last sample at or before t.
+    const at = (name: string, t: number) => {
+      const s = data.series.find((x) => x.name === name)!;
+      let v = s.y[0] ?? 0;
+      s.x.forEach((x, i) => x <= t && (v = s.y[i] ?? v));
+      return v;
+    };
+    const outage = data.annotations.find((a) => /coordinator crash/.test(a.label))!;
+    expect(outage.until! - outage.at).toBeGreaterThanOrEqual(10_000);
+    expect(at("locks held", outage.at - 1_500)).toBe(0);
+    for (let t = outage.at; t < outage.until!; t += 500) expect(at("locks held", t), `t=${t}`).toBe(2);
+    expect(at("local writes waiting", outage.at + 6_000)).toBe(1);
+    // Within 100 ms of the restart the decision arrives: locks released, the local write done.
+    expect([at("locks held", outage.until! + 100), at("local writes waiting", outage.until! + 100)]).toEqual([0, 0]);
+  });
+
   it("2PC: the client waits for 2 measured round trips and 2 forced writes; a local write waits for the in-doubt lock; asking peers ends the doubt in one status round", () => {
     const [t1, l1] = tablesOf("two-phase-commit-healthy")[0]!;
     expect([num(t1!["round trips"]), num(t1!["forced log writes"])]).toEqual([2, 2]);

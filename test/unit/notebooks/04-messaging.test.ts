@@ -56,6 +56,34 @@ describe("04-messaging notebook", () => {
     expect(replay["records in the log"]).toBe(replay["read again by group audit"]);
   });
 
+  it("charts: billing-3's partitions pile up lag until the session times out and return to 0 after the rebalance; at-least-once charges twice only after the crash", () => {
+    type Data = { series: { name: string; x: number[]; y: (number | null)[] }[]; annotations: { at: number; label: string }[] };
+    const chartOf = (id: string) => JSON.parse(nb.item(id, "application/vnd.sde-lab.chart+json")!) as Data;
+    const lag = chartOf("kafka-lag-chart");
+    const crash = lag.annotations.find((a) => a.label === "billing-3 crash")!.at;
+    const rebalance = lag.annotations.find((a) => /session timed out/.test(a.label))!.at;
+    expect(rebalance - crash).toBeGreaterThan(5_000);
+    const peakOf = (s: Data["series"][number]) => Math.max(...s.y.map((v) => v ?? 0));
+    const byPeak = [...lag.series].sort((a, b) => peakOf(b) - peakOf(a));
+    // Two of six partitions were billing-3's: their lag climbs for the whole wait, the others' stays small.
+    for (const s of byPeak.slice(0, 2)) {
+      expect(peakOf(s), s.name).toBeGreaterThanOrEqual(50);
+      const peakAt = s.x[s.y.indexOf(peakOf(s))]!;
+      expect(peakAt).toBeGreaterThan(crash);
+      expect(peakAt).toBeLessThanOrEqual(rebalance + 1_000);
+    }
+    for (const s of byPeak.slice(2)) expect(peakOf(s), s.name).toBeLessThan(15);
+    for (const s of lag.series) expect(s.y.at(-1), s.name).toBe(0);
+    const dup = chartOf("at-least-once-chart");
+    const total = (name: string, from = -Infinity) => dup.series.find((s) => s.name === name)!.x.reduce((n, x, i) => n + (x >= from ? (dup.series.find((s) => s.name === name)!.y[i] ?? 0) : 0), 0);
+    const crashed = dup.annotations.find((a) => a.label === "worker-1 crash")!.at;
+    expect(total("first charge")).toBe(40);
+    expect(total("charged again (duplicate)")).toBe(2); // the naive run's double charges
+    // worker-1 crashed at once; both duplicates come later, from worker-2 (started at 1 s) re-reading from the last commit.
+    expect(crashed).toBeLessThan(1_000);
+    expect(total("charged again (duplicate)", 1_000)).toBe(2);
+  });
+
   it("rabbitmq: the topic table, the redelivered tasks, the dead-letter reasons and the channel errors", () => {
     const route = Object.fromEntries(rows(markdownOf("rabbitmq-routing")).map((r) => [r["routing key"], [r["orders.*.created"], r["orders.#"]]]));
     expect(route).toEqual({

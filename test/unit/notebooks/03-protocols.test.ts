@@ -254,6 +254,19 @@ describe("03-protocols notebook", () => {
     expect(item("websocket-storm-replay", "application/vnd.sde-lab.replay+json")!.length).toBeLessThan(200_000);
   });
 
+  it("a failing build check shows its smallest failing case's run as a replay above the report", () => {
+    for (const id of ["websocket-check", "long-polling-check"]) {
+      const outputs = cells.find((c) => c.id === id)!.outputs;
+      const replay = outputs[0]!.items.find((i) => i.mime === "application/vnd.sde-lab.replay+json")!;
+      const data = JSON.parse(replay.data) as { title: string; nodes: string[]; dt: number[] };
+      expect(data.title).toMatch(/^Challenge [a-z-]+: the smallest failing case, seed \d+/);
+      expect(data.nodes).toEqual(expect.arrayContaining(["app", "api"]));
+      expect(data.dt.length).toBeGreaterThan(0);
+      expect(replay.data.length).toBeLessThan(200_000);
+      expect(item(id, "text/plain")).toMatch(/^Challenge [a-z-]+: FAILED/); // the report is still the last output
+    }
+  });
+
   it("SSE vs long polling chart: long polling keeps paying a request per tick; SSE goes quiet for 3 s after the drop, then gets the gap at once", () => {
     type Data = { series: { name: string; x: number[]; y: (number | null)[] }[]; annotations: { at: number; until?: number; label: string }[] };
     const data = JSON.parse(item("long-polling-drop-chart", "application/vnd.sde-lab.chart+json")!) as Data;

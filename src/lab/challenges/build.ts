@@ -20,7 +20,7 @@
  *   stage 3 of 3, holds at scale: not run
  * ```
  */
-import { ConfigError, DISPLAY, mermaid, table, type Displayable, type MimeBundle, type Simulation } from "sde-lab";
+import { ConfigError, DISPLAY, display, mermaid, table, type Displayable, type MimeBundle, type Simulation } from "sde-lab";
 
 /** One fault in a case's schedule; one item per fault so the shrinker can drop it. */
 export interface FaultSpec {
@@ -193,6 +193,7 @@ export function defineBuildChallenge<S>(spec: BuildChallengeSpec<S>): BuildChall
         results.push(result);
         failed = !result.passed;
       }
+      showFailingRun(spec.id, results);
       return new BuildCheckReport(spec.id, spec.title, spec.stages.map((s) => s.goal), results);
     },
     hint(level: 1 | 2 | 3): string {
@@ -240,7 +241,7 @@ async function runCaseStage<S>(id: string, index: number, stage: CaseStage<S>, s
   }
   if (!first) return { name: stage.name, passed: true, ran: true, cases: cases.length, failed: 0 };
   const shrunk = await shrink(stage, solution, first.c, first.outcome);
-  return {
+  const result: StageResult = {
     name: stage.name,
     passed: false,
     ran: true,
@@ -248,6 +249,25 @@ async function runCaseStage<S>(id: string, index: number, stage: CaseStage<S>, s
     failed: failures,
     failure: { case: shrunk.c, invariant: sentence(shrunk.outcome.invariant!), sequence: sequenceOf(shrunk.c, shrunk.outcome) },
   };
+  if (shrunk.outcome.sim) failingRuns.set(result, shrunk.outcome.sim);
+  return result;
+}
+
+/** The simulation of each failed stage's smallest failing case, for its replay (kept off the public result type). */
+const failingRuns = new WeakMap<StageResult, Simulation>();
+
+/**
+ * Shows the failing case's run as a replay while the check cell runs, so the learner can watch
+ * it; the report stays the cell's last output (tools and tests read the verdict there). Only
+ * inside a kernel: in plain Node `display` would print the replay's summary to the console.
+ */
+function showFailingRun(id: string, results: readonly StageResult[]): void {
+  if (!(globalThis as { [k: symbol]: unknown })[Symbol.for("sde-lab.displaySink")]) return;
+  const failed = results.find((r) => r.ran && !r.passed);
+  const sim = failed && failingRuns.get(failed);
+  // A run that traced nothing (a pure function under test) has nothing to watch.
+  if (!sim || !failed.failure?.case || sim.trace.events.length === 0) return;
+  display(sim.replay({ title: `Challenge ${id}: the smallest failing case, ${describeCase(failed.failure.case)}` }));
 }
 
 async function runPropertyStage<S>(stage: PropertyStage<S>, solution: S): Promise<StageResult> {

@@ -11,8 +11,10 @@ const idOf = (c: vscode.NotebookCell) => (c.metadata.sdeLab as { id?: string } |
 
 /** One challenge per section: its notebook and its id (cells `<id>-starter`, `<id>-check`). */
 const TRYOUTS: { notebook: string; id: string }[] = [
-  { notebook: "02-distributed-data.sdenb", id: "event-sourcing" },
+  { notebook: "01-microservices.sdenb", id: "bulkhead" },
+  { notebook: "02-distributed-data.sdenb", id: "cqrs" },
   { notebook: "03-protocols.sdenb", id: "long-polling" },
+  { notebook: "04-messaging.sdenb", id: "at-least-once" },
 ];
 
 describe("Build challenges, tried as a learner", function () {
@@ -22,7 +24,7 @@ describe("Build challenges, tried as a learner", function () {
 
   for (const { notebook: file, id } of TRYOUTS) {
     it(`${id}: the starter fails stage 1 with a shrunk case and a sequence diagram; the learner's solution passes`, async function () {
-      this.timeout(120_000);
+      this.timeout(300_000);
       const { notebook, editor } = await openAndShow(file);
       const cell = (suffix: string) => {
         const c = notebook.getCells().find((x) => idOf(x) === `${id}-${suffix}`);
@@ -40,8 +42,10 @@ describe("Build challenges, tried as a learner", function () {
       assert.match(failed, new RegExp(`^Challenge ${id}: FAILED at stage 1 of \\d`), failed.slice(0, 300));
       if (hasOuterRunner) {
         await reveal(check);
-        const seen = await ask<{ found: Record<string, boolean>; mermaidSvgs: number }>({ event: "dom-check", texts: ["FAILED at stage 1"], mermaid: true });
-        assert.deepEqual(seen.found, { "FAILED at stage 1": true });
+        // The rendered report: the stage table, the broken rule, the shrunk case and its run.
+        const texts = ["What broke:", "Smallest failing case:"];
+        const seen = await ask<{ found: Record<string, boolean>; mermaidSvgs: number }>({ event: "dom-check", texts, mermaid: true }, 90_000);
+        assert.deepEqual(seen.found, Object.fromEntries(texts.map((t) => [t, true])));
         assert.ok(seen.mermaidSvgs >= 1, "the failing run's sequence diagram was not drawn");
         await screenshot(`tryout-${id}-failed`);
       }

@@ -27,11 +27,11 @@ const row = (table: Record<string, string>[], key: string, value: string) => {
 };
 
 describe("03-protocols notebook", () => {
-  it("runs to the end with every code cell passing and no output over 20 KB", () => {
+  it("runs to the end with every code cell passing and no output over 20 KB (charts and replays 200 KB)", () => {
     expect(report.ok).toBe(true);
-    expect(cells).toHaveLength(44);
+    expect(cells).toHaveLength(46);
     expect(cells.filter((c) => c.status !== "ok").map((c) => c.id)).toEqual([]);
-    for (const c of cells) for (const o of c.outputs ?? []) for (const i of o.items) expect(i.data.length, `${c.id} output`).toBeLessThan(20_000);
+    for (const c of cells) for (const o of c.outputs ?? []) for (const i of o.items) expect(i.data.length, `${c.id} output`).toBeLessThan(i.mime.startsWith("application/vnd.sde-lab.") ? 200_000 : 20_000); // charts and replays may carry up to ~200 KB
   });
 
   it("REST: 200, 304 from the cache, 404, 405 with Allow, 201 with Location, 422", () => {
@@ -236,6 +236,51 @@ describe("03-protocols notebook", () => {
     expect(row(dropped, "protocol", "long polling")).toMatchObject({ delivered: "50/50", lost: "0", dup: "0" });
     expect(num(row(dropped, "protocol", "WebSocket").lost)).toBeGreaterThan(0);
     expect(num(row(dropped, "protocol", "SSE")["max ms"])).toBeGreaterThan(num(row(dropped, "protocol", "long polling")["max ms"]));
+  });
+
+  it("WebSocket storm replay: without jitter all 100 reconnect handshakes reach api within one 100 ms window after it is back", () => {
+    const data = JSON.parse(item("websocket-storm-replay", "application/vnd.sde-lab.replay+json")!) as { nodes: string[]; kinds: string[]; strings: string[]; dt: number[]; k: number[]; b: number[]; s: number[] };
+    let t = 0;
+    const handshakes: number[] = [];
+    data.dt.forEach((dt, i) => {
+      t += dt;
+      if (data.kinds[data.k[i]!] === "request" && data.nodes[data.b[i]!] === "api" && /Upgrade: websocket/.test(data.strings[data.s[i]!]!) && t > 1_000) handshakes.push(t);
+    });
+    expect(handshakes.length).toBeGreaterThanOrEqual(100);
+    const perWindow = new Map<number, number>();
+    for (const h of handshakes) perWindow.set(Math.floor(h / 100), (perWindow.get(Math.floor(h / 100)) ?? 0) + 1);
+    expect(Math.min(...handshakes)).toBeGreaterThanOrEqual(4_000); // nothing gets in while api is away
+    expect(Math.max(...perWindow.values())).toBeGreaterThanOrEqual(100);
+    expect(item("websocket-storm-replay", "application/vnd.sde-lab.replay+json")!.length).toBeLessThan(200_000);
+  });
+
+  it("a failing build check shows its smallest failing case's run as a replay above the report", () => {
+    for (const id of ["websocket-check", "long-polling-check"]) {
+      const outputs = cells.find((c) => c.id === id)!.outputs;
+      const replay = outputs[0]!.items.find((i) => i.mime === "application/vnd.sde-lab.replay+json")!;
+      const data = JSON.parse(replay.data) as { title: string; nodes: string[]; dt: number[] };
+      expect(data.title).toMatch(/^Challenge [a-z-]+: the smallest failing case, seed \d+/);
+      expect(data.nodes).toEqual(expect.arrayContaining(["app", "api"]));
+      expect(data.dt.length).toBeGreaterThan(0);
+      expect(replay.data.length).toBeLessThan(200_000);
+      expect(item(id, "text/plain")).toMatch(/^Challenge [a-z-]+: FAILED/); // the report is still the last output
+    }
+  });
+
+  it("SSE vs long polling chart: long polling keeps paying a request per tick; SSE goes quiet for 3 s after the drop, then gets the gap at once", () => {
+    type Data = { series: { name: string; x: number[]; y: (number | null)[] }[]; annotations: { at: number; until?: number; label: string }[] };
+    const data = JSON.parse(item("long-polling-drop-chart", "application/vnd.sde-lab.chart+json")!) as Data;
+    const s = (name: string) => data.series.find((x) => x.name === name)!;
+    const sum = (name: string, from = 0, to = Infinity) => s(name).x.reduce((n, x, i) => n + (x >= from && x < to ? (s(name).y[i] ?? 0) : 0), 0);
+    const drop = data.annotations.find((a) => a.label.startsWith("partition"))!;
+    expect([drop.at, drop.until]).toEqual([2_050, 3_050]);
+    expect(sum("long polling: requests")).toBeGreaterThanOrEqual(20 * sum("SSE: requests"));
+    expect(sum("SSE: requests")).toBe(2); // the first one and the reconnect
+    expect(sum("long polling: requests", 2_250, 3_000)).toBe(0); // nothing gets through the drop
+    // SSE: no tick from the drop until 3 s after it; then the missed ones arrive together.
+    expect(sum("SSE: ticks received", 2_250, 5_000)).toBe(0);
+    expect(Math.max(...s("SSE: ticks received").y.map((v) => v ?? 0))).toBeGreaterThanOrEqual(20);
+    expect(sum("SSE: ticks received")).toBe(50);
   });
 
   it("every challenge's starter fails its check", () => {

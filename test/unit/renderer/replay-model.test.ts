@@ -53,4 +53,37 @@ describe("replay model", () => {
     expect(many[0]!.count).toBe(1_001);
     expect(model.statesAt(3_000)[1]!.open).toBe(3_000);
   });
+  it("groups a dense frame per link and kind exactly as listing then counting would, and lists a filtered frame that fits", () => {
+    const n = 6_000;
+    const kinds = ["request", "response", "drop", "timeout", "fault", "state", "note"];
+    const k = Array.from({ length: n }, (_, i) => (i % 10 === 9 ? 2 : i % 2));
+    const a = Array.from({ length: n }, (_, i) => (k[i] === 1 ? 3 + (i % 2) : i % 3));
+    const b = Array.from({ length: n }, (_, i) => (k[i] === 1 ? i % 3 : 3 + (i % 2)));
+    const data = { v: 1 as const, title: "t", end: n / 2, nodes: ["a", "b", "c", "d", "e"], links: [] as [number, number, number][], kinds: kinds as never, strings: ["GET"], dt: new Array<number>(n).fill(0.5), k, a, b, s: new Array<number>(n).fill(0), total: n, notes: [] };
+    const model = new ReplayModel(data);
+    const time = 2_000;
+    const travel = 500;
+    const got = model.flights(time, travel, 400);
+    // Expected: every message sent in [time - travel, time], counted per (from, to, kind).
+    const want = new Map<string, { count: number; sum: number }>();
+    for (let i = 0; i < n; i++) {
+      const t = model.t[i]!;
+      if (t < time - travel || t > time || k[i]! > 2) continue;
+      const key = `${a[i]}|${b[i]}|${kinds[k[i]!]}`;
+      const w = want.get(key) ?? { count: 0, sum: 0 };
+      w.count++;
+      w.sum += Math.min(1, (time - t) / travel);
+      want.set(key, w);
+    }
+    expect(got.length).toBe(want.size);
+    for (const f of got) {
+      const w = want.get(`${f.from}|${f.to}|${f.kind}`)!;
+      expect(f.count).toBe(w.count);
+      expect(f.progress).toBeCloseTo(w.sum / w.count, 9);
+    }
+    // Filtered down to one node's few messages, the frame lists them one by one.
+    const one = model.flights(time, travel, 400, (i) => model.a[i] === 0 && model.k[i] === 2);
+    expect(one.length).toBeGreaterThan(1);
+    expect(one.every((f) => f.count === 1 && f.kind === "drop" && f.from === 0)).toBe(true);
+  });
 });

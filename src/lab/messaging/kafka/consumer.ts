@@ -17,7 +17,7 @@
 import { ConfigError, nonNegative, wholeNumber } from "../../errors";
 import { DISPLAY, table, type MimeBundle } from "../../display";
 import type { SimNode } from "../../sim/node";
-import { clientNode } from "../nodes";
+import { clientNode, tracing } from "../nodes";
 import type { Timer } from "../../sim/simulation";
 import type { Content } from "../content";
 import { KafkaJSConnectionError, KafkaJSError, KafkaJSNonRetriableError, KafkaJSProtocolError } from "./errors";
@@ -405,6 +405,14 @@ export class Consumer {
         }),
       ),
     );
+    // Traced only when the trace is on, and only batches that carry records: the replay then
+    // shows records moving from the leader to the consumer without a line per empty poll.
+    if (tracing(k.sim)) {
+      const leaders = [...byLeader.keys()];
+      parts.forEach((batch, i) => {
+        for (const f of batch) if (f.messages.length > 0) k.sim.trace.record("response", k.brokerName(leaders[i]!), this.node.name, `fetch ${f.topic}-${f.partition}@${f.fetchOffset} ×${f.messages.length}`);
+      });
+    }
     const out = parts.flat();
     // A partition fetched without a position starts where the broker said it read from.
     for (const f of out) {

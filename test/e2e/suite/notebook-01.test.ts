@@ -4,7 +4,7 @@
 import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
 import { ask, hasOuterRunner, screenshot } from "./outer";
-import { openAndShow, outputText, runCells } from "./util";
+import { lastOutputText, openAndShow, runCells } from "./util";
 
 const idOf = (c: vscode.NotebookCell) => (c.metadata.sdeLab as { id?: string } | undefined)?.id;
 
@@ -23,7 +23,7 @@ describe("Notebook 01: microservice patterns", function () {
     const checks = code.filter((c) => idOf(c)?.endsWith("-check"));
     // One main check per pattern (a build challenge or, not yet rebuilt, a knob one), plus warm-ups.
     assert.equal(checks.filter((c) => !idOf(c)!.endsWith("-warmup-check")).length, 10);
-    for (const c of checks) assert.match(outputText(c, "text/plain") ?? "", /^Challenge [a-z-]+: FAILED/, `${idOf(c)} output`);
+    for (const c of checks) assert.match(lastOutputText(c, "text/plain") ?? "", /^Challenge [a-z-]+: FAILED/, `${idOf(c)} output`);
     if (!hasOuterRunner) return;
 
     const reveal = async (id: string) => {

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
 import { ask, hasOuterRunner, screenshot } from "./outer";
-import { openAndShow, outputText, runCells } from "./util";
+import { lastOutputText, openAndShow, runCells } from "./util";
 
 const idOf = (c: vscode.NotebookCell) => (c.metadata.sdeLab as { id?: string } | undefined)?.id;
 
@@ -21,7 +21,7 @@ describe("The message-brokers notebook in a real VS Code", function () {
     // Every output item of a cell, decoded and joined.
     const all = (id: string) => cell(id).outputs.flatMap((o) => o.items).map((i) => new TextDecoder().decode(i.data)).join("\n");
     assert.match(all("kafka-crash"), /billing-3 session timed out/);
-    assert.match(outputText(cell("kafka-check"), "text/plain") ?? "", /^Challenge kafka: FAILED/);
+    assert.match(lastOutputText(cell("kafka-check"), "text/plain") ?? "", /^Challenge kafka: FAILED/);
     assert.match(all("exactly-once-compare"), /\| exactly-once \| transaction: output \+ offsets \| 300 \| 300 \| 0 \| 0 \|/);
     if (!hasOuterRunner) return;
     const index = notebook.getCells().findIndex((c) => idOf(c) === "kafka-resume");

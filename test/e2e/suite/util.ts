@@ -53,6 +53,12 @@ export function outputItems(cell: vscode.NotebookCell): [string, string][] {
   return cell.outputs.flatMap((o) => o.items.map((i) => [i.mime, decoder.decode(i.data)] as [string, string]));
 }
 
+/** The text of `mime` in the cell's last output (a build check's report comes after its failing case's replay). */
+export function lastOutputText(cell: vscode.NotebookCell, mime: string): string | undefined {
+  const item = cell.outputs.at(-1)?.items.find((i) => i.mime === mime);
+  return item ? decoder.decode(item.data) : undefined;
+}
+
 /** The text of the first output item of `mime`. */
 export function outputText(cell: vscode.NotebookCell, mime: string): string | undefined {
   return outputItems(cell).find(([m]) => m === mime)?.[1];

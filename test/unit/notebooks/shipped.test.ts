@@ -27,8 +27,8 @@ describe("shipped notebooks", () => {
     expect(reports.find((r) => r.file === file)!.report.ok).toBe(true);
   });
 
-  it("all notebooks together run in under 30 s", () => {
-    expect(elapsedMs).toBeLessThan(30_000);
+  it("all notebooks together run in under 60 s (the budget the issues set)", () => {
+    expect(elapsedMs).toBeLessThan(60_000);
   });
 
   // Charts and replays carry their data for the renderer (at most ~200 KB a cell, downsampled

@@ -54,7 +54,7 @@ const layers = [
 
 export default tseslint.config(
   {
-    ignores: ["bench/results/**", "dist/**", "node_modules/**", ".vscode-test/**", "test-results/**", "coverage/**", "*.vsix", "test/fixtures/**"],
+    ignores: ["bench/results/**", "dist/**", "node_modules/**", ".vscode-test/**", "test-results/**", "coverage/**", "*.vsix", "test/fixtures/**", "test/e2e/workspace/tryout/**"],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -75,9 +75,10 @@ describe("charts and replays", function () {
       await vscode.commands.executeCommand("sdeLab.internal.nextExportTarget", target);
       const clicked = await viz({ click: label });
       assert.ok(clicked!.clicked, `no ${label} button on the chart`);
-      await waitFor(`${file} to be written`, () => existsSync(target.fsPath), 15_000);
-      const bytes = readFileSync(target.fsPath);
-      assert.ok(check(bytes), `${file} is not a valid ${label}`);
+      // The file appears before its last byte is written: wait for a whole one.
+      const whole = () => existsSync(target.fsPath) && check(readFileSync(target.fsPath));
+      await waitFor(`${file} to be written`, () => whole(), 15_000).catch(() => undefined);
+      assert.ok(whole(), `${file} is not a valid ${label}`);
       const image = await ask<{ ok: boolean; width: number }>({ event: "image-check", file: target.fsPath, mime: label === "SVG" ? "image/svg+xml" : "image/png" });
       assert.ok(image.ok && image.width > 0, JSON.stringify(image));
     }

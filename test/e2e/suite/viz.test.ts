@@ -76,7 +76,13 @@ describe("charts and replays", function () {
       const clicked = await viz({ click: label });
       assert.ok(clicked!.clicked, `no ${label} button on the chart`);
       // The file appears before its last byte is written: wait for a whole one.
-      const whole = () => existsSync(target.fsPath) && check(readFileSync(target.fsPath));
+      const whole = () => {
+        try {
+          return existsSync(target.fsPath) && check(readFileSync(target.fsPath));
+        } catch {
+          return false; // too short to hold a header yet
+        }
+      };
       await waitFor(`${file} to be written`, () => whole(), 15_000).catch(() => undefined);
       assert.ok(whole(), `${file} is not a valid ${label}`);
       const image = await ask<{ ok: boolean; width: number }>({ event: "image-check", file: target.fsPath, mime: label === "SVG" ? "image/svg+xml" : "image/png" });

@@ -34,49 +34,18 @@ export function collapsedRanges(cells: readonly { readonly metadata?: { readonly
   return ranges;
 }
 
-/** How long after a notebook is first shown its collapsed cells are collapsed again (ms). */
-const SETTLE_MS = [300, 1_500] as const;
-
-/**
- * Collapses `collapsed` cells when an SDE Lab notebook is first shown in an editor. The
- * command acts on the editor's view model, which may not hold the cells yet when the editor
- * becomes visible (then it collapses nothing), so it is sent again once the editor has laid
- * out cells and after a short settle; collapsing is idempotent, and only the first
- * seconds after opening are touched, so a hint the learner opens stays open.
- */
+/** Collapses `collapsed` cells when an SDE Lab notebook is first shown in an editor. */
 export function watchCollapsedCells(): vscode.Disposable {
   const done = new WeakSet<vscode.NotebookDocument>();
-  const pending = new Set<vscode.NotebookEditor>();
-  const timers = new Set<ReturnType<typeof setTimeout>>();
-  const collapse = (editor: vscode.NotebookEditor) => {
-    const ranges = collapsedRanges(editor.notebook.getCells());
-    if (ranges.length > 0) void vscode.commands.executeCommand("notebook.cell.collapseCellInput", { ranges, document: editor.notebook.uri });
-  };
   const apply = (editors: readonly vscode.NotebookEditor[]) => {
     for (const editor of editors) {
       const notebook = editor.notebook;
       if (notebook.notebookType !== NOTEBOOK_TYPE || done.has(notebook)) continue;
       done.add(notebook);
-      collapse(editor);
-      pending.add(editor);
-      for (const ms of SETTLE_MS) {
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          if (!editor.notebook.isClosed) collapse(editor);
-        }, ms);
-        timers.add(timer);
-      }
+      const ranges = collapsedRanges(notebook.getCells());
+      if (ranges.length > 0) void vscode.commands.executeCommand("notebook.cell.collapseCellInput", { ranges, document: notebook.uri });
     }
   };
   apply(vscode.window.visibleNotebookEditors);
-  const visible = vscode.window.onDidChangeVisibleNotebookEditors(apply);
-  const laidOut = vscode.window.onDidChangeNotebookEditorVisibleRanges(({ notebookEditor }) => {
-    if (!pending.delete(notebookEditor)) return;
-    collapse(notebookEditor);
-  });
-  return new vscode.Disposable(() => {
-    visible.dispose();
-    laidOut.dispose();
-    for (const t of timers) clearTimeout(t);
-  });
+  return vscode.window.onDidChangeVisibleNotebookEditors(apply);
 }

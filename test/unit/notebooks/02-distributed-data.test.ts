@@ -310,4 +310,14 @@ describe("02-distributed-data", () => {
     expect(num(outbox!["orders missing from the read side"])).toBe(0);
     expect(num(outbox!["duplicates to skip"])).toBeGreaterThan(0);
   });
+  it("saga lost update: a compensation that writes back an old balance erases another saga's reservation; the inverse change does not", () => {
+    const [rows] = tablesOf("saga-lost-update");
+    const [restore, inverse] = rows!;
+    expect(num(restore!["credit + reserved"])).toBeGreaterThan(100);
+    expect(num(restore!["still reserved (B)"])).toBe(50);
+    expect(num(inverse!["credit + reserved"])).toBe(100);
+    expect([num(inverse!["credit left"]), num(inverse!["still reserved (B)"])]).toEqual([50, 50]);
+    const notes = source.cells.find((c) => c.id === "saga-lost-update-notes")!.source.join("");
+    expect(notes).toContain(`(${num(restore!["credit + reserved"])} in all)`);
+  });
 });

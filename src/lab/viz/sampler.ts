@@ -1,8 +1,10 @@
 /**
  * Samples gauges (in-flight requests, queue depth, consumer lag, locks held) over virtual
  * time. It adds no events to the simulation: it reads the gauges when the simulation records
- * a trace event, at most once per `everyMs`, so a run with a sampler is the same run, event
- * for event, as one without (the seed keeps its meaning).
+ * a trace event, so a run with a sampler is the same run, event for event, as one without
+ * (the seed keeps its meaning). It samples about once per `everyMs`, but a change is
+ * never drawn late: a value that changed before the next sample was due, followed by a quiet
+ * stretch, is recorded at the time it was first seen, not at the next trace event.
  */
 import { ConfigError, positive } from "../errors";
 import type { Tracer } from "../sim/trace";
@@ -43,6 +45,9 @@ export class Sampler {
   private readonly times: number[] = [];
   private readonly values: number[][];
   private next = 0;
+  /** Time and values of a change seen before the next sample was due, not yet recorded. */
+  private pendingTime = -1;
+  private pendingValues: number[] = [];
   private readonly stop: () => void;
 
   constructor(
@@ -63,12 +68,42 @@ export class Sampler {
     this.sample();
     this.stop = sim.trace.observe(() => {
       if (sim.now >= this.next) this.sample();
+      else this.watch();
     });
+  }
+
+  /**
+   * Between due samples: remember the first change since the last recorded sample (its time)
+   * and the latest values, so that the next sample can put the step where it happened.
+   */
+  private watch(): void {
+    const values = this.gauges.map((g) => Number(g()));
+    const last = this.values.map((v) => v[v.length - 1]!);
+    if (values.every((v, i) => Object.is(v, last[i]))) {
+      this.pendingTime = -1;
+      return;
+    }
+    if (this.pendingTime < 0) this.pendingTime = this.sim.now;
+    this.pendingValues = values;
+  }
+
+  /** Records the change {@link watch} held back, at the time it was first seen. */
+  private flush(now: number): void {
+    const t = this.pendingTime;
+    this.pendingTime = -1;
+    if (t < 0 || t >= now) return;
+    if (this.times[this.times.length - 1] === t) {
+      this.pendingValues.forEach((v, i) => (this.values[i]![this.values[i]!.length - 1] = v));
+    } else {
+      this.times.push(t);
+      this.pendingValues.forEach((v, i) => this.values[i]!.push(v));
+    }
   }
 
   /** Takes a sample now (also called for you as the run goes). */
   sample(): void {
     const t = this.sim.now;
+    this.flush(t);
     if (this.times.length > 0 && this.times[this.times.length - 1] === t) {
       this.gauges.forEach((g, i) => (this.values[i]![this.values[i]!.length - 1] = Number(g())));
     } else {

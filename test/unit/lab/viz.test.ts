@@ -192,6 +192,34 @@ describe("ready charts", () => {
     expect(pts.at(-1)![1]).toBe(0);
   });
 
+  it("draws a change where it happened, even when a quiet stretch follows (regression: steps drawn late)", async () => {
+    const sim = new Simulation({ seed: 1 });
+    sim.service("db", async () => ok({}));
+    const c = sim.client("c");
+    let locks = 0;
+    const sampler = new Sampler(sim, { everyMs: 100, gauges: { locks: () => locks } });
+    await sim.run(async () => {
+      await sim.sleep(20);
+      await c.call("db", "GET /"); // trace events from t = 20 (the first is sampled)
+      await sim.sleep(30);
+      locks = 2;
+      await c.call("db", "GET /"); // t ≈ 54: not due (next at 100), the change is held
+      await sim.sleep(5_000); // quiet: no trace event for 5 s
+      locks = 0;
+      await c.call("db", "GET /");
+    });
+    const pts = sampler.points("locks");
+    // Before the fix the 2 first appeared after t = 5,000 (the next trace event after t = 100).
+    const firstTwo = pts.find(([, v]) => v === 2);
+    expect(firstTwo).toBeDefined();
+    expect(firstTwo![0]).toBeGreaterThanOrEqual(50);
+    expect(firstTwo![0]).toBeLessThan(100);
+    expect(pts.at(-1)![1]).toBe(0);
+    expect(pts.at(-1)![0]).toBeGreaterThan(5_000);
+    // A change that is undone before the next due sample is not invented.
+    expect(pts.filter(([, v]) => v !== 0 && v !== 2)).toEqual([]);
+  });
+
   it("counts per window, bars by category, and faults as spans", async () => {
     const w = perWindow("retries", { full: [0, 10, 20, 150], equal: [5, 105] }, { windowMs: 100 });
     expect(w.data.series[0]!.y).toEqual([3, 1]);

@@ -140,23 +140,26 @@ describe("02-distributed-data", () => {
     expect(notes).toContain(`${sixteen![0]!.toFixed(2)} with 16 (${shards[2]} shards)`);
   });
 
-  it("secondary indexes: a local index asks every shard and never lags; a global index asks one shard, but its asynchronous update misses writes just made", () => {
+  it("secondary indexes: a local index asks every shard and never lags; a global index asks one shard, but its asynchronous update misses writes just made, in every seed", () => {
     const [local, global] = tablesOf("horizontal-sharding-indexes")[0]!;
-    const missed = (r: Row) => num(r["queries that miss the user just written"]!.split(" of ")[0]);
+    /** "median (min–max)" over seeds 1–8. */
+    const sweep = (s: string | undefined) => { const [med, lo, hi] = String(s).match(/[\d.]+/g)!.map(Number); return { med: med!, lo: lo!, hi: hi! }; };
+    const missed = (r: Row) => sweep(r["queries of 100 that miss the user just written"]);
     expect(num(local!["shards a query asks"])).toBe(4);
     expect(num(global!["shards a query asks"])).toBe(1);
-    expect(missed(local!)).toBe(0);
-    expect(missed(global!)).toBeGreaterThan(300); // most of the 600: the index entry lives on another shard
-    const touched = num(global!["shards a write touches"]);
-    expect(touched).toBeGreaterThan(1.5);
-    expect(touched).toBeLessThan(2);
-    const [med, lo, hi] = global!["index lag ms, median (range)"]!.match(/\d+/g)!.map(Number);
-    expect(med).toBeGreaterThan(5);
-    expect(hi).toBeLessThanOrEqual(51);
-    const notes = source.cells.find((c) => c.id === "horizontal-sharding-indexes-notes")!.source.join("");
-    expect(notes).toContain(`${missed(global!)} of 600`);
-    expect(notes).toContain(`touches ${global!["shards a write touches"]} shards`);
-    expect(notes).toContain(`median lag of ${med} ms (${lo}–${hi})`);
+    expect(missed(local!).hi).toBe(0);
+    expect(missed(global!).lo).toBeGreaterThan(50); // most queries in every seed: the index entry lives on another shard
+    const touched = sweep(global!["shards a write touches"]);
+    expect(touched.lo).toBeGreaterThan(1.5);
+    expect(touched.hi).toBeLessThan(2);
+    const lag = sweep(global!["index lag ms, median (range) of all writes"]);
+    expect(lag.med).toBeGreaterThan(5);
+    expect(lag.hi).toBeLessThanOrEqual(51);
+    const notes = source.cells.find((c) => c.id === "horizontal-sharding-indexes-notes")!.source.join("").replace(/\s+/g, " ");
+    expect(notes).toContain(`in the median seed ${missed(global!).med} of 100 queries`);
+    expect(notes).toContain(`(${missed(global!).lo} to ${missed(global!).hi} over seeds 1–8)`);
+    expect(notes).toContain(`touches ${touched.med.toFixed(2)} shards on average in the median seed`);
+    expect(notes).toContain(`median lag of ${lag.med} ms (${lag.lo}–${lag.hi})`);
   });
 
   it("vertical partitioning: across partitions the join takes twice the round trips and latency and ships more rows", () => {
@@ -309,12 +312,18 @@ describe("02-distributed-data", () => {
     expect(md("cqrs-rebuild")[0]).toMatch(/accounts by owner\*\*: checkpoint (\d+) of \1, 0 events behind/);
   });
 
-  it("CQRS outbox: save-then-publish loses the events of orders whose process died in between; the outbox loses none and may repeat one", () => {
+  it("CQRS outbox: save-then-publish loses the events of orders whose process died in between, in every seed; the outbox loses none and may repeat one", () => {
     const [naive, outbox] = tablesOf("cqrs-outbox")[0]!;
-    expect(num(naive!["orders missing from the read side"])).toBeGreaterThan(0);
-    expect(num(naive!["events published"]) + num(naive!["orders missing from the read side"])).toBe(num(naive!["orders saved"]));
-    expect(num(outbox!["orders missing from the read side"])).toBe(0);
-    expect(num(outbox!["duplicates to skip"])).toBeGreaterThan(0);
+    /** "median (min–max)" over seeds 1–8. */
+    const sweep = (s: string | undefined) => { const [med, lo, hi] = String(s).match(/\d+/g)!.map(Number); return { med: med!, lo: lo!, hi: hi! }; };
+    const missing = sweep(naive!["orders missing from the read side"]);
+    expect(missing.lo).toBeGreaterThan(0);
+    expect(missing.hi).toBeLessThan(num(naive!["orders saved"]) / 5); // about 1 in 20 dies in between
+    expect(sweep(naive!["events published"]).hi + missing.lo).toBe(num(naive!["orders saved"]));
+    expect(sweep(outbox!["orders missing from the read side"]).hi).toBe(0);
+    expect(sweep(outbox!["duplicates to skip"]).lo).toBeGreaterThan(0);
+    const notes = source.cells.find((c) => c.id === "cqrs-outbox-notes")!.source.join("").replace(/\s+/g, " ");
+    expect(notes).toContain(`a median of ${missing.med} of 200 orders (${missing.lo} to ${missing.hi} over seeds 1–8)`);
   });
   it("saga lost update: a compensation that writes back an old balance erases another saga's reservation; the inverse change does not", () => {
     const [rows] = tablesOf("saga-lost-update");

@@ -33,6 +33,13 @@ const row = (table: Record<string, string>[], key: string, value: string) => {
   return found;
 };
 const text = (id: string) => nb.items(id).map((i) => i.data).join("\n");
+/** "median (min–max)" of a seed sweep, as the cells print it. */
+const sweep = (s: string | undefined) => {
+  const [med, lo, hi] = String(s).replace(/,/g, "").match(/[\d.]+/g)!.map(Number);
+  return { med: med!, lo: lo!, hi: hi! };
+};
+/** A markdown cell's text with line breaks folded, for quoting numbers. */
+const prose = (id: string) => source.cells.find((c) => c.id === id)!.source.replace(/\s+/g, " ");
 
 describe("01-microservices", () => {
   it("runs to the end without an error", () => {
@@ -136,9 +143,16 @@ describe("01-microservices", () => {
 
   it("client-side discovery: the dead instance is used for over a minute; self-preservation keeps it; Consul drops it within 15 s", () => {
     const fault = text("client-side-discovery-fault");
-    const stale = Number(/\*\*(\d+) s\*\* after the crash/.exec(fault)![1]);
-    expect(stale).toBeGreaterThan(60);
-    expect(stale).toBeLessThan(180);
+    const stale = Number(/the last \*\*(\d+) s\*\* after the crash/.exec(fault)![1]);
+    const sweptFault = rows("client-side-discovery-fault", 1)[0]!;
+    const after = sweep(sweptFault["last one, s after the crash"]);
+    expect(after.lo).toBeGreaterThan(60); // over a minute in every seed of 1–8
+    expect(after.hi).toBeLessThan(180);
+    expect(stale).toBeGreaterThanOrEqual(after.lo);
+    const dead = sweep(sweptFault["calls to the dead instance"]);
+    const read = prose("client-side-discovery-read");
+    expect(read).toContain(`for ${stale} s after the crash`);
+    expect(read).toContain(`came ${after.lo} to ${after.hi} s after the crash (median ${after.med} s), and ${dead.lo} to ${dead.hi} requests`);
     const small = rows("client-side-discovery-small")[0]!;
     expect(num(small.renewalsLastMinute)).toBeLessThan(num(small.threshold));
     expect(small["self-preservation on"]).toBe("yes");
@@ -150,81 +164,112 @@ describe("01-microservices", () => {
   it("server-side discovery: two hops per request, and dead-instance requests come back as 504", () => {
     expect(text("server-side-discovery-build")).toMatch(/ 2 hops\/request/);
     const statuses = rows("server-side-discovery-build", 0);
-    expect(num(row(statuses, "status", "504").count)).toBeGreaterThan(0);
+    const timedOut = sweep(row(statuses, "status", "504")["answers, median (range) over seeds 1–8"]);
+    expect(timedOut.lo).toBeGreaterThan(0); // every seed sends some requests to the dead instance
+    expect(prose("server-side-discovery-read")).toContain(`over seeds 1–8, ${timedOut.lo} to ${timedOut.hi} requests (median ${timedOut.med},`);
     expect(text("server-side-discovery-build")).toMatch(/(\d+) timed out \(outcome unknown\), \1 sent to a dead instance/);
   });
 
-  it("circuit breaker: nobody gives up with it, p99 falls at least 2×, peak in flight at least 5×; it opens on the slow-call rate", () => {
+  it("circuit breaker: in every seed nobody gives up with it, p99 falls at least 2×, peak in flight at least 5×; it opens on the slow-call rate", () => {
     const t = rows("circuit-breaker-build");
     const none = row(t, "setup", "no breaker");
     const cb = row(t, "setup", "breaker on B → C");
-    expect(num(none["users gave up"])).toBeGreaterThan(200);
-    expect(num(cb["users gave up"])).toBe(0);
-    expect(num(none["p99 (ms)"]) / num(cb["p99 (ms)"])).toBeGreaterThanOrEqual(2);
-    expect(num(none["peak in flight at A"]) / num(cb["peak in flight at A"])).toBeGreaterThanOrEqual(5);
-    expect(num(cb["failed fast"])).toBeGreaterThan(0);
+    const [noneGaveUp, noneP99, cbP99, nonePeak, cbPeak] = [sweep(none["users gave up"]), sweep(none["p99 (ms)"]), sweep(cb["p99 (ms)"]), sweep(none["peak in flight at A"]), sweep(cb["peak in flight at A"])];
+    expect(noneGaveUp.lo).toBeGreaterThan(200);
+    expect(sweep(cb["users gave up"]).hi).toBe(0);
+    expect(noneP99.lo / cbP99.hi).toBeGreaterThanOrEqual(2); // the best unprotected seed against the worst protected one
+    expect(nonePeak.lo / cbPeak.hi).toBeGreaterThanOrEqual(5);
+    expect(sweep(cb["failed fast"]).lo).toBeGreaterThan(0);
+    const read = prose("circuit-breaker-read");
+    expect(read).toContain(`${noneGaveUp.med} of 600 users give up after 2 s in the median seed (${noneGaveUp.lo} to ${noneGaveUp.hi} over seeds 1–8)`);
+    expect(read).toContain(`to ${cbP99.med} ms (${cbP99.lo} to ${cbP99.hi})`);
+    expect(read).toContain(`from ${nonePeak.med} to ${cbPeak.med} (${cbPeak.lo} to ${cbPeak.hi}), at least 5× fewer in every seed`);
     const transitions = rows("circuit-breaker-states");
     expect(transitions[0]).toMatchObject({ from: "CLOSED", to: "OPEN" });
     expect(transitions[0]!.why).toMatch(/^slow-call rate/);
     expect(text("circuit-breaker-states")).toContain("HALF_OPEN --> CLOSED");
   });
 
-  it("retry storm: without jitter every client retries in the same 100 ms; full jitter cuts that peak at least 5× and serves everyone", () => {
-    const t = rows("retry-backoff-build", 0);
-    const none = row(t, "retry", "none");
-    const full = row(t, "retry", "full");
-    const decorrelated = row(t, "retry", "decorrelated");
-    expect(num(none["peak retries per 100 ms"])).toBe(1000);
-    expect(num(none["gave up"])).toBeGreaterThan(500);
-    expect(num(none["peak retries per 100 ms"]) / num(full["peak retries per 100 ms"])).toBeGreaterThanOrEqual(5);
-    expect(num(full.succeeded)).toBe(1000);
-    expect(num(decorrelated["peak retries per 100 ms"])).toBeLessThan(num(full["peak retries per 100 ms"]));
-    expect(num(decorrelated["last done (s)"])).toBeGreaterThan(num(full["last done (s)"]));
-    // One scale: every chart has the same x axis and y range.
+  it("retry storm: without jitter every client retries in the same 100 ms; full jitter cuts that peak at least 5× and serves everyone, in every seed", () => {
+    const t = rows("retry-backoff-build");
+    const [none, full, equal, decorrelated] = ["none", "full", "equal", "decorrelated"].map((k) => row(t, "retry", k));
+    const peak = (r: Record<string, string>) => sweep(r["peak retries per 100 ms"]);
+    expect(peak(none!).lo).toBeGreaterThanOrEqual(990);
+    expect(sweep(none!["gave up"]).lo).toBeGreaterThan(500);
+    expect(peak(none!).lo / peak(full!).hi).toBeGreaterThanOrEqual(5);
+    expect(sweep(full!.succeeded).lo).toBe(1000);
+    expect(peak(decorrelated!).hi).toBeLessThan(peak(full!).lo);
+    expect(sweep(decorrelated!["last done (s)"]).lo).toBeGreaterThan(sweep(full!["last done (s)"]).hi);
+    const read = prose("retry-backoff-read");
+    expect(read).toContain(`(a peak of ${peak(none!).lo} to ${peak(none!).hi.toLocaleString("en")} over seeds 1–5)`);
+    expect(read).toContain(`at most ${peak(full!).med} retries in any 100 ms in the median seed (${peak(full!).lo} to ${peak(full!).hi})`);
+    expect(read).toContain(`(${peak(decorrelated!).med} at the peak, ${peak(decorrelated!).lo} to ${peak(decorrelated!).hi})`);
+    expect(read).toContain(`peaks at ${peak(equal!).med} (${peak(equal!).lo} to ${peak(equal!).hi})`);
+    // One scale: every chart (seed 1) has the same x axis and y range.
     const charts = text("retry-backoff-build").match(/x-axis[^\n]*\n\s*y-axis[^\n]*/g)!;
     expect(charts).toHaveLength(4);
     expect(new Set(charts).size).toBe(1);
   });
 
-  it("timeout: both kinds deliver the same reports; the cooperative one stops most abandoned work", () => {
+  it("timeout: both kinds deliver the same reports in every seed; the cooperative one stops most abandoned work", () => {
     const t = rows("timeout-build");
     const aggressive = row(t, "kind", "aggressive");
     const cooperative = row(t, "kind", "cooperative");
     expect(aggressive.delivered).toBe(cooperative.delivered);
-    expect(num(aggressive["finished for nobody"])).toBe(num(aggressive["timed out"]));
-    expect(num(cooperative["stopped early"])).toBeGreaterThan(0.9 * num(cooperative["timed out"]));
-    expect(num(cooperative["work done (ms)"])).toBeLessThan(0.7 * num(aggressive["work done (ms)"]));
+    expect(aggressive["finished for nobody"]).toBe(aggressive["timed out"]);
+    const [stopped, timedOut, forNobody] = [sweep(cooperative["stopped early"]), sweep(cooperative["timed out"]), sweep(cooperative["finished for nobody"])];
+    expect(stopped.med).toBeGreaterThan(0.9 * timedOut.med);
+    expect(forNobody.hi).toBeLessThanOrEqual(0.1 * timedOut.lo);
+    const saved = sweep(cooperative["work saved vs aggressive %"]);
+    expect(saved.lo).toBeGreaterThanOrEqual(30); // at least 30 % less work in every seed
+    const read = prose("timeout-read");
+    const delivered = sweep(aggressive.delivered);
+    expect(read).toContain(`${delivered.med} of 100 in the median seed (${delivered.lo} to ${delivered.hi} over seeds 1–8)`);
+    expect(read).toContain(`all but ${forNobody.lo} to ${forNobody.hi} of them`);
+    expect(read).toContain(`${saved.med} % less work in the median seed (${saved.lo} to ${saved.hi} %)`);
   });
 
-  it("bulkhead: /home stays fast while C is slow, and more orders are served than with the breaker alone", () => {
+  it("bulkhead: in every seed /home stays fast while C is slow, and more orders are served than with the breaker alone", () => {
     const t = rows("bulkhead-build", 0);
     const bh = row(t, "setup", "bulkhead on B → C");
     const cb = row(t, "setup", "breaker on B → C");
-    expect(num(bh["/home p99 (ms)"])).toBeLessThanOrEqual(20);
-    expect(num(cb["/home p99 (ms)"]) / num(bh["/home p99 (ms)"])).toBeGreaterThan(10);
-    expect(num(bh["users gave up"])).toBe(0);
-    expect(num(bh["/orders ok"])).toBeGreaterThan(num(cb["/orders ok"]));
+    const [bhHome, cbHome, bhOrders, cbOrders] = [sweep(bh["/home p99 (ms)"]), sweep(cb["/home p99 (ms)"]), sweep(bh["/orders ok"]), sweep(cb["/orders ok"])];
+    expect(bhHome.hi).toBeLessThanOrEqual(20);
+    expect(cbHome.lo / bhHome.hi).toBeGreaterThan(10);
+    expect(sweep(bh["users gave up"]).hi).toBe(0);
+    expect(bhOrders.lo).toBeGreaterThan(cbOrders.hi);
+    expect(prose("bulkhead-read")).toContain(`against ${cbHome.med} ms in the median seed (${cbHome.lo} to ${cbHome.hi})`);
+    expect(prose("bulkhead-read")).toContain(`(${bhOrders.med}, ${bhOrders.lo} to ${bhOrders.hi}) than with the breaker (${cbOrders.med}, ${cbOrders.lo} to ${cbOrders.hi})`);
     const wrapped = rows("bulkhead-wrap", 0)[0]!;
-    expect(num(wrapped["p99 (ms)"])).toBeLessThan(200);
-    expect(num(wrapped["/orders ok"])).toBeLessThan(num(bh["/orders ok"]));
+    const [wrapP99, wrapOrders, retried] = [sweep(wrapped["p99 (ms)"]), sweep(wrapped["/orders ok"]), sweep(wrapped["calls retried"])];
+    expect(wrapP99.hi).toBeLessThan(200);
+    expect(wrapOrders.hi).toBeLessThan(bhOrders.lo);
+    expect(prose("bulkhead-wrap-read")).toContain(`p99 ${wrapP99.med} ms in the median seed, ${wrapP99.lo} to ${wrapP99.hi}`);
+    expect(prose("bulkhead-wrap-read")).toContain(`only ${retried.med} calls again in the median seed (${retried.lo} to ${retried.hi})`);
     expect(text("bulkhead-wrap")).toContain("Policies, outermost first: retry → breaker → timeout → bulkhead → call");
   });
 
-  it("sidecar: more checkouts succeed, the rogue caller gets 403, and deduplication on the edge's key prevents every double charge", () => {
+  it("sidecar: more checkouts succeed in every seed, the rogue caller gets 403, and deduplication on the edge's key prevents every double charge", () => {
     const t = rows("sidecar-build");
     const plain = row(t, "setup", "no sidecars");
     const meshed = t.find((r) => r.setup!.startsWith("sidecars"))!;
-    const ok = (r: Record<string, string>) => num(r["checkouts ok"]!.split("/")[0]);
-    expect(ok(meshed)).toBeGreaterThan(ok(plain));
-    expect(plain["rogue caller got"]).toMatch(/200/);
-    expect(meshed["rogue caller got"]).toBe("403, 403, 403");
-    expect(num(meshed["double charges"])).toBe(0);
+    const ok = (r: Record<string, string>) => sweep(r["checkouts ok of 200"]);
+    expect(ok(meshed).lo).toBeGreaterThan(ok(plain).hi); // the worst meshed seed beats the best plain one
+    expect(sweep(plain["rogue calls refused, of 3"]).hi).toBe(0);
+    expect(sweep(meshed["rogue calls refused, of 3"]).lo).toBe(3);
+    expect(sweep(meshed["double charges"]).hi).toBe(0);
+    const read = prose("sidecar-read");
+    expect(read).toContain(`${ok(plain).med} of 200 checkouts succeed in the median seed (${ok(plain).lo} to ${ok(plain).hi})`);
+    expect(read).toContain(`${ok(meshed).med} of 200 checkouts succeed in the median seed (${ok(meshed).lo} to ${ok(meshed).hi})`);
+    expect(text("sidecar-log")).toMatch(/\d+ of the orders sidecar's outbound calls needed a retry \(seed 1\)/);
     const d = rows("sidecar-dedupe");
     const without = row(d, "setup", "slow payments, no dedupe");
     const withKey = row(d, "setup", "slow payments, dedupe on the key");
-    expect(num(without["double charges"])).toBeGreaterThan(0);
-    expect(num(withKey["double charges"])).toBe(0);
-    expect(num(withKey["orders charged"])).toBe(num(without["orders charged"]));
+    expect(sweep(without["double charges"]).lo).toBeGreaterThan(0);
+    expect(sweep(withKey["double charges"]).hi).toBe(0);
+    expect(withKey["orders charged"]).toBe(without["orders charged"]);
+    const lucky = sweep(withKey["checkouts ok of 200"]);
+    expect(prose("sidecar-dedupe-read")).toContain(`${lucky.med} in the median seed, ${lucky.lo} to ${lucky.hi} over seeds 1–4`);
   });
   it("charts the cascade, the retry storm and the bulkhead as the prose says", () => {
     const CHART = "application/vnd.sde-lab.chart+json";

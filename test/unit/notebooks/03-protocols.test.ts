@@ -106,6 +106,17 @@ describe("03-protocols notebook", () => {
     expect(num(busyPlain["max ms"])).toBeGreaterThan(2 * num(busyBatched["max ms"]));
   });
 
+  it("GraphQL pagination: writes between pages make offsets repeat posts and deletes make them skip; cursors do neither", () => {
+    const t = rows("graphql-pagination");
+    const at = (change: string, how: string) => t.find((r) => r["after pages 1–3"] === change && r.pagination === how)!;
+    expect(num(at("a new post", "offset")["shown twice"])).toBeGreaterThanOrEqual(1);
+    expect(num(at("a new post", "offset")["posts shown"])).toBeGreaterThan(40);
+    expect(num(at("the newest post deleted", "offset")["never shown"])).toBeGreaterThanOrEqual(1);
+    for (const change of ["a new post", "the newest post deleted"]) {
+      expect(at(change, "cursor")).toMatchObject({ "posts shown": "40", "shown twice": "0", "never shown": "0" });
+    }
+  });
+
   it("gRPC: the spec's 12 bytes against 39 of JSON, 17 framed", () => {
     const t = rows("grpc-wire", 0);
     expect(row(t, "encoding", "Protobuf")).toMatchObject({ bytes: "12", content: "08 96 01 12 05 61 6c 69 63 65 18 01" });

@@ -222,6 +222,16 @@ describe("03-protocols notebook", () => {
     expect(num(full!["all back by ms"]) - num(none!["all back by ms"])).toBeLessThanOrEqual(1_000);
   });
 
+  it("WebSocket fan-out: without pub/sub only the sender's server delivers; with a fanout exchange every socket gets it, a hop later", () => {
+    const [local, pubsub] = rows("websocket-fanout");
+    expect(local!.pubsub).toBe("false");
+    expect(local!["users who got it"]).toBe("10 of 30");
+    expect(local!["per server"]).toBe("ws-a 10/10, ws-b 0/10, ws-c 0/10");
+    expect(pubsub!["users who got it"]).toBe("30 of 30");
+    expect(pubsub!["per server"]).toBe("ws-a 10/10, ws-b 10/10, ws-c 10/10");
+    expect(num(pubsub!["last arrival, ms after the send"]) - num(local!["last arrival, ms after the send"])).toBe(2);
+  });
+
   it("SSE: the parser reads what formatEvent writes; after the drop nothing is lost or repeated", () => {
     const parsed = rows("sse-format", 1);
     expect(parsed.map((r) => r.lastEventId)).toEqual(["41", "42"]);

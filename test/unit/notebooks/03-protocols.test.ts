@@ -241,6 +241,13 @@ describe("03-protocols notebook", () => {
     expect(item("sse-drop", "text/markdown")).toMatch(/GET \/events \(Last-Event-ID: \d+\)/);
   });
 
+  it("SSE across tabs: over HTTP/1.1 six streams take the pool and the seventh tab and an ordinary request wait; over HTTP/2 all streams and the call share one connection", () => {
+    const [h1, h2] = rows("sse-tabs");
+    expect(h1).toMatchObject({ "streams answering": "6 of 7", "7th stream": "CONNECTING, 0 ticks", "call at 1 s answered after": "never (still queued)", connections: "6" });
+    expect(h2).toMatchObject({ "streams answering": "7 of 7", "7th stream": "answering", connections: "1" });
+    expect(num(h2!["call at 1 s answered after"])).toBeLessThan(100);
+  });
+
   it("feeds: long polling needs ≥ 10× the requests of SSE; across the drop SSE and long polling lose nothing, WebSocket does", () => {
     const run = rows("long-polling-run", 0)[0]!;
     expect(num(run.received)).toBe(50);

@@ -185,6 +185,21 @@ describe("03-protocols notebook", () => {
     expect(num(at(10, "5 %", "HTTP/2 (gRPC), 1 connection")["fast p50 ms (median)"])).toBeGreaterThanOrEqual(num(h2["fast p50 ms"]) + 200);
   });
 
+  it("gRPC balancing: L4 skews and starves a new backend until a max connection age recycles connections; L7 spreads calls", () => {
+    const t = rows("grpc-balancing");
+    const at = (mode: string) => row(t, "balancing", mode);
+    const median = (s: string | undefined) => num(s);
+    const range = (s: string) => /\((\d+)–(\d+)\)/.exec(s)!.slice(1).map(Number);
+    expect(at("L4")["b4, joined at 10 s (fair: 17 %)"]).toBe("0 % (0–0)");
+    expect(median(at("L4")["busiest of b1–b3 (fair: 28 %)"])).toBeGreaterThanOrEqual(40);
+    const aged = at("L4 + max connection age 5 s")["b4, joined at 10 s (fair: 17 %)"]!;
+    expect(median(aged)).toBeGreaterThan(0);
+    expect(range(aged)[1]).toBeGreaterThan(10);
+    expect(median(at("L4 + max connection age 5 s")["busiest of b1–b3 (fair: 28 %)"])).toBeLessThan(median(at("L4")["busiest of b1–b3 (fair: 28 %)"]));
+    expect(median(at("L7")["busiest of b1–b3 (fair: 28 %)"])).toBeLessThanOrEqual(31);
+    expect(median(at("L7")["b4, joined at 10 s (fair: 17 %)"])).toBeGreaterThanOrEqual(15);
+  });
+
   it("WebSocket: upgrade, echo, pings answered; wrong use throws InvalidStateError; without resume a drop loses ticks", () => {
     const healthy = rows("websocket-healthy", 0)[0]!;
     expect(healthy.received).toBe("echo: hello");

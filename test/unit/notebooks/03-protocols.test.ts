@@ -29,7 +29,7 @@ const row = (table: Record<string, string>[], key: string, value: string) => {
 describe("03-protocols notebook", () => {
   it("runs to the end with every code cell passing and no output over 20 KB (charts and replays 200 KB)", () => {
     expect(report.ok).toBe(true);
-    expect(cells).toHaveLength(46);
+    expect(cells).toHaveLength(50);
     expect(cells.filter((c) => c.status !== "ok").map((c) => c.id)).toEqual([]);
     for (const c of cells) for (const o of c.outputs ?? []) for (const i of o.items) expect(i.data.length, `${c.id} output`).toBeLessThan(i.mime.startsWith("application/vnd.sde-lab.") ? 200_000 : 20_000); // charts and replays may carry up to ~200 KB
   });

@@ -269,7 +269,10 @@ describe("gRPC: maximum connection age and per-connection placement", () => {
     const picks: string[] = [];
     const client = new GrpcClient(sim, { from: "app", connectTo: () => (picks.push(picks.length % 2 ? "b" : "a"), picks.at(-1)!), proto, service });
     await sim.run(async () => {
-      for (let i = 0; i < 10; i++) await client.unary("GetUser", { id: i }), await sim.sleep(1_000);
+      for (let i = 0; i < 10; i++) {
+        await client.unary("GetUser", { id: i });
+        await sim.sleep(1_000);
+      }
     });
     expect([a.stats.calls, b.stats.calls, client.stats.connections, picks.length]).toEqual([10, 0, 1, 1]);
   });
@@ -283,7 +286,10 @@ describe("gRPC: maximum connection age and per-connection placement", () => {
     await sim.run(async () => {
       const chat = client.bidiStream("Chat"); // a long call that spans the GOAWAY
       chat.write({ seq: 1, text: "x" });
-      for (let i = 0; i < 12; i++) await client.unary("GetUser", { id: i }), await sim.sleep(1_000);
+      for (let i = 0; i < 12; i++) {
+        await client.unary("GetUser", { id: i });
+        await sim.sleep(1_000);
+      }
       chat.write({ seq: 2, text: "y" });
       chat.end();
       for await (const m of chat) echoed.push(m.seq as number);

@@ -141,7 +141,7 @@ export interface SocialDbStats {
 
 /**
  * The database node. Requests: `GET /users/7`, `GET /users?ids=1,2,3` (one batched query),
- * `GET /posts?limit=20`, `GET /posts/3`, `GET /posts/3/comments`, `POST /posts`.
+ * `GET /posts?limit=20` (`&offset=20` or `&after=<id>` for the next page), `GET /posts/3`, `GET /posts/3/comments`, `POST /posts`.
  */
 export class SocialDb {
   readonly name: string;
@@ -184,7 +184,8 @@ export class SocialDb {
     let m: RegExpExecArray | null;
     if (req.method === "POST" && path === "/posts") {
       const input = req.body as Partial<Post>;
-      const post: Post = { id: this.data.posts.length + 1, authorId: Number(input.authorId), title: String(input.title ?? ""), body: String(input.body ?? ""), tags: input.tags ?? [], likes: 0, createdAt: new Date(Date.UTC(2025, 0, 1) + this.sim.now).toISOString() };
+      // Max + 1, not length + 1: posts may have been deleted from the data.
+      const post: Post = { id: this.data.posts.reduce((max, p) => Math.max(max, p.id), 0) + 1, authorId: Number(input.authorId), title: String(input.title ?? ""), body: String(input.body ?? ""), tags: input.tags ?? [], likes: 0, createdAt: new Date(Date.UTC(2025, 0, 1) + this.sim.now).toISOString() };
       this.data.posts.push(post);
       return rows([post]);
     }
@@ -196,7 +197,8 @@ export class SocialDb {
     if (path === "/posts") {
       const limit = Number(params.limit ?? this.data.posts.length);
       const after = Number(params.after ?? 0);
-      return rows([...this.data.posts].reverse().filter((p) => after === 0 || p.id < after).slice(0, limit));
+      const offset = Number(params.offset ?? 0);
+      return rows([...this.data.posts].reverse().filter((p) => after === 0 || p.id < after).slice(offset, offset + limit));
     }
     if ((m = /^\/posts\/(\d+)$/.exec(path))) return one(this.data.posts.find((p) => p.id === Number(m![1])), `post ${m[1]}`);
     if ((m = /^\/posts\/(\d+)\/comments$/.exec(path))) return rows(this.data.comments.filter((c) => c.postId === Number(m![1])));

@@ -22,6 +22,7 @@ import DataLoader from "dataloader";
 import { buildSchema, execute, getOperationAST, GraphQLError, GraphQLObjectType, parse, validate, type DocumentNode, type GraphQLFieldResolver, type GraphQLSchema } from "graphql";
 import { ConfigError, nonNegative } from "../errors";
 import { DISPLAY, table, type MimeBundle } from "../display";
+import { base64, fromBase64 } from "./encoding";
 import type { Simulation } from "../sim/simulation";
 import { DbReader, type Comment, type Post, type User } from "./domain";
 import { httpRequest, httpServer, jsonResponse, parseJson, queryOf, HttpClient, type HttpClientOptions, type HttpClientStats, type HttpRequest, type HttpResponse } from "./http1";
@@ -57,9 +58,30 @@ type Post {
   comments(first: Int = 10): [Comment!]!
 }
 
+"A page of a connection (the GraphQL Cursor Connections spec)."
+type PageInfo {
+  hasNextPage: Boolean!
+  hasPreviousPage: Boolean!
+  startCursor: String
+  endCursor: String
+}
+
+type PostEdge {
+  "Opaque: pass it as after to get the posts that follow this one."
+  cursor: String!
+  node: Post!
+}
+
+type PostConnection {
+  edges: [PostEdge!]!
+  pageInfo: PageInfo!
+}
+
 type Query {
-  "Newest posts first."
-  posts(first: Int = 20): [Post!]!
+  "Newest posts first; offset skips that many from the head (offset pagination)."
+  posts(first: Int = 20, offset: Int = 0): [Post!]!
+  "Newest posts first as a connection: cursor pagination with first and after."
+  postsConnection(first: Int = 10, after: String): PostConnection!
   post(id: ID!): Post
   user(id: ID!): User
 }
@@ -272,6 +294,20 @@ function loadUser(context: Context, id: number): Promise<User> {
   return context.users ? context.users.load(id) : query<User>(context, `/users/${id}`);
 }
 
+/**
+ * A post's cursor: opaque to clients (base64 of `post:<id>`), a keyset position to the server,
+ * so rows inserted or deleted before it do not move it.
+ */
+function cursorOfPost(id: number): string {
+  return base64(Uint8Array.from(`post:${id}`, (c) => c.charCodeAt(0)));
+}
+
+function postIdOfCursor(cursor: string): number {
+  const m = /^post:(\d+)$/.exec(String.fromCharCode(...(fromBase64(cursor) ?? [])));
+  if (!m) throw new GraphQLError(`after must be a cursor this API returned, got ${JSON.stringify(cursor)}`, { extensions: { code: "BAD_USER_INPUT" } });
+  return Number(m[1]);
+}
+
 /** The executable schema: {@link SOCIAL_SCHEMA} with resolvers that read through the database node. */
 function socialSchema(): GraphQLSchema {
   const schema = buildSchema(SOCIAL_SCHEMA);
@@ -280,7 +316,21 @@ function socialSchema(): GraphQLSchema {
       posts: (_p, args, ctx) => {
         const first = args.first as number;
         if (first < 1 || first > 100) throw new GraphQLError(`first must be from 1 to 100, got ${first}`, { extensions: { code: "BAD_USER_INPUT" } });
-        return query<Post[]>(ctx, `/posts?limit=${first}`);
+        const offset = args.offset as number;
+        if (offset < 0) throw new GraphQLError(`offset must be 0 or more, got ${offset}`, { extensions: { code: "BAD_USER_INPUT" } });
+        return query<Post[]>(ctx, `/posts?limit=${first}${offset ? `&offset=${offset}` : ""}`);
+      },
+      postsConnection: async (_p, args, ctx) => {
+        const first = args.first as number;
+        if (first < 1 || first > 100) throw new GraphQLError(`first must be from 1 to 100, got ${first}`, { extensions: { code: "BAD_USER_INPUT" } });
+        const after = args.after === null || args.after === undefined ? undefined : postIdOfCursor(String(args.after));
+        // One row more than asked tells whether a next page exists, without a count query.
+        const rows = await query<Post[]>(ctx, `/posts?limit=${first + 1}${after === undefined ? "" : `&after=${after}`}`);
+        const edges = rows.slice(0, first).map((node) => ({ cursor: cursorOfPost(node.id), node }));
+        return {
+          edges,
+          pageInfo: { hasNextPage: rows.length > first, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+        };
       },
       post: (_p, args, ctx) => {
         if (!/^\d+$/.test(String(args.id))) throw new GraphQLError(`post ids are numbers, got ${JSON.stringify(args.id)}`, { extensions: { code: "BAD_USER_INPUT" } });

@@ -18,7 +18,7 @@
  * Simplifications: HPACK is estimated (a header pair already sent on the connection costs
  * one byte, no Huffman coding), no flow control windows, no compression, no TLS.
  */
-import { ConfigError, nonNegative } from "../errors";
+import { ConfigError, nonNegative, positive } from "../errors";
 import { DISPLAY, table, type MimeBundle } from "../display";
 import { CallError } from "../sim/call-errors";
 import type { Simulation } from "../sim/simulation";
@@ -79,7 +79,8 @@ export type H2Frame =
   | { type: "HEADERS"; stream: number; headers: Record<string, string>; end: boolean }
   | { type: "DATA"; stream: number; message?: Uint8Array; end: boolean }
   | { type: "RST_STREAM"; stream: number; errorCode: number }
-  | { type: "SETTINGS" };
+  | { type: "SETTINGS" }
+  | { type: "GOAWAY"; lastStream: number; errorCode: number };
 
 const FRAME_HEADER = 9;
 /** The client's connection preface (24 bytes) plus an empty SETTINGS frame. */
@@ -121,6 +122,8 @@ function frameBytes(frame: H2Frame, hpack: HpackEstimator): number {
       return FRAME_HEADER + 4;
     case "SETTINGS":
       return FRAME_HEADER;
+    case "GOAWAY":
+      return FRAME_HEADER + 8;
   }
 }
 
@@ -143,6 +146,8 @@ export function parseGrpcTimeout(value: string | undefined): number | undefined 
 /** The H2 side of a connection: frame accounting shared by client and server. */
 class H2Session {
   private readonly hpack = { client: new HpackEstimator(), server: new HpackEstimator() };
+  /** The server sent GOAWAY: no new calls on this connection; it closes once its calls end. */
+  draining = false;
   constructor(readonly connection: Connection) {}
 
   send(from: "client" | "server", frames: H2Frame[], label?: string): number {
@@ -192,10 +197,19 @@ export interface GrpcServerOptions {
   handlers: Record<string, GrpcHandler>;
   /** Processing time per call at the server before the handler runs, ms. */
   serviceTimeMs?: number;
+  /**
+   * Age after which the server sends GOAWAY on a connection, ms, with ±10 % jitter so that
+   * connections opened together do not all go at once (gRPC's `MAX_CONNECTION_AGE`). The
+   * client finishes its calls on it and opens a new connection for the next ones, which lets a
+   * layer-4 load balancer place it again. `Infinity` (gRPC's default): never.
+   */
+  maxConnectionAgeMs?: number;
+  /** After GOAWAY, how long calls still running may take before the server closes the connection, ms (`MAX_CONNECTION_AGE_GRACE`; default `Infinity`). */
+  maxConnectionAgeGraceMs?: number;
 }
 
-/** Defaults: node `grpc-api`, 1 ms per call. */
-export const GRPC_SERVER_DEFAULTS = { name: "grpc-api", serviceTimeMs: 1 } as const;
+/** Defaults: node `grpc-api`, 1 ms per call, connections of any age (as gRPC). */
+export const GRPC_SERVER_DEFAULTS = { name: "grpc-api", serviceTimeMs: 1, maxConnectionAgeMs: Infinity, maxConnectionAgeGraceMs: Infinity } as const;
 
 /** Counts of a {@link GrpcServer}. */
 export interface GrpcServerStats {
@@ -205,6 +219,10 @@ export interface GrpcServerStats {
   byStatus: Partial<Record<GrpcStatusName, number>>;
   /** Most streams open at once on any connection. */
   peakConcurrentStreams: number;
+  /** Connections accepted. */
+  connections: number;
+  /** GOAWAY frames sent because a connection reached its maximum age. */
+  goaways: number;
 }
 
 interface ServerStream {
@@ -221,9 +239,11 @@ interface ServerStream {
 export class GrpcServer {
   readonly name: string;
   readonly service: ProtoServiceInfo;
-  readonly stats: GrpcServerStats = { calls: 0, byStatus: {}, peakConcurrentStreams: 0 };
+  readonly stats: GrpcServerStats = { calls: 0, byStatus: {}, peakConcurrentStreams: 0, connections: 0, goaways: 0 };
   private readonly handlers: Record<string, GrpcHandler>;
   private readonly serviceTimeMs: number;
+  private readonly maxConnectionAgeMs: number;
+  private readonly maxConnectionAgeGraceMs: number;
 
   constructor(
     readonly sim: Simulation,
@@ -238,6 +258,10 @@ export class GrpcServer {
       if (!this.service.methods.has(name)) throw new ConfigError("GrpcServer", `handlers.${name}`, name, `a method of ${this.service.fullName} (${[...this.service.methods.keys()].join(", ")})`);
     }
     this.serviceTimeMs = nonNegative("GrpcServer", "serviceTimeMs", options.serviceTimeMs ?? GRPC_SERVER_DEFAULTS.serviceTimeMs);
+    const age = options.maxConnectionAgeMs ?? GRPC_SERVER_DEFAULTS.maxConnectionAgeMs;
+    this.maxConnectionAgeMs = age === Infinity ? Infinity : positive("GrpcServer", "maxConnectionAgeMs", age);
+    const grace = options.maxConnectionAgeGraceMs ?? GRPC_SERVER_DEFAULTS.maxConnectionAgeGraceMs;
+    this.maxConnectionAgeGraceMs = grace === Infinity ? Infinity : nonNegative("GrpcServer", "maxConnectionAgeGraceMs", grace);
     if (!sim.hasNode(this.name)) sim.service(this.name, () => ({ status: 400, headers: {}, body: { error: `${this.name} speaks gRPC; call it with GrpcClient` } }));
     wireOf(sim).listen(this.name, "h2", (c) => this.accept(c));
   }
@@ -245,7 +269,20 @@ export class GrpcServer {
   private accept(connection: Connection): void {
     const session = new H2Session(connection);
     const streams = new Map<number, ServerStream>();
+    this.stats.connections++;
     session.send("server", [{ type: "SETTINGS" }]);
+    if (this.maxConnectionAgeMs !== Infinity) {
+      let lastStream = 0;
+      const aged = this.sim.schedule(this.maxConnectionAgeMs * this.sim.random.uniform(0.9, 1.1), () => {
+        if (!connection.open) return;
+        for (const id of streams.keys()) lastStream = Math.max(lastStream, id);
+        this.stats.goaways++;
+        // NO_ERROR: the client finishes what runs here and opens a new connection for what comes next.
+        session.send("server", [{ type: "GOAWAY", lastStream, errorCode: 0 }], "GOAWAY (max connection age)");
+        if (this.maxConnectionAgeGraceMs !== Infinity) this.sim.schedule(this.maxConnectionAgeGraceMs, () => connection.close("server"));
+      });
+      connection.onServerClose = () => aged.cancel();
+    }
     const end = (stream: ServerStream, code: number, details: string, data?: Uint8Array, label?: string) => {
       if (stream.done) return;
       stream.done = true;
@@ -263,7 +300,7 @@ export class GrpcServer {
     };
     connection.onServerFrame = (frame) => {
       for (const f of frame.data as H2Frame[]) {
-        if (f.type === "SETTINGS") continue;
+        if (f.type === "SETTINGS" || f.type === "GOAWAY") continue;
         let stream = streams.get(f.stream);
         if (f.type === "HEADERS") {
           stream = { id: f.stream, inbox: new AsyncQueue(), done: false, cancelled: false, headersSent: false };
@@ -288,7 +325,9 @@ export class GrpcServer {
         }
       }
     };
-    connection.onServerClose = () => {
+    const closeAged = connection.onServerClose;
+    connection.onServerClose = (reason) => {
+      closeAged(reason);
       for (const s of streams.values()) {
         s.cancelled = true;
         s.inbox.fail(new GrpcError(GrpcStatus.UNAVAILABLE, "Connection dropped"));
@@ -392,6 +431,12 @@ export interface GrpcClientOptions {
   from?: string;
   /** Server node. */
   to?: string;
+  /**
+   * Picks the server node each time a connection opens, as a layer-4 load balancer in front of
+   * several servers does (it sees connections, not calls); `to` then only names the target in
+   * the `:authority` header. Default: always `to`.
+   */
+  connectTo?: () => string;
   /** The `.proto` (text or parsed); the client encodes with it. */
   proto: ProtoSchema | string;
   /** Service name, e.g. `social.v1.PostService`. */
@@ -443,6 +488,8 @@ export interface ClientDuplexCall extends AsyncIterable<ProtoValue> {
 
 interface ClientStream {
   id: number;
+  /** The connection the call runs on. */
+  session: H2Session;
   method?: ProtoMethodInfo;
   inbox: AsyncQueue<ProtoValue>;
   status: Promise<void>;
@@ -460,6 +507,7 @@ export class GrpcClient {
   readonly service: ProtoServiceInfo;
   readonly stats: GrpcClientStats = { calls: 0, connections: 0, bytesUp: 0, bytesDown: 0, payloadBytes: 0, errors: {} };
   private readonly deadlineMs: number;
+  private readonly connectTo?: () => string;
   private session?: Promise<H2Session>;
   private nextStream = 1;
   private readonly streams = new Map<number, ClientStream>();
@@ -471,7 +519,9 @@ export class GrpcClient {
     this.from = options.from ?? GRPC_CLIENT_DEFAULTS.from;
     this.to = options.to ?? GRPC_CLIENT_DEFAULTS.to;
     if (!sim.hasNode(this.from)) sim.client(this.from);
-    if (!sim.hasNode(this.to)) throw new ConfigError("GrpcClient", "to", this.to, "the name of an existing server node (create the GrpcServer first)");
+    if (options.connectTo !== undefined && typeof options.connectTo !== "function") throw new ConfigError("GrpcClient", "connectTo", options.connectTo, "a function that returns a server node's name");
+    if (options.connectTo) this.connectTo = options.connectTo;
+    else if (!sim.hasNode(this.to)) throw new ConfigError("GrpcClient", "to", this.to, "the name of an existing server node (create the GrpcServer first)");
     const proto = typeof options.proto === "string" ? ProtoSchema.parse(options.proto) : options.proto;
     if (!(proto instanceof ProtoSchema)) throw new ConfigError("GrpcClient", "proto", options.proto, ".proto text or a ProtoSchema");
     this.service = proto.service(options.service);
@@ -557,15 +607,17 @@ export class GrpcClient {
 
   private connect(): Promise<H2Session> {
     if (this.session) return this.session;
+    const to = this.connectTo ? this.connectTo() : this.to;
+    if (!this.sim.hasNode(to)) return Promise.reject(new ConfigError("GrpcClient", "connectTo", to, "a function that returns the name of an existing server node"));
     const opening = wireOf(this.sim)
-      .connect(this.from, this.to, "h2")
+      .connect(this.from, to, "h2")
       .then((connection) => {
         this.stats.connections++;
         const session = new H2Session(connection);
-        connection.onClientFrame = (frame) => this.receive(frame);
+        connection.onClientFrame = (frame) => this.receive(frame, session, opening);
         connection.onClientClose = (reason) => {
           if (this.session === opening) this.session = undefined;
-          for (const s of [...this.streams.values()]) s.finish(GrpcStatus.UNAVAILABLE, reason === "reset" ? "Connection dropped" : "Connection closed");
+          for (const s of [...this.streams.values()]) if (s.session === session) s.finish(GrpcStatus.UNAVAILABLE, reason === "reset" ? "Connection dropped" : "Connection closed");
         };
         this.stats.bytesUp += PREFACE_BYTES;
         connection.send("client", { bytes: PREFACE_BYTES, data: [{ type: "SETTINGS" }] satisfies H2Frame[] });
@@ -625,6 +677,7 @@ export class GrpcClient {
     status.catch(() => {});
     const stream: ClientStream = {
       id,
+      session,
       ...(method ? { method } : {}),
       inbox: new AsyncQueue(),
       status,
@@ -634,6 +687,7 @@ export class GrpcClient {
         stream.done = true;
         timer?.cancel();
         this.streams.delete(id);
+        this.closeIfDrained(session);
         if (code === GrpcStatus.OK) {
           stream.inbox.close();
           settle.resolve();
@@ -678,22 +732,22 @@ export class GrpcClient {
     if (!method) return;
     const problem = method.requestType.verify(message);
     if (problem) {
-      void this.session?.then((s) => this.send(s, [{ type: "RST_STREAM", stream: stream.id, errorCode: 8 }]));
+      this.send(stream.session, [{ type: "RST_STREAM", stream: stream.id, errorCode: 8 }]);
       stream.finish(GrpcStatus.INVALID_ARGUMENT, `Request message does not match ${method.requestType.fullName}: ${problem}`);
       return;
     }
     const body = grpcFrame(method.requestType.encode(message));
-    void this.session?.then((s) => this.send(s, [{ type: "DATA", stream: stream.id, message: body, end: false }], `DATA ${method.requestType.fullName.split(".").pop()} ${body.length} B (stream ${stream.id})`));
+    this.send(stream.session, [{ type: "DATA", stream: stream.id, message: body, end: false }], `DATA ${method.requestType.fullName.split(".").pop()} ${body.length} B (stream ${stream.id})`);
   }
 
   private halfClose(stream: ClientStream): void {
     if (stream.done) return;
-    void this.session?.then((s) => this.send(s, [{ type: "DATA", stream: stream.id, end: true }], `END_STREAM (stream ${stream.id})`));
+    this.send(stream.session, [{ type: "DATA", stream: stream.id, end: true }], `END_STREAM (stream ${stream.id})`);
   }
 
   private cancel(stream: ClientStream): void {
     if (stream.done) return;
-    void this.session?.then((s) => this.send(s, [{ type: "RST_STREAM", stream: stream.id, errorCode: 8 }], `RST_STREAM CANCEL (stream ${stream.id})`));
+    this.send(stream.session, [{ type: "RST_STREAM", stream: stream.id, errorCode: 8 }], `RST_STREAM CANCEL (stream ${stream.id})`);
     stream.finish(GrpcStatus.CANCELLED, "Cancelled on client");
   }
 
@@ -701,10 +755,22 @@ export class GrpcClient {
     this.stats.bytesUp += session.send("client", frames, label);
   }
 
-  private receive(frame: Frame): void {
+  /** A connection the server sent GOAWAY on closes once its last call ends. */
+  private closeIfDrained(session: H2Session): void {
+    if (session.draining && ![...this.streams.values()].some((s) => s.session === session)) session.connection.close("client");
+  }
+
+  private receive(frame: Frame, session: H2Session, opening: Promise<H2Session>): void {
     this.stats.bytesDown += frame.bytes;
     for (const f of frame.data as H2Frame[]) {
       if (f.type === "SETTINGS") continue;
+      if (f.type === "GOAWAY") {
+        // New calls go to a new connection (placed afresh by whatever balances connections).
+        session.draining = true;
+        if (this.session === opening) this.session = undefined;
+        this.closeIfDrained(session);
+        continue;
+      }
       const stream = this.streams.get(f.stream);
       if (!stream) continue;
       if (f.type === "DATA" && f.message) {

@@ -415,27 +415,38 @@ export class HttpClient {
   }
 
   /**
-   * Sends a request whose response is streamed (an event stream), on a connection of its own
-   * outside the pool. Resolves once the response head arrives.
+   * Sends a request whose response is streamed (an event stream). The stream holds one of the
+   * pool's connections for as long as it lasts, as in a browser over HTTP/1.1: with
+   * {@link HttpClientOptions.maxConnections} streams open, every further request and stream
+   * waits for one to end. Resolves once the response head arrives.
    */
   async stream(req: HttpRequest | string, handlers: HttpStreamHandlers): Promise<HttpStream> {
     const request = typeof req === "string" ? toHttpRequest(req) : req;
     const full: HttpRequest = { ...request, headers: { ...this.headers, ...lower(request.headers) } };
-    const connection = await wireOf(this.sim).connect(this.from, this.to, "http/1.1");
-    this.stats.connections++;
+    const slot = await this.acquire();
+    const connection = slot.connection;
     const label = describe(full);
     const bytes = requestBytes(full);
     this.stats.requests++;
     this.stats.bytesUp += bytes;
     return new Promise<HttpStream>((resolve, reject) => {
       let started = false;
-      connection.onClientClose = (reason) => {
-        if (!started) reject(new ConnectionError(`${label}: the connection to ${this.to} was ${reason} before the response came`, "ECONNRESET"));
-        else handlers.onEnd(reason);
+      const finish = (reason: "end" | CloseReason) => {
+        slot.waiting = undefined;
+        // A finished response leaves a reusable keep-alive connection; a closed one left the pool.
+        if (reason === "end") this.release(slot);
+        handlers.onEnd(reason);
       };
-      connection.onClientFrame = (frame) => {
-        this.stats.bytesDown += frame.bytes;
-        const message = frame.data as Http1Message;
+      slot.waiting = (got) => {
+        if (typeof got === "string") {
+          if (!started) {
+            slot.waiting = undefined;
+            reject(new ConnectionError(`${label}: the connection to ${this.to} was ${got} before the response came`, "ECONNRESET"));
+          } else finish(got);
+          return;
+        }
+        this.stats.bytesDown += got.bytes;
+        const message = got.data as Http1Message;
         if (message.kind === "head" || message.kind === "response") {
           started = true;
           if (message.kind === "response") this.stats.bodyBytes += message.response.body === undefined ? 0 : utf8Length(message.response.body);
@@ -443,15 +454,16 @@ export class HttpClient {
           if (message.kind === "response") {
             // A whole response: hand over its body after the caller has seen the head.
             const body = message.response.body;
+            slot.waiting = undefined;
             this.sim.wake(() => {
               if (body) handlers.onChunk(body);
-              handlers.onEnd("end");
+              finish("end");
             }, undefined);
           }
         } else if (message.kind === "chunk") {
           this.stats.bodyBytes += utf8Length(message.text);
           handlers.onChunk(message.text);
-        } else if (message.kind === "end") handlers.onEnd("end");
+        } else if (message.kind === "end") finish("end");
       };
       connection.send("client", { bytes, label, data: { kind: "request", request: full } satisfies Http1Message });
     });

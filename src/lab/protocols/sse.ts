@@ -240,6 +240,15 @@ export interface SimEventSourceOptions {
   path?: string;
   /** Reconnection time until the server sends `retry:`, ms. */
   reconnectionTimeMs?: number;
+  /**
+   * The HTTP/1.1 client whose connection pool the stream uses (its `from` and `to` replace the
+   * two options above). Share one client between several event sources and other requests to
+   * model a browser's per-origin limit of 6 connections, shared by every tab of the site.
+   * Default: a client of its own. With a shared client, {@link SimEventSource.stats} counts
+   * connections, requests and bytes of the whole pool. There is no option for request headers: the browser's
+   * `EventSource` cannot send any either (no `Authorization`).
+   */
+  http?: HttpClient;
 }
 
 /** Defaults: `app` → `api` `/events`; 3 s reconnection time, as in Chromium. */
@@ -284,11 +293,16 @@ export class SimEventSource {
     readonly sim: Simulation,
     options: SimEventSourceOptions = {},
   ) {
-    const from = options.from ?? EVENT_SOURCE_DEFAULTS.from;
-    const to = options.to ?? EVENT_SOURCE_DEFAULTS.to;
+    if (options.http !== undefined && !(options.http instanceof HttpClient)) throw new ConfigError("SimEventSource", "http", options.http, "an HttpClient (its connection pool carries the stream)");
+    for (const key of ["from", "to"] as const) {
+      const given = options[key];
+      if (options.http && given !== undefined && given !== options.http[key]) throw new ConfigError("SimEventSource", key, given, `${options.http[key]} (the node of the HttpClient passed as http) or nothing`);
+    }
+    const from = options.http?.from ?? options.from ?? EVENT_SOURCE_DEFAULTS.from;
+    const to = options.http?.to ?? options.to ?? EVENT_SOURCE_DEFAULTS.to;
     this.url = options.path ?? EVENT_SOURCE_DEFAULTS.path;
     this.reconnectionTimeMs = nonNegative("SimEventSource", "reconnectionTimeMs", options.reconnectionTimeMs ?? EVENT_SOURCE_DEFAULTS.reconnectionTimeMs);
-    this.http = new HttpClient(sim, from, to, { timeoutMs: Infinity, headers: { accept: "text/event-stream" } });
+    this.http = options.http ?? new HttpClient(sim, from, to, { timeoutMs: Infinity });
     this.parser = new EventStreamParser(
       (e) => {
         if (this.readyState !== SimEventSource.OPEN) return;
@@ -326,7 +340,7 @@ export class SimEventSource {
   }
 
   private async connect(): Promise<void> {
-    const headers: Record<string, string> = { "cache-control": "no-cache" };
+    const headers: Record<string, string> = { accept: "text/event-stream", "cache-control": "no-cache" };
     if (this.lastEventId !== "") headers["last-event-id"] = this.lastEventId;
     let stream: HttpStream;
     try {

@@ -13,7 +13,7 @@ describe("Notebook 03: communication protocols", function () {
     const { notebook, editor } = await openAndShow("03-protocols.sdenb");
     await runCells(notebook, undefined, 120_000);
     const code = notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code);
-    assert.equal(code.length, 46);
+    assert.equal(code.length, 50);
     assert.deepEqual(code.filter((c) => c.executionSummary?.success !== true).map(idOf), [], "cells that did not succeed");
     const cell = (id: string) => notebook.getCells().find((c) => idOf(c) === id)!;
     assert.match(outputText(cell("rest-screen"), "text/markdown") ?? "", /\| REST \(N\+1\) \| 21 \|/);

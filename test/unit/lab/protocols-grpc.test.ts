@@ -256,3 +256,79 @@ describe("deadline propagation", () => {
     expect(db.stats.queries).toBe(1);
   });
 });
+
+describe("gRPC: maximum connection age and per-connection placement", () => {
+  const proto = socialProto();
+  const service = "social.v1.PostService";
+  const backend = (sim: Simulation, name: string, maxConnectionAgeMs = Infinity) =>
+    new GrpcServer(sim, { name, proto, service, maxConnectionAgeMs, handlers: { GetUser: (c) => ({ id: c.request!.id }), Chat: async (c) => { for await (const m of c.messages()) c.write(m); } } });
+
+  it("without an age a connection and all its calls stay on the backend picked when it opened", async () => {
+    const sim = new Simulation();
+    const [a, b] = [backend(sim, "a"), backend(sim, "b")];
+    const picks: string[] = [];
+    const client = new GrpcClient(sim, { from: "app", connectTo: () => (picks.push(picks.length % 2 ? "b" : "a"), picks.at(-1)!), proto, service });
+    await sim.run(async () => {
+      for (let i = 0; i < 10; i++) {
+        await client.unary("GetUser", { id: i });
+        await sim.sleep(1_000);
+      }
+    });
+    expect([a.stats.calls, b.stats.calls, client.stats.connections, picks.length]).toEqual([10, 0, 1, 1]);
+  });
+
+  it("sends GOAWAY after the age (±10 %); calls in flight finish, the next ones open a new connection placed afresh", async () => {
+    const sim = new Simulation({ seed: 3 });
+    const [a, b] = [backend(sim, "a", 5_000), backend(sim, "b", 5_000)];
+    const picks: string[] = [];
+    const client = new GrpcClient(sim, { from: "app", connectTo: () => (picks.push(picks.length % 2 ? "b" : "a"), picks.at(-1)!), proto, service });
+    const echoed: number[] = [];
+    await sim.run(async () => {
+      const chat = client.bidiStream("Chat"); // a long call that spans the GOAWAY
+      chat.write({ seq: 1, text: "x" });
+      for (let i = 0; i < 12; i++) {
+        await client.unary("GetUser", { id: i });
+        await sim.sleep(1_000);
+      }
+      chat.write({ seq: 2, text: "y" });
+      chat.end();
+      for await (const m of chat) echoed.push(m.seq as number);
+    });
+    expect(echoed).toEqual([1, 2]); // the stream on the old connection was not cut
+    expect(a.stats.goaways).toBeGreaterThanOrEqual(1);
+    expect(picks.slice(0, 2)).toEqual(["a", "b"]);
+    expect(a.stats.calls).toBeGreaterThan(1);
+    expect(b.stats.calls).toBeGreaterThan(0);
+    expect(client.stats.connections).toBe(picks.length);
+    expect(client.stats.errors).toEqual({});
+    const goaway = sim.trace.events.find((e) => e.summary === "GOAWAY (max connection age)")!;
+    expect(goaway.time).toBeGreaterThanOrEqual(4_500);
+    expect(goaway.time).toBeLessThanOrEqual(5_500 + 25);
+  });
+
+  it("closes a connection still busy after GOAWAY once the grace period ends", async () => {
+    const sim = new Simulation();
+    new GrpcServer(sim, { name: "a", proto, service, maxConnectionAgeMs: 1_000, maxConnectionAgeGraceMs: 500, handlers: { Chat: async (c) => { for await (const m of c.messages()) c.write(m); } } });
+    const client = new GrpcClient(sim, { from: "app", to: "a", proto, service });
+    const error = await sim.run(async () => {
+      const chat = client.bidiStream("Chat");
+      chat.write({ seq: 1, text: "x" });
+      try {
+        for await (const _ of chat) void _;
+      } catch (e) {
+        return [e, sim.now] as const;
+      }
+      return [undefined, sim.now] as const;
+    });
+    expect((error[0] as GrpcError).code).toBe(GrpcStatus.UNAVAILABLE);
+    expect(error[1]).toBeGreaterThan(1_300);
+    expect(error[1]).toBeLessThan(1_700);
+  });
+
+  it("names a bad age, grace or connectTo", () => {
+    const sim = new Simulation();
+    expect(() => backend(sim, "a", 0)).toThrow(/maxConnectionAgeMs must be a finite number > 0, got 0/);
+    expect(() => new GrpcServer(sim, { name: "b", proto, service, handlers: {}, maxConnectionAgeGraceMs: -1 })).toThrow(ConfigError);
+    expect(() => new GrpcClient(sim, { connectTo: "a" as unknown as () => string, proto, service })).toThrow(/connectTo must be a function/);
+  });
+});

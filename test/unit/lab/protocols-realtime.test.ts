@@ -19,7 +19,7 @@ import {
   type WebSocketCloseEvent,
 } from "../../../src/lab/index";
 import { CloseCode, InvalidAccessError, InvalidStateError, websocketFrameBytes } from "../../../src/lab/protocols/websocket";
-import { httpServer, jsonResponse } from "../../../src/lab/protocols/http1";
+import { HttpClient, httpServer, jsonResponse } from "../../../src/lab/protocols/http1";
 
 function wsSetup(options: { heartbeatMs?: number } = {}) {
   const sim = new Simulation();
@@ -324,6 +324,41 @@ describe("SSE over the network", () => {
     expect(es2.readyState).toBe(SimEventSource.CLOSED);
     expect(es2.stats.requests).toBe(1);
     expect(errors).toEqual(["the server answered 204: stop reconnecting"]);
+  });
+});
+
+describe("SSE streams in a shared HTTP/1.1 pool", () => {
+  it("each stream holds one of the pool's connections: the 7th stream and a plain request wait until a stream closes, in order", async () => {
+    const sim = new Simulation();
+    const feed = new TickFeed(sim, { count: 30, intervalMs: 100 });
+    new SseServer(sim, { source: feed });
+    httpServer(sim, "api").route("me", (r) => r.path === "/me", () => ({ status: 200, headers: {}, body: "ada" }));
+    sim.network.setLink("app", "api", { latency: 25 });
+    const pool = new HttpClient(sim, "app", "api");
+    const tabs = Array.from({ length: 7 }, () => new SimEventSource(sim, { http: pool }));
+    const counts = tabs.map(() => 0);
+    tabs.forEach((t, i) => t.addEventListener("tick", () => counts[i]!++));
+    let answeredAt: number | undefined;
+    sim.schedule(500, () => void pool.request("GET /me").then(() => (answeredAt = sim.now)));
+    sim.schedule(1_000, () => tabs[0]!.close()); // the 7th tab gets this connection, not the request
+    sim.schedule(2_000, () => tabs[1]!.close()); // and the request this one
+    await sim.runUntil(4_000);
+    expect(pool.stats.connections).toBe(8); // 6, then a new one for each waiter once a closed stream took its connection away
+    expect(pool.stats.queued).toBe(2);
+    expect(tabs[6]!.readyState).toBe(SimEventSource.OPEN);
+    expect(counts[6]).toBeGreaterThan(0);
+    expect(counts[6]).toBeLessThan(counts[2]!);
+    expect(answeredAt).toBeGreaterThan(2_000);
+    expect(answeredAt).toBeLessThan(2_200);
+    for (const t of tabs) t.close();
+  });
+
+  it("refuses an http option that is not an HttpClient, or from/to that contradict it", () => {
+    const sim = new Simulation();
+    sim.client("app");
+    sim.service("api", () => ({ status: 200, headers: {}, body: {} }));
+    expect(() => new SimEventSource(sim, { http: {} as HttpClient })).toThrow(/http must be an HttpClient/);
+    expect(() => new SimEventSource(sim, { http: new HttpClient(sim, "app", "api"), from: "tab-2" })).toThrow(/from must be app/);
   });
 });
 

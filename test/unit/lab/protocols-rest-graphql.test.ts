@@ -232,6 +232,29 @@ describe("GraphQL", () => {
     await expect(client.query("{ user(id: 1) { name } }", undefined, { method: "PUT" as "GET" })).rejects.toThrow(/method must be "GET" or "POST", got "PUT"/);
   });
 
+  it("pages by offset and by cursor (a Relay connection): cursors are opaque, keyset positions that writes before them do not move", async () => {
+    const { sim, client, db } = gql(false);
+    type Conn = { postsConnection: { edges: { cursor: string; node: { id: string } }[]; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null } } };
+    const conn = (after: string | null, first = 15) => client.query<Conn>("query($first: Int, $after: String) { postsConnection(first: $first, after: $after) { edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }", { first, after });
+    const page1 = (await sim.run(() => conn(null))).data!.postsConnection;
+    expect(page1.edges.map((e) => e.node.id)).toEqual(Array.from({ length: 15 }, (_, i) => String(40 - i)));
+    expect(page1.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false, startCursor: page1.edges[0]!.cursor, endCursor: page1.edges[14]!.cursor });
+    expect(page1.pageInfo.endCursor).not.toContain("26"); // opaque, not the bare id
+    await sim.run(() => client.query('mutation { createPost(title: "x", body: "y", authorId: 1) { id } }'));
+    const page2 = (await sim.run(() => conn(page1.pageInfo.endCursor, 25))).data!.postsConnection;
+    expect(page2.edges.map((e) => e.node.id)).toEqual(Array.from({ length: 25 }, (_, i) => String(25 - i)));
+    expect(page2.pageInfo.hasNextPage).toBe(false);
+    const offset = await sim.run(() => client.query<{ posts: { id: string }[] }>("{ posts(first: 3, offset: 15) { id } }"));
+    expect(offset.data!.posts.map((p) => p.id)).toEqual(["26", "25", "24"]); // the write moved the offset page back by one
+    const bad = await sim.run(() => client.query("{ postsConnection(after: \"nope\") { edges { cursor } } }"));
+    expect(bad.errors![0]!.message).toMatch(/after must be a cursor this API returned, got "nope"/);
+    const negative = await sim.run(() => client.query("{ posts(offset: -1) { id } }"));
+    expect(negative.errors![0]!.message).toMatch(/offset must be 0 or more, got -1/);
+    db.data.posts.splice(0, 1); // a deleted post does not make the next id collide
+    const next = await sim.run(() => client.query<{ createPost: { id: string } }>('mutation { createPost(title: "x", body: "y", authorId: 1) { id } }'));
+    expect(next.data!.createPost.id).toBe("42");
+  });
+
   it("runs mutations and rejects a body that is not JSON", async () => {
     const { sim, client, db } = gql(true);
     const res = await sim.run(() => client.query<{ createPost: { id: string; author: { name: string } } }>('mutation { createPost(title: "Hi", body: "There", authorId: 3) { id author { name } } }'));

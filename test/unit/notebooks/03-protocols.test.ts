@@ -34,7 +34,7 @@ const row = (table: Record<string, string>[], key: string, value: string) => {
 describe("03-protocols notebook", () => {
   it("runs to the end with every code cell passing and no output over 20 KB (charts and replays 200 KB)", () => {
     expect(report.ok).toBe(true);
-    expect(cells).toHaveLength(46);
+    expect(cells).toHaveLength(50);
     expect(cells.filter((c) => c.status !== "ok").map((c) => c.id)).toEqual([]);
     for (const c of cells) for (const o of c.outputs ?? []) for (const i of o.items) expect(i.data.length, `${c.id} output`).toBeLessThan(i.mime.startsWith("application/vnd.sde-lab.") ? 200_000 : 20_000); // charts and replays may carry up to ~200 KB
   });
@@ -117,6 +117,17 @@ describe("03-protocols notebook", () => {
     expect(num(busyBatched["db queries"]) * 10).toBeLessThanOrEqual(num(busyPlain["db queries"]));
     expect(num(busyPlain["p50 ms"])).toBeGreaterThan(2 * num(busyBatched["p50 ms"]));
     expect(num(busyPlain["max ms"])).toBeGreaterThan(2 * num(busyBatched["max ms"]));
+  });
+
+  it("GraphQL pagination: writes between pages make offsets repeat posts and deletes make them skip; cursors do neither", () => {
+    const t = rows("graphql-pagination");
+    const at = (change: string, how: string) => t.find((r) => r["after pages 1–3"] === change && r.pagination === how)!;
+    expect(num(at("a new post", "offset")["shown twice"])).toBeGreaterThanOrEqual(1);
+    expect(num(at("a new post", "offset")["posts shown"])).toBeGreaterThan(40);
+    expect(num(at("the newest post deleted", "offset")["never shown"])).toBeGreaterThanOrEqual(1);
+    for (const change of ["a new post", "the newest post deleted"]) {
+      expect(at(change, "cursor")).toMatchObject({ "posts shown": "40", "shown twice": "0", "never shown": "0" });
+    }
   });
 
   it("gRPC: the spec's 12 bytes against 39 of JSON, 17 framed", () => {
@@ -202,6 +213,21 @@ describe("03-protocols notebook", () => {
     expect(at(5, "5 %", "HTTP/1.1, 6 connections")["range over seeds"]).toBe(`${num(h2["fast p50 ms"])}–${num(h2["fast p50 ms"])}`);
   });
 
+  it("gRPC balancing: L4 skews and starves a new backend until a max connection age recycles connections; L7 spreads calls", () => {
+    const t = rows("grpc-balancing");
+    const at = (mode: string) => row(t, "balancing", mode);
+    const median = (s: string | undefined) => num(s);
+    const range = (s: string) => /\((\d+)–(\d+)\)/.exec(s)!.slice(1).map(Number);
+    expect(at("L4")["b4, joined at 10 s (fair: 17 %)"]).toBe("0 % (0–0)");
+    expect(median(at("L4")["busiest of b1–b3 (fair: 28 %)"])).toBeGreaterThanOrEqual(40);
+    const aged = at("L4 + max connection age 5 s")["b4, joined at 10 s (fair: 17 %)"]!;
+    expect(median(aged)).toBeGreaterThan(0);
+    expect(range(aged)[1]).toBeGreaterThan(10);
+    expect(median(at("L4 + max connection age 5 s")["busiest of b1–b3 (fair: 28 %)"])).toBeLessThan(median(at("L4")["busiest of b1–b3 (fair: 28 %)"]));
+    expect(median(at("L7")["busiest of b1–b3 (fair: 28 %)"])).toBeLessThanOrEqual(31);
+    expect(median(at("L7")["b4, joined at 10 s (fair: 17 %)"])).toBeGreaterThanOrEqual(15);
+  });
+
   it("WebSocket: upgrade, echo, pings answered; wrong use throws InvalidStateError; without resume a drop loses ticks", () => {
     const healthy = rows("websocket-healthy", 0)[0]!;
     expect(healthy.received).toBe("echo: hello");
@@ -240,6 +266,16 @@ describe("03-protocols notebook", () => {
     expect(spread(full!["all back by ms"])[1] - num(none!["all back by ms"])).toBeLessThanOrEqual(1_000);
   });
 
+  it("WebSocket fan-out: without pub/sub only the sender's server delivers; with a fanout exchange every socket gets it, a hop later", () => {
+    const [local, pubsub] = rows("websocket-fanout");
+    expect(local!.pubsub).toBe("false");
+    expect(local!["users who got it"]).toBe("10 of 30");
+    expect(local!["per server"]).toBe("ws-a 10/10, ws-b 0/10, ws-c 0/10");
+    expect(pubsub!["users who got it"]).toBe("30 of 30");
+    expect(pubsub!["per server"]).toBe("ws-a 10/10, ws-b 10/10, ws-c 10/10");
+    expect(num(pubsub!["last arrival, ms after the send"]) - num(local!["last arrival, ms after the send"])).toBe(2);
+  });
+
   it("SSE: the parser reads what formatEvent writes; after the drop nothing is lost or repeated", () => {
     const parsed = rows("sse-format", 1);
     expect(parsed.map((r) => r.lastEventId)).toEqual(["41", "42"]);
@@ -247,6 +283,13 @@ describe("03-protocols notebook", () => {
     expect(drop).toMatchObject({ published: "50", received: "50", distinct: "50", missing: "0", resumed: "1", reconnects: "1" });
     expect(num(drop.replayed)).toBeGreaterThan(0);
     expect(item("sse-drop", "text/markdown")).toMatch(/GET \/events \(Last-Event-ID: \d+\)/);
+  });
+
+  it("SSE across tabs: over HTTP/1.1 six streams take the pool and the seventh tab and an ordinary request wait; over HTTP/2 all streams and the call share one connection", () => {
+    const [h1, h2] = rows("sse-tabs");
+    expect(h1).toMatchObject({ "streams answering": "6 of 7", "7th stream": "CONNECTING, 0 ticks", "call at 1 s answered after": "never (still queued)", connections: "6" });
+    expect(h2).toMatchObject({ "streams answering": "7 of 7", "7th stream": "answering", connections: "1" });
+    expect(num(h2!["call at 1 s answered after"])).toBeLessThan(100);
   });
 
   it("feeds: long polling needs ≥ 10× the requests of SSE; across the drop SSE and long polling lose nothing, WebSocket does", () => {

@@ -9,9 +9,9 @@
  * circulates forever, and attempts of one job are at least the retry delay apart.
  */
 import { toBuffer } from "../../messaging/rabbitmq/broker";
-import { ConfigError, RabbitMQ, Random, Simulation, type AmqpChannel, type AmqpMessage } from "sde-lab";
+import { RabbitMQ, Random, Simulation, type AmqpChannel, type AmqpMessage } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
-import { expectFunction } from "../challenge";
+import { expectSolution } from "../challenge";
 
 /** Names and numbers of the retry topology (the checker picks them per case). */
 export interface RetryTopologyConfig {
@@ -274,9 +274,7 @@ export const rabbitRetryBuild = defineBuildChallenge<RetryTopologySolution>({
     "**The checker attacks**: it publishes good jobs, transient ones (fail a few times, then succeed) and poison ones (always fail) as `Buffer` bodies, with a seeded `maxAttempts` and retry delay; it crashes workers while they work (no verdict: that attempt does not count) and right after a success before the ack (the broker redelivers), and starts a replacement 300 ms later; at the edges it runs two workers after a previous deployment's worker already failed some jobs once (their history is only in the broker), and sets `maxAttempts` to 1, 2 or 6 with transient jobs that fail `maxAttempts − 1` times. **Invariants**: every transient job succeeds; every poison job is parked once, after exactly `maxAttempts` failed attempts; no job is lost or left circulating; attempts of one job are at least `retryDelayMs` apart (a requeue loop fails).",
   ].join("\n"),
   validate(s) {
-    if (!s || typeof s !== "object") throw new ConfigError(ID, "solution", s, "{ setup, worker }");
-    expectFunction(ID, "setup", s.setup);
-    expectFunction(ID, "worker", s.worker);
+    expectSolution(ID, s, ["setup", "worker"]);
   },
   stages: [
     {

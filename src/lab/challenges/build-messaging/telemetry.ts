@@ -9,7 +9,7 @@
  */
 import { ConfigError, Kafka, Random, Simulation, type KafkaConsumer, type KafkaProducer } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
-import { expectFunction } from "../challenge";
+import { expectSolution } from "../challenge";
 
 /** One metric point. */
 export interface MetricPoint {
@@ -215,10 +215,7 @@ export const telemetryBuild = defineBuildChallenge<TelemetrySolution>({
     `**The checker attacks**: it sends a batch of ${BATCH} points every ${SEND_EVERY_MS} ms; it crashes the consumer right after one of its offset commits, right after it counted a point, or while it counts one, and a new consumer joins the group ${RESTART_AFTER} ms later; it loses the broker's answers to the producer for 1–2.5 s, so sends time out after ${REQUEST_TIMEOUT} ms although the broker wrote the records. **Invariants**: no point is ever counted twice; with no faults every point is counted; with faults at most a quarter of the points are lost (the report counts them); \`send\` returns within ${SEND_LIMIT_MS / 1000} s and never throws.`,
   ].join("\n"),
   validate(s) {
-    if (!s || typeof s !== "object") throw new ConfigError(ID, "solution", s, "{ createProducer, send, consume }");
-    expectFunction(ID, "createProducer", s.createProducer);
-    expectFunction(ID, "send", s.send);
-    expectFunction(ID, "consume", s.consume);
+    expectSolution(ID, s, ["createProducer", "send", "consume"]);
   },
   stages: [
     {

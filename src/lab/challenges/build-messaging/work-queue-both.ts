@@ -7,9 +7,9 @@
  * done at least once on both brokers, each key's jobs start in order on Kafka, RabbitMQ's pool
  * is not held back by its slow worker, and the replay reads every past job on Kafka.
  */
-import { ConfigError, Kafka, RabbitMQ, Random, Simulation, type AmqpChannel, type KafkaConsumer, type KafkaProducer } from "sde-lab";
+import { Kafka, RabbitMQ, Random, Simulation, type AmqpChannel, type KafkaConsumer, type KafkaProducer } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
-import { expectFunction } from "../challenge";
+import { expectSolution } from "../challenge";
 
 /** One job of the work queue. */
 export interface QueueJob {
@@ -244,12 +244,7 @@ export const workQueueOnBothBuild = defineBuildChallenge<WorkQueueOnBothSolution
     "**The checker attacks**: three workers per broker; it crashes a worker while it handles a job, or right after the job is done and before the ack or offset commit, and a replacement joins 300 ms later; it makes one worker 10× slower; then, with everything acked, it starts a new reader. **Invariants**: every job is done at least once on both brokers; on Kafka each key's jobs start in `seq` order; on RabbitMQ the pool finishes within 400 ms of the last publish although one worker is slow; the Kafka reader reads every past job. (A RabbitMQ queue cannot do that last one: acked messages are gone.)",
   ].join("\n"),
   validate(s) {
-    if (!s || typeof s !== "object" || !s.rabbit || !s.kafka) throw new ConfigError(ID, "solution", s, "{ rabbit: { produce, worker }, kafka: { produce, worker, replay } }");
-    expectFunction(ID, "rabbit.produce", s.rabbit.produce);
-    expectFunction(ID, "rabbit.worker", s.rabbit.worker);
-    expectFunction(ID, "kafka.produce", s.kafka.produce);
-    expectFunction(ID, "kafka.worker", s.kafka.worker);
-    expectFunction(ID, "kafka.replay", s.kafka.replay);
+    expectSolution(ID, s, ["rabbit.produce", "rabbit.worker", "kafka.produce", "kafka.worker", "kafka.replay"]);
   },
   stages: [
     {

@@ -8,7 +8,7 @@
  */
 import { ConfigError, Random, Simulation } from "sde-lab";
 import { defineBuildChallenge, type CheckCase, type FaultSpec } from "../build";
-import { expectFunction } from "../challenge";
+import { expectSolution } from "../challenge";
 
 /** The writes of one transaction at one participant: key → new value. */
 export type TxnWrites = Readonly<Record<string, number>>;
@@ -291,8 +291,7 @@ export const twoPhaseCommitBuild = defineBuildChallenge<TwoPhaseSolution>({
     "**The checker attacks**: three participants (`bank`, `shop`, `stock`), seeded transactions some of which break a participant's constraint; it crashes each participant at every step boundary (while PREPARED is flushed, right after it is durable, after the vote, while COMMIT/ABORT is flushed, after applying) in T1 and T2; then it crashes the coordinator right after it logged a decision, so nobody hears it until they ask. Invariants: a YES vote only with a durable PREPARED record; every participant applies a transaction exactly when the coordinator decided COMMIT.",
   ].join("\n"),
   validate(s) {
-    if (!s || typeof s !== "object") throw new ConfigError("two-phase-commit", "solution", s, "{ createParticipant }");
-    expectFunction("two-phase-commit", "createParticipant", s.createParticipant);
+    expectSolution("two-phase-commit", s, ["createParticipant"]);
   },
   stages: [
     {

@@ -9,7 +9,7 @@
  */
 import { ConfigError, Kafka, Simulation, type KafkaMessage } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
-import { expectFunction } from "../challenge";
+import { expectSolution } from "../challenge";
 
 /** The writes a handler can make; inside `transaction` they become durable together at its end. */
 export interface PaymentsTx {
@@ -226,8 +226,7 @@ export const idempotentConsumerBuild = defineBuildChallenge<IdempotentConsumerSo
     "**The checker attacks**: some payments are published twice (an upstream retry); the consumer crashes between messages, and inside your handler: right after the charge, right after the dedupe record (in whichever order you do them), and after `handle` returned but before the offset commit. A replacement starts 300 ms later and re-reads from the last committed offset. Invariants: every order is charged exactly once, with the payment's amount; the handler never throws (kafkajs would retry the same message forever).",
   ].join("\n"),
   validate(s) {
-    if (!s || typeof s !== "object") throw new ConfigError("at-least-once", "solution", s, "{ handle }");
-    expectFunction("at-least-once", "handle", s.handle);
+    expectSolution("at-least-once", s, ["handle"]);
   },
   stages: [
     {

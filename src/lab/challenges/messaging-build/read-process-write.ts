@@ -8,7 +8,7 @@
  */
 import { ConfigError, Kafka, Simulation, type KafkaConsumer, type KafkaMessage, type KafkaProducer, type KafkaProducerMessage, type KafkaTransaction, type ProducerConfig } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
-import { expectFunction } from "../challenge";
+import { expectSolution } from "../challenge";
 
 /** What the lab hands your worker, once per instance it starts. */
 export interface ReadProcessWriteKit {
@@ -209,8 +209,7 @@ export const readProcessWriteBuild = defineBuildChallenge<ReadProcessWriteSoluti
     "**The checker attacks**: it crashes the worker in the middle of a transaction, between `sendOffsets` and `commit()`, right after `commit()` resolved (where a separate offset commit would come next), and right after a plain `send`; a replacement starts 300 ms later. Then it makes a **zombie**: the worker is cut off from the cluster while a `price` call hangs, the group gives its partitions to a replacement, and the old worker wakes up 6–8 s later and carries on. Invariant: the read_committed ledger sees each payment exactly once, with the value `price` returned.",
   ].join("\n"),
   validate(s) {
-    if (!s || typeof s !== "object") throw new ConfigError("exactly-once", "solution", s, "{ start }");
-    expectFunction("exactly-once", "start", s.start);
+    expectSolution("exactly-once", s, ["start"]);
   },
   stages: [
     {

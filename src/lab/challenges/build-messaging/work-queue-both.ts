@@ -9,6 +9,7 @@
  */
 import { Kafka, RabbitMQ, Random, Simulation, type AmqpChannel, type KafkaConsumer, type KafkaProducer } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
+import { seededCases } from "../seeded-cases";
 import { expectSolution } from "../challenge";
 
 /** One job of the work queue. */
@@ -206,18 +207,14 @@ export async function runBoth(solution: WorkQueueOnBothSolution, c: CheckCase): 
   return { ok: true, sim };
 }
 
-function crashCases(): CheckCase[] {
-  return Array.from({ length: 20 }, (_, i): CheckCase => {
-    const seed = 400 + i;
-    const random = new Random(seed);
-    const faults: FaultSpec[] = (["rabbit", "kafka"] as const).map((b) => {
-      const call = random.int(3, 26);
-      const point = random.chance(0.5) ? "during" : "after";
-      return { kind: "crash-point", label: `crash the ${BROKER_NAME[b]} worker handling the ${call}th job ${point === "during" ? "while it works" : `right after it, before ${b === "rabbit" ? "the ack" : "the offset commit"}`}; a new one joins ${RESTART_AFTER} ms later`, target: b, params: { call, point } };
-    });
-    return { seed, faults, size: 30 };
-  });
-}
+const crashCases = seededCases(20, 400, (_i, random) => ({
+  faults: (["rabbit", "kafka"] as const).map((b): FaultSpec => {
+    const call = random.int(3, 26);
+    const point = random.chance(0.5) ? "during" : "after";
+    return { kind: "crash-point", label: `crash the ${BROKER_NAME[b]} worker handling the ${call}th job ${point === "during" ? "while it works" : `right after it, before ${b === "rabbit" ? "the ack" : "the offset commit"}`}; a new one joins ${RESTART_AFTER} ms later`, target: b, params: { call, point } };
+  }),
+  size: 30,
+}));
 
 export const workQueueOnBothBuild = defineBuildChallenge<WorkQueueOnBothSolution>({
   id: ID,
@@ -250,7 +247,7 @@ export const workQueueOnBothBuild = defineBuildChallenge<WorkQueueOnBothSolution
     {
       name: "works on both",
       goal: "no faults: every job is done on both brokers, each key in order on Kafka",
-      cases: () => Array.from({ length: 4 }, (_, i): CheckCase => ({ seed: 100 + i, faults: [], size: 24 })),
+      cases: seededCases(4, 100, () => ({ faults: [], size: 24 })),
       minSize: 6,
       run: runBoth,
     },
@@ -264,15 +261,13 @@ export const workQueueOnBothBuild = defineBuildChallenge<WorkQueueOnBothSolution
     {
       name: "slow worker and replay",
       goal: "one worker 10× slower does not hold RabbitMQ's pool back; a new Kafka reader replays every past job",
-      cases: () =>
-        Array.from({ length: 20 }, (_, i): CheckCase => ({
-          seed: 600 + i,
-          faults: [
-            { kind: "slow", label: `the first worker of each pool takes ${SLOW_MS} ms a job instead of ${FAST_MS}` },
-            { kind: "replay", label: "after every job is done, a new reader (group audit) must read them all" },
-          ],
-          size: 30,
-        })),
+      cases: seededCases(20, 600, () => ({
+        faults: [
+          { kind: "slow", label: `the first worker of each pool takes ${SLOW_MS} ms a job instead of ${FAST_MS}` },
+          { kind: "replay", label: "after every job is done, a new reader (group audit) must read them all" },
+        ],
+        size: 30,
+      })),
       minSize: 6,
       run: runBoth,
     },

@@ -123,6 +123,43 @@ export function expectFunction(component: string, parameter: string, value: unkn
   if (typeof value !== "function") throw new ConfigError(component, parameter, value, "a function");
 }
 
+/**
+ * For a build challenge's `validate`: checks that `solution` is an object holding a function at
+ * each of `members`, in order, and returns it. A dotted member (`"kafka.replay"`) is a function
+ * of a nested object; a nested object that is missing counts as a solution of the wrong shape.
+ *
+ * Throws a ConfigError naming the parameter the learner got wrong: `solution` (with the expected
+ * shape, e.g. `{ rabbit: { produce }, kafka: { replay } }`, made from `members`) when the solution
+ * or one of its nested objects is missing, else the first member that is not a function.
+ *
+ * @param component - the challenge id, the ConfigError's component
+ * @param solution - what the learner passed to `check`
+ * @param members - the functions the solution must have, e.g. `["createProjector", "query"]`
+ */
+export function expectSolution<S>(component: string, solution: S, members: readonly string[]): S {
+  const paths = members.map((m) => m.split("."));
+  const nested = [...new Set(paths.filter((p) => p.length > 1).map((p) => p[0]!))];
+  const record = solution as Record<string, unknown> | null | undefined;
+  if (!record || typeof record !== "object" || nested.some((key) => !record[key])) {
+    throw new ConfigError(component, "solution", solution, shapeOf(paths));
+  }
+  for (const path of paths) {
+    const value = path.reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], record);
+    expectFunction(component, path.join("."), value);
+  }
+  return solution;
+}
+
+/** `[["a"], ["b", "c"], ["b", "d"]]` → `{ a, b: { c, d } }`, the shape a ConfigError shows. */
+function shapeOf(paths: readonly (readonly string[])[]): string {
+  const heads = [...new Set(paths.map((p) => p[0]!))];
+  const parts = heads.map((head) => {
+    const inner = paths.filter((p) => p[0] === head && p.length > 1).map((p) => p.slice(1));
+    return inner.length > 0 ? `${head}: ${shapeOf(inner)}` : head;
+  });
+  return `{ ${parts.join(", ")} }`;
+}
+
 /** Builds a challenge from its spec, validating the spec itself. */
 export function defineChallenge<S, M extends string = string>(spec: ChallengeSpec<S, M>): Challenge<S> {
   if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(spec.id)) throw new ConfigError("defineChallenge", "id", spec.id, "kebab-case");

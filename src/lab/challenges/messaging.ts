@@ -2,7 +2,7 @@
  * Challenges of the "Message brokers" section, keyed by catalog id. Each scenario is built
  * with the public `sde-lab` API only, on fixed seeds.
  */
-import { toBuffer } from "../messaging/rabbitmq/broker";
+import { toBuffer } from "../messaging/content";
 import { ConfigError, Kafka, RabbitMQ, Simulation, type AmqpMessage, type KafkaConsumer } from "sde-lab";
 import { defineChallenge, type Challenge } from "./challenge";
 import type { BuildChallenge } from "./build";

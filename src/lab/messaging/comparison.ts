@@ -9,7 +9,8 @@ import { wholeNumber } from "../errors";
 import { DISPLAY, markdown, table, type MimeBundle } from "../display";
 import { Simulation } from "../sim/simulation";
 import { Kafka } from "./kafka/kafka";
-import { RabbitMQ, toBuffer } from "./rabbitmq/broker";
+import { RabbitMQ } from "./rabbitmq/broker";
+import { toBuffer } from "./content";
 import type { AmqpMessage } from "./rabbitmq/types";
 
 /** Options of {@link compareKafkaRabbitMQ}. */

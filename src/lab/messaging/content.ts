@@ -1,11 +1,44 @@
 /**
- * Message contents as both brokers carry them: strings or `Uint8Array`s (the lab uses no
- * Node `Buffer`). Strings are measured and hashed as their UTF-8 bytes, as a client library
- * would send them.
+ * Message contents as both brokers carry them: strings or `Uint8Array`s (the lab needs no
+ * Node `Buffer`; RabbitMQ bodies become Buffers where the runtime has one, as amqplib's are).
+ * Strings are measured and hashed as their UTF-8 bytes, as a client library would send them.
  */
+
+import type { MessageContent } from "./rabbitmq/types";
 
 /** A message key, value or body. */
 export type Content = string | Uint8Array;
+
+/** The part of Node's `Buffer` class the lab uses. */
+interface BufferClass {
+  from(content: Content): MessageContent;
+  isBuffer(value: unknown): boolean;
+}
+
+/**
+ * The runtime's Node `Buffer` class, or undefined where there is none (the kernel has one). It
+ * is read through `globalThis` because the lab builds without Node types.
+ */
+function runtimeBuffer(): BufferClass | undefined {
+  return (globalThis as { Buffer?: BufferClass }).Buffer;
+}
+
+/**
+ * True when `value` is a Node `Buffer`: amqplib sends only a Buffer (it throws "content is not
+ * a buffer" for a string or a plain `Uint8Array`). Where the runtime has no `Buffer`, any
+ * `Uint8Array` passes.
+ */
+export function isBuffer(value: unknown): boolean {
+  const B = runtimeBuffer();
+  return B ? B.isBuffer(value) : value instanceof Uint8Array;
+}
+
+/** A message body as a Buffer when the runtime has one (the kernel does), as amqplib hands bodies to consumers; else its bytes. */
+export function toBuffer(content: Content): MessageContent {
+  const B = runtimeBuffer();
+  if (B) return B.from(content);
+  return (typeof content === "string" ? utf8(content) : content) as MessageContent;
+}
 
 /** The UTF-8 bytes of a string (no `TextEncoder`: the lab builds without DOM or Node types). */
 export function utf8(text: string): Uint8Array {

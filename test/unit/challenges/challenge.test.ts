@@ -1,7 +1,8 @@
 // The challenge framework: worst value over seeds, verdicts, hints, errors, rendering.
 import { describe, expect, it } from "vitest";
 import { ConfigError, DISPLAY, Simulation, dist } from "sde-lab";
-import { defineChallenge } from "sde-lab/challenges";
+import { challenges, defineChallenge } from "sde-lab/challenges";
+import { expectSolution } from "../../../src/lab/challenges/challenge";
 
 /** A tiny challenge: pick a concurrency so that 200 requests of ~10 ms finish within a budget. */
 const speedy = defineChallenge<{ concurrency: number }, "p99" | "served">({
@@ -78,5 +79,36 @@ describe("challenges", () => {
   it("reject a malformed solution and a malformed spec with errors naming the parameter", async () => {
     await expect(speedy.check({ concurrency: 0 })).rejects.toThrow("speedy: concurrency must be a whole number ≥ 1, got 0");
     expect(() => defineChallenge({ id: "Bad Id", title: "", statement: "", targets: [], run: () => ({}) })).toThrow(ConfigError);
+  });
+});
+
+describe("expectSolution (the shape check of build challenges)", () => {
+  const f = (): void => undefined;
+  it("returns a solution that has every member as a function, nested ones too", () => {
+    const solution = { a: f, b: { c: f, d: f } };
+    expect(expectSolution("toy", solution, ["a", "b.c", "b.d"])).toBe(solution);
+  });
+  it("names the expected shape when the solution or a nested object is missing, else the first member that is not a function", () => {
+    const members = ["a", "b.c", "b.d"];
+    expect(() => expectSolution("toy", null, members)).toThrow("toy: solution must be { a, b: { c, d } }, got null");
+    expect(() => expectSolution("toy", 7, members)).toThrow("toy: solution must be { a, b: { c, d } }, got 7");
+    expect(() => expectSolution("toy", { a: f }, members)).toThrow("toy: solution must be { a, b: { c, d } }, got {}");
+    expect(() => expectSolution("toy", { a: 1, b: {} }, members)).toThrow("toy: a must be a function, got 1");
+    expect(() => expectSolution("toy", { a: f, b: { c: f } }, members)).toThrow("toy: b.d must be a function, got undefined");
+    expect(() => expectSolution("toy", { a: f, b: { c: f } }, members)).toThrow(ConfigError);
+  });
+  // The messages learners saw before the check moved into expectSolution, kept word for word.
+  it.each([
+    ["cqrs", null, "cqrs: solution must be { createProjector, query }, got null"],
+    ["cqrs", { createProjector: f }, "cqrs: query must be a function, got undefined"],
+    ["event-sourcing", { initial: f, evolve: f, decide: f, handle: "no" }, 'event-sourcing: handle must be a function, got "no"'],
+    ["horizontal-sharding", 42, "horizontal-sharding: solution must be { createRouter, splitPoint }, got 42"],
+    ["at-most-once", { createProducer: f, send: f }, "at-most-once: consume must be a function, got undefined"],
+    ["kafka-vs-rabbitmq", { rabbit: {}, kafka: 0 }, 'kafka-vs-rabbitmq: solution must be { rabbit: { produce, worker }, kafka: { produce, worker, replay } }, got {"rabbit":{},"kafka":0}'],
+    ["kafka-vs-rabbitmq", { rabbit: { produce: f, worker: f }, kafka: { produce: f, worker: f } }, "kafka-vs-rabbitmq: kafka.replay must be a function, got undefined"],
+    ["kafka", "x", 'kafka: solution must be { start }, got "x"'],
+  ] as const)("%s rejects %j with the same message as before", async (id, solution, message) => {
+    const challenge = challenges[id] as { check(s: unknown): Promise<unknown> };
+    await expect(challenge.check(solution)).rejects.toThrow(message);
   });
 });

@@ -2,7 +2,8 @@
 // notebook's starters fail stage 1 with a sentence that says what is wrong, known-wrong answers
 // fail at the stage that targets their mistake, and a full check stays within 3 s.
 import { describe, expect, it } from "vitest";
-import { challenges, type AccountCommand, type AccountEvent, type AccountState, type CqrsBuildSolution, type EventSourcingBuildSolution, type Projector, type ReadDb } from "sde-lab/challenges";
+import { challenges, type AccountCommand, type AccountEvent, type AccountState } from "sde-lab/challenges";
+import { decide, esSolution, cqrsSolution } from "./event-sourcing-references";
 
 type Report = Awaited<ReturnType<(typeof challenges)["event-sourcing"]["check"]>>;
 
@@ -23,51 +24,6 @@ async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number }> 
 }
 
 // ---------- event sourcing ----------
-const evolve = (s: AccountState, e: AccountEvent): AccountState => {
-  if (e.type === "AccountOpened") return { ...s, open: true };
-  if (e.type === "MoneyDeposited") return { ...s, balance: s.balance + e.data.amount };
-  return { ...s, balance: s.balance - e.data.amount };
-};
-const decide = (s: AccountState, c: AccountCommand): AccountEvent[] => {
-  if (c.type === "Open") {
-    if (s.open) throw new Error("already open");
-    return [{ type: "AccountOpened", data: { owner: c.owner } }];
-  }
-  if (!s.open) throw new Error("not open");
-  if (!Number.isInteger(c.amount) || c.amount <= 0) throw new Error("bad amount");
-  if (c.type === "Deposit") return [{ type: "MoneyDeposited", data: { amount: c.amount } }];
-  if (c.amount > s.balance) throw new Error("insufficient funds");
-  return [{ type: "MoneyWithdrawn", data: { amount: c.amount } }];
-};
-type HandleOptions = { expected?: "loaded" | "any"; onConflict?: "retry" | "reject" | "throw"; snapshot?: "use" | "ignore" | "off-by-one" };
-const handler =
-  (o: HandleOptions = {}): EventSourcingBuildSolution["handle"] =>
-  async (store, command) => {
-    for (;;) {
-      const snap = o.snapshot === "ignore" ? undefined : await store.readSnapshot(store.stream);
-      let state = snap ? snap.state : { open: false, balance: 0 };
-      let revision = snap ? snap.revision : -1;
-      const from = o.snapshot === "off-by-one" && snap ? snap.revision : revision + 1;
-      for (const e of await store.readStream(store.stream, { from })) {
-        state = evolve(state, e);
-        revision = e.revision;
-      }
-      let events: AccountEvent[];
-      try {
-        events = decide(state, command);
-      } catch {
-        return "rejected";
-      }
-      try {
-        await store.appendToStream(store.stream, events, o.expected === "any" ? {} : { expectedRevision: revision });
-        return "accepted";
-      } catch (e) {
-        if ((e as Error).name !== "WrongExpectedVersionError" || o.onConflict === "throw") throw e;
-        if (o.onConflict === "reject") return "rejected";
-      }
-    }
-  };
-const esSolution = (o: HandleOptions = {}, parts: Partial<EventSourcingBuildSolution> = {}): EventSourcingBuildSolution => ({ initial: () => ({ open: false, balance: 0 }), evolve, decide, handle: handler(o), ...parts });
 
 describe("event-sourcing build challenge", () => {
   const c = challenges["event-sourcing"];
@@ -132,36 +88,6 @@ describe("event-sourcing build challenge", () => {
 });
 
 // ---------- CQRS ----------
-type ProjectorOptions = { writes?: "atomic" | "view-then-checkpoint" | "checkpoint-then-view"; dedupe?: boolean; resume?: "stored" | "scratch" };
-const projector =
-  (o: ProjectorOptions = {}) =>
-  (db: ReadDb): Projector => {
-    let cp = -1;
-    return {
-      async start() {
-        cp = o.resume === "scratch" ? -1 : await db.checkpoint();
-        return cp;
-      },
-      async handle(e) {
-        if (o.dedupe !== false && e.position <= cp) return;
-        const next = ((await db.get(e.streamId)) ?? 0) + (e.type === "MoneyDeposited" ? e.data.amount : -e.data.amount);
-        const rows = { [e.streamId]: next };
-        if (o.writes === "view-then-checkpoint") {
-          await db.write({ rows });
-          await db.write({ checkpoint: e.position });
-        } else if (o.writes === "checkpoint-then-view") {
-          await db.write({ checkpoint: e.position });
-          await db.write({ rows });
-        } else await db.write({ rows, checkpoint: e.position });
-        cp = Math.max(cp, e.position);
-      },
-    };
-  };
-const waitingQuery: CqrsBuildSolution["query"] = async ({ db, account, ownPosition, sleep }) => {
-  if (ownPosition !== undefined) while ((await db.checkpoint()) < ownPosition) await sleep(2);
-  return db.get(account);
-};
-const cqrsSolution = (o: ProjectorOptions = {}, query: CqrsBuildSolution["query"] = waitingQuery): CqrsBuildSolution => ({ createProjector: projector(o), query });
 
 describe("cqrs build challenge", () => {
   const c = challenges.cqrs;

@@ -25,7 +25,7 @@ describe("server-side-discovery build challenge", () => {
     const { value: report, ms } = await timed(() => c.check(balancer()));
     expect(report.failedStage?.failure?.invariant).toBeUndefined();
     expect(report.headline).toBe("Challenge server-side-discovery: PASSED (3 of 3 stages, 50 cases)");
-    // The 3 s target is measured in bench/challenge-infra.bench.ts; here only a gross regression fails (the machine is shared).
+    // The 3 s target is measured in bench/challenges.bench.ts; here only a gross regression fails (the machine is shared).
     expect(ms).toBeLessThan(15_000);
   });
   it("fails the notebook's starter at stage 1: the first round probed nothing", async () => {
@@ -80,7 +80,7 @@ describe("bulkhead build challenge", () => {
     const { value: report, ms } = await timed(() => c.check(bulkheads()));
     expect(report.failedStage?.failure?.invariant).toBeUndefined();
     expect(report.headline).toBe("Challenge bulkhead: PASSED (3 of 3 stages, 50 cases)");
-    // The 3 s target is measured in bench/challenge-infra.bench.ts; here only a gross regression fails (the machine is shared).
+    // The 3 s target is measured in bench/challenges.bench.ts; here only a gross regression fails (the machine is shared).
     expect(ms).toBeLessThan(15_000);
   });
 
@@ -128,7 +128,7 @@ describe("sidecar build challenge", () => {
     const { value: report, ms } = await timed(() => c.check(sidecar()));
     expect(report.failedStage?.failure?.invariant).toBeUndefined();
     expect(report.headline).toBe("Challenge sidecar: PASSED (3 of 3 stages, 50 cases)");
-    // The 3 s target is measured in bench/challenge-infra.bench.ts; here only a gross regression fails (the machine is shared).
+    // The 3 s target is measured in bench/challenges.bench.ts; here only a gross regression fails (the machine is shared).
     expect(ms).toBeLessThan(15_000);
   });
 

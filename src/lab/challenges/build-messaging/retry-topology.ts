@@ -8,10 +8,10 @@
  * transient jobs succeed, poison jobs are parked after exactly N attempts, nothing is lost or
  * circulates forever, and attempts of one job are at least the retry delay apart.
  */
-import { toBuffer } from "../../messaging/rabbitmq/broker";
-import { ConfigError, RabbitMQ, Random, Simulation, type AmqpChannel, type AmqpMessage } from "sde-lab";
+import { toBuffer } from "../../messaging/content";
+import { RabbitMQ, Random, Simulation, type AmqpChannel, type AmqpMessage } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
-import { expectFunction } from "../challenge";
+import { expectSolution } from "../challenge";
 
 /** Names and numbers of the retry topology (the checker picks them per case). */
 export interface RetryTopologyConfig {
@@ -77,9 +77,6 @@ function plan(c: CheckCase, edge: boolean) {
   if (maxAttempts > 1 && !jobs.some((j) => j.kind.kind === "transient") && jobs.length > 1) jobs[1] = { id: "job-2", kind: { kind: "transient", failures: edge ? maxAttempts - 1 : 1 } };
   return { maxAttempts, retryDelayMs, jobs, workers: edge ? 2 : 1 };
 }
-
-/** A job id as a message body: a Buffer, as amqplib requires (the lab builds without Node types). */
-const ascii = (text: string) => toBuffer(text);
 
 const describeKind = (k: Kind, n: number) => (k.kind === "poison" ? "a poison job (fails every time)" : k.kind === "transient" ? `a transient job (fails ${k.failures} time${k.failures === 1 ? "" : "s"}, then succeeds; maxAttempts ${n})` : "a good job");
 
@@ -169,7 +166,7 @@ export async function runTopology(solution: RetryTopologySolution, c: CheckCase,
     if (oldFleet) {
       // A previous deployment already tried some jobs once before it went down: their x-death
       // history is in the broker, not in any running worker's memory.
-      for (const j of planned) admin.sendToQueue(cfg.work, ascii(j.id), { persistent: true, messageId: j.id });
+      for (const j of planned) admin.sendToQueue(cfg.work, toBuffer(j.id), { persistent: true, messageId: j.id });
       const old = "old-worker";
       live.add(old);
       const ch = await (await rabbit.connect({ name: old })).createChannel();
@@ -185,7 +182,7 @@ export async function runTopology(solution: RetryTopologySolution, c: CheckCase,
       for (let i = 0; i < workers; i++) await startWorker();
     } else {
       for (let i = 0; i < workers; i++) await startWorker();
-      for (const j of planned) admin.sendToQueue(cfg.work, ascii(j.id), { persistent: true, messageId: j.id });
+      for (const j of planned) admin.sendToQueue(cfg.work, toBuffer(j.id), { persistent: true, messageId: j.id });
     }
     await sim.sleep(horizon);
     stopped = true;
@@ -274,9 +271,7 @@ export const rabbitRetryBuild = defineBuildChallenge<RetryTopologySolution>({
     "**The checker attacks**: it publishes good jobs, transient ones (fail a few times, then succeed) and poison ones (always fail) as `Buffer` bodies, with a seeded `maxAttempts` and retry delay; it crashes workers while they work (no verdict: that attempt does not count) and right after a success before the ack (the broker redelivers), and starts a replacement 300 ms later; at the edges it runs two workers after a previous deployment's worker already failed some jobs once (their history is only in the broker), and sets `maxAttempts` to 1, 2 or 6 with transient jobs that fail `maxAttempts − 1` times. **Invariants**: every transient job succeeds; every poison job is parked once, after exactly `maxAttempts` failed attempts; no job is lost or left circulating; attempts of one job are at least `retryDelayMs` apart (a requeue loop fails).",
   ].join("\n"),
   validate(s) {
-    if (!s || typeof s !== "object") throw new ConfigError(ID, "solution", s, "{ setup, worker }");
-    expectFunction(ID, "setup", s.setup);
-    expectFunction(ID, "worker", s.worker);
+    expectSolution(ID, s, ["setup", "worker"]);
   },
   stages: [
     {

@@ -9,7 +9,8 @@
  */
 import { ConfigError, Kafka, Random, Simulation, type KafkaConsumer, type KafkaProducer } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
-import { expectFunction } from "../challenge";
+import { crashAt, seededCases } from "../seeded-cases";
+import { expectSolution } from "../challenge";
 
 /** One metric point. */
 export interface MetricPoint {
@@ -167,35 +168,28 @@ export async function runTelemetry(solution: TelemetrySolution, c: CheckCase): P
   return { ok: true, sim };
 }
 
-function consumerCrashCases(): CheckCase[] {
-  const kinds = Object.keys(POINTS) as Point[];
-  return Array.from({ length: 21 }, (_, i): CheckCase => {
-    const seed = 700 + i;
-    const random = new Random(seed);
-    const faults: FaultSpec[] = [];
-    const first = kinds[i % 3]!;
-    const n = random.int(3, 15);
-    faults.push({ kind: "crash-point", label: `crash the consumer ${POINTS[first]} (the ${n}th ${first === "after-commit" ? "commit" : "point"}); a new one joins ${RESTART_AFTER} ms later`, params: { point: first, n } });
-    if (i % 2 === 1) {
-      const second = kinds[(i + 1) % 3]!;
-      const m = n + random.int(3, 10);
-      faults.push({ kind: "crash-point", label: `crash the consumer again ${POINTS[second]} (the ${m}th ${second === "after-commit" ? "commit" : "point"})`, params: { point: second, n: m } });
-    }
-    return { seed, faults, size: 30 };
-  });
-}
+const nth = (point: Point, n: number) => `(the ${n}th ${point === "after-commit" ? "commit" : "point"})`;
 
-function producerCases(): CheckCase[] {
-  return Array.from({ length: 20 }, (_, i): CheckCase => {
-    const seed = 900 + i;
-    const random = new Random(seed);
-    const at = 250 + random.int(0, 3) * SEND_EVERY_MS;
-    const ms = random.int(11, 25) * 100;
-    const faults: FaultSpec[] = [{ kind: "lose-answers", label: `the broker's answers to the producer are lost from ${at} ms for ${ms} ms (the records are written; the sends time out after ${REQUEST_TIMEOUT} ms)`, at, params: { ms } }];
-    if (i % 2 === 0) faults.push({ kind: "crash-point", label: `crash the consumer ${POINTS["after-count"]} (the ${5 + i}th point)`, params: { point: "after-count", n: 5 + i } });
-    return { seed, faults, size: 30 };
-  });
-}
+const consumerCrashCases = seededCases(21, 700, (i, random) => {
+  const kinds = Object.keys(POINTS) as Point[];
+  const first = kinds[i % 3]!;
+  const n = random.int(3, 15);
+  const faults = [crashAt(POINTS, first, { who: "the consumer", detail: `${nth(first, n)}; a new one joins ${RESTART_AFTER} ms later`, params: { n } })];
+  if (i % 2 === 1) {
+    const second = kinds[(i + 1) % 3]!;
+    const m = n + random.int(3, 10);
+    faults.push(crashAt(POINTS, second, { who: "the consumer again", detail: nth(second, m), params: { n: m } }));
+  }
+  return { faults, size: 30 };
+});
+
+const producerCases = seededCases(20, 900, (i, random) => {
+  const at = 250 + random.int(0, 3) * SEND_EVERY_MS;
+  const ms = random.int(11, 25) * 100;
+  const faults: FaultSpec[] = [{ kind: "lose-answers", label: `the broker's answers to the producer are lost from ${at} ms for ${ms} ms (the records are written; the sends time out after ${REQUEST_TIMEOUT} ms)`, at, params: { ms } }];
+  if (i % 2 === 0) faults.push(crashAt(POINTS, "after-count", { who: "the consumer", detail: nth("after-count", 5 + i), params: { n: 5 + i } }));
+  return { faults, size: 30 };
+});
 
 export const telemetryBuild = defineBuildChallenge<TelemetrySolution>({
   id: ID,
@@ -215,16 +209,13 @@ export const telemetryBuild = defineBuildChallenge<TelemetrySolution>({
     `**The checker attacks**: it sends a batch of ${BATCH} points every ${SEND_EVERY_MS} ms; it crashes the consumer right after one of its offset commits, right after it counted a point, or while it counts one, and a new consumer joins the group ${RESTART_AFTER} ms later; it loses the broker's answers to the producer for 1–2.5 s, so sends time out after ${REQUEST_TIMEOUT} ms although the broker wrote the records. **Invariants**: no point is ever counted twice; with no faults every point is counted; with faults at most a quarter of the points are lost (the report counts them); \`send\` returns within ${SEND_LIMIT_MS / 1000} s and never throws.`,
   ].join("\n"),
   validate(s) {
-    if (!s || typeof s !== "object") throw new ConfigError(ID, "solution", s, "{ createProducer, send, consume }");
-    expectFunction(ID, "createProducer", s.createProducer);
-    expectFunction(ID, "send", s.send);
-    expectFunction(ID, "consume", s.consume);
+    expectSolution(ID, s, ["createProducer", "send", "consume"]);
   },
   stages: [
     {
       name: "counts every point",
       goal: "no faults: every point is counted exactly once",
-      cases: () => Array.from({ length: 3 }, (_, i): CheckCase => ({ seed: 100 + i, faults: [], size: 30 })),
+      cases: seededCases(3, 100, () => ({ faults: [], size: 30 })),
       minSize: 10,
       run: runTelemetry,
     },

@@ -7,9 +7,10 @@
  * done at least once on both brokers, each key's jobs start in order on Kafka, RabbitMQ's pool
  * is not held back by its slow worker, and the replay reads every past job on Kafka.
  */
-import { ConfigError, Kafka, RabbitMQ, Random, Simulation, type AmqpChannel, type KafkaConsumer, type KafkaProducer } from "sde-lab";
+import { Kafka, RabbitMQ, Random, Simulation, type AmqpChannel, type KafkaConsumer, type KafkaProducer } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
-import { expectFunction } from "../challenge";
+import { seededCases } from "../seeded-cases";
+import { expectSolution } from "../challenge";
 
 /** One job of the work queue. */
 export interface QueueJob {
@@ -206,18 +207,14 @@ export async function runBoth(solution: WorkQueueOnBothSolution, c: CheckCase): 
   return { ok: true, sim };
 }
 
-function crashCases(): CheckCase[] {
-  return Array.from({ length: 20 }, (_, i): CheckCase => {
-    const seed = 400 + i;
-    const random = new Random(seed);
-    const faults: FaultSpec[] = (["rabbit", "kafka"] as const).map((b) => {
-      const call = random.int(3, 26);
-      const point = random.chance(0.5) ? "during" : "after";
-      return { kind: "crash-point", label: `crash the ${BROKER_NAME[b]} worker handling the ${call}th job ${point === "during" ? "while it works" : `right after it, before ${b === "rabbit" ? "the ack" : "the offset commit"}`}; a new one joins ${RESTART_AFTER} ms later`, target: b, params: { call, point } };
-    });
-    return { seed, faults, size: 30 };
-  });
-}
+const crashCases = seededCases(20, 400, (_i, random) => ({
+  faults: (["rabbit", "kafka"] as const).map((b): FaultSpec => {
+    const call = random.int(3, 26);
+    const point = random.chance(0.5) ? "during" : "after";
+    return { kind: "crash-point", label: `crash the ${BROKER_NAME[b]} worker handling the ${call}th job ${point === "during" ? "while it works" : `right after it, before ${b === "rabbit" ? "the ack" : "the offset commit"}`}; a new one joins ${RESTART_AFTER} ms later`, target: b, params: { call, point } };
+  }),
+  size: 30,
+}));
 
 export const workQueueOnBothBuild = defineBuildChallenge<WorkQueueOnBothSolution>({
   id: ID,
@@ -244,18 +241,13 @@ export const workQueueOnBothBuild = defineBuildChallenge<WorkQueueOnBothSolution
     "**The checker attacks**: three workers per broker; it crashes a worker while it handles a job, or right after the job is done and before the ack or offset commit, and a replacement joins 300 ms later; it makes one worker 10× slower; then, with everything acked, it starts a new reader. **Invariants**: every job is done at least once on both brokers; on Kafka each key's jobs start in `seq` order; on RabbitMQ the pool finishes within 400 ms of the last publish although one worker is slow; the Kafka reader reads every past job. (A RabbitMQ queue cannot do that last one: acked messages are gone.)",
   ].join("\n"),
   validate(s) {
-    if (!s || typeof s !== "object" || !s.rabbit || !s.kafka) throw new ConfigError(ID, "solution", s, "{ rabbit: { produce, worker }, kafka: { produce, worker, replay } }");
-    expectFunction(ID, "rabbit.produce", s.rabbit.produce);
-    expectFunction(ID, "rabbit.worker", s.rabbit.worker);
-    expectFunction(ID, "kafka.produce", s.kafka.produce);
-    expectFunction(ID, "kafka.worker", s.kafka.worker);
-    expectFunction(ID, "kafka.replay", s.kafka.replay);
+    expectSolution(ID, s, ["rabbit.produce", "rabbit.worker", "kafka.produce", "kafka.worker", "kafka.replay"]);
   },
   stages: [
     {
       name: "works on both",
       goal: "no faults: every job is done on both brokers, each key in order on Kafka",
-      cases: () => Array.from({ length: 4 }, (_, i): CheckCase => ({ seed: 100 + i, faults: [], size: 24 })),
+      cases: seededCases(4, 100, () => ({ faults: [], size: 24 })),
       minSize: 6,
       run: runBoth,
     },
@@ -269,15 +261,13 @@ export const workQueueOnBothBuild = defineBuildChallenge<WorkQueueOnBothSolution
     {
       name: "slow worker and replay",
       goal: "one worker 10× slower does not hold RabbitMQ's pool back; a new Kafka reader replays every past job",
-      cases: () =>
-        Array.from({ length: 20 }, (_, i): CheckCase => ({
-          seed: 600 + i,
-          faults: [
-            { kind: "slow", label: `the first worker of each pool takes ${SLOW_MS} ms a job instead of ${FAST_MS}` },
-            { kind: "replay", label: "after every job is done, a new reader (group audit) must read them all" },
-          ],
-          size: 30,
-        })),
+      cases: seededCases(20, 600, () => ({
+        faults: [
+          { kind: "slow", label: `the first worker of each pool takes ${SLOW_MS} ms a job instead of ${FAST_MS}` },
+          { kind: "replay", label: "after every job is done, a new reader (group audit) must read them all" },
+        ],
+        size: 30,
+      })),
       minSize: 6,
       run: runBoth,
     },

@@ -11,7 +11,7 @@
  */
 import { ConfigError, EventStore, Random, Simulation } from "sde-lab";
 import { defineBuildChallenge, type CheckCase, type FaultSpec } from "../build";
-import { expectFunction } from "../challenge";
+import { expectSolution } from "../challenge";
 
 /** One event as the subscription delivers it (at least once, in order, repeats possible). */
 export interface BalanceEvent {
@@ -285,9 +285,7 @@ export const cqrsBuild = defineBuildChallenge<CqrsBuildSolution>({
     "**The checker attacks** with 30 deposits and withdrawals of random amounts on four accounts, delivered 5–60 ms after the append; duplicate deliveries (25 %), late repeats of older events (15 %), and crashes of the projector after its 1st to 16th database write (it restarts 20 ms later); readers query at random moments and writers read right after their own write. Invariants: at the end every row equals the fold of its events, each counted once, and the stored checkpoint is the last position; a writer's read includes its write; any other read shows the balance as of a position between the view's checkpoint and the head; a read returns within 20 ms once the view has what it needs.",
   ].join("\n"),
   validate(s) {
-    if (!s || typeof s !== "object") throw new ConfigError("cqrs", "solution", s, "{ createProjector, query }");
-    expectFunction("cqrs", "createProjector", s.createProjector);
-    expectFunction("cqrs", "query", s.query);
+    expectSolution("cqrs", s, ["createProjector", "query"]);
   },
   stages: [
     {

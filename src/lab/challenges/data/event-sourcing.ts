@@ -13,7 +13,7 @@
 import fc from "fast-check";
 import { ConfigError, EventStore, Random, Simulation, WrongExpectedVersionError, type RecordedEvent } from "sde-lab";
 import { defineBuildChallenge, type CheckCase, type FaultSpec } from "../build";
-import { expectFunction } from "../challenge";
+import { expectSolution } from "../challenge";
 import { fcProperty } from "./property";
 
 /** The account's state, in cents. */
@@ -382,8 +382,7 @@ export const eventSourcingBuild = defineBuildChallenge<EventSourcingBuildSolutio
     "**The checker attacks** `decide` and `evolve` with fast-check (random command histories against the rules; the state given must never change; folding from scratch, one by one, and from a JSON snapshot must agree), then races 20 handlers on one stream with 1–3 ms store latency, crashes handlers between decide and append (the client resends after 60 ms), and makes loads of a stream of over 1,000 events start from the snapshot taken every 100 events. Invariants: the balance never goes below zero; a command reported accepted appended exactly once; a rejection only when the rules refuse at the state last read (a conflict is retried, not swallowed); a rejected command appends nothing; replaying from scratch and from the snapshot gives the same state.",
   ].join("\n"),
   validate(s) {
-    if (!s || typeof s !== "object") throw new ConfigError("event-sourcing", "solution", s, "{ initial, evolve, decide, handle }");
-    for (const k of ["initial", "evolve", "decide", "handle"] as const) expectFunction("event-sourcing", k, s[k]);
+    expectSolution("event-sourcing", s, ["initial", "evolve", "decide", "handle"]);
   },
   stages: [
     {

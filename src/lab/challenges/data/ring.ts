@@ -5,9 +5,8 @@
  * seeded clusters. A ring that ignores a joining node fails: the newcomer must take keys.
  */
 import fc from "fast-check";
-import { ConfigError } from "sde-lab";
 import { defineBuildChallenge, type CheckCase } from "../build";
-import { expectFunction } from "../challenge";
+import { expectSolution } from "../challenge";
 import { fcProperty } from "./property";
 
 /** The ring the learner builds. */
@@ -118,8 +117,7 @@ export const consistentHashingBuild = defineBuildChallenge<RingSolution>({
     "**The checker attacks** with fast-check: any set of 1–10 nodes (up to 12 when one joins) added in any order, any keys, R = 1–3; then a node joins (it must take about its share, and only keys it takes may move), one leaves (only its keys move), and it comes back (the ring is as before). Stage 3 measures 20 seeded clusters of 10 nodes × 200 virtual nodes and 10,000 keys.",
   ].join("\n"),
   validate(s) {
-    if (!s || typeof s !== "object") throw new ConfigError("consistent-hashing", "solution", s, "{ createRing }");
-    expectFunction("consistent-hashing", "createRing", s.createRing);
+    expectSolution("consistent-hashing", s, ["createRing"]);
   },
   stages: [
     {

@@ -7,7 +7,7 @@
  */
 import { ConfigError, Random, Simulation } from "sde-lab";
 import { defineBuildChallenge, type CheckCase, type FaultSpec } from "../build";
-import { expectFunction } from "../challenge";
+import { expectSolution } from "../challenge";
 
 /** One step of the saga, as the orchestrator sees it. */
 export interface SagaStepInfo {
@@ -167,8 +167,7 @@ export const sagaBuild = defineBuildChallenge<SagaOrchestratorSolution>({
     "**The checker attacks** with each step up to the pivot refusing in turn (and none), compensations that answer 503 for their first one or two calls, an email that fails transiently up to three times after the pivot, and replies lost after the effect happened (20 %). Invariants: at the end everything is held or nothing is; a compensation starts only when every later step is undone; the pivot and later steps are never compensated; no action after compensating began.",
   ].join("\n"),
   validate(s) {
-    if (!s || typeof s !== "object") throw new ConfigError("saga", "solution", s, "{ run }");
-    expectFunction("saga", "run", s.run);
+    expectSolution("saga", s, ["run"]);
   },
   stages: [
     {

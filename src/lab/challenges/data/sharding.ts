@@ -4,9 +4,9 @@
  * fast-check properties against a model; stage 3 replays skewed read loads over 20 seeds.
  */
 import fc from "fast-check";
-import { ConfigError, Random } from "sde-lab";
+import { Random } from "sde-lab";
 import { defineBuildChallenge, type CheckCase } from "../build";
-import { expectFunction } from "../challenge";
+import { expectSolution } from "../challenge";
 import { fcProperty } from "./property";
 
 /** One shard's contiguous id range, both ends included. */
@@ -120,9 +120,7 @@ export const horizontalShardingBuild = defineBuildChallenge<ShardingSolution>({
     "**The checker attacks** with fast-check: random range tables (1–6 shards over ids 1–10,000), random ids and scans, random split sequences, compared with a model; then 20 seeded loads in which 80 % of the reads hit 300 ids near one edge of a shard.",
   ].join("\n"),
   validate(s) {
-    if (!s || typeof s !== "object") throw new ConfigError("horizontal-sharding", "solution", s, "{ createRouter, splitPoint }");
-    expectFunction("horizontal-sharding", "createRouter", s.createRouter);
-    expectFunction("horizontal-sharding", "splitPoint", s.splitPoint);
+    expectSolution("horizontal-sharding", s, ["createRouter", "splitPoint"]);
   },
   stages: [
     {

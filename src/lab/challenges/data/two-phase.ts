@@ -7,8 +7,9 @@
  * trace, so a failing case comes with its sequence diagram.
  */
 import { ConfigError, Random, Simulation } from "sde-lab";
-import { defineBuildChallenge, type CheckCase, type FaultSpec } from "../build";
-import { expectFunction } from "../challenge";
+import { defineBuildChallenge, type CheckCase } from "../build";
+import { crashAt, seededCases } from "../seeded-cases";
+import { expectSolution } from "../challenge";
 
 /** The writes of one transaction at one participant: key → new value. */
 export type TxnWrites = Readonly<Record<string, number>>;
@@ -248,19 +249,13 @@ function judge(r: Awaited<ReturnType<typeof runTxns>>) {
   return { ok: true, sim };
 }
 
-const crashCases = (): CheckCase[] => {
-  const out: CheckCase[] = [];
-  let seed = 1;
-  for (const point of Object.keys(POINTS) as Point[]) {
-    for (const n of NAMES) {
-      for (const txn of ["T1", "T2"]) {
-        const f: FaultSpec = { kind: "crash-point", label: `crash ${n} ${POINTS[point]} (${txn}); it restarts ${RESTART_AFTER} ms later`, target: n, params: { point, txn } };
-        out.push({ seed: seed++, faults: [f], size: 3 });
-      }
-    }
-  }
-  return out;
-};
+/** Every crash point × participant × transaction, in that order, seeds 1 to 30. */
+const crashCases = seededCases(Object.keys(POINTS).length * NAMES.length * 2, 1, (i) => {
+  const point = (Object.keys(POINTS) as Point[])[Math.floor(i / (NAMES.length * 2))]!;
+  const n = NAMES[Math.floor(i / 2) % NAMES.length]!;
+  const txn = i % 2 === 0 ? "T1" : "T2";
+  return { faults: [crashAt(POINTS, point, { who: n, detail: `(${txn}); it restarts ${RESTART_AFTER} ms later`, target: n, params: { txn } })], size: 3 };
+});
 
 export const twoPhaseCommitBuild = defineBuildChallenge<TwoPhaseSolution>({
   id: "two-phase-commit",
@@ -291,14 +286,13 @@ export const twoPhaseCommitBuild = defineBuildChallenge<TwoPhaseSolution>({
     "**The checker attacks**: three participants (`bank`, `shop`, `stock`), seeded transactions some of which break a participant's constraint; it crashes each participant at every step boundary (while PREPARED is flushed, right after it is durable, after the vote, while COMMIT/ABORT is flushed, after applying) in T1 and T2; then it crashes the coordinator right after it logged a decision, so nobody hears it until they ask. Invariants: a YES vote only with a durable PREPARED record; every participant applies a transaction exactly when the coordinator decided COMMIT.",
   ].join("\n"),
   validate(s) {
-    if (!s || typeof s !== "object") throw new ConfigError("two-phase-commit", "solution", s, "{ createParticipant }");
-    expectFunction("two-phase-commit", "createParticipant", s.createParticipant);
+    expectSolution("two-phase-commit", s, ["createParticipant"]);
   },
   stages: [
     {
       name: "commits and aborts",
       goal: "no faults: a transaction commits everywhere when all vote YES and nowhere otherwise; YES only after PREPARED is durable",
-      cases: () => Array.from({ length: 5 }, (_, i): CheckCase => ({ seed: 100 + i, faults: [], size: 6 })),
+      cases: seededCases(5, 100, () => ({ faults: [], size: 6 })),
       run: async (s, c) => judge(await runTxns(s, c)),
     },
     {
@@ -310,12 +304,10 @@ export const twoPhaseCommitBuild = defineBuildChallenge<TwoPhaseSolution>({
     {
       name: "asks when in doubt",
       goal: "the coordinator crashes after logging its decision and is down 1–2 s; prepared participants ask until it answers, and never decide alone",
-      cases: () =>
-        Array.from({ length: 20 }, (_, i): CheckCase => ({
-          seed: 200 + i,
-          faults: [{ kind: "coordinator-crash", label: `crash the coordinator right after it logged the decision on T${(i % 3) + 1}; it is down ${1000 + (i % 5) * 250} ms`, params: { txn: `T${(i % 3) + 1}`, downMs: 1000 + (i % 5) * 250 } }],
-          size: 3,
-        })),
+      cases: seededCases(20, 200, (i) => ({
+        faults: [{ kind: "coordinator-crash", label: `crash the coordinator right after it logged the decision on T${(i % 3) + 1}; it is down ${1000 + (i % 5) * 250} ms`, params: { txn: `T${(i % 3) + 1}`, downMs: 1000 + (i % 5) * 250 } }],
+        size: 3,
+      })),
       run: async (s, c) => judge(await runTxns(s, c)),
     },
   ],

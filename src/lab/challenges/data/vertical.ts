@@ -6,7 +6,7 @@
  */
 import { ConfigError, Random, Simulation, dist, response, type Request } from "sde-lab";
 import { defineBuildChallenge, type CheckCase, type FaultSpec } from "../build";
-import { expectFunction } from "../challenge";
+import { expectSolution } from "../challenge";
 
 /** A row of `users` (partition `db-users`). */
 export interface UserRow {
@@ -142,8 +142,7 @@ export const verticalPartitioningBuild = defineBuildChallenge<JoinSolution>({
     "**The checker attacks** with seeded shops of 30 to 600 users, compares the page with the join the database would have made, counts the queries the partitions answered, and then loses 15 % of the messages to `db-orders` (a lost call rejects with a `TimeoutError` after 100 ms) while its latency varies from 1 to 40 ms, so answers arrive out of order.",
   ].join("\n"),
   validate(s) {
-    if (!s || typeof s !== "object") throw new ConfigError("vertical-partitioning", "solution", s, "{ ordersOfCountry }");
-    expectFunction("vertical-partitioning", "ordersOfCountry", s.ordersOfCountry);
+    expectSolution("vertical-partitioning", s, ["ordersOfCountry"]);
   },
   stages: [
     {

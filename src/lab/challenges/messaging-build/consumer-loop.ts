@@ -9,7 +9,7 @@
  */
 import { ConfigError, Kafka, Simulation, type KafkaConsumer, type KafkaMessage } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
-import { expectFunction } from "../challenge";
+import { expectSolution } from "../challenge";
 
 /** What the lab hands your loop, once per consumer instance it starts. */
 export interface ConsumerLoopKit {
@@ -217,8 +217,7 @@ export const kafkaConsumerLoopBuild = defineBuildChallenge<ConsumerLoopSolution>
     "**The checker attacks**: it starts your loop on two consumers and then crashes one mid-batch (a replacement joins 500 ms later, the group notices the dead one after its 6 s session timeout), crashes a broker so partition leaders fail over, and makes consumers join and leave in the middle of a batch (every partition is revoked and dealt again). Invariants, checked on every message and every commit: every offset is processed at least once; within a partition, offsets are processed in order; a commit never names an offset past what has been processed; a message is processed twice only after a crash, and only if it came after that partition's last commit; no instance processes a partition after it was revoked from it.",
   ].join("\n"),
   validate(s) {
-    if (!s || typeof s !== "object") throw new ConfigError("kafka", "solution", s, "{ start }");
-    expectFunction("kafka", "start", s.start);
+    expectSolution("kafka", s, ["start"]);
   },
   stages: [
     {

@@ -9,7 +9,8 @@
  */
 import { ConfigError, Kafka, Simulation, type KafkaMessage } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
-import { expectFunction } from "../challenge";
+import { crashAt, seededCases } from "../seeded-cases";
+import { expectSolution } from "../challenge";
 
 /** The writes a handler can make; inside `transaction` they become durable together at its end. */
 export interface PaymentsTx {
@@ -226,45 +227,41 @@ export const idempotentConsumerBuild = defineBuildChallenge<IdempotentConsumerSo
     "**The checker attacks**: some payments are published twice (an upstream retry); the consumer crashes between messages, and inside your handler: right after the charge, right after the dedupe record (in whichever order you do them), and after `handle` returned but before the offset commit. A replacement starts 300 ms later and re-reads from the last committed offset. Invariants: every order is charged exactly once, with the payment's amount; the handler never throws (kafkajs would retry the same message forever).",
   ].join("\n"),
   validate(s) {
-    if (!s || typeof s !== "object") throw new ConfigError("at-least-once", "solution", s, "{ handle }");
-    expectFunction("at-least-once", "handle", s.handle);
+    expectSolution("at-least-once", s, ["handle"]);
   },
   stages: [
     {
       name: "charges every payment",
       goal: "no faults, no repeats: every order charged once, with its amount",
-      cases: () => Array.from({ length: 5 }, (_, i): CheckCase => ({ seed: 500 + i, faults: [], size: 30 + 10 * i })),
+      cases: seededCases(5, 500, (i) => ({ faults: [], size: 30 + 10 * i })),
       minSize: 1,
       run: (s, c) => runPayments(s, c),
     },
     {
       name: "skips redeliveries",
       goal: "payments published twice, and a crash between two messages: still one charge per order",
-      cases: () =>
-        Array.from({ length: 20 }, (_, i): CheckCase => {
-          const size = 40;
-          const target = `pay-${5 + ((i * 7) % 30)}`;
-          return { seed: 600 + i, size, faults: [...duplicates(600 + i, size), { kind: "crash-point", label: `crash the consumer ${POINTS["after-handler"]} ${target}`, target, params: { point: "after-handler" } }] };
-        }),
+      cases: seededCases(20, 600, (i, _random, seed) => {
+        const size = 40;
+        const target = `pay-${5 + ((i * 7) % 30)}`;
+        return { faults: [...duplicates(seed, size), crashAt(POINTS, "after-handler", { who: "the consumer", detail: target, target })], size };
+      }),
       minSize: 2,
       run: (s, c) => runPayments(s, c),
     },
     {
       name: "survives crashes inside the handler",
       goal: "the consumer crashes right after the charge or right after the dedupe record: no order lost, none charged twice",
-      cases: () =>
-        Array.from({ length: 20 }, (_, i): CheckCase => {
-          const size = 40;
-          const point: Point = i % 2 === 0 ? "after-charge" : "after-record";
-          const target = `pay-${3 + ((i * 5) % 34)}`;
-          const faults: FaultSpec[] = [{ kind: "crash-point", label: `crash the consumer ${POINTS[point]} ${target}`, target, params: { point } }];
-          if (i % 3 === 0) {
-            const second = `pay-${3 + ((i * 5 + 17) % 34)}`;
-            const other: Point = point === "after-charge" ? "after-record" : "after-charge";
-            faults.push({ kind: "crash-point", label: `crash the replacement ${POINTS[other]} ${second}`, target: second, params: { point: other } });
-          }
-          return { seed: 700 + i, size, faults };
-        }),
+      cases: seededCases(20, 700, (i) => {
+        const point: Point = i % 2 === 0 ? "after-charge" : "after-record";
+        const target = `pay-${3 + ((i * 5) % 34)}`;
+        const faults = [crashAt(POINTS, point, { who: "the consumer", detail: target, target })];
+        if (i % 3 === 0) {
+          const second = `pay-${3 + ((i * 5 + 17) % 34)}`;
+          const other: Point = point === "after-charge" ? "after-record" : "after-charge";
+          faults.push(crashAt(POINTS, other, { who: "the replacement", detail: second, target: second }));
+        }
+        return { faults, size: 40 };
+      }),
       minSize: 2,
       run: (s, c) => runPayments(s, c),
     },

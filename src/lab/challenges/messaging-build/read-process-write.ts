@@ -7,8 +7,9 @@
  * zombie: a worker cut off from the group while its work hangs, replaced, and woken up again.
  */
 import { ConfigError, Kafka, Simulation, type KafkaConsumer, type KafkaMessage, type KafkaProducer, type KafkaProducerMessage, type KafkaTransaction, type ProducerConfig } from "sde-lab";
-import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
-import { expectFunction } from "../challenge";
+import { defineBuildChallenge, type CaseOutcome, type CheckCase } from "../build";
+import { crashAt, seededCases } from "../seeded-cases";
+import { expectSolution } from "../challenge";
 
 /** What the lab hands your worker, once per instance it starts. */
 export interface ReadProcessWriteKit {
@@ -177,18 +178,15 @@ export async function runWorker(solution: ReadProcessWriteSolution, c: CheckCase
   return { ok: true, sim };
 }
 
-const crashCases = (): CheckCase[] => {
-  const out: CheckCase[] = [];
-  const points: Point[] = ["mid-txn", "after-offsets", "after-commit", "after-send"];
-  for (let i = 0; i < 20; i++) {
-    const point = points[i % 4]!;
-    const n = 1 + (i % 3);
-    const faults: FaultSpec[] = [{ kind: "crash-point", label: `crash the worker ${POINTS[point]} ${point === "after-send" ? `#${n + 2}` : n}`, params: { point, n: point === "after-send" ? n + 2 : n } }];
-    if (i % 4 === 2) faults.push({ kind: "crash-point", label: `crash the replacement ${POINTS["mid-txn"]} ${n + 3}`, params: { point: "mid-txn", n: n + 3 } });
-    out.push({ seed: 800 + i, faults, size: 40 });
-  }
-  return out;
-};
+const crashCases = seededCases(20, 800, (i) => {
+  const point = (Object.keys(POINTS) as Point[])[i % 4]!;
+  const n = 1 + (i % 3);
+  // "after-send" counts plain sends (labelled "#n"); the other points count transactions.
+  const strike = point === "after-send" ? n + 2 : n;
+  const faults = [crashAt(POINTS, point, { who: "the worker", detail: point === "after-send" ? `#${strike}` : String(strike), params: { n: strike } })];
+  if (i % 4 === 2) faults.push(crashAt(POINTS, "mid-txn", { who: "the replacement", detail: String(n + 3), params: { n: n + 3 } }));
+  return { faults, size: 40 };
+});
 
 export const readProcessWriteBuild = defineBuildChallenge<ReadProcessWriteSolution>({
   id: "exactly-once",
@@ -209,14 +207,13 @@ export const readProcessWriteBuild = defineBuildChallenge<ReadProcessWriteSoluti
     "**The checker attacks**: it crashes the worker in the middle of a transaction, between `sendOffsets` and `commit()`, right after `commit()` resolved (where a separate offset commit would come next), and right after a plain `send`; a replacement starts 300 ms later. Then it makes a **zombie**: the worker is cut off from the cluster while a `price` call hangs, the group gives its partitions to a replacement, and the old worker wakes up 6–8 s later and carries on. Invariant: the read_committed ledger sees each payment exactly once, with the value `price` returned.",
   ].join("\n"),
   validate(s) {
-    if (!s || typeof s !== "object") throw new ConfigError("exactly-once", "solution", s, "{ start }");
-    expectFunction("exactly-once", "start", s.start);
+    expectSolution("exactly-once", s, ["start"]);
   },
   stages: [
     {
       name: "produces each charge",
       goal: "no faults: every payment appears once in charges, as price made it, and the offsets move",
-      cases: () => Array.from({ length: 5 }, (_, i): CheckCase => ({ seed: 900 + i, faults: [], size: 20 + 10 * i })),
+      cases: seededCases(5, 900, (i) => ({ faults: [], size: 20 + 10 * i })),
       minSize: 1,
       run: (s, c) => runWorker(s, c),
     },
@@ -230,12 +227,11 @@ export const readProcessWriteBuild = defineBuildChallenge<ReadProcessWriteSoluti
     {
       name: "fences zombies",
       goal: "a worker cut off mid-transaction is replaced and wakes up later: its late writes never reach the ledger",
-      cases: () =>
-        Array.from({ length: 20 }, (_, i): CheckCase => {
-          const at = 40 + ((i * 23) % 150);
-          const downMs = 6_000 + (i % 3) * 1_000;
-          return { seed: 1000 + i, size: 40, faults: [{ kind: "zombie", label: `at ${at} ms cut charger-1 off from the cluster while a price call hangs for ${downMs / 1000} s; a replacement starts 3.5 s later`, at, params: { downMs } }] };
-        }),
+      cases: seededCases(20, 1000, (i) => {
+        const at = 40 + ((i * 23) % 150);
+        const downMs = 6_000 + (i % 3) * 1_000;
+        return { faults: [{ kind: "zombie", label: `at ${at} ms cut charger-1 off from the cluster while a price call hangs for ${downMs / 1000} s; a replacement starts 3.5 s later`, at, params: { downMs } }], size: 40 };
+      }),
       minSize: 4,
       run: (s, c) => runWorker(s, c),
     },

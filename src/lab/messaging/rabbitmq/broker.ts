@@ -16,13 +16,13 @@ import { DISPLAY, markdown, table, type MimeBundle } from "../../display";
 import type { Simulation } from "../../sim/simulation";
 import { Random } from "../../sim/random";
 import type { SimNode } from "../../sim/node";
-import { byteLength, utf8, type Content } from "../content";
+import { byteLength, toBuffer, type Content } from "../content";
 import { clientNode } from "../nodes";
 import { AmqpChannelError, IllegalOperationError, type AmqpMethod } from "./errors";
 import { send } from "../../sim/rpc";
 import type { ClientFrame, ServerFrame } from "./protocol";
 import { TopicMatcher, headersMatch } from "./routing";
-import type { AmqpMessage, AssertExchangeOptions, AssertQueueOptions, ExchangeType, MessageContent, MessageProperties, ReturnedMessage } from "./types";
+import type { AmqpMessage, AssertExchangeOptions, AssertQueueOptions, ExchangeType, MessageProperties, ReturnedMessage } from "./types";
 import { Connection } from "./channel";
 
 /** Options of `new RabbitMQ(sim, options)`. Defaults in {@link RABBITMQ_DEFAULTS}. */
@@ -1232,13 +1232,6 @@ const KNOWN_QUEUE_ARGS = new Set([
   "x-max-age",
   "x-stream-max-segment-size-bytes",
 ]);
-
-/** Message bodies reach consumers as Buffers when the runtime has them (the kernel does), as with amqplib. */
-export function toBuffer(content: Content): MessageContent {
-  const B = (globalThis as { Buffer?: { from(v: string | Uint8Array): MessageContent } }).Buffer;
-  if (B) return B.from(content);
-  return (typeof content === "string" ? utf8(content) : content) as MessageContent;
-}
 
 function sameArgs(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
   const ka = Object.keys(a);

@@ -15,23 +15,13 @@ import { ConfigError } from "../../errors";
 import { DISPLAY, table, type MimeBundle } from "../../display";
 import type { SimNode } from "../../sim/node";
 import type { Simulation } from "../../sim/simulation";
-import { preview } from "../content";
+import { isBuffer, preview } from "../content";
 import { AmqpConnectionError, IllegalOperationError, type AmqpChannelError } from "./errors";
 import type { ClientFrame, ServerFrame, Wire } from "./protocol";
 import { tracing } from "../nodes";
 import type { AmqpMessage, AssertExchangeOptions, AssertQueueOptions, ConsumeOptions, ExchangeType, MessageProperties, PublishOptions, ReturnedMessage } from "./types";
 
 type Listener = (...args: never[]) => void;
-
-/**
- * amqplib sends only a Node `Buffer` (it throws "content is not a buffer" for a string or a
- * plain `Uint8Array`). The lab builds without Node types, so the check is made through
- * `globalThis`; where there is no `Buffer` (not in the kernel), any `Uint8Array` passes.
- */
-function isBuffer(content: unknown): boolean {
-  const B = (globalThis as { Buffer?: { isBuffer(v: unknown): boolean } }).Buffer;
-  return B ? B.isBuffer(content) : content instanceof Uint8Array;
-}
 
 function describe(value: unknown): string {
   if (typeof value === "string") return "a string";

@@ -10,8 +10,8 @@
  */
 import { markdown, table, type Displayable } from "../../display";
 import { Simulation } from "../../sim/simulation";
-import type { Content } from "../content";
-import { RabbitMQ, toBuffer, type RabbitMQTopology } from "./broker";
+import { toBuffer, type Content } from "../content";
+import { RabbitMQ, type RabbitMQTopology } from "./broker";
 import type { PublishOptions } from "./types";
 
 /** The part of amqplib's channel API the comparison uses (the simulation's channels have it too). */

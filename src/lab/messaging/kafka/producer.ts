@@ -22,7 +22,7 @@ import { DISPLAY, table, type MimeBundle } from "../../display";
 import type { SimNode } from "../../sim/node";
 import { clientNode, tracing } from "../nodes";
 import { isContent, preview, type Content } from "../content";
-import { KafkaJSError, KafkaJSNonRetriableError, KafkaJSProtocolError } from "./errors";
+import { KafkaJSNonRetriableError, KafkaJSProtocolError } from "./errors";
 import { notConnected } from "./cluster";
 import type { BrokerPool, TxnIdentity } from "./broker-pool";
 import { Partitioners, type ICustomPartitioner } from "./partitioners";
@@ -112,6 +112,8 @@ interface Lane {
   pending: Set<number>;
   /** Lowest first sequence of a batch that failed for good while later ones were pending. */
   failedFrom?: number;
+  /** Called whenever a pending batch gets its outcome. */
+  watchers: Set<() => void>;
 }
 
 /** Counts of a producer. */
@@ -255,7 +257,7 @@ export class Producer {
 
   private async sendPartition(key: string, topic: string, partition: number, messages: Message[], acks: number, txn?: OpenTransactionRef): Promise<RecordMetadata> {
     let lane = this.lanes.get(key);
-    if (!lane) this.lanes.set(key, (lane = { sent: [], waiting: [], pending: new Set() }));
+    if (!lane) this.lanes.set(key, (lane = { sent: [], waiting: [], pending: new Set(), watchers: new Set() }));
     // Sends take slots in the order they were made (FIFO), as requests queue on a connection.
     if (lane.sent.length >= this.maxInFlight || lane.waiting.length > 0) await new Promise<void>((resolve) => lane.waiting.push(resolve));
     const slot = { done: false };
@@ -274,6 +276,7 @@ export class Producer {
     } finally {
       if (this.idempotent) {
         lane.pending.delete(firstSeq);
+        for (const w of [...lane.watchers]) w();
         // Once nothing is pending, a failed batch's sequence numbers are given out again.
         if (lane.pending.size === 0 && lane.failedFrom !== undefined) {
           this.sequences.set(key, lane.failedFrom);
@@ -295,22 +298,32 @@ export class Producer {
     const request = { topic, partition, acks, records: messages, timestamp: k.sim.now, producerId: this.producerId, epoch: this.epoch, firstSeq, transaction: txn?.id };
     const oneKey = messages.length === 1 ? messages[0]!.key : undefined;
     const summary = `produce ${topic}-${partition} ×${messages.length}${oneKey !== undefined && oneKey !== null ? ` (key ${preview(oneKey, 12)})` : ""}`;
-    const attempt = () => {
+    const attempt = (): ReturnType<BrokerPool["produce"]> => {
       const leader = k.leader(topic, partition);
       if (leader === -1) return Promise.reject(new KafkaJSProtocolError("LEADER_NOT_AVAILABLE", `${topic}-${partition} has no leader`));
       this.stats.requests++;
       if (tracing(k.sim)) k.sim.trace.record("request", this.node.name, k.brokerName(leader), summary);
       const sent = k.produce(this.node, leader, request);
       if (!this.idempotent || this.maxInFlight === 1) return sent;
-      return sent.catch((error: unknown) => {
-        // A gap because an earlier batch of ours is still on its way: retry after it (Java).
-        const earlier = [...lane.pending].some((seq) => seq < firstSeq);
-        if (error instanceof KafkaJSProtocolError && error.type === "OUT_OF_ORDER_SEQUENCE_NUMBER" && earlier) {
-          throw new KafkaJSError(`${error.message} (an earlier batch is still in flight: retrying after it)`, { retriable: true, cause: error });
+      return sent.catch(async (error: unknown): Promise<Awaited<typeof sent>> => {
+        // A gap because an earlier batch of ours is still on its way: send again once it has
+        // its outcome, as the Java client requeues batches behind a failed one.
+        if (error instanceof KafkaJSProtocolError && error.type === "OUT_OF_ORDER_SEQUENCE_NUMBER" && earlier()) {
+          await new Promise<void>((resolve) => {
+            const check = () => {
+              if (earlier()) return;
+              lane.watchers.delete(check);
+              resolve();
+            };
+            lane.watchers.add(check);
+          });
+          this.stats.retries++;
+          return attempt();
         }
         throw error;
       });
     };
+    const earlier = () => [...lane.pending].some((seq) => seq < firstSeq);
     if (acks === 0) {
       // Fire and forget: no answer is awaited, a failure is never reported.
       void attempt().catch(() => k.sim.metrics.counter("kafka acks=0 messages lost").inc(messages.length));

@@ -1,15 +1,16 @@
 /**
  * The simulated RabbitMQ broker (AMQP 0-9-1): exchanges (direct, fanout, topic, headers and
  * the default exchange), queues (FIFO, durable or not, exclusive, auto-delete, TTL,
- * max-length with overflow, dead-lettering with `x-death`), push delivery to consumers by
- * prefetch and round robin, acks, requeues, publisher confirms, and a broker node that
- * faults can crash and restart (transient queues and messages are lost, durable queues keep
- * their persistent messages).
+ * max-length with overflow, dead-lettering with `x-death`; quorum queues with their delivery
+ * count and limit), push delivery to consumers by prefetch and round robin, acks, requeues,
+ * publisher confirms, and a broker node that faults can crash and restart (transient queues
+ * and messages are lost, durable queues keep their persistent messages).
  *
- * Simplifications: one virtual host `/`; no priorities, quorum or stream queues, policies or
- * `x-max-length-bytes`; a lost frame is retransmitted after 200 ms (TCP) and a network
- * partition between a client and the broker drops the connection at once (RabbitMQ would
- * notice after missed heartbeats); persisting a message takes no time.
+ * Simplifications: one virtual host `/`; no priorities, stream queues, policies or
+ * `x-max-length-bytes`; a quorum queue lives on the one node (no Raft replication); a lost
+ * frame is retransmitted after 200 ms (TCP) and a network partition between a client and the
+ * broker drops the connection at once (RabbitMQ would notice after missed heartbeats);
+ * persisting a message takes no time.
  */
 import { ConfigError } from "../../errors";
 import { DISPLAY, markdown, table, type MimeBundle } from "../../display";
@@ -682,7 +683,7 @@ export class RabbitMQ {
       throw new AmqpChannelError(406, `PRECONDITION_FAILED - invalid arg 'x-queue-type' for queue: '${String(queueType)}' (the simulation has classic and quorum queues; streams are not simulated)`, "QueueDeclare");
     }
     if (queueType === "classic" && raw["x-delivery-limit"] !== undefined) {
-      // RabbitMQ 3.10 refuses it (classic queues count no deliveries); 4.x accepts and ignores it.
+      // RabbitMQ 3.10 refuses it: classic queues count no deliveries.
       throw new AmqpChannelError(406, `PRECONDITION_FAILED - invalid arg 'x-delivery-limit' for queue '${name}' in vhost '/' of queue type rabbit_classic_queue (only quorum queues have a delivery limit: add arguments: { "x-queue-type": "quorum" })`, "QueueDeclare");
     }
     return {

@@ -1109,4 +1109,61 @@ export const scenarios: Scenario[] = [
       return { events, again };
     },
   },
+  {
+    name: "quorum queues refuse non-durable, exclusive and auto-delete declarations",
+    source: "quorum queues guide (feature matrix); rabbit_quorum_queue declare checks",
+    async run(ctx) {
+      const conn = await ctx.connect();
+      const out: unknown[] = [];
+      for (const options of [{ durable: false }, { exclusive: true }, { autoDelete: true }]) {
+        const ch = await conn.createChannel();
+        ch.on("error", () => {});
+        const r = await ch.assertQueue(ctx.n("qq"), { ...options, arguments: { "x-queue-type": "quorum" } }).then(
+          () => "declared",
+          (e: Error & { code?: number }) => [e.code, /invalid property '[a-z-]+'/.exec(e.message)?.[0]],
+        );
+        out.push(r);
+      }
+      return out;
+    },
+  },
+  {
+    name: "quorum queue x-delivery-limit dead-letters a message returned too often as delivery_limit; a classic queue refuses the argument and loops",
+    source: "quorum queues guide (poison message handling); dead letter exchanges guide",
+    async run(ctx) {
+      const { ch } = await open(ctx);
+      const dlx = ctx.n("dlx");
+      await ch.assertExchange(dlx, "fanout", { durable: false });
+      const [dead] = await queues(ctx, ch, "dead");
+      await ch.bindQueue(dead!, dlx, "");
+      const qq = (await ch.assertQueue(ctx.n("qq"), { durable: true, deadLetterExchange: dlx, arguments: { "x-queue-type": "quorum", "x-delivery-limit": 2 } })).queue;
+      const other = await (await ctx.connect()).createChannel();
+      other.on("error", () => {});
+      const refused = await other.assertQueue(ctx.n("limited"), { durable: false, arguments: { "x-delivery-limit": 2 } }).then(
+        () => "declared",
+        (e: Error & { code?: number }) => [e.code, /invalid arg '[a-z-]+'/.exec(e.message)?.[0]],
+      );
+      const classic = (await ch.assertQueue(ctx.n("classic"), { durable: false, deadLetterExchange: dlx })).queue;
+      const loop = async (q: string) => {
+        const seen: unknown[] = [];
+        ch.sendToQueue(q, B("poison"));
+        await ctx.settle();
+        for (let i = 0; i < 6; i++) {
+          const m = await ch.get(q);
+          if (!m) break;
+          seen.push([m.fields.redelivered, m.properties.headers?.["x-delivery-count"] ?? null]);
+          ch.nack(m, false, true);
+          await ctx.settle();
+        }
+        return seen;
+      };
+      const quorum = await loop(qq);
+      const classicSeen = await loop(classic);
+      const m = await ch.get(dead!, { noAck: true });
+      const d = m && (m.properties.headers?.["x-death"] as { reason: string; count: number; queue: string }[] | undefined);
+      const left = { quorum: (await ch.checkQueue(qq)).messageCount, classic: (await ch.purgeQueue(classic)).messageCount };
+      await ch.deleteQueue(qq);
+      return { refused, quorum, classic: classicSeen, left, dead: m && m.content.toString(), xdeath: d && d.map((x) => [x.reason, x.count, x.queue]), first: m && m.properties.headers?.["x-first-death-reason"], more: await drain(ch, dead!) };
+    },
+  },
 ];

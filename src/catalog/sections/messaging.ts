@@ -27,6 +27,8 @@ export const messaging: readonly PatternEntry[] = [
       "Records are not deleted when read: they stay until time or size retention removes old segments, or compaction keeps only the latest record per key. A new group can read everything again from offset 0.",
       "",
       "What an acknowledgement promises is the producer's choice: `acks=1` answers once the leader has the record (lost if the leader dies before a follower copies it), `acks=all` once every in-sync replica has it, and `min.insync.replicas` refuses `acks=all` writes (NOT_ENOUGH_REPLICAS) when too few replicas are in sync. An **idempotent producer** numbers its batches so the leader drops a retried duplicate. A record that keeps failing is moved to a **retry topic** and finally a **dead-letter topic** rather than retried in place, which would stall its partition.",
+      "",
+      "When every in-sync replica is down the partition stays offline until one returns; `unclean.leader.election.enable` (false by default since Kafka 0.11) lets a replica that is behind lead at once and lose the acknowledged records it never copied. With several requests in flight (kafkajs: no limit by default; Java's `max.in.flight.requests.per.connection`: 5) a retried batch can land behind later ones; an idempotent producer keeps order with up to 5 in flight because the leader refuses a sequence gap (OUT_OF_ORDER_SEQUENCE_NUMBER) and the Java client resends in order (kafkajs asks for `maxInFlightRequests: 1` with idempotence).",
     ].join("\n"),
     interview: {
       answer:
@@ -67,6 +69,8 @@ export const messaging: readonly PatternEntry[] = [
       "Mistakes close the channel: publishing to a missing exchange is a 404, acking an unknown delivery tag is a 406.",
       "",
       "A **publisher confirm** says the broker took a message; only a persistent message on a durable queue survives a broker restart. **Request/reply** works over queues: the request names a reply queue (`replyTo`) and a `correlationId`, which the caller matches, dropping replies it gave up on.",
+      "",
+      "A **quorum queue** (`x-queue-type: quorum`, replicated with Raft and always durable) counts how often each message came back (`x-delivery-count`); past `x-delivery-limit` it dead-letters the message with reason `delivery_limit`, or drops it, so a poison message nacked with requeue cannot loop for ever as it does on a classic queue. RabbitMQ 4.0 sets the limit to 20 by default; 3.x has none.",
     ].join("\n"),
     interview: {
       answer:

@@ -240,4 +240,53 @@ describe("04-messaging notebook", () => {
     expect(done).toHaveLength(7);
     expect(retry.at(-1)!.attempt).toBe("1 record(s)");
   });
+
+  const noteText = (id: string) => {
+    const c = parseNotebook(readFileSync(join(root, "notebooks/04-messaging.sdenb"), "utf8")).cells.find((x) => x.id === id)!;
+    return (Array.isArray(c.source) ? c.source.join("") : String(c.source)).replace(/\s+/g, " ");
+  };
+
+  it("durability: without unclean election the partition waits for its last in-sync replica and loses nothing; with it, writes resume at fencing and acked orders are lost", () => {
+    const [clean, unclean] = rows(markdownOf("durability-unclean"));
+    expect(clean!["unclean.leader.election.enable"]).toBe("false");
+    expect(num(clean!["acknowledged, then lost"])).toBe(0);
+    expect(num(clean!["no write taken for (s)"])).toBeGreaterThanOrEqual(60);
+    expect(clean!["errors after the crash"]).toContain("LEADER_NOT_AVAILABLE");
+    expect(num(unclean!["acknowledged, then lost"])).toBeGreaterThanOrEqual(90);
+    expect(num(unclean!["no write taken for (s)"])).toBeGreaterThanOrEqual(9);
+    expect(num(unclean!["no write taken for (s)"])).toBeLessThan(10);
+    expect(unclean!["errors after the crash"]).not.toContain("LEADER_NOT_AVAILABLE");
+    expect(num(unclean!["orders acknowledged"])).toBeGreaterThan(num(clean!["orders acknowledged"]));
+    const note = noteText("durability-unclean-note");
+    expect(note).toContain(`no write was taken for ${Math.round(num(clean!["no write taken for (s)"]))} s`);
+    expect(note).toContain(`writes resumed after ${Math.round(num(unclean!["no write taken for (s)"]))} s`);
+  });
+
+  it("durability: with no in-flight limit retried moves land out of order; one in flight or idempotence keeps order, and only idempotence removes duplicates", () => {
+    const median = (cell: string | undefined) => num(String(cell).split(" (")[0]);
+    const range = (cell: string | undefined) => /\((\d+)–(\d+)\)/.exec(String(cell))!.slice(1).map(Number);
+    const [open, one, idem] = rows(markdownOf("durability-inflight"));
+    expect(open!.setup).toContain("no limit");
+    expect(median(open!["moves landing behind a later one"])).toBeGreaterThanOrEqual(2);
+    expect(range(open!["moves landing behind a later one"])[0]).toBeGreaterThan(0);
+    expect(one!["moves landing behind a later one"]).toBe("0 (0–0)");
+    expect(median(one!.duplicates)).toBeGreaterThan(0);
+    expect([idem!["moves landing behind a later one"], idem!.duplicates]).toEqual(["0 (0–0)", "0 (0–0)"]);
+    expect(median(one!["virtual s to finish"])).toBeGreaterThan(median(open!["virtual s to finish"]));
+    const note = noteText("durability-inflight-note");
+    expect(note).toContain(`a median of ${median(open!["moves landing behind a later one"])} moves landed behind`);
+    expect(note).toContain(`a median of ${median(one!["virtual s to finish"])} virtual seconds against ${median(open!["virtual s to finish"])}`);
+  });
+
+  it("durability: a nacked poison message loops on a classic queue and is dead-lettered as delivery_limit by a quorum queue after limit + 1 deliveries", () => {
+    const [classic, quorum] = rows(markdownOf("durability-quorum"));
+    expect(num(classic!["deliveries in 1 s"])).toBeGreaterThan(100);
+    expect(classic!["in jobs.parked"]).toBe("no");
+    expect(classic!["declaring it wrong"]).toBe("406: invalid arg 'x-delivery-limit'");
+    expect(num(quorum!["deliveries in 1 s"])).toBe(4);
+    expect(quorum!["x-delivery-count"]).toBe("0, 1, 2, 3");
+    expect(quorum!["in jobs.parked"]).toBe("yes (x-death reason delivery_limit)");
+    expect(quorum!["declaring it wrong"]).toBe("406: invalid property 'non-durable'");
+    expect(noteText("durability-quorum-note")).toContain(`delivered it ${num(classic!["deliveries in 1 s"])} times in one second`);
+  });
 });

@@ -19,7 +19,8 @@ export interface ITopicConfig {
   replicationFactor?: number;
   /**
    * Topic configs by Kafka name: `cleanup.policy` (`delete` | `compact`), `retention.ms`,
-   * `retention.bytes`, `segment.ms`, `segment.bytes`, `min.insync.replicas`, `delete.retention.ms`.
+   * `retention.bytes`, `segment.ms`, `segment.bytes`, `min.insync.replicas`, `delete.retention.ms`,
+   * `unclean.leader.election.enable` (`true` | `false`).
    */
   configEntries?: { name: string; value: string }[];
 }
@@ -32,6 +33,7 @@ const CONFIG_NAMES: Record<string, keyof TopicConfig> = {
   "segment.bytes": "segmentBytes",
   "min.insync.replicas": "minInsyncReplicas",
   "delete.retention.ms": "deleteRetentionMs",
+  "unclean.leader.election.enable": "uncleanLeaderElectionEnable",
 };
 
 function parseConfig(topic: string, entries: { name: string; value: string }[] = []): Partial<TopicConfig> {
@@ -42,6 +44,11 @@ function parseConfig(topic: string, entries: { name: string; value: string }[] =
     if (field === "cleanupPolicy") {
       if (e.value !== "delete" && e.value !== "compact") throw new KafkaJSProtocolError("INVALID_CONFIG", `cleanup.policy must be "delete" or "compact", got "${e.value}"`);
       out.cleanupPolicy = e.value;
+      continue;
+    }
+    if (field === "uncleanLeaderElectionEnable") {
+      if (e.value !== "true" && e.value !== "false") throw new KafkaJSProtocolError("INVALID_CONFIG", `unclean.leader.election.enable must be "true" or "false", got "${e.value}"`);
+      out.uncleanLeaderElectionEnable = e.value === "true";
       continue;
     }
     const n = Number(e.value);

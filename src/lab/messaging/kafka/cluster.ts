@@ -52,6 +52,13 @@ export interface KafkaOptions {
   replicaLagTimeMaxMs?: number;
   /** How long after a leader append its live followers have the records, ms (one broker round trip). Default 2. */
   replicationDelayMs?: number;
+  /**
+   * Broker `unclean.leader.election.enable` (topics may override): when every in-sync replica
+   * of a partition is down, elect a live replica that is behind at once, and lose the records
+   * it never copied (acknowledged ones included), rather than keep the partition offline
+   * until an in-sync replica returns. Default **false**, as Apache Kafka since 0.11.
+   */
+  uncleanLeaderElectionEnable?: boolean;
 }
 
 /** Defaults of {@link KafkaOptions}. */
@@ -67,6 +74,7 @@ export const KAFKA_DEFAULTS = {
   brokerSessionTimeoutMs: 9_000,
   replicaLagTimeMaxMs: 30_000,
   replicationDelayMs: 2,
+  uncleanLeaderElectionEnable: false,
 } as const;
 
 /** @internal A partition's replicated state. */
@@ -165,7 +173,11 @@ export class KafkaCluster {
       brokerSessionTimeoutMs: nonNegative("Kafka", "brokerSessionTimeoutMs", options.brokerSessionTimeoutMs ?? KAFKA_DEFAULTS.brokerSessionTimeoutMs),
       replicaLagTimeMaxMs: nonNegative("Kafka", "replicaLagTimeMaxMs", options.replicaLagTimeMaxMs ?? KAFKA_DEFAULTS.replicaLagTimeMaxMs),
       replicationDelayMs: nonNegative("Kafka", "replicationDelayMs", options.replicationDelayMs ?? KAFKA_DEFAULTS.replicationDelayMs),
+      uncleanLeaderElectionEnable: options.uncleanLeaderElectionEnable ?? KAFKA_DEFAULTS.uncleanLeaderElectionEnable,
     };
+    if (typeof this.options.uncleanLeaderElectionEnable !== "boolean") {
+      throw new ConfigError("Kafka", "uncleanLeaderElectionEnable", this.options.uncleanLeaderElectionEnable, "true or false");
+    }
     if (this.options.defaultReplicationFactor > count) {
       throw new ConfigError("Kafka", "defaultReplicationFactor", this.options.defaultReplicationFactor, `at most the broker count (${count})`);
     }
@@ -244,7 +256,16 @@ export class KafkaCluster {
 
   private electLeader(p: PartitionState, why: string): void {
     const old = p.leader;
-    const next = p.isr.find((b) => b !== old && this.brokerNodes[b]!.up && !this.fenced.has(b));
+    const live = (b: number) => b !== old && this.brokerNodes[b]!.up && !this.fenced.has(b);
+    let next = p.isr.find(live);
+    if (next === undefined && p.log.config.uncleanLeaderElectionEnable) {
+      // Unclean: any live replica, in sync or not (Kafka prefers replica order too).
+      next = p.replicas.find(live);
+      if (next !== undefined) {
+        this.uncleanElection(p, next, why);
+        return;
+      }
+    }
     if (next === undefined) {
       p.leader = -1;
       this.sim.trace.state(`${p.topic}-${p.partition}`, `offline: no in-sync replica left (${why})`);
@@ -263,6 +284,27 @@ export class KafkaCluster {
     this.advanceHighWatermark(p);
   }
 
+  /** An out-of-sync replica takes over: its log is the truth, the partition's ISR is just it. */
+  private uncleanElection(p: PartitionState, next: number, why: string): void {
+    const old = p.leader;
+    const leo = replicaLeo(p, next);
+    const hw = p.log.highWatermark;
+    p.leader = next;
+    p.isr = [next];
+    const lost = p.log.truncateTo(leo);
+    for (const r of p.replicas) if (p.log.replicaLeo.has(r) && p.log.replicaLeo.get(r)! > leo) p.log.replicaLeo.set(r, leo);
+    p.log.replicaLeo.delete(next);
+    // The old leader's log ran past the new one: when it returns it truncates to this point.
+    if (old !== -1 && old !== next) p.log.replicaLeo.set(old, leo);
+    const committedLost = Math.max(0, hw - leo);
+    this.sim.trace.state(`${p.topic}-${p.partition}`, `unclean election: out-of-sync broker ${next} leads (${why}); ${lost} record(s) it never copied are gone, ${committedLost} of them below the high watermark (acknowledged to acks=all producers)`);
+    this.sim.metrics.counter("kafka leader elections").inc();
+    this.sim.metrics.counter("kafka unclean leader elections").inc();
+    for (const w of p.ackWaiters.splice(0)) w.reject(new KafkaJSProtocolError("NOT_LEADER_FOR_PARTITION", `${p.topic}-${p.partition} moved to broker ${next}`));
+    this.advanceHighWatermark(p);
+    this.notifyData(p);
+  }
+
   private brokerRestarted(id: number): void {
     if (!this.fenced.delete(id)) return;
     this.sim.trace.state(this.brokerNodes[id]!.name, "back: catching up as a follower");
@@ -270,8 +312,12 @@ export class KafkaCluster {
       for (const p of topic.partitions) {
         if (!p.replicas.includes(id)) continue;
         if (p.leader === -1) {
-          // Offline partition: only a replica from the last ISR may lead (no unclean election).
-          if (!p.isr.includes(id)) continue;
+          // Offline partition: a replica from the last ISR may lead; one that is behind only
+          // with unclean.leader.election.enable (and then what it lacks is lost).
+          if (!p.isr.includes(id)) {
+            if (p.log.config.uncleanLeaderElectionEnable) this.uncleanElection(p, id, `broker ${id} came back`);
+            continue;
+          }
           p.leader = id;
           p.isr = [id];
           p.log.replicaLeo.delete(id);
@@ -332,7 +378,7 @@ export class KafkaCluster {
       throw new KafkaJSProtocolError("INVALID_REPLICATION_FACTOR", `replicationFactor ${replicationFactor} is more than the ${this.brokerNodes.length} brokers`);
     }
     if (live.length < replicationFactor) throw new KafkaJSProtocolError("INVALID_REPLICATION_FACTOR", `only ${live.length} brokers are up for replicationFactor ${replicationFactor}`);
-    const full: TopicConfig = { ...TOPIC_CONFIG_DEFAULTS, minInsyncReplicas: this.options.minInsyncReplicas, ...config };
+    const full: TopicConfig = { ...TOPIC_CONFIG_DEFAULTS, minInsyncReplicas: this.options.minInsyncReplicas, uncleanLeaderElectionEnable: this.options.uncleanLeaderElectionEnable, ...config };
     const offset = this.topics.size;
     const partitions: PartitionState[] = [];
     for (let p = 0; p < numPartitions; p++) {

@@ -51,6 +51,12 @@ export interface TopicConfig {
   minInsyncReplicas: number;
   /** `delete.retention.ms`: how long tombstones survive compaction. Default 86 400 000 (1 day). */
   deleteRetentionMs: number;
+  /**
+   * `unclean.leader.election.enable`: when no in-sync replica is left, elect a live replica
+   * that is behind (losing what it never copied) instead of staying offline. Default: the
+   * cluster's (false, as Apache Kafka since 0.11).
+   */
+  uncleanLeaderElectionEnable: boolean;
 }
 
 /** Kafka's topic config defaults. */
@@ -62,6 +68,7 @@ export const TOPIC_CONFIG_DEFAULTS: TopicConfig = {
   segmentBytes: 1_073_741_824,
   minInsyncReplicas: 1,
   deleteRetentionMs: 86_400_000,
+  uncleanLeaderElectionEnable: false,
 };
 
 interface Segment {

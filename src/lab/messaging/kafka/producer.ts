@@ -7,8 +7,15 @@
  * With `idempotent: true` every batch carries the producer id, epoch and a per-partition
  * sequence number, and the broker drops a retried duplicate. With a `transactionalId` the
  * producer is also transactional: `connect()` fences older instances of the same id.
+ * `maxInFlightRequests` caps the requests waiting for an answer, counted per partition (kafkajs
+ * and Java count per broker connection, which is the same for one partition). Without
+ * idempotence a failed request retried after later ones succeeded lands behind them. With
+ * idempotence the leader refuses a sequence gap with OUT_OF_ORDER_SEQUENCE_NUMBER and the
+ * producer retries the later batch until the earlier one is in: order holds with up to 5 in
+ * flight. That is the Java client's behaviour (since Kafka 1.0); kafkajs does not resequence,
+ * and its docs ask for `maxInFlightRequests: 1` with idempotence, the lab's default then.
  * Differences from kafkajs: no client-side batching or linger (each `send` is one request
- * per partition); requests to one partition are sent one at a time (`maxInFlightRequests: 1`).
+ * per partition).
  */
 import { ConfigError, nonNegative } from "../../errors";
 import { DISPLAY, table, type MimeBundle } from "../../display";
@@ -80,10 +87,34 @@ export interface ProducerConfig {
   allowAutoTopicCreation?: boolean;
   /** Simulation node name of this client. Default `producer-<n>`. */
   name?: string;
+  /**
+   * Requests to a partition that may wait for an answer at once (kafkajs's option; Java's
+   * `max.in.flight.requests.per.connection`, default 5). `null` or 0: no limit, kafkajs's
+   * default. More than 1 without idempotence: a request that fails and is retried lands behind
+   * later ones, so records can reorder. An idempotent producer keeps order with 1 to 5 (Java's
+   * rule; more is a ConfigError) and defaults to 1, as kafkajs's docs ask.
+   */
+  maxInFlightRequests?: number | null;
 }
 
 /** Defaults of {@link ProducerConfig}. */
-export const PRODUCER_DEFAULTS = { idempotent: false, transactionTimeout: 60_000, acks: -1, timeout: 30_000, allowAutoTopicCreation: true } as const;
+export const PRODUCER_DEFAULTS = { idempotent: false, transactionTimeout: 60_000, acks: -1, timeout: 30_000, allowAutoTopicCreation: true, maxInFlightRequests: null, idempotentMaxInFlightRequests: 1 } as const;
+
+/** Java's cap on requests in flight for an idempotent producer (sequence numbers keep order up to it). */
+const IDEMPOTENT_MAX_IN_FLIGHT = 5;
+
+/** One partition's send lane: requests in flight, sends waiting for a slot, idempotent sequence state. */
+interface Lane {
+  /** Requests sent, oldest first, until they and every older one have an outcome. */
+  sent: { done: boolean }[];
+  waiting: (() => void)[];
+  /** First sequence numbers of batches sent and not yet acknowledged or failed. */
+  pending: Set<number>;
+  /** Lowest first sequence of a batch that failed for good while later ones were pending. */
+  failedFrom?: number;
+  /** Called whenever a pending batch gets its outcome. */
+  watchers: Set<() => void>;
+}
 
 /** Counts of a producer. */
 export interface ProducerStats {
@@ -111,7 +142,8 @@ export class Producer {
   private epoch = 0;
   private transactions = 0;
   private readonly sequences = new Map<string, number>();
-  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly lanes = new Map<string, Lane>();
+  private readonly maxInFlight: number;
   private txn?: Transaction;
 
   constructor(
@@ -128,6 +160,7 @@ export class Producer {
     if (config.transactionTimeout !== undefined) nonNegative("producer", "transactionTimeout", config.transactionTimeout, 1);
     this.retry = retryOptions("producer", config.retry, this.idempotent ? Number.MAX_SAFE_INTEGER : undefined);
     if (this.idempotent && this.retry.retries < 1) throw new KafkaJSNonRetriableError("Idempotent producer must allow retries to protect against transient errors");
+    this.maxInFlight = maxInFlightOf(config.maxInFlightRequests, this.idempotent);
     this.partition = (config.createPartitioner ?? Partitioners.DefaultPartitioner)();
     const name = config.name ?? kafka.clientName("producer");
     this.node = clientNode(kafka.sim, name);
@@ -222,33 +255,78 @@ export class Producer {
     return results;
   }
 
-  private sendPartition(key: string, topic: string, partition: number, messages: Message[], acks: number, txn?: OpenTransactionRef): Promise<RecordMetadata> {
-    const previous = this.chains.get(key) ?? Promise.resolve();
-    const next = previous.then(
-      () => this.sendOnce(key, topic, partition, messages, acks, txn),
-      () => this.sendOnce(key, topic, partition, messages, acks, txn),
-    );
-    this.chains.set(key, next);
-    return next;
+  private async sendPartition(key: string, topic: string, partition: number, messages: Message[], acks: number, txn?: OpenTransactionRef): Promise<RecordMetadata> {
+    let lane = this.lanes.get(key);
+    if (!lane) this.lanes.set(key, (lane = { sent: [], waiting: [], pending: new Set(), watchers: new Set() }));
+    // Sends take slots in the order they were made (FIFO), as requests queue on a connection.
+    if (lane.sent.length >= this.maxInFlight || lane.waiting.length > 0) await new Promise<void>((resolve) => lane.waiting.push(resolve));
+    const slot = { done: false };
+    lane.sent.push(slot);
+    // Sequence numbers are given when the request is made, so several can be in flight.
+    const firstSeq = this.idempotent ? (this.sequences.get(key) ?? 0) : -1;
+    if (this.idempotent) {
+      this.sequences.set(key, firstSeq + messages.length);
+      lane.pending.add(firstSeq);
+    }
+    try {
+      return await this.sendOnce(lane, topic, partition, messages, acks, firstSeq, txn);
+    } catch (error) {
+      if (this.idempotent) lane.failedFrom = Math.min(lane.failedFrom ?? firstSeq, firstSeq);
+      throw error;
+    } finally {
+      if (this.idempotent) {
+        lane.pending.delete(firstSeq);
+        for (const w of [...lane.watchers]) w();
+        // Once nothing is pending, a failed batch's sequence numbers are given out again.
+        if (lane.pending.size === 0 && lane.failedFrom !== undefined) {
+          this.sequences.set(key, lane.failedFrom);
+          lane.failedFrom = undefined;
+        }
+      }
+      // Answers on one connection come back in order (TCP), so a slot frees only once every
+      // older request has its outcome: no more than the limit are ever past the oldest one.
+      slot.done = true;
+      while (lane.sent[0]?.done) {
+        lane.sent.shift();
+        lane.waiting.shift()?.();
+      }
+    }
   }
 
-  private async sendOnce(key: string, topic: string, partition: number, messages: Message[], acks: number, txn?: OpenTransactionRef): Promise<RecordMetadata> {
+  private async sendOnce(lane: Lane, topic: string, partition: number, messages: Message[], acks: number, firstSeq: number, txn?: OpenTransactionRef): Promise<RecordMetadata> {
     const k = this.kafka;
-    const request = { topic, partition, acks, records: messages, timestamp: k.sim.now, producerId: this.producerId, epoch: this.epoch, firstSeq: this.idempotent ? (this.sequences.get(key) ?? 0) : -1, transaction: txn?.id };
-    const firstSeq = request.firstSeq;
+    const request = { topic, partition, acks, records: messages, timestamp: k.sim.now, producerId: this.producerId, epoch: this.epoch, firstSeq, transaction: txn?.id };
     const oneKey = messages.length === 1 ? messages[0]!.key : undefined;
     const summary = `produce ${topic}-${partition} ×${messages.length}${oneKey !== undefined && oneKey !== null ? ` (key ${preview(oneKey, 12)})` : ""}`;
-    const attempt = () => {
+    const attempt = (): ReturnType<BrokerPool["produce"]> => {
       const leader = k.leader(topic, partition);
       if (leader === -1) return Promise.reject(new KafkaJSProtocolError("LEADER_NOT_AVAILABLE", `${topic}-${partition} has no leader`));
       this.stats.requests++;
       if (tracing(k.sim)) k.sim.trace.record("request", this.node.name, k.brokerName(leader), summary);
-      return k.produce(this.node, leader, request);
+      const sent = k.produce(this.node, leader, request);
+      if (!this.idempotent || this.maxInFlight === 1) return sent;
+      return sent.catch(async (error: unknown): Promise<Awaited<typeof sent>> => {
+        // A gap because an earlier batch of ours is still on its way: send again once it has
+        // its outcome, as the Java client requeues batches behind a failed one.
+        if (error instanceof KafkaJSProtocolError && error.type === "OUT_OF_ORDER_SEQUENCE_NUMBER" && earlier()) {
+          await new Promise<void>((resolve) => {
+            const check = () => {
+              if (earlier()) return;
+              lane.watchers.delete(check);
+              resolve();
+            };
+            lane.watchers.add(check);
+          });
+          this.stats.retries++;
+          return attempt();
+        }
+        throw error;
+      });
     };
+    const earlier = () => [...lane.pending].some((seq) => seq < firstSeq);
     if (acks === 0) {
       // Fire and forget: no answer is awaited, a failure is never reported.
       void attempt().catch(() => k.sim.metrics.counter("kafka acks=0 messages lost").inc(messages.length));
-      if (this.idempotent) this.sequences.set(key, firstSeq + messages.length);
       this.stats.acknowledged += messages.length;
       return { topicName: topic, partition, errorCode: 0, baseOffset: "-1", logAppendTime: "-1", logStartOffset: "-1" };
     }
@@ -257,7 +335,6 @@ export class Producer {
         this.stats.retries++;
         k.sim.trace.note(this.node.name, `retry ${topic}-${partition}: ${error.name}`);
       });
-      if (this.idempotent) this.sequences.set(key, firstSeq + messages.length);
       this.stats.acknowledged += messages.length;
       return { topicName: topic, partition, errorCode: 0, baseOffset: String(answer.baseOffset), logAppendTime: "-1", logStartOffset: String(answer.logStartOffset) };
     } catch (error) {
@@ -269,6 +346,19 @@ export class Producer {
   [DISPLAY](): MimeBundle {
     return table([{ producer: this.node.name, idempotent: this.idempotent, transactionalId: this.config.transactionalId ?? "—", ...this.stats }])[DISPLAY]();
   }
+}
+
+/** The in-flight limit of a producer: kafkajs's option, Java's cap of 5 with idempotence. */
+function maxInFlightOf(option: number | null | undefined, idempotent: boolean): number {
+  if (option === undefined) return idempotent ? PRODUCER_DEFAULTS.idempotentMaxInFlightRequests : Number.POSITIVE_INFINITY;
+  if (option !== null && (typeof option !== "number" || !Number.isInteger(option) || option < 0)) {
+    throw new ConfigError("producer", "maxInFlightRequests", option, "a whole number of requests (1 or more), or null / 0 for no limit");
+  }
+  const limit = option === null || option === 0 ? Number.POSITIVE_INFINITY : option;
+  if (idempotent && limit > IDEMPOTENT_MAX_IN_FLIGHT) {
+    throw new ConfigError("producer", "maxInFlightRequests", option, `1 to ${IDEMPOTENT_MAX_IN_FLIGHT} for an idempotent producer (sequence numbers keep order for at most ${IDEMPOTENT_MAX_IN_FLIGHT} requests in flight, Java's max.in.flight.requests.per.connection rule)`);
+  }
+  return limit;
 }
 
 /** @internal What a transactional send needs from its transaction. */

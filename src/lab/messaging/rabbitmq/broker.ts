@@ -1,15 +1,16 @@
 /**
  * The simulated RabbitMQ broker (AMQP 0-9-1): exchanges (direct, fanout, topic, headers and
  * the default exchange), queues (FIFO, durable or not, exclusive, auto-delete, TTL,
- * max-length with overflow, dead-lettering with `x-death`), push delivery to consumers by
- * prefetch and round robin, acks, requeues, publisher confirms, and a broker node that
- * faults can crash and restart (transient queues and messages are lost, durable queues keep
- * their persistent messages).
+ * max-length with overflow, dead-lettering with `x-death`; quorum queues with their delivery
+ * count and limit), push delivery to consumers by prefetch and round robin, acks, requeues,
+ * publisher confirms, and a broker node that faults can crash and restart (transient queues
+ * and messages are lost, durable queues keep their persistent messages).
  *
- * Simplifications: one virtual host `/`; no priorities, quorum or stream queues, policies or
- * `x-max-length-bytes`; a lost frame is retransmitted after 200 ms (TCP) and a network
- * partition between a client and the broker drops the connection at once (RabbitMQ would
- * notice after missed heartbeats); persisting a message takes no time.
+ * Simplifications: one virtual host `/`; no priorities, stream queues, policies or
+ * `x-max-length-bytes`; a quorum queue lives on the one node (no Raft replication); a lost
+ * frame is retransmitted after 200 ms (TCP) and a network partition between a client and the
+ * broker drops the connection at once (RabbitMQ would notice after missed heartbeats);
+ * persisting a message takes no time.
  */
 import { ConfigError } from "../../errors";
 import { DISPLAY, markdown, table, type MimeBundle } from "../../display";
@@ -45,7 +46,8 @@ export interface QueueStats {
   acked: number;
   /** Messages put back by nack/reject with requeue or a closed channel. */
   requeued: number;
-  deadLettered: { rejected: number; expired: number; maxlen: number };
+  /** Dead-lettered, by reason (`delivery_limit`: a quorum queue's `x-delivery-limit` was exceeded). */
+  deadLettered: { rejected: number; expired: number; maxlen: number; delivery_limit?: number };
   /** Messages dropped without a dead-letter exchange (rejected, expired, overflow). */
   dropped: number;
   /** Publishes refused by `reject-publish` overflow. */
@@ -63,6 +65,8 @@ export interface StoredMessage {
   persistent: boolean;
   expiresAt: number;
   redelivered: boolean;
+  /** Quorum queues: how many times the message came back (nack/reject with requeue, channel closed). */
+  deliveryCount?: number;
 }
 
 /** @internal */
@@ -165,6 +169,10 @@ export interface QueueArgs {
   overflow: "drop-head" | "reject-publish" | "reject-publish-dlx";
   /** `x-single-active-consumer`: only the first consumer gets messages until it goes. */
   singleActiveConsumer: boolean;
+  /** `x-queue-type`: `classic` (default) or `quorum` (replicated with Raft, always durable). */
+  queueType: "classic" | "quorum";
+  /** `x-delivery-limit` (quorum only): a message returned more often than this is dead-lettered or dropped. */
+  deliveryLimit?: number;
 }
 
 /** @internal */
@@ -544,7 +552,8 @@ export class RabbitMQ {
         this.queues.delete(q.name);
         continue;
       }
-      const keep = q.purge().filter((m) => m.persistent);
+      // A quorum queue writes every message to disk (its Raft log), persistent or not.
+      const keep = q.purge().filter((m) => m.persistent || q.args.queueType === "quorum");
       for (const m of keep) q.push(m);
       q.consumers.length = 0;
       q.unacked = 0;
@@ -618,11 +627,11 @@ export class RabbitMQ {
     set("x-dead-letter-routing-key", options.deadLetterRoutingKey);
     set("x-max-length", options.maxLength);
     set("x-overflow", options.overflow);
-    const args = this.queueArgs(raw);
+    const name = requested === "" ? this.generatedName() : requested;
+    const args = this.queueArgs(raw, name);
     const durable = options.durable ?? true;
     const exclusive = options.exclusive ?? false;
     const autoDelete = options.autoDelete ?? false;
-    const name = requested === "" ? this.generatedName() : requested;
     if (requested.startsWith("amq.")) throw new AmqpChannelError(403, `ACCESS_REFUSED - queue name '${requested}' contains reserved prefix 'amq.*'`, "QueueDeclare");
     const existing = this.queues.get(name);
     if (existing) {
@@ -644,6 +653,11 @@ export class RabbitMQ {
       this.touch(existing);
       return { queue: name, messageCount: existing.ready, consumerCount: existing.consumers.length };
     }
+    if (args.queueType === "quorum") {
+      // A quorum queue is replicated and outlives any one connection (RabbitMQ's own checks and wording).
+      const bad = !durable ? "non-durable" : exclusive ? "exclusive-owner" : autoDelete ? "auto-delete" : undefined;
+      if (bad) throw new AmqpChannelError(406, `PRECONDITION_FAILED - invalid property '${bad}' for queue '${name}' in vhost '/'`, "QueueDeclare");
+    }
     const q = new QueueState(name, durable, exclusive ? conn : undefined, autoDelete, args, raw);
     this.queues.set(name, q);
     this.touch(q);
@@ -651,7 +665,7 @@ export class RabbitMQ {
     return { queue: name, messageCount: 0, consumerCount: 0 };
   }
 
-  private queueArgs(raw: Record<string, unknown>): QueueArgs {
+  private queueArgs(raw: Record<string, unknown>, name = ""): QueueArgs {
     const num = (k: string) => {
       const v = raw[k];
       if (v === undefined) return undefined;
@@ -664,6 +678,14 @@ export class RabbitMQ {
     }
     const dlx = raw["x-dead-letter-exchange"];
     const dlrk = raw["x-dead-letter-routing-key"];
+    const queueType = raw["x-queue-type"] ?? "classic";
+    if (queueType !== "classic" && queueType !== "quorum") {
+      throw new AmqpChannelError(406, `PRECONDITION_FAILED - invalid arg 'x-queue-type' for queue: '${String(queueType)}' (the simulation has classic and quorum queues; streams are not simulated)`, "QueueDeclare");
+    }
+    if (queueType === "classic" && raw["x-delivery-limit"] !== undefined) {
+      // RabbitMQ 3.10 refuses it: classic queues count no deliveries.
+      throw new AmqpChannelError(406, `PRECONDITION_FAILED - invalid arg 'x-delivery-limit' for queue '${name}' in vhost '/' of queue type rabbit_classic_queue (only quorum queues have a delivery limit: add arguments: { "x-queue-type": "quorum" })`, "QueueDeclare");
+    }
     return {
       messageTtl: num("x-message-ttl"),
       expires: num("x-expires"),
@@ -672,6 +694,9 @@ export class RabbitMQ {
       deadLetterRoutingKey: typeof dlrk === "string" ? dlrk : undefined,
       overflow,
       singleActiveConsumer: raw["x-single-active-consumer"] === true,
+      queueType,
+      // No limit unless set, as RabbitMQ 3.x (the differential suite's 3.10); 4.0 made it 20.
+      deliveryLimit: num("x-delivery-limit"),
     };
   }
 
@@ -916,7 +941,7 @@ export class RabbitMQ {
    * @internal Dead-letters a message from queue `q` for `reason`: republished to the queue's
    * dead-letter exchange with an updated `x-death` header, or dropped if there is none.
    */
-  private deadLetter(q: QueueState, m: StoredMessage, reason: "rejected" | "expired" | "maxlen"): void {
+  private deadLetter(q: QueueState, m: StoredMessage, reason: XDeath["reason"]): void {
     const dlx = q.args.deadLetterExchange;
     const ex = dlx !== undefined ? this.exchanges.get(dlx) : undefined;
     this.sim.trace.state(`queue ${q.name}`, `${reason}: ${ex ? `dead-lettered to ${dlx === "" ? "(default)" : dlx}` : "dropped"}`);
@@ -924,7 +949,7 @@ export class RabbitMQ {
       q.stats.dropped++;
       return;
     }
-    q.stats.deadLettered[reason]++;
+    q.stats.deadLettered[reason] = (q.stats.deadLettered[reason] ?? 0) + 1;
     const headers = { ...m.properties.headers };
     const deaths = Array.isArray(headers["x-death"]) ? [...(headers["x-death"] as XDeath[])] : [];
     const i = deaths.findIndex((d) => d.queue === q.name && d.reason === reason);
@@ -1060,7 +1085,7 @@ export class RabbitMQ {
     const message: AmqpMessage = {
       content: toBuffer(m.content),
       fields: { consumerTag: c.tag, deliveryTag: tag, redelivered: m.redelivered, exchange: m.exchange, routingKey: m.routingKey },
-      properties: m.properties,
+      properties: deliveredProperties(q, m),
     };
     this.toClient(ch.conn, { type: "deliver", channel: ch.id, consumerTag: c.tag, message });
   }
@@ -1079,7 +1104,7 @@ export class RabbitMQ {
       ch.unacked.set(tag, { tag, message: m, queue: q });
       q.unacked++;
     }
-    return { content: toBuffer(m.content), fields: { deliveryTag: tag, redelivered: m.redelivered, exchange: m.exchange, routingKey: m.routingKey, messageCount: q.ready }, properties: m.properties };
+    return { content: toBuffer(m.content), fields: { deliveryTag: tag, redelivered: m.redelivered, exchange: m.exchange, routingKey: m.routingKey, messageCount: q.ready }, properties: deliveredProperties(q, m) };
   }
 
   private settle(u: Unacked): void {
@@ -1095,8 +1120,20 @@ export class RabbitMQ {
   private requeue(u: Unacked): void {
     if (this.queues.get(u.queue.name) !== u.queue) return;
     this.settle(u);
+    let back: StoredMessage = { ...u.message, redelivered: true };
+    if (u.queue.args.queueType === "quorum") {
+      // Quorum queues count returns (3.x: a nack/reject with requeue and a closed channel alike)
+      // and say so in x-delivery-count; past x-delivery-limit the message leaves the queue.
+      const count = (u.message.deliveryCount ?? 0) + 1;
+      const limit = u.queue.args.deliveryLimit;
+      if (limit !== undefined && count > limit) {
+        this.deadLetter(u.queue, u.message, "delivery_limit");
+        return;
+      }
+      back = { ...back, deliveryCount: count };
+    }
     u.queue.stats.requeued++;
-    u.queue.requeue({ ...u.message, redelivered: true });
+    u.queue.requeue(back);
     this.armExpiry(u.queue);
     this.scheduleDispatch(u.queue);
   }
@@ -1185,7 +1222,7 @@ export class RabbitMQ {
 /** One `x-death` entry (RabbitMQ's fields). */
 export interface XDeath {
   count: number;
-  reason: "rejected" | "expired" | "maxlen";
+  reason: "rejected" | "expired" | "maxlen" | "delivery_limit";
   queue: string;
   /** When this queue last dead-lettered for this reason: virtual seconds, in amqplib's timestamp shape. */
   time: AmqpTimestamp;
@@ -1239,8 +1276,15 @@ function sameArgs(a: Record<string, unknown>, b: Record<string, unknown>): boole
   return ka.length === kb.length && ka.every((k) => a[k] === b[k]);
 }
 
+/** What a consumer sees: a quorum queue adds `x-delivery-count` (returns so far, 0 at first). */
+function deliveredProperties(q: QueueState, m: StoredMessage): MessageProperties {
+  if (q.args.queueType !== "quorum") return m.properties;
+  return { ...m.properties, headers: { ...m.properties.headers, "x-delivery-count": m.deliveryCount ?? 0 } };
+}
+
 function describeArgs(a: QueueArgs): string {
   const parts: string[] = [];
+  if (a.queueType === "quorum") parts.push(`quorum${a.deliveryLimit !== undefined ? `, delivery limit ${a.deliveryLimit}` : ""}`);
   if (a.messageTtl !== undefined) parts.push(`ttl ${a.messageTtl} ms`);
   if (a.maxLength !== undefined) parts.push(`max ${a.maxLength} (${a.overflow})`);
   if (a.deadLetterExchange !== undefined) parts.push(`dlx ${a.deadLetterExchange || "(default)"}`);

@@ -3,7 +3,7 @@
  * learner builds the pattern in the cell and hands it in as `protect`, the function B uses to
  * call C; this module only builds the services, sends the load and measures.
  */
-import { DISPLAY, Histogram, response, table, type Displayable, type MimeBundle, type Response, type Simulation } from "sde-lab";
+import { DISPLAY, Histogram, response, table, type Displayable, type Response, type Simulation } from "sde-lab";
 import { nonNegative, wholeNumber } from "./checks";
 
 /** How B calls C: `callC` makes the real call; wrap it in your pattern. */
@@ -162,11 +162,6 @@ export async function runCascade(sim: Simulation, options: CascadeOptions = {}):
     "peak at B": run.peakAtB,
   });
   return { ...run, row, [DISPLAY]: () => table([row()])[DISPLAY]() };
-}
-
-/** A table with one row per run, to compare setups side by side. */
-export function compareRuns(runs: readonly { row(): Record<string, number | string> }[]): Displayable {
-  return { [DISPLAY]: (): MimeBundle => table(runs.map((r) => r.row()))[DISPLAY]() };
 }
 
 /** Nearest-rank percentile of `values` (0 when empty), by the lab's one percentile: {@link Histogram}. */

@@ -7,6 +7,6 @@
  * `runRetryStorm(sim, new RetryPolicy(sim, { jitter: "full" }))`, `checkoutApp()` handlers
  * deployed with or without `Sidecar`.
  */
-export { runCascade, compareRuns, type CascadeOptions, type CascadeProtect, type CascadeRun } from "./cascade";
+export { runCascade, type CascadeOptions, type CascadeProtect, type CascadeRun } from "./cascade";
 export { runRetryStorm, compareStorms, type RetryStormOptions, type RetryStormRun } from "./retry-storm";
 export { checkoutApp, runCheckouts, type CheckoutApp, type CheckoutOptions, type CheckoutRun, type CheckoutRunOptions } from "./checkout";

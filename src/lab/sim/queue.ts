@@ -121,6 +121,9 @@ export class EventQueue {
   /** Fired records nobody holds, for reuse. */
   private readonly pool: SimEvent[] = [];
 
+  /** @param rebuildMin - cancelled events that start a rebuild (lower in tests, to exercise it) */
+  constructor(private readonly rebuildMin = REBUILD_MIN) {}
+
   get size(): number {
     return this.count + this.nowList.length - this.head + this.ghostCount;
   }
@@ -165,7 +168,7 @@ export class EventQueue {
         return;
       }
     }
-    if (this.cancelledInHeap >= REBUILD_MIN && this.cancelledInHeap * 2 >= this.count) this.rebuild();
+    if (this.cancelledInHeap >= this.rebuildMin && this.cancelledInHeap * 2 >= this.count) this.rebuild();
     this.calendarPush(event);
   }
 

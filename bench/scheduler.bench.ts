@@ -1,8 +1,9 @@
 // Scheduler throughput in virtual time, beside plain-Node baselines, the lab of the commit
-// before the microtask loop (issue 24) and the lab before the allocation-free hot path, in the
-// same run. Targets: timer events ≥ 10 M/s, async wake-ups (`await sim.sleep`) ≥ 2 M/s.
+// before the microtask loop (issue 24) and the lab before the calendar queue, in the same run. Targets: timer events ≥ 10 M/s, async wake-ups (`await sim.sleep`) ≥ 2 M/s.
 // - timer events: 1,000 timers that each reschedule themselves after a seeded random delay,
 //   until 1,000,000 events have fired; baseline: a time-sorted array, binary-search insert.
+// - skewed timers: the same, plus a 30 s timeout timer per event (9 in 10 cancelled, as answered
+//   calls cancel theirs) and 5 timers 10^12 ms ahead: a calendar queue must not degrade.
 // - async wake-ups: 1,000 coroutines that each `await sim.sleep(random)` 200 times; every
 //   wake-up must let the coroutine run before time moves on. Baseline: a bare
 //   `await Promise.resolve()` loop, what V8 does per await with no scheduler at all.
@@ -42,14 +43,23 @@ async function medians(cases: [string, () => Promise<number> | number][]): Promi
   return cases.map(([name], i) => [name, { wall: median(tries[i]!.map((r) => r.wall)), cpu: median(tries[i]!.map((r) => r.cpu)) }]);
 }
 
-async function timers(L: Lab): Promise<number> {
+async function timers(L: Lab, skewed = false): Promise<number> {
   const sim = new L.Simulation({ seed: 1, maxEvents: EVENTS * 2 });
   let fired = 0;
   const random = sim.random;
-  const tick = () => {
-    if (++fired < EVENTS) sim.schedule(random.uniform(0, 100), tick);
-  };
+  const timeout = () => {};
+  const tick = skewed
+    ? () => {
+        if (++fired >= EVENTS) return;
+        sim.schedule(random.uniform(0, 100), tick);
+        const t = sim.schedule(30_000, timeout);
+        if (random.next() < 0.9) t.cancel();
+      }
+    : () => {
+        if (++fired < EVENTS) sim.schedule(random.uniform(0, 100), tick);
+      };
   for (let i = 0; i < TIMERS; i++) sim.schedule(random.uniform(0, 100), tick);
+  if (skewed) for (let i = 0; i < 5; i++) sim.schedule(1e12 + i, timeout);
   await sim.run();
   if (sim.eventsFired < EVENTS) throw new Error(`only ${sim.eventsFired} events fired`);
   return sim.eventsFired;
@@ -117,8 +127,15 @@ const cases: [string, () => Promise<number> | number][] = [
   ["plain Node: sorted array, binary-search insert (timer events)", sortedArray],
   ["Simulation: timer events", () => timers(current)],
   ["Simulation: async `await sim.sleep` wake-ups", () => sleepers(current)],
+  ["Simulation: skewed timer events (+ 30 s timeouts, 90 % cancelled, 5 at 10^12 ms)", () => timers(current, true)],
 ];
-if (before) cases.push([`before ${BEFORE_COMMIT} (microtask loop): timer events`, () => timers(before)], [`before ${BEFORE_COMMIT} (microtask loop): async wake-ups`, () => sleepers(before)]);
+if (before) {
+  cases.push(
+    [`before ${BEFORE_COMMIT} (binary heap): timer events`, () => timers(before)],
+    [`before ${BEFORE_COMMIT} (binary heap): async wake-ups`, () => sleepers(before)],
+    [`before ${BEFORE_COMMIT} (binary heap): skewed timer events`, () => timers(before, true)],
+  );
+}
 if (baseline) cases.push([`baseline ${BASELINE_COMMIT}: timer events`, () => timers(baseline)]);
 const rows = await medians(cases);
 // The macrotask loops are slow: one try each.
@@ -138,13 +155,15 @@ const timerNow = rate("Simulation: timer events")!;
 const wakeNow = rate("Simulation: async `await sim.sleep` wake-ups")!;
 console.log(
   `\ntimer events: ${m(timerNow.wall)} wall, ${m(timerNow.cpu)} CPU (target ≥ 10 M/s: ${verdict(timerNow, 10e6)})` +
-    vs(timerNow, rate(`before ${BEFORE_COMMIT} (microtask loop): timer events`), `before ${BEFORE_COMMIT}`) +
+    vs(timerNow, rate(`before ${BEFORE_COMMIT} (binary heap): timer events`), `before ${BEFORE_COMMIT}`) +
     vs(timerNow, rate(`baseline ${BASELINE_COMMIT}: timer events`), `baseline ${BASELINE_COMMIT}`),
 );
 console.log(
   `async wake-ups: ${m(wakeNow.wall)} wall, ${m(wakeNow.cpu)} CPU (target ≥ 2 M/s: ${verdict(wakeNow, 2e6)})` +
-    vs(wakeNow, rate(`before ${BEFORE_COMMIT} (microtask loop): async wake-ups`), `before ${BEFORE_COMMIT}`) +
+    vs(wakeNow, rate(`before ${BEFORE_COMMIT} (binary heap): async wake-ups`), `before ${BEFORE_COMMIT}`) +
     vs(wakeNow, rate(`baseline ${BASELINE_COMMIT}: async wake-ups`), `baseline ${BASELINE_COMMIT}`) +
     vs(wakeNow, rate("Simulation, reference loop (macrotask per wake-up): wake-ups"), "the reference loop"),
 );
+const skewNow = rate("Simulation: skewed timer events (+ 30 s timeouts, 90 % cancelled, 5 at 10^12 ms)")!;
+console.log(`skewed timer events: ${m(skewNow.wall)} wall, ${m(skewNow.cpu)} CPU` + vs(skewNow, rate(`before ${BEFORE_COMMIT} (binary heap): skewed timer events`), `before ${BEFORE_COMMIT}`));
 console.log(`load average at end: ${load()}`);

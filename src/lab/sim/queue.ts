@@ -422,27 +422,36 @@ export class EventQueue {
   }
 
   /**
-   * Drops the cancelled events from the calendar. The order events come out in is unchanged:
-   * it is the (time, seq) order, whatever the buckets.
+   * Unlinks the cancelled events from their buckets, in place (no re-sort: what stays keeps its
+   * day and order), then fits the bucket count to what is left. The order events come out in
+   * is unchanged: it is the (time, seq) order, whatever the buckets.
    */
   private rebuild(): void {
-    const all = this.drain();
-    let kept = 0;
-    for (let k = 0; k < all.length; k++) {
-      const event = all[k]!;
-      if (event.flags & CANCELLED) {
-        event.flags &= ~IN_HEAP;
-        this.addGhost(event.time, event.seq);
-        continue;
+    const heads = this.heads;
+    const tails = this.tails;
+    let dropped = 0;
+    for (let b = 0; b <= this.mask; b++) {
+      let prev: SimEvent | undefined;
+      for (let node = heads[b]; node !== undefined; ) {
+        const next = node.next;
+        if (node.flags & CANCELLED) {
+          node.flags &= ~IN_HEAP;
+          node.next = undefined;
+          this.addGhost(node.time, node.seq);
+          dropped++;
+          if (prev === undefined) heads[b] = next;
+          else prev.next = next;
+        } else prev = node;
+        node = next;
       }
-      all[kept++] = event;
+      tails[b] = prev;
     }
-    all.length = kept;
-    this.count = kept;
+    this.count -= dropped;
     this.cancelledInHeap = 0;
-    let buckets = MIN_BUCKETS;
-    while (buckets < kept) buckets *= 2;
-    this.resizeFrom(all, buckets);
+    this.top = undefined;
+    let buckets = this.mask + 1;
+    while (buckets > MIN_BUCKETS && this.count < buckets >> 1) buckets >>= 1;
+    if (buckets !== this.mask + 1) this.resize(buckets);
   }
 
   /** {@link resize} from events already unlinked. */

@@ -43,7 +43,16 @@ async function medians(cases: [string, () => Promise<number> | number][]): Promi
   return cases.map(([name], i) => [name, { wall: median(tries[i]!.map((r) => r.wall)), cpu: median(tries[i]!.map((r) => r.cpu)) }]);
 }
 
-async function timers(L: Lab, skewed = false): Promise<number> {
+/**
+ * A copy of `workload` with its own type feedback. The labs' classes differ: one shared copy
+ * would see all of them at each call site (polymorphic, so less inlined), which no real run
+ * does — a process holds one lab. Workloads take everything as arguments (no outer names).
+ */
+function ownCopy<A extends unknown[], R>(workload: (...args: A) => R): (...args: A) => R {
+  return new Function(`return ${workload.toString()}`)() as (...args: A) => R;
+}
+
+async function timers(L: Lab, skewed: boolean, EVENTS: number, TIMERS: number): Promise<number> {
   const sim = new L.Simulation({ seed: 1, maxEvents: EVENTS * 2 });
   let fired = 0;
   const random = sim.random;
@@ -65,7 +74,7 @@ async function timers(L: Lab, skewed = false): Promise<number> {
   return sim.eventsFired;
 }
 
-async function sleepers(L: Lab, loop?: "macrotask"): Promise<number> {
+async function sleepers(L: Lab, loop: "macrotask" | undefined, TIMERS: number): Promise<number> {
   const sim = new L.Simulation({ seed: 1, ...(loop ? { loop } : {}) });
   const random = sim.random;
   await sim.run(() =>
@@ -122,25 +131,34 @@ async function bareAwaits(): Promise<number> {
 const load = () => loadavg().map((x) => x.toFixed(2)).join(" ");
 console.log(`load average at start: ${load()} (2 cores shared with other work; medians of ${TRIES} tries)`);
 const { current, baseline, before } = await loadLabs();
+/** Each lab's own copies of the workloads (see {@link ownCopy}). */
+const own = (L: Lab) => {
+  const t = ownCopy(timers);
+  const s = ownCopy(sleepers);
+  return { timers: (skewed = false) => t(L, skewed, EVENTS, TIMERS), sleepers: (loop?: "macrotask") => s(L, loop, TIMERS) };
+};
+const now = own(current);
+const prev = before && own(before);
+const base = baseline && own(baseline);
 const cases: [string, () => Promise<number> | number][] = [
   ["plain Node: bare `await Promise.resolve()` loop", bareAwaits],
   ["plain Node: sorted array, binary-search insert (timer events)", sortedArray],
-  ["Simulation: timer events", () => timers(current)],
-  ["Simulation: async `await sim.sleep` wake-ups", () => sleepers(current)],
-  ["Simulation: skewed timer events (+ 30 s timeouts, 90 % cancelled, 5 at 10^12 ms)", () => timers(current, true)],
+  ["Simulation: timer events", () => now.timers()],
+  ["Simulation: async `await sim.sleep` wake-ups", () => now.sleepers()],
+  ["Simulation: skewed timer events (+ 30 s timeouts, 90 % cancelled, 5 at 10^12 ms)", () => now.timers(true)],
 ];
-if (before) {
+if (prev) {
   cases.push(
-    [`before ${BEFORE_COMMIT} (binary heap): timer events`, () => timers(before)],
-    [`before ${BEFORE_COMMIT} (binary heap): async wake-ups`, () => sleepers(before)],
-    [`before ${BEFORE_COMMIT} (binary heap): skewed timer events`, () => timers(before, true)],
+    [`before ${BEFORE_COMMIT} (binary heap): timer events`, () => prev.timers()],
+    [`before ${BEFORE_COMMIT} (binary heap): async wake-ups`, () => prev.sleepers()],
+    [`before ${BEFORE_COMMIT} (binary heap): skewed timer events`, () => prev.timers(true)],
   );
 }
-if (baseline) cases.push([`baseline ${BASELINE_COMMIT}: timer events`, () => timers(baseline)]);
+if (base) cases.push([`baseline ${BASELINE_COMMIT}: timer events`, () => base.timers()]);
 const rows = await medians(cases);
 // The macrotask loops are slow: one try each.
-const slow: [string, () => Promise<number>][] = [["Simulation, reference loop (macrotask per wake-up): wake-ups", () => sleepers(current, "macrotask")]];
-if (baseline) slow.push([`baseline ${BASELINE_COMMIT}: async wake-ups`, () => sleepers(baseline)]);
+const slow: [string, () => Promise<number>][] = [["Simulation, reference loop (macrotask per wake-up): wake-ups", () => now.sleepers("macrotask")]];
+if (base) slow.push([`baseline ${BASELINE_COMMIT}: async wake-ups`, () => base.sleepers()]);
 for (const [name, count] of slow) rows.push([name, await measure(count)]);
 const rate = (name: string) => rows.find(([n]) => n === name)?.[1];
 const bare = rate(cases[0]![0])!;

@@ -1,5 +1,5 @@
 // End to end (issue 24): whole scenarios on the current lab beside the lab of the commit
-// before the microtask loop and the lab before the allocation-free hot path (bench/e2e/labs.ts
+// before the microtask loop and the lab before the calendar queue (bench/e2e/labs.ts
 // builds both from git), in the same run.
 // - a gateway scenario: 1,000 clients in a closed loop through an API gateway to a service,
 //   10 k → 1 M requests (SDE_BENCH_FULL=1; else 10 k → 100 k): simulated requests per second

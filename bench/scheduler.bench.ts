@@ -1,8 +1,9 @@
 // Scheduler throughput in virtual time, beside plain-Node baselines, the lab of the commit
-// before the microtask loop (issue 24) and the lab before the allocation-free hot path, in the
-// same run. Targets: timer events ≥ 10 M/s, async wake-ups (`await sim.sleep`) ≥ 2 M/s.
+// before the microtask loop (issue 24) and the lab before the calendar queue, in the same run. Targets: timer events ≥ 10 M/s, async wake-ups (`await sim.sleep`) ≥ 2 M/s.
 // - timer events: 1,000 timers that each reschedule themselves after a seeded random delay,
 //   until 1,000,000 events have fired; baseline: a time-sorted array, binary-search insert.
+// - skewed timers: the same, plus a 30 s timeout timer per event (9 in 10 cancelled, as answered
+//   calls cancel theirs) and 5 timers 10^12 ms ahead: a calendar queue must not degrade.
 // - async wake-ups: 1,000 coroutines that each `await sim.sleep(random)` 200 times; every
 //   wake-up must let the coroutine run before time moves on. Baseline: a bare
 //   `await Promise.resolve()` loop, what V8 does per await with no scheduler at all.
@@ -42,20 +43,38 @@ async function medians(cases: [string, () => Promise<number> | number][]): Promi
   return cases.map(([name], i) => [name, { wall: median(tries[i]!.map((r) => r.wall)), cpu: median(tries[i]!.map((r) => r.cpu)) }]);
 }
 
-async function timers(L: Lab): Promise<number> {
+/**
+ * A copy of `workload` with its own type feedback. The labs' classes differ: one shared copy
+ * would see all of them at each call site (polymorphic, so less inlined), which no real run
+ * does — a process holds one lab. Workloads take everything as arguments (no outer names).
+ */
+function ownCopy<A extends unknown[], R>(workload: (...args: A) => R): (...args: A) => R {
+  return new Function(`return ${workload.toString()}`)() as (...args: A) => R;
+}
+
+async function timers(L: Lab, skewed: boolean, EVENTS: number, TIMERS: number): Promise<number> {
   const sim = new L.Simulation({ seed: 1, maxEvents: EVENTS * 2 });
   let fired = 0;
   const random = sim.random;
-  const tick = () => {
-    if (++fired < EVENTS) sim.schedule(random.uniform(0, 100), tick);
-  };
+  const timeout = () => {};
+  const tick = skewed
+    ? () => {
+        if (++fired >= EVENTS) return;
+        sim.schedule(random.uniform(0, 100), tick);
+        const t = sim.schedule(30_000, timeout);
+        if (random.next() < 0.9) t.cancel();
+      }
+    : () => {
+        if (++fired < EVENTS) sim.schedule(random.uniform(0, 100), tick);
+      };
   for (let i = 0; i < TIMERS; i++) sim.schedule(random.uniform(0, 100), tick);
+  if (skewed) for (let i = 0; i < 5; i++) sim.schedule(1e12 + i, timeout);
   await sim.run();
   if (sim.eventsFired < EVENTS) throw new Error(`only ${sim.eventsFired} events fired`);
   return sim.eventsFired;
 }
 
-async function sleepers(L: Lab, loop?: "macrotask"): Promise<number> {
+async function sleepers(L: Lab, loop: "macrotask" | undefined, TIMERS: number): Promise<number> {
   const sim = new L.Simulation({ seed: 1, ...(loop ? { loop } : {}) });
   const random = sim.random;
   await sim.run(() =>
@@ -112,18 +131,34 @@ async function bareAwaits(): Promise<number> {
 const load = () => loadavg().map((x) => x.toFixed(2)).join(" ");
 console.log(`load average at start: ${load()} (2 cores shared with other work; medians of ${TRIES} tries)`);
 const { current, baseline, before } = await loadLabs();
+/** Each lab's own copies of the workloads (see {@link ownCopy}). */
+const own = (L: Lab) => {
+  const t = ownCopy(timers);
+  const s = ownCopy(sleepers);
+  return { timers: (skewed = false) => t(L, skewed, EVENTS, TIMERS), sleepers: (loop?: "macrotask") => s(L, loop, TIMERS) };
+};
+const now = own(current);
+const prev = before && own(before);
+const base = baseline && own(baseline);
 const cases: [string, () => Promise<number> | number][] = [
   ["plain Node: bare `await Promise.resolve()` loop", bareAwaits],
   ["plain Node: sorted array, binary-search insert (timer events)", sortedArray],
-  ["Simulation: timer events", () => timers(current)],
-  ["Simulation: async `await sim.sleep` wake-ups", () => sleepers(current)],
+  ["Simulation: timer events", () => now.timers()],
+  ["Simulation: async `await sim.sleep` wake-ups", () => now.sleepers()],
+  ["Simulation: skewed timer events (+ 30 s timeouts, 90 % cancelled, 5 at 10^12 ms)", () => now.timers(true)],
 ];
-if (before) cases.push([`before ${BEFORE_COMMIT} (microtask loop): timer events`, () => timers(before)], [`before ${BEFORE_COMMIT} (microtask loop): async wake-ups`, () => sleepers(before)]);
-if (baseline) cases.push([`baseline ${BASELINE_COMMIT}: timer events`, () => timers(baseline)]);
+if (prev) {
+  cases.push(
+    [`before ${BEFORE_COMMIT} (binary heap): timer events`, () => prev.timers()],
+    [`before ${BEFORE_COMMIT} (binary heap): async wake-ups`, () => prev.sleepers()],
+    [`before ${BEFORE_COMMIT} (binary heap): skewed timer events`, () => prev.timers(true)],
+  );
+}
+if (base) cases.push([`baseline ${BASELINE_COMMIT}: timer events`, () => base.timers()]);
 const rows = await medians(cases);
 // The macrotask loops are slow: one try each.
-const slow: [string, () => Promise<number>][] = [["Simulation, reference loop (macrotask per wake-up): wake-ups", () => sleepers(current, "macrotask")]];
-if (baseline) slow.push([`baseline ${BASELINE_COMMIT}: async wake-ups`, () => sleepers(baseline)]);
+const slow: [string, () => Promise<number>][] = [["Simulation, reference loop (macrotask per wake-up): wake-ups", () => now.sleepers("macrotask")]];
+if (base) slow.push([`baseline ${BASELINE_COMMIT}: async wake-ups`, () => base.sleepers()]);
 for (const [name, count] of slow) rows.push([name, await measure(count)]);
 const rate = (name: string) => rows.find(([n]) => n === name)?.[1];
 const bare = rate(cases[0]![0])!;
@@ -138,13 +173,15 @@ const timerNow = rate("Simulation: timer events")!;
 const wakeNow = rate("Simulation: async `await sim.sleep` wake-ups")!;
 console.log(
   `\ntimer events: ${m(timerNow.wall)} wall, ${m(timerNow.cpu)} CPU (target ≥ 10 M/s: ${verdict(timerNow, 10e6)})` +
-    vs(timerNow, rate(`before ${BEFORE_COMMIT} (microtask loop): timer events`), `before ${BEFORE_COMMIT}`) +
+    vs(timerNow, rate(`before ${BEFORE_COMMIT} (binary heap): timer events`), `before ${BEFORE_COMMIT}`) +
     vs(timerNow, rate(`baseline ${BASELINE_COMMIT}: timer events`), `baseline ${BASELINE_COMMIT}`),
 );
 console.log(
   `async wake-ups: ${m(wakeNow.wall)} wall, ${m(wakeNow.cpu)} CPU (target ≥ 2 M/s: ${verdict(wakeNow, 2e6)})` +
-    vs(wakeNow, rate(`before ${BEFORE_COMMIT} (microtask loop): async wake-ups`), `before ${BEFORE_COMMIT}`) +
+    vs(wakeNow, rate(`before ${BEFORE_COMMIT} (binary heap): async wake-ups`), `before ${BEFORE_COMMIT}`) +
     vs(wakeNow, rate(`baseline ${BASELINE_COMMIT}: async wake-ups`), `baseline ${BASELINE_COMMIT}`) +
     vs(wakeNow, rate("Simulation, reference loop (macrotask per wake-up): wake-ups"), "the reference loop"),
 );
+const skewNow = rate("Simulation: skewed timer events (+ 30 s timeouts, 90 % cancelled, 5 at 10^12 ms)")!;
+console.log(`skewed timer events: ${m(skewNow.wall)} wall, ${m(skewNow.cpu)} CPU` + vs(skewNow, rate(`before ${BEFORE_COMMIT} (binary heap): skewed timer events`), `before ${BEFORE_COMMIT}`));
 console.log(`load average at end: ${load()}`);

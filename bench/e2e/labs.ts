@@ -12,11 +12,11 @@ import type * as Entry from "./entry";
 /** Commit before the microtask loop (issue 24). */
 export const BASELINE_COMMIT = "902f945";
 /**
- * Commit before the allocation-free hot path (issue 24, second pass: struct heap with pooled
- * records, cancelled timers dropped, no closures or strings per message): the microtask loop
- * alone. `SDE_BENCH_BEFORE=<commit>` picks another.
+ * Commit before the calendar queue (issue 24, third pass: the binary heap of the allocation-free
+ * hot path, with sfc32's state in object fields). `SDE_BENCH_BEFORE=<commit>` picks another,
+ * e.g. 92048c3 (the microtask loop alone, before the allocation-free hot path).
  */
-export const BEFORE_COMMIT = process.env.SDE_BENCH_BEFORE ?? "92048c3";
+export const BEFORE_COMMIT = process.env.SDE_BENCH_BEFORE ?? "b57dbe8";
 
 /** What the end-to-end scenarios use. */
 export type Lab = typeof Entry;
@@ -68,8 +68,7 @@ async function fromGit(commit: string, tmp: string): Promise<Lab | undefined> {
 
 /**
  * Bundles the current lab, the baseline commit's (before the microtask loop) and the before
- * commit's (the microtask loop, before the allocation-free hot path); the last two are
- * undefined without git.
+ * commit's (the binary heap, before the calendar queue); the last two are undefined without git.
  */
 export async function loadLabs(): Promise<{ current: Lab; baseline?: Lab; before?: Lab; tmp: string }> {
   const tmp = mkdtempSync(join(tmpdir(), "sde-bench-"));

@@ -9,10 +9,11 @@ import { ConfigError, nonNegative, positive } from "../errors";
 
 /** A seeded source of random numbers and common distributions. */
 export class Random {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  /**
+   * The four 32-bit state words a, b, c, d. A typed array holds them as raw integers: as object
+   * fields, values past 2^30 are boxed doubles, and `next` runs once per simulated delay.
+   */
+  private readonly s = new Int32Array(4);
 
   /** @param seed - any finite number; equal seeds give equal sequences */
   constructor(readonly seed: number) {
@@ -25,22 +26,26 @@ export class Random {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.a = split();
-    this.b = split();
-    this.c = split();
-    this.d = split();
+    this.s[0] = split();
+    this.s[1] = split();
+    this.s[2] = split();
+    this.s[3] = split();
     for (let i = 0; i < 12; i++) this.next();
   }
 
   /** A uniform number in [0, 1). */
   next(): number {
-    const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
-    this.d = (this.d + 1) >>> 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) >>> 0;
-    this.c = ((this.c << 21) | (this.c >>> 11)) >>> 0;
-    this.c = (this.c + t) >>> 0;
-    return t / 4294967296;
+    // The same arithmetic modulo 2^32 as with unsigned words; only the result is read unsigned.
+    const s = this.s;
+    const b = s[1]!;
+    const c = s[2]!;
+    const d = s[3]!;
+    const t = (((s[0]! + b) | 0) + d) | 0;
+    s[3] = d + 1;
+    s[0] = b ^ (b >>> 9);
+    s[1] = c + (c << 3);
+    s[2] = ((c << 21) | (c >>> 11)) + t;
+    return (t >>> 0) / 4294967296;
   }
 
   /** A uniform number in [min, max). */

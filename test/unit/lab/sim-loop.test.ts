@@ -87,7 +87,7 @@ describe("simulation loop", () => {
     }
   });
 
-  it("keeps (time, scheduling order) through the heap and the due-now FIFO", () => {
+  it("keeps (time, scheduling order) through the calendar queue and the due-now FIFO", () => {
     const queue = new EventQueue();
     const random = new Random(3);
     const all: SimEvent[] = [];
@@ -116,7 +116,7 @@ describe("simulation loop", () => {
     expect(popped.map((e) => e.seq)).toEqual(expected.map((e) => e.seq));
   });
 
-  it("drops cancelled events from a mostly cancelled heap without changing the order or the pending count", () => {
+  it("drops cancelled events from a mostly cancelled queue without changing the order or the pending count", () => {
     const queue = new EventQueue();
     const random = new Random(5);
     const all: SimEvent[] = [];

@@ -13,6 +13,9 @@ import { judgeSidecar } from "../src/lab/challenges/build-microservices/sidecar"
 import { judgeBreaker } from "../src/lab/challenges/build-microservices/circuit-breaker";
 import { judgeRetry } from "../src/lab/challenges/build-microservices/retry-backoff";
 import { judgeTimeout } from "../src/lab/challenges/build-microservices/timeout";
+import { scripted as runLimiterCase } from "../src/lab/challenges/build-microservices/rate-limiting";
+import { judgeBff } from "../src/lab/challenges/build-microservices/bff";
+import { judgeDiscovery } from "../src/lab/challenges/build-microservices/client-side-discovery";
 import { judgeScripted } from "../src/lab/challenges/build-protocols/rest";
 import { judgeQueries } from "../src/lab/challenges/build-protocols/graphql";
 import { judge as judgeGrpc } from "../src/lab/challenges/build-protocols/grpc";
@@ -21,6 +24,11 @@ import { runSseClientCase } from "../src/lab/challenges/protocols-build/sse";
 import { runLongPollCase } from "../src/lab/challenges/protocols-build/long-polling";
 import { runEventSourcingCase } from "../src/lab/challenges/data/event-sourcing";
 import { runCqrsCase } from "../src/lab/challenges/data/cqrs";
+import { runHotSplitCase } from "../src/lab/challenges/data/sharding";
+import { runJoinCase } from "../src/lab/challenges/data/vertical";
+import { runSpreadCase } from "../src/lab/challenges/data/ring";
+import { runTwoPhaseCase } from "../src/lab/challenges/data/two-phase";
+import { runSagaCase } from "../src/lab/challenges/data/saga";
 import { runLoop } from "../src/lab/challenges/messaging-build/consumer-loop";
 import { runPayments } from "../src/lab/challenges/messaging-build/idempotent-consumer";
 import { runWorker } from "../src/lab/challenges/messaging-build/read-process-write";
@@ -28,11 +36,13 @@ import { runTopology } from "../src/lab/challenges/build-messaging/retry-topolog
 import { runBoth } from "../src/lab/challenges/build-messaging/work-queue-both";
 import { runTelemetry } from "../src/lab/challenges/build-messaging/telemetry";
 import { gateway } from "../test/unit/challenges/gateway-references";
+import { discovery, homeBff, limiters } from "../test/unit/challenges/microservices-references";
 import { balancer, bulkheads, sidecar } from "../test/unit/challenges/infra-references";
 import { breakers, deadlines, retries } from "../test/unit/challenges/resilience-references";
 import { blog, profile, restResource } from "../test/unit/challenges/protocols-references";
 import { lp, sse, wsClient } from "../test/unit/challenges/protocols-build-b-references";
 import { cqrsSolution, esSolution } from "../test/unit/challenges/event-sourcing-references";
+import { joinWith, orchestrator, participant, ring, shardingReference } from "../test/unit/challenges/data-references";
 import { handler, loop, worker } from "../test/unit/challenges/messaging-a-references";
 import { bothReference, rabbitReference, telemetryReference } from "../test/unit/challenges/messaging-b-references";
 import { time } from "./harness";
@@ -58,6 +68,9 @@ const rows: Row[] = [
   { id: "circuit-breaker", reference: breakers(), scenario: "seed 100, an outage 150–350 ms", plain: () => ok(judgeBreaker(breakers(), { seed: 100, size: 300, faults: [outage(150, 350)] }, 4, true)) },
   { id: "retry-backoff", reference: retries(), scenario: "seed 200, an outage 0–150 ms", plain: () => ok(judgeRetry(retries(), { seed: 200, size: 30, faults: [outage(0, 150)] }, true)) },
   { id: "timeout", reference: deadlines(), scenario: "seed 100, size 16", plain: () => ok(judgeTimeout(deadlines(), noFaults(100, 16), (r: Random) => r.int(60, 250))) },
+  { id: "rate-limiting", reference: limiters(), scenario: "seed 1, 40 requests (token bucket)", plain: () => ok(runLimiterCase(limiters(), noFaults(1, 40))) },
+  { id: "bff", reference: homeBff(), scenario: "seed 1, size 8", plain: () => ok(judgeBff(homeBff(), noFaults(1, 8))) },
+  { id: "client-side-discovery", reference: discovery(), scenario: "seed 1, size 60", plain: () => ok(judgeDiscovery(discovery(), noFaults(1, 60))) },
   { id: "rest", reference: restResource(), scenario: "seed 1, size 32", plain: () => ok(judgeScripted(restResource(), noFaults(1, 32))) },
   { id: "graphql", reference: blog(), scenario: "seed 1, size 3", plain: () => ok(judgeQueries(blog(), noFaults(1, 3))) },
   { id: "grpc", reference: profile(), scenario: "seed 1, size 12", plain: () => ok(judgeGrpc(profile(), noFaults(1, 12))) },
@@ -66,6 +79,26 @@ const rows: Row[] = [
   { id: "long-polling", reference: lp(), scenario: "seed 1, size 30", plain: async () => (await runLongPollCase(lp(), noFaults(1, 30))).violation === undefined },
   { id: "event-sourcing", reference: esSolution(), scenario: "seed 100, 20 commands", plain: () => ok(runEventSourcingCase(esSolution(), noFaults(100, 20), true)) },
   { id: "cqrs", reference: cqrsSolution(), scenario: "seed 200, 30 events", plain: () => ok(runCqrsCase(cqrsSolution(), noFaults(200, 30), true)) },
+  {
+    id: "horizontal-sharding",
+    reference: shardingReference,
+    scenario: "seed 1, 2,000 reads on a hot range, one split",
+    plain: () => ok(runHotSplitCase(shardingReference, { seed: 1, size: 2_000, faults: [{ kind: "hot-range", label: "" }] })),
+  },
+  { id: "vertical-partitioning", reference: joinWith(), scenario: "seed 1, 600 users, batched", plain: () => ok(runJoinCase(joinWith(), noFaults(1, 600), true)) },
+  {
+    id: "consistent-hashing",
+    reference: ring(),
+    scenario: "seed 1, 10,000 keys on 10 nodes, an 11th joins",
+    plain: () => ok(runSpreadCase(ring(), { seed: 1, size: 10_000, faults: [{ kind: "join", label: "" }] })),
+  },
+  { id: "two-phase-commit", reference: participant(), scenario: "seed 100, size 6, no faults", plain: () => ok(runTwoPhaseCase(participant(), noFaults(100, 6))) },
+  {
+    id: "saga",
+    reference: orchestrator(),
+    scenario: "seed 200, flight refuses, 20 % of replies lost",
+    plain: () => ok(runSagaCase(orchestrator(), { seed: 200, size: 1, faults: [{ kind: "step-fails", label: "", target: "flight" }, { kind: "lost-replies", label: "", params: { p: 0.2 } }] })),
+  },
   {
     id: "kafka",
     reference: loop(),

@@ -4,13 +4,14 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseNotebook } from "../../../src/notebook/format";
-import { response, type Response } from "sde-lab";
+import { response } from "sde-lab";
 import { challenges } from "sde-lab/challenges";
 import type { GatewayBuild, GatewayMiddleware } from "../../../src/lab/challenges/build-microservices/api-gateway";
-import type { BffBuild, HomeScreen } from "../../../src/lab/challenges/build-microservices/bff";
-import type { DiscoveryBuild, RegistryInstance } from "../../../src/lab/challenges/build-microservices/client-side-discovery";
+import type { BffBuild } from "../../../src/lab/challenges/build-microservices/bff";
+import type { DiscoveryBuild } from "../../../src/lab/challenges/build-microservices/client-side-discovery";
 import type { LimiterBuild } from "../../../src/lab/challenges/build-microservices/rate-limiting";
 import { gateway } from "./gateway-references";
+import { discovery, homeBff, limiters } from "./microservices-references";
 
 const timed = async <T>(f: () => Promise<T>) => {
   const start = performance.now();
@@ -86,48 +87,6 @@ describe("microservices build challenges in notebook 01", () => {
 
 // ---- rate-limiting -------------------------------------------------------------------------
 
-interface BucketOptions {
-  noCap?: boolean;
-  startEmpty?: boolean;
-  closedWindow?: boolean;
-  fixedWindow?: boolean;
-}
-function limiters(o: BucketOptions = {}): LimiterBuild {
-  return {
-    tokenBucket({ capacity, refillPerSecond }) {
-      let tokens = o.startEmpty ? 0 : capacity;
-      let last: number | undefined;
-      return {
-        tryAcquire(now) {
-          if (last !== undefined) tokens += ((now - last) * refillPerSecond) / 1000;
-          if (!o.noCap) tokens = Math.min(capacity, tokens);
-          last = now;
-          if (tokens < 1) return false;
-          tokens -= 1;
-          return true;
-        },
-      };
-    },
-    slidingWindow({ limit, windowMs }) {
-      let log: number[] = [];
-      let windowStart = 0;
-      let count = 0;
-      return {
-        tryAcquire(now) {
-          if (o.fixedWindow) {
-            if (now - windowStart >= windowMs) [windowStart, count] = [now - (now % windowMs), 0];
-            return count < limit ? (count++, true) : false;
-          }
-          log = log.filter((t) => (o.closedWindow ? t >= now - windowMs : t > now - windowMs));
-          if (log.length >= limit) return false;
-          log.push(now);
-          return true;
-        },
-      };
-    },
-  };
-}
-
 describe("rate-limiting build challenge", () => {
   const c = challenges["rate-limiting"];
 
@@ -169,37 +128,6 @@ describe("rate-limiting build challenge", () => {
 
 // ---- bff -----------------------------------------------------------------------------------
 
-interface BffOptions {
-  sequential?: boolean;
-  failFast?: boolean;
-  noTimeout?: boolean;
-  skipRecs?: boolean;
-}
-const PARTS = ["profile", "orders", "recs"] as const;
-function homeBff(o: BffOptions = {}): BffBuild {
-  return {
-    async home(kit) {
-      const parts = o.skipRecs ? PARTS.filter((p) => p !== "recs") : PARTS;
-      const call = (p: (typeof PARTS)[number]) => kit.call(p, `/${p}?user=${kit.userId}`, { timeoutMs: o.noTimeout ? 10_000 : kit.timeoutMs });
-      let results: PromiseSettledResult<Response>[];
-      if (o.sequential) {
-        results = [];
-        for (const p of parts) results.push(await call(p).then((value) => ({ status: "fulfilled" as const, value }), (reason) => ({ status: "rejected" as const, reason })));
-      } else if (o.failFast) {
-        results = (await Promise.all(parts.map(call))).map((value) => ({ status: "fulfilled" as const, value }));
-      } else results = await Promise.allSettled(parts.map(call));
-      const screen: HomeScreen = { missing: [] };
-      parts.forEach((p, i) => {
-        const r = results[i]!;
-        if (r.status === "fulfilled" && r.value.status === 200) screen[p] = r.value.body;
-        else screen.missing.push(p);
-      });
-      if (o.skipRecs) screen.missing.push("recs");
-      return screen;
-    },
-  };
-}
-
 describe("bff build challenge", () => {
   const c = challenges.bff;
 
@@ -237,47 +165,6 @@ describe("bff build challenge", () => {
 });
 
 // ---- client-side-discovery -----------------------------------------------------------------
-
-interface DiscoveryOptions {
-  emptyOnFailure?: boolean;
-  noEject?: boolean;
-  ignoreStatus?: boolean;
-  random?: boolean;
-}
-function discovery(o: DiscoveryOptions = {}): DiscoveryBuild {
-  return {
-    client(kit) {
-      let cache: RegistryInstance[] = [];
-      let next = 0;
-      let seed = 7;
-      const failures = new Map<string, number>();
-      const outUntil = new Map<string, number>();
-      return {
-        async refresh() {
-          try {
-            cache = await kit.fetchInstances();
-          } catch {
-            if (o.emptyOnFailure) cache = [];
-          }
-        },
-        choose() {
-          const usable = cache.filter((x) => (o.ignoreStatus || x.status === "UP") && (outUntil.get(x.id) ?? -1) <= kit.now());
-          if (usable.length === 0) return undefined;
-          if (o.random) return usable[(seed = (seed * 48271) % 2147483647) % usable.length]!.id;
-          return usable[next++ % usable.length]!.id;
-        },
-        report(id, ok) {
-          const n = ok ? 0 : (failures.get(id) ?? 0) + 1;
-          failures.set(id, n);
-          if (!o.noEject && n >= kit.ejectAfterFailures) {
-            outUntil.set(id, kit.now() + kit.ejectForMs);
-            failures.set(id, 0);
-          }
-        },
-      };
-    },
-  };
-}
 
 describe("client-side-discovery build challenge", () => {
   const c = challenges["client-side-discovery"];

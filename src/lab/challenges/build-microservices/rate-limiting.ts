@@ -64,8 +64,8 @@ function arrivals(c: CheckCase): number[] {
   return times;
 }
 
-/** One scripted run, drawn as a trace: client → limiter, true/false. */
-async function scripted(solution: LimiterBuild, c: CheckCase): Promise<CaseOutcome> {
+/** One scripted run, drawn as a trace: client → limiter, true/false (exported for the bench's plain run; not in the index). */
+export async function scripted(solution: LimiterBuild, c: CheckCase): Promise<CaseOutcome> {
   const kind = c.faults.length === 0 && c.seed % 2 === 0 ? "slidingWindow" : "tokenBucket";
   const random = new Random(c.seed * 7919);
   const capacity = random.int(2, 6);

@@ -138,6 +138,11 @@ function judge(r: Awaited<ReturnType<typeof runSaga>>) {
   return { ok: true, sim };
 }
 
+/** One case, judged: the bench's "plain run" beside a full check. */
+export async function runSagaCase(s: SagaOrchestratorSolution, c: CheckCase) {
+  return judge(await runSaga(s, c));
+}
+
 const before = ["flight", "hotel", "car", "payment"];
 const cases = (n: number, base: number, extra: (i: number) => FaultSpec[]) => () =>
   Array.from({ length: n }, (_, i): CheckCase => {

@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { Random } from "sde-lab";
-import { defineBuildChallenge, type CheckCase } from "../build";
+import { defineBuildChallenge, type CaseOutcome, type CheckCase } from "../build";
 import { expectSolution } from "../challenge";
 import { fcProperty } from "./property";
 
@@ -98,6 +98,36 @@ function hotLoad(c: CheckCase) {
   return { ranges, reads, window: [start, start + 299] as const };
 }
 
+/** Stage 3, one case: route a hot load, split the busiest shard at splitPoint, judge the halves (also the bench's plain run). */
+export function runHotSplitCase(s: ShardingSolution, c: CheckCase): CaseOutcome {
+  const { ranges, reads, window } = hotLoad(c);
+  const router = s.createRouter(ranges.map((r) => ({ ...r })));
+  const load = new Map<string, number>();
+  for (const id of reads) load.set(router.route(id), (load.get(router.route(id)) ?? 0) + 1);
+  const hottest = [...load.entries()].sort((a, b) => b[1] - a[1])[0]![0];
+  const range = ranges.find((r) => r.shard === hottest);
+  if (!range) return { ok: false, invariant: `route() sent reads to ${hottest}, which is not one of the shards ${ranges.map((r) => r.shard).join(", ")}.` };
+  const counts = new Map<number, number>();
+  for (const id of reads) if (id >= range.from && id <= range.to) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const at = s.splitPoint({ ...range }, counts);
+  if (!Number.isInteger(at) || at <= range.from || at > range.to) return { ok: false, invariant: `splitPoint returned ${at} for ${range.shard} ${range.from}–${range.to}; it must be a whole id with ${range.from} < at ≤ ${range.to}.` };
+  router.split(at, "s5");
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  let upper = 0;
+  for (const id of reads) {
+    if (id < range.from || id > range.to) continue;
+    const got = router.route(id);
+    const want = id >= at ? "s5" : range.shard;
+    if (got !== want) return { ok: false, invariant: `after split(${at}, "s5") route(${id}) returned ${got}, not ${want}.` };
+    if (got === "s5") upper++;
+  }
+  const worst = Math.max(upper, total - upper) / total;
+  if (worst > 0.6) {
+    return { ok: false, invariant: `splitting ${range.shard} (${range.from}–${range.to}) at ${at} left ${Math.round(worst * 100)} % of its ${total} reads on one half (limit 60 %); the hot ids are ${window[0]}–${window[1]}.` };
+  }
+  return { ok: true };
+}
+
 export const horizontalShardingBuild = defineBuildChallenge<ShardingSolution>({
   id: "horizontal-sharding",
   title: "Build a range shard router and split its hot range",
@@ -171,34 +201,7 @@ export const horizontalShardingBuild = defineBuildChallenge<ShardingSolution>({
       goal: "after one split of the busiest shard at splitPoint, neither half takes more than 60 % of that shard's reads",
       cases: () => Array.from({ length: 20 }, (_, i): CheckCase => ({ seed: i + 1, faults: [{ kind: "hot-range", label: "80 % of reads on 300 ids near one edge of a shard" }], size: 2_000 })),
       minSize: 200,
-      run(s, c) {
-        const { ranges, reads, window } = hotLoad(c);
-        const router = s.createRouter(ranges.map((r) => ({ ...r })));
-        const load = new Map<string, number>();
-        for (const id of reads) load.set(router.route(id), (load.get(router.route(id)) ?? 0) + 1);
-        const hottest = [...load.entries()].sort((a, b) => b[1] - a[1])[0]![0];
-        const range = ranges.find((r) => r.shard === hottest);
-        if (!range) return { ok: false, invariant: `route() sent reads to ${hottest}, which is not one of the shards ${ranges.map((r) => r.shard).join(", ")}.` };
-        const counts = new Map<number, number>();
-        for (const id of reads) if (id >= range.from && id <= range.to) counts.set(id, (counts.get(id) ?? 0) + 1);
-        const at = s.splitPoint({ ...range }, counts);
-        if (!Number.isInteger(at) || at <= range.from || at > range.to) return { ok: false, invariant: `splitPoint returned ${at} for ${range.shard} ${range.from}–${range.to}; it must be a whole id with ${range.from} < at ≤ ${range.to}.` };
-        router.split(at, "s5");
-        const total = [...counts.values()].reduce((a, b) => a + b, 0);
-        let upper = 0;
-        for (const id of reads) {
-          if (id < range.from || id > range.to) continue;
-          const got = router.route(id);
-          const want = id >= at ? "s5" : range.shard;
-          if (got !== want) return { ok: false, invariant: `after split(${at}, "s5") route(${id}) returned ${got}, not ${want}.` };
-          if (got === "s5") upper++;
-        }
-        const worst = Math.max(upper, total - upper) / total;
-        if (worst > 0.6) {
-          return { ok: false, invariant: `splitting ${range.shard} (${range.from}–${range.to}) at ${at} left ${Math.round(worst * 100)} % of its ${total} reads on one half (limit 60 %); the hot ids are ${window[0]}–${window[1]}.` };
-        }
-        return { ok: true };
-      },
+      run: runHotSplitCase,
     },
   ],
   hints: {

@@ -249,6 +249,11 @@ function judge(r: Awaited<ReturnType<typeof runTxns>>) {
   return { ok: true, sim };
 }
 
+/** One case, judged: the bench's "plain run" beside a full check. */
+export async function runTwoPhaseCase(s: TwoPhaseSolution, c: CheckCase) {
+  return judge(await runTxns(s, c));
+}
+
 /** Every crash point × participant × transaction, in that order, seeds 1 to 30. */
 const crashCases = seededCases(Object.keys(POINTS).length * NAMES.length * 2, 1, (i) => {
   const point = (Object.keys(POINTS) as Point[])[Math.floor(i / (NAMES.length * 2))]!;

@@ -121,6 +121,11 @@ function judge(r: Awaited<ReturnType<typeof runJoin>>, maxRoundTrips: boolean): 
   return { ok: true, sim };
 }
 
+/** One case, judged (the bench's plain run beside a full check); `maxRoundTrips` as in stage 2. */
+export async function runJoinCase(s: JoinSolution, c: CheckCase, maxRoundTrips: boolean) {
+  return judge(await runJoin(s, c), maxRoundTrips);
+}
+
 const cases = (n: number, size: number, faults: (seed: number) => FaultSpec[]) => () => Array.from({ length: n }, (_, i): CheckCase => ({ seed: i + 1, faults: faults(i + 1), size }));
 
 export const verticalPartitioningBuild = defineBuildChallenge<JoinSolution>({

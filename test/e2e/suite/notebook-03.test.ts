@@ -27,5 +27,12 @@ describe("Notebook 03: communication protocols", function () {
     assert.deepEqual(check.found, { "Last-Event-ID": true });
     assert.ok(check.mermaidSvgs >= 1, "the SSE reconnect's sequence diagram was not drawn");
     await screenshot("protocols-sse-reconnect");
+    // The L4 vs L7 table (a cell added for issue 21) reads as a table in the real editor.
+    const balancing = notebook.getCells().findIndex((c) => idOf(c) === "grpc-balancing");
+    editor.revealRange(new vscode.NotebookRange(balancing, balancing + 1), vscode.NotebookEditorRevealType.AtTop);
+    await new Promise((r) => setTimeout(r, 500));
+    const lb = await ask<{ found: Record<string, boolean> }>({ event: "dom-check", texts: ["L4 + max connection age 5 s"] });
+    assert.deepEqual(lb.found, { "L4 + max connection age 5 s": true });
+    await screenshot("protocols-grpc-balancing");
   });
 });

@@ -31,5 +31,12 @@ describe("The message-brokers notebook in a real VS Code", function () {
     assert.deepEqual(check.found, { "not yet committed": true });
     assert.ok(check.mermaidSvgs >= 1, "the rebalance sequence diagram was not drawn");
     await screenshot("messaging-rebalance");
+    // The quorum queue's delivery limit (a cell added for issue 21) in the real editor.
+    const quorum = notebook.getCells().findIndex((c) => idOf(c) === "durability-quorum");
+    editor.revealRange(new vscode.NotebookRange(quorum, quorum + 1), vscode.NotebookEditorRevealType.AtTop);
+    await new Promise((r) => setTimeout(r, 500));
+    const limit = await ask<{ found: Record<string, boolean> }>({ event: "dom-check", texts: ["delivery_limit"] });
+    assert.deepEqual(limit.found, { "delivery_limit": true });
+    await screenshot("messaging-quorum-delivery-limit");
   });
 });

@@ -4,12 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { challenges, type AccountCommand, type AccountEvent, type AccountState } from "sde-lab/challenges";
 import { decide, esSolution, cqrsSolution } from "./event-sourcing-references";
-
-type Report = Awaited<ReturnType<(typeof challenges)["event-sourcing"]["check"]>>;
-
-/** Stage (1-based) a report failed at, or 0 when it passed. */
-const failedStage = (r: Report) => (r.passed ? 0 : r.stages.findIndex((s) => s.ran && !s.passed) + 1);
-const invariant = (r: Report) => r.stages.find((s) => s.failure)?.failure?.invariant ?? "";
+import { failedStage, invariant } from "./report-helpers";
 
 /** The last value and the median wall time of three runs (the first run pays for JIT warm-up). */
 async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number }> {

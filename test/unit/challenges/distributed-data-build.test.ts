@@ -4,18 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { challenges, type RingSolution } from "sde-lab/challenges";
 import { joinWith, medianOfReads, orchestrator, participant, ring, shardingReference, SortedRouter } from "./data-references";
-
-type Report = Awaited<ReturnType<(typeof challenges)["horizontal-sharding"]["check"]>>;
-
-/** Stage (1-based) a report failed at, or 0 when it passed. */
-const failedStage = (r: Report) => (r.passed ? 0 : r.stages.findIndex((s) => s.ran && !s.passed) + 1);
-const invariant = (r: Report) => r.stages.find((s) => s.failure)?.failure?.invariant ?? "";
-
-async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const t0 = performance.now();
-  const value = await f();
-  return { value, ms: performance.now() - t0 };
-}
+import { failedStage, invariant, timed } from "./report-helpers";
 
 // ---------- horizontal sharding ----------
 describe("horizontal-sharding build challenge", () => {

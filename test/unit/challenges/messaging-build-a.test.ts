@@ -8,16 +8,9 @@ import { join } from "node:path";
 import { DISPLAY, Kafka, Simulation } from "sde-lab";
 import { challenges, type ConsumerLoopSolution, type IdempotentConsumerSolution, type ReadProcessWriteSolution } from "sde-lab/challenges";
 import { loop, handler, worker } from "./messaging-a-references";
+import { failedStage, invariant, timed } from "./report-helpers";
 
 type Report = Awaited<ReturnType<(typeof challenges)["kafka"]["check"]>>;
-/** Stage (1-based) a report failed at, or 0 when it passed. */
-const failedStage = (r: Report) => (r.passed ? 0 : r.stages.findIndex((s) => s.ran && !s.passed) + 1);
-const invariant = (r: Report) => r.stages.find((s) => s.failure)?.failure?.invariant ?? "";
-async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const t0 = performance.now();
-  const value = await f();
-  return { value, ms: performance.now() - t0 };
-}
 /**
  * A full check's budget is 3 s on an idle 2-core machine (bench/challenges.bench.ts measures it
  * beside a plain run); here it only guards against a gross regression, since the tests share

@@ -8,18 +8,7 @@ import { join } from "node:path";
 import { ConfigError } from "sde-lab";
 import { challenges, type TelemetrySolution, type RetryTopologySolution, type WorkQueueOnBothSolution } from "sde-lab/challenges";
 import { declare, deaths, rejectedCount, retryWorker, rabbitReference, rabbitSide, kafkaSide, bothReference, asPoint, noRetries, commitFirst, commitAfter, telemetryReference } from "./messaging-b-references";
-
-type Report = Awaited<ReturnType<(typeof challenges)["rabbitmq"]["check"]>>;
-
-/** Stage (1-based) a report failed at, or 0 when it passed. */
-const failedStage = (r: Report) => (r.passed ? 0 : r.stages.findIndex((s) => s.ran && !s.passed) + 1);
-const invariant = (r: Report) => r.stages.find((s) => s.failure)?.failure?.invariant ?? "";
-
-async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const t0 = performance.now();
-  const value = await f();
-  return { value, ms: performance.now() - t0 };
-}
+import { failedStage, invariant, timed } from "./report-helpers";
 
 // ---------- rabbitmq: the retry topology ----------
 

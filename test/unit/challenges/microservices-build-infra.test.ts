@@ -9,12 +9,7 @@ import type { BulkheadBuild } from "../../../src/lab/challenges/build-microservi
 import type { SidecarBuild } from "../../../src/lab/challenges/build-microservices/sidecar";
 import { response } from "sde-lab";
 import { balancer, bulkheads, sidecar } from "./infra-references";
-
-const timed = async <T>(f: () => Promise<T>) => {
-  const start = performance.now();
-  const value = await f();
-  return { value, ms: performance.now() - start };
-};
+import { timed } from "./report-helpers";
 
 // ---- server-side-discovery -----------------------------------------------------------------
 

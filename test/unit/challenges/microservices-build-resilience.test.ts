@@ -7,12 +7,7 @@ import { breakers, deadlines, retries } from "./resilience-references";
 import { challenges } from "sde-lab/challenges";
 import type { BreakerBuild } from "../../../src/lab/challenges/build-microservices/circuit-breaker";
 import type { RetryBuild } from "../../../src/lab/challenges/build-microservices/retry-backoff";
-
-const timed = async <T>(f: () => Promise<T>) => {
-  const start = performance.now();
-  const value = await f();
-  return { value, ms: performance.now() - start };
-};
+import { timed } from "./report-helpers";
 
 // ---- circuit-breaker -----------------------------------------------------------------------
 

@@ -12,15 +12,9 @@ import type { DiscoveryBuild } from "../../../src/lab/challenges/build-microserv
 import type { LimiterBuild } from "../../../src/lab/challenges/build-microservices/rate-limiting";
 import { gateway } from "./gateway-references";
 import { discovery, homeBff, limiters } from "./microservices-references";
-
-const timed = async <T>(f: () => Promise<T>) => {
-  const start = performance.now();
-  const value = await f();
-  return { value, ms: performance.now() - start };
-};
+import { timed } from "./report-helpers";
 
 // ---- api-gateway ---------------------------------------------------------------------------
-
 
 describe("api-gateway build challenge", () => {
   const c = challenges["api-gateway"];

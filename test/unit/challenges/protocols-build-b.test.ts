@@ -10,12 +10,7 @@ import { websocketBuild, type WebSocketBuild } from "../../../src/lab/challenges
 import { runSseClientCase, sseBuild, type SseBuild } from "../../../src/lab/challenges/protocols-build/sse";
 import { longPollingBuild, type LongPollBuild } from "../../../src/lab/challenges/protocols-build/long-polling";
 import { lp, sse, sseParser, wsClient } from "./protocols-build-b-references";
-
-const timed = async <T>(f: () => Promise<T>) => {
-  const start = performance.now();
-  const value = await f();
-  return { value, ms: performance.now() - start };
-};
+import { timed } from "./report-helpers";
 
 // ---- websocket ------------------------------------------------------------------------------
 

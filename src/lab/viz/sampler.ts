@@ -78,8 +78,8 @@ export class Sampler {
    */
   private watch(): void {
     const values = this.gauges.map((g) => Number(g()));
-    const last = this.values.map((v) => v[v.length - 1]!);
-    if (values.every((v, i) => Object.is(v, last[i]))) {
+    // Runs on every trace event between samples: compare in place, no second array.
+    if (values.every((v, i) => Object.is(v, this.values[i]![this.values[i]!.length - 1]))) {
       this.pendingTime = -1;
       return;
     }

@@ -11,6 +11,8 @@
 // - the shipped notebooks headless through the CLI, fast loop against the reference loop.
 // Run one scenario alone (for `node --cpu-prof`): node <bundle> gateway|kafka|screen current|before|baseline N
 import { spawnSync } from "node:child_process";
+import { v8Flags } from "./kernel-flags";
+import { KERNEL_V8_FLAGS } from "../src/kernel/host/v8-flags";
 import { loadavg } from "node:os";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -133,12 +135,13 @@ if (only) {
   // One scenario alone, for profiling.
   const L = (which === "baseline" ? labs.baseline : which === "before" ? labs.before : labs.current) ?? labs.current;
   const n = Number(size ?? 100_000);
+  if (only === "gateway") await gateway(L, 10_000); // warm up, as the full run does
   const result = only === "gateway" ? await gateway(L, n) : only === "kafka" ? await kafka(L, n) : { ms: await screen(L) };
   console.log(only, which ?? "current", n, JSON.stringify(result));
   process.exit(0);
 }
 
-console.log(`load average at start: ${load()}`);
+console.log(`load average at start: ${load()}; V8 flags: ${v8Flags()}`);
 const base = labs.baseline;
 const baseName = `baseline ${BASELINE_COMMIT}`;
 const prev = labs.before;
@@ -172,6 +175,17 @@ for (const n of SIZES) {
   gwRow("current", n, r, gwVs(n, r));
 }
 console.log(`CPU per request, ${int(SIZES[2]!)} vs 10,000 requests: ${(scaling[2]! / scaling[0]!).toFixed(2)}× (1.00× = linear)`);
+if (process.env.SDE_BENCH_DEFAULT_V8 !== "1") {
+  // What the kernel's V8 flags change: the same 100 k run in a process with Node's defaults.
+  const child = spawnSync(process.execPath, ["--expose-gc", process.argv[1]!, "gateway", "current", "100000"], { env: { ...process.env, SDE_BENCH_DEFAULT_V8: "1" }, encoding: "utf8" });
+  const json = /\{.*\}/.exec(child.stdout ?? "")?.[0];
+  if (json) {
+    const r = JSON.parse(json) as { ms: number; cpu: number; events: number };
+    gwRow("current, Node's default V8 flags", 100_000, r, gwVs(100_000, r));
+    const flagged = scaling[SIZES.indexOf(100_000)];
+    if (flagged !== undefined) console.log(`The kernel's V8 flags (${KERNEL_V8_FLAGS.join(" ")}): CPU per request ${((r.cpu / 100_000) / flagged).toFixed(2)}× lower than with Node's defaults`);
+  } else console.log(`(run with Node's default V8 flags failed: ${(child.stderr ?? "").slice(-300)})`);
+}
 
 const memBase = base ? await inFlightBytes(base) : undefined;
 const memPrev = prev ? await inFlightBytes(prev) : undefined;

@@ -11,6 +11,7 @@
 // machine (load average printed) the CPU-time rate is the steadier one. Each case runs once to
 // warm up, then TRIES times, the cases taking turns (so load swings hit all of them alike);
 // the table shows the median try.
+import { v8Flags } from "./kernel-flags";
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { BASELINE_COMMIT, BEFORE_COMMIT, loadLabs, type Lab } from "./e2e/labs";
@@ -129,7 +130,7 @@ async function bareAwaits(): Promise<number> {
 }
 
 const load = () => loadavg().map((x) => x.toFixed(2)).join(" ");
-console.log(`load average at start: ${load()} (2 cores shared with other work; medians of ${TRIES} tries)`);
+console.log(`load average at start: ${load()} (2 cores shared with other work; medians of ${TRIES} tries); V8 flags: ${v8Flags()}`);
 const { current, baseline, before } = await loadLabs();
 /** Each lab's own copies of the workloads (see {@link ownCopy}). */
 const own = (L: Lab) => {

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { CellError, CellOutput, FromKernel, KernelInit, ToKernel } from "../protocol";
 import { describeExit, type KernelExit } from "./exit-reason";
 import { watchMemory } from "./memory-watchdog";
+import { KERNEL_V8_FLAGS } from "./v8-flags";
 
 export type { CellError, CellOutput } from "../protocol";
 
@@ -276,8 +277,8 @@ export class KernelSession {
     };
     const child = fork(o.kernelPath, [JSON.stringify(init)], {
       execPath: o.execPath,
-      // Not the host's own flags (inspector, loaders): only the heap limit.
-      execArgv: [`--max-old-space-size=${o.memoryLimitMb}`],
+      // Not the host's own flags (inspector, loaders): the heap limit and the kernel's V8 flags.
+      execArgv: [`--max-old-space-size=${o.memoryLimitMb}`, ...KERNEL_V8_FLAGS],
       // In VS Code execPath is Electron; this makes it a plain Node runtime. Node ≥ 22.1 (VS
       // Code's) keeps compiled code of the kernel bundle on disk: later kernels start faster.
       env: { NODE_COMPILE_CACHE: join(tmpdir(), "sde-lab-compile-cache"), ...process.env, ...o.env, ELECTRON_RUN_AS_NODE: "1" },

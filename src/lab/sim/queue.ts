@@ -21,12 +21,13 @@
  * scheduled after every event already queued for the same time (sequence numbers only
  * grow), so a FIFO beside the calendar keeps the exact (time, seq) order at less cost still.
  *
- * Cancelled events (a call's timeout timer once the answer came) give back their callback at
- * once, so nothing they point to stays alive. When they make up most of the calendar, it is
- * rebuilt without them; their (time, seq) keys are kept in a sorted "ghost" list so that
- * {@link EventQueue.size} still counts them until the clock passes them, exactly as if they
- * had stayed queued. A million calls with 30 s timeouts thus hold 16 bytes each, not the
- * whole finished call.
+ * Cancelled events (a call's timeout timer once the answer came) leave the calendar at once:
+ * buckets are doubly linked, so the unlink is O(1), and the record becomes garbage while it is
+ * young instead of surviving in the calendar until its time (copied by every young-generation
+ * collection, then promoted: most of a gateway run's garbage-collection time before). Their
+ * (time, seq) keys are kept in a sorted "ghost" list so that {@link EventQueue.size} still
+ * counts them until the clock passes them, exactly as if they had stayed queued. A million
+ * calls with 30 s timeouts thus hold 16 bytes each, not the whole finished call.
  */
 
 /** Set on events whose callback resolves promises: their continuations run before the next event. */
@@ -35,7 +36,7 @@ export const WAKES = 1;
 export const HAS_ARG = 2;
 /** Set once the event was cancelled. */
 export const CANCELLED = 4;
-/** Set while the event sits in the calendar (a cancel then counts towards a rebuild). */
+/** Set while the event sits in the calendar (a cancel then unlinks it). */
 const IN_HEAP = 8;
 /** Set on events nobody holds a handle to: the queue reuses their record once fired. */
 export const POOLED = 16;
@@ -48,6 +49,8 @@ export class SimEvent {
   day = 0;
   /** @internal Next event in the same calendar bucket. */
   next: SimEvent | undefined = undefined;
+  /** @internal Previous event in the same calendar bucket (so a cancel unlinks in O(1)). */
+  prev: SimEvent | undefined = undefined;
 
   constructor(
     public time: number,
@@ -67,12 +70,10 @@ export class SimEvent {
     // Let go of the callback and what it closes over (a whole call, its request, its answer).
     this.fn = noop;
     this.arg = undefined;
-    if (flags & IN_HEAP) this.queue.cancelledInHeap++;
+    if (flags & IN_HEAP) this.queue.unlink(this);
   }
 }
 
-/** Rebuild the calendar once at least this many of its events are cancelled, and they are half of it. */
-const REBUILD_MIN = 4096;
 /** Most fired records kept for reuse. */
 const POOL_MAX = 4096;
 /** Fewest buckets; the calendar doubles them when it holds twice as many events, halves them at half. */
@@ -110,19 +111,14 @@ export class EventQueue {
   private nowList: SimEvent[] = [];
   private head = 0;
   private nowTime = -1;
-  /** @internal Cancelled events still in the calendar (see {@link SimEvent.cancel}). */
-  cancelledInHeap = 0;
   /**
-   * Keys of cancelled events dropped by a rebuild and not passed yet: a min-heap of
+   * Keys of cancelled events unlinked from the calendar and not passed yet: a min-heap of
    * (time, seq) pairs in one typed array (16 bytes each, nothing for the garbage collector).
    */
   private ghosts = new Float64Array(0);
   private ghostCount = 0;
   /** Fired records nobody holds, for reuse. */
   private readonly pool: SimEvent[] = [];
-
-  /** @param rebuildMin - cancelled events that start a rebuild (lower in tests, to exercise it) */
-  constructor(private readonly rebuildMin = REBUILD_MIN) {}
 
   get size(): number {
     return this.count + this.nowList.length - this.head + this.ghostCount;
@@ -168,7 +164,6 @@ export class EventQueue {
         return;
       }
     }
-    if (this.cancelledInHeap >= this.rebuildMin && this.cancelledInHeap * 2 >= this.count) this.rebuild();
     this.calendarPush(event);
   }
 
@@ -279,7 +274,6 @@ export class EventQueue {
     this.top = undefined;
     this.nowList = [];
     this.head = 0;
-    this.cancelledInHeap = 0;
     this.ghosts = new Float64Array(0);
     this.ghostCount = 0;
   }
@@ -328,12 +322,13 @@ export class EventQueue {
     const next = top.next;
     this.heads[i] = next;
     if (next === undefined) this.tails[i] = undefined;
-    else top.next = undefined;
+    else {
+      top.next = undefined;
+      next.prev = undefined;
+    }
     this.top = undefined;
     const n = --this.count;
-    const flags = top.flags;
-    if (flags & CANCELLED) this.cancelledInHeap--;
-    top.flags = flags & ~IN_HEAP;
+    top.flags &= ~IN_HEAP;
     if (this.ghostCount > 0) this.passGhosts(top.time, top.seq);
     if (n < (this.mask + 1) >> 1 && this.mask >= MIN_BUCKETS) this.resize((this.mask + 1) >> 1);
     return top;
@@ -369,12 +364,14 @@ export class EventQueue {
     // Usually the latest in its bucket (always when its time equals the tail's: seq grows).
     if (before(tail, event)) {
       tail.next = event;
+      event.prev = tail;
       this.tails[i] = event;
       return;
     }
     let prev = this.heads[i]!;
     if (before(event, prev)) {
       event.next = prev;
+      prev.prev = event;
       this.heads[i] = event;
       return;
     }
@@ -384,8 +381,28 @@ export class EventQueue {
       steps++;
     }
     this.steps += steps;
-    event.next = prev.next;
+    const next = prev.next!;
+    event.next = next;
+    event.prev = prev;
+    next.prev = event;
     prev.next = event;
+  }
+
+  /** @internal Takes a cancelled event out of the calendar; its key stays counted as a ghost. */
+  unlink(event: SimEvent): void {
+    const i = event.day & this.mask;
+    const prev = event.prev;
+    const next = event.next;
+    if (prev === undefined) this.heads[i] = next;
+    else prev.next = next;
+    if (next === undefined) this.tails[i] = prev;
+    else next.prev = prev;
+    event.prev = undefined;
+    event.next = undefined;
+    event.flags &= ~IN_HEAP;
+    this.count--;
+    if (this.top === event) this.top = undefined;
+    this.addGhost(event.time, event.seq);
   }
 
   /** Re-estimates the width if pushes and pops took many steps since the last check. */
@@ -414,44 +431,12 @@ export class EventQueue {
       for (let node = heads[b]; node !== undefined; ) {
         const next = node.next;
         node.next = undefined;
+        node.prev = undefined;
         all.push(node);
         node = next;
       }
     }
     return all;
-  }
-
-  /**
-   * Unlinks the cancelled events from their buckets, in place (no re-sort: what stays keeps its
-   * day and order), then fits the bucket count to what is left. The order events come out in
-   * is unchanged: it is the (time, seq) order, whatever the buckets.
-   */
-  private rebuild(): void {
-    const heads = this.heads;
-    const tails = this.tails;
-    let dropped = 0;
-    for (let b = 0; b <= this.mask; b++) {
-      let prev: SimEvent | undefined;
-      for (let node = heads[b]; node !== undefined; ) {
-        const next = node.next;
-        if (node.flags & CANCELLED) {
-          node.flags &= ~IN_HEAP;
-          node.next = undefined;
-          this.addGhost(node.time, node.seq);
-          dropped++;
-          if (prev === undefined) heads[b] = next;
-          else prev.next = next;
-        } else prev = node;
-        node = next;
-      }
-      tails[b] = prev;
-    }
-    this.count -= dropped;
-    this.cancelledInHeap = 0;
-    this.top = undefined;
-    let buckets = this.mask + 1;
-    while (buckets > MIN_BUCKETS && this.count < buckets >> 1) buckets >>= 1;
-    if (buckets !== this.mask + 1) this.resize(buckets);
   }
 
   /** {@link resize} from events already unlinked. */

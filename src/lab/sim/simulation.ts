@@ -83,38 +83,23 @@ const macrotask: (callback: () => void) => void = (() => {
 
 let runCount = 0;
 /**
- * Runs `callback` once the microtask queue is empty, without a macrotask, or undefined where
- * the host cannot tell. Node runs `process.nextTick` callbacks only after it has drained the
- * microtask queue, and ticks queued by a tick run before that drain: so the tick is queued
- * from a microtask. Whatever chain of continuations the last event started (however deep)
- * has run when the callback runs — the same guarantee a macrotask gives, at a fraction of
- * its cost, because the event loop (timers, I/O) is not entered.
+ * Makes a function that, each time it is called, runs `callback` once the microtask queue is
+ * empty, without a macrotask; undefined where the host cannot tell. Node runs
+ * `process.nextTick` callbacks only after it has drained the microtask queue, and ticks queued
+ * by a tick run before that drain: so the tick is queued from a microtask. Whatever chain of
+ * continuations the last event started (however deep) has run when the callback runs — the
+ * same guarantee a macrotask gives, at a fraction of its cost, because the event loop (timers,
+ * I/O) is not entered.
  */
-const afterMicrotasks: ((callback: () => void) => void) | undefined = (() => {
+const afterMicrotasks: ((callback: () => void) => () => void) | undefined = (() => {
   const nextTick = host.process?.nextTick;
   if (typeof nextTick !== "function") return undefined;
   // A `then` on a settled promise is the cheapest microtask (queueMicrotask also creates an
-  // async resource), and one shared reaction avoids a closure per event. Only one loop runs at
-  // a time per simulation, but several simulations may, so pending callbacks queue up.
+  // async resource); one reaction per loop, made once, avoids a closure per event.
   const resolved = Promise.resolve();
-  // A ring of pending callbacks (usually one): no allocation per event.
-  let pending: (() => void)[] = new Array<() => void>(8);
-  let head = 0;
-  let count = 0;
-  const arm = () => {
-    const callback = pending[head]!;
-    pending[head] = undefined as unknown as () => void;
-    head = (head + 1) & (pending.length - 1);
-    count--;
-    nextTick(callback);
-  };
   return (callback) => {
-    if (count === pending.length) {
-      pending = [...pending.slice(head), ...pending.slice(0, head), ...new Array<() => void>(pending.length)];
-      head = 0;
-    }
-    pending[(head + count++) & (pending.length - 1)] = callback;
-    void resolved.then(arm);
+    const arm = () => nextTick(callback);
+    return () => void resolved.then(arm);
   };
 })();
 
@@ -348,7 +333,6 @@ export class Simulation {
    * {@link TURN_EVERY_MS} of wall time so the host stays responsive.
    */
   private microtaskLoop(done: () => boolean, horizon: number, scenarioSettled?: () => boolean): Promise<void> {
-    const drain = afterMicrotasks!;
     const queue = this.queue;
     const limit = this.fired + this.options.maxEvents;
     let wakes = 0;
@@ -386,7 +370,7 @@ export class Simulation {
             else next.fn();
             if (flags & WAKES) {
               if (++wakes % WAKES_PER_CHECK === 0 && Date.now() - lastTurn >= TURN_EVERY_MS) return macrotask(turned);
-              return drain(step);
+              return drain();
             }
           }
         } catch (error) {
@@ -401,8 +385,9 @@ export class Simulation {
         if (scenarioSettled!() || queue.size > 0) step();
         else finish(this.stalled());
       };
+      const drain = afterMicrotasks!(step);
       // Let the scenario start and schedule its first events.
-      drain(step);
+      drain();
     });
   }
 

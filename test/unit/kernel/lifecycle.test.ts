@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RESTARTED_ON_INTERRUPT, type KernelEvent } from "../../../src/kernel/host/session";
+import { KERNEL_V8_FLAGS } from "../../../src/kernel/host/v8-flags";
 import { newSession, run, value } from "./helpers";
 
 describe("interrupt, restart and crashes", () => {
@@ -191,6 +192,13 @@ describe("interrupt, restart and crashes", () => {
     expect((await slow).status).toBe("interrupted");
     const q = await queued;
     expect(q.status === "interrupted" && q.error.message).toBe("Not run: the kernel was interrupted");
+    await k.dispose();
+  });
+
+  it("runs cells with the heap limit and the kernel's V8 flags (a nursery that fits a simulation's requests in flight)", async () => {
+    const k = newSession({ memoryLimitMb: 512 });
+    expect(KERNEL_V8_FLAGS).toContain("--max-semi-space-size=32");
+    expect(await value(k, "process.execArgv.join(' ')")).toBe(`'${["--max-old-space-size=512", ...KERNEL_V8_FLAGS].join(" ")}'`);
     await k.dispose();
   });
 

@@ -29,7 +29,7 @@ import { composeParts, fanOut } from "./aggregate";
 import { GatewayAuthenticator, type GatewayAuthOptions, type Identity } from "./auth";
 import { retryAfterSeconds, type RateLimiter } from "./rate-limiter";
 import { compileRoutes, isAggregateRoute, matchRoute, upstreamPath, type CompiledRoute, type GatewayRoute } from "./routes";
-import { callUpstream, pickTarget } from "./upstream";
+import { callUpstream, isHealthy, pickTarget } from "./upstream";
 
 /** Options of an {@link ApiGateway}. Defaults are in {@link API_GATEWAY_DEFAULTS}. */
 export interface ApiGatewayOptions {
@@ -112,46 +112,60 @@ export class ApiGateway implements Displayable {
     return Object.fromEntries([...this.counts].sort(([a], [b]) => a - b).map(([s, c]) => [s, c.count]));
   }
 
+  /**
+   * Counts, traces and reports one answer. A `detail` of null stands for "`answeredBy`
+   * answered `<status>`", built only when the trace keeps the note or a listener is told: the
+   * gateway forwards most requests, and nothing is built that nobody reads.
+   */
+  private finish(req: Request, res: Response, step: GatewayStep, detail: string | null, subject?: string, route?: string, answeredBy?: string): Response {
+    const sim = this.sim;
+    const trace = sim.trace;
+    let entry = this.counts.get(res.status);
+    if (!entry) this.counts.set(res.status, (entry = { count: 0, steps: new Set() }));
+    entry.count++;
+    entry.steps.add(step);
+    // The counter is created on the first answer of each status, as before; looked up once.
+    (entry.counter ??= sim.metrics.counter(`${this.name} ${res.status}`)).inc();
+    const noted = step !== "upstream" || res.status >= 500;
+    if (noted && !trace.recording) trace.skip();
+    if ((noted && trace.recording) || this.listeners.size > 0) {
+      const text = detail ?? `${answeredBy} answered ${res.status}`;
+      if (noted && trace.recording) trace.note(this.name, `${step}: ${res.status} ${text}`);
+      if (this.listeners.size > 0) {
+        const event: { -readonly [K in keyof GatewayEvent]: GatewayEvent[K] } = { request: req, status: res.status, step, detail: text, time: sim.now };
+        if (subject !== undefined) event.subject = subject;
+        if (route !== undefined) event.route = route;
+        for (const listener of [...this.listeners]) listener(event);
+      }
+    }
+    return res;
+  }
+
   private async handle(req: Request, ctx: ServiceContext<undefined>): Promise<Response> {
     const sim = this.sim;
     const trace = sim.trace;
-    const finish = (res: Response, step: GatewayStep, detail: string, extra: { subject?: string; route?: string } = {}): Response => {
-      let entry = this.counts.get(res.status);
-      if (!entry) this.counts.set(res.status, (entry = { count: 0, steps: new Set() }));
-      entry.count++;
-      entry.steps.add(step);
-      // The counter is created on the first answer of each status, as before; looked up once.
-      (entry.counter ??= sim.metrics.counter(`${this.name} ${res.status}`)).inc();
-      if (step !== "upstream" || res.status >= 500) {
-        if (trace.recording) trace.note(this.name, `${step}: ${res.status} ${detail}`);
-        else trace.skip();
-      }
-      if (this.listeners.size > 0) {
-        const event: GatewayEvent = { request: req, status: res.status, step, detail, time: sim.now, ...extra };
-        for (const listener of [...this.listeners]) listener(event);
-      }
-      return res;
-    };
 
     // 1. authenticate
     const auth = this.auth.authenticate(req, sim.now);
     if (!auth.ok) {
       const challenge = this.challenge(auth.reason);
-      return finish(response(401, { error: "unauthorized", reason: auth.reason }, { "www-authenticate": challenge }), "authenticate", auth.reason);
+      return this.finish(req, response(401, { error: "unauthorized", reason: auth.reason }, { "www-authenticate": challenge }), "authenticate", auth.reason);
     }
     const identity = auth.identity;
-    const who = { subject: identity.subject };
+    const subject = identity.subject;
     if (identity.via !== "none") {
-      if (trace.recording) trace.note(this.name, `authenticate: ${identity.subject} (${identity.via})`);
+      if (trace.recording) trace.note(this.name, `authenticate: ${subject} (${identity.via})`);
       else trace.skip();
     }
 
     // 2. authorise (the route is looked up now, but a missing one is reported at step 4)
     const route = matchRoute(this.routes, req);
-    const missing = (route?.requires ?? []).filter((g) => !identity.grants.includes(g));
-    if (route && missing.length > 0) {
-      const headers: Record<string, string> = identity.via === "jwt" ? { "www-authenticate": `Bearer error="insufficient_scope", scope="${route.requires.join(" ")}"` } : {};
-      return finish(response(403, { error: "forbidden", missing }, headers), "authorise", `${identity.subject} lacks ${missing.join(", ")}`, { ...who, route: route.name });
+    if (route && route.requires.length > 0) {
+      const missing = route.requires.filter((g) => !identity.grants.includes(g));
+      if (missing.length > 0) {
+        const headers: Record<string, string> = identity.via === "jwt" ? { "www-authenticate": `Bearer error="insufficient_scope", scope="${route.requires.join(" ")}"` } : {};
+        return this.finish(req, response(403, { error: "forbidden", missing }, headers), "authorise", `${subject} lacks ${missing.join(", ")}`, subject, route.name);
+      }
     }
 
     // 3. rate limit
@@ -161,11 +175,13 @@ export class ApiGateway implements Displayable {
       const decision = limiter.tryAcquire(key, sim.now);
       if (!decision.allowed) {
         const seconds = retryAfterSeconds(decision.retryAfterMs);
-        return finish(
+        return this.finish(
+          req,
           response(429, { error: "too many requests", retryAfterMs: decision.retryAfterMs }, { "retry-after": String(seconds) }),
           "rate limit",
           `${key}: retry in ${seconds} s`,
-          { ...who, ...(route ? { route: route.name } : {}) },
+          subject,
+          route?.name,
         );
       }
       if (decision.delayMs > 0) {
@@ -177,31 +193,30 @@ export class ApiGateway implements Displayable {
     // 4. route
     if (!route) {
       const what = describeRequest(req);
-      return finish(response(404, { error: "no route matched", request: what }), "route", `no route for ${what}`, who);
+      return this.finish(req, response(404, { error: "no route matched", request: what }), "route", `no route for ${what}`, subject);
     }
 
     // 5. upstream
-    const headers = { "x-client-id": identity.subject };
-    if (isAggregateRoute(route.spec)) {
-      sim.trace.note(this.name, `route ${route.name}: fan out to ${route.spec.aggregate.map((p) => p.upstream).join(", ")}`);
-      const parts = await fanOut(ctx, route.spec.aggregate, req, { timeoutMs: route.timeoutMs, healthChecks: this.healthChecks, headers });
+    const spec = route.spec;
+    if (isAggregateRoute(spec)) {
+      sim.trace.note(this.name, `route ${route.name}: fan out to ${spec.aggregate.map((p) => p.upstream).join(", ")}`);
+      const parts = await fanOut(ctx, spec.aggregate, req, { timeoutMs: route.timeoutMs, healthChecks: this.healthChecks, headers: { "x-client-id": subject } });
       const res = composeParts(parts);
       const failed = parts.filter((p) => !p.ok).map((p) => p.name);
-      return finish(res, "upstream", failed.length ? `aggregate, failed: ${failed.join(", ")}` : "aggregate complete", { ...who, route: route.name });
+      return this.finish(req, res, "upstream", failed.length ? `aggregate, failed: ${failed.join(", ")}` : "aggregate complete", subject, route.name);
     }
-    const targets = typeof route.spec.upstream === "string" ? [route.spec.upstream] : route.spec.upstream;
     const turn = this.roundRobin.get(route.index) ?? 0;
     this.roundRobin.set(route.index, turn + 1);
-    const target = pickTarget(ctx, targets, turn, this.healthChecks);
+    // One upstream needs no list (the spec is read per request: a cell may change it).
+    const upstream = spec.upstream;
+    const target =
+      typeof upstream === "string" ? (!this.healthChecks || isHealthy(ctx, ctx.node.name, upstream) ? upstream : undefined) : pickTarget(ctx, upstream, turn, this.healthChecks);
     if (target === undefined) {
-      return finish(response(503, { error: "no healthy upstream", route: route.name }), "upstream", `no healthy upstream for ${route.name}`, { ...who, route: route.name });
+      return this.finish(req, response(503, { error: "no healthy upstream", route: route.name }), "upstream", `no healthy upstream for ${route.name}`, subject, route.name);
     }
-    const forwarded: Request = { ...req, path: upstreamPath(route, req.path), headers: { ...req.headers, ...headers } };
+    const forwarded: Request = { ...req, path: upstreamPath(route, req.path), headers: { ...req.headers, "x-client-id": subject }, client: ctx.node.name };
     const result = await callUpstream(ctx, target, forwarded, route.timeoutMs, this.healthChecks);
-    return finish(result.response, "upstream", result.kind === "answered" ? `${target} answered ${result.response.status}` : `${result.kind} (${target})`, {
-      ...who,
-      route: route.name,
-    });
+    return this.finish(req, result.response, "upstream", result.kind === "answered" ? null : `${result.kind} (${target})`, subject, route.name, target);
   }
 
   private challenge(reason: string): string {

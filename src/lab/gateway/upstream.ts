@@ -41,7 +41,8 @@ export async function callUpstream<S>(ctx: ServiceContext<S>, target: string, re
     return { kind: "connection refused", response: response(502, { error: "bad gateway: connection refused", upstream: target }) };
   }
   try {
-    return { kind: "answered", response: await ctx.call(target, { ...req, client: from }, { timeoutMs }) };
+    // The gateway hands over a request it built for this call, already naming its client.
+    return { kind: "answered", response: await ctx.call(target, req.client === from ? req : { ...req, client: from }, { timeoutMs }) };
   } catch (error) {
     if (error instanceof TimeoutError) {
       return { kind: "timeout", response: response(504, { error: `gateway timeout: no answer from ${target} within ${timeoutMs} ms`, upstream: target }) };

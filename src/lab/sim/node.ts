@@ -180,12 +180,12 @@ export class SimNode<S = unknown> {
    * Calls `target` and resolves with its response.
    * @throws {@link TimeoutError} (outcome `info`) when no response comes within `timeoutMs`
    */
-  call(target: string, input: Request | string = "GET /", options: CallOptions = {}): Promise<Response> {
+  call(target: string, input: Request | string = "GET /", options?: CallOptions): Promise<Response> {
     const sim = this.sim;
     const callee = sim.node(target);
     // A crashed process sends nothing.
     if (!this.alive) return Promise.reject(new CallError(`${this.name} is down and cannot call ${target}`, "fail"));
-    const timeoutMs = options.timeoutMs ?? NODE_DEFAULTS.timeoutMs;
+    const timeoutMs = options?.timeoutMs ?? NODE_DEFAULTS.timeoutMs;
     if (timeoutMs !== Infinity) nonNegative(`${this.name}.call`, "timeoutMs", timeoutMs);
     const req = toRequest(input);
     req.client ??= this.name;
@@ -221,7 +221,7 @@ export class SimNode<S = unknown> {
       return;
     }
     this.stats.received++;
-    if (this.active < this.concurrency) this.start({ request, exchange });
+    if (this.active < this.concurrency) this.start(request, exchange);
     else if (this.waiting.length < this.queueLimit) this.waiting.push({ request, exchange });
     else {
       this.stats.rejected++;
@@ -229,7 +229,7 @@ export class SimNode<S = unknown> {
     }
   }
 
-  private start(job: Waiting): void {
+  private start(request: Request, exchange: Exchange<Response>): void {
     this.active++;
     const generation = this.generation;
     // One context per generation, shared by its requests: it holds nothing of a request.
@@ -238,25 +238,28 @@ export class SimNode<S = unknown> {
       ctx = this.ctx = this.context(generation);
       this.ctxGeneration = generation;
     }
-    void (async () => {
-      let res: Response;
-      try {
-        const before = sample(this.sim.random, this.serviceTime);
-        if (before > 0) await ctx.work(before);
-        const out = await this.handler(job.request, ctx);
-        res = isResponse(out) ? out : response(200, out);
-      } catch (error) {
-        if (error instanceof NodeCrashed || generation !== this.generation) return;
-        res = response(500, { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
-      }
-      if (generation !== this.generation) return; // crashed meanwhile: the answer is never sent
-      this.active--;
-      this.stats.served++;
-      if (job.exchange.abandoned) this.stats.wastedWork++;
-      job.exchange.reply(res);
-      const next = this.waiting.shift();
-      if (next) this.start(next);
-    })();
+    void this.serve(request, exchange, ctx, generation);
+  }
+
+  /** Handles one request in a worker slot and sends the answer (a method: no closure per request). */
+  private async serve(request: Request, exchange: Exchange<Response>, ctx: ServiceContext<S>, generation: number): Promise<void> {
+    let res: Response;
+    try {
+      const before = sample(this.sim.random, this.serviceTime);
+      if (before > 0) await ctx.work(before);
+      const out = await this.handler(request, ctx);
+      res = isResponse(out) ? out : response(200, out);
+    } catch (error) {
+      if (error instanceof NodeCrashed || generation !== this.generation) return;
+      res = response(500, { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+    }
+    if (generation !== this.generation) return; // crashed meanwhile: the answer is never sent
+    this.active--;
+    this.stats.served++;
+    if (exchange.abandoned) this.stats.wastedWork++;
+    exchange.reply(res);
+    const next = this.waiting.shift();
+    if (next) this.start(next.request, next.exchange);
   }
 
   private context(generation: number): ServiceContext<S> {

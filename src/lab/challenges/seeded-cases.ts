@@ -3,7 +3,7 @@
  * fault schedule from a Random with that seed, so a check attacks the same way every run), and
  * the "crash-point" faults of challenges that kill the learner's process at named points.
  */
-import { Random } from "sde-lab";
+import { ConfigError, Random } from "sde-lab";
 import type { CheckCase, FaultSpec } from "./build";
 
 /** What one seeded case holds besides its seed. */
@@ -15,9 +15,16 @@ export interface SeededCase {
 /**
  * `count` cases with seeds `firstSeed`, `firstSeed + 1`, …, made by `build` from the case's
  * index, a Random seeded with the case's seed (draw the fault schedule from it) and the seed.
- * Returns a generator, as a stage's `cases` takes it.
+ * Returns a generator, as a stage's `cases` takes it: each call builds the same cases afresh.
+ *
+ * @param count - how many cases: a whole number ≥ 1
+ * @param firstSeed - the first case's seed: a whole number ≥ 0
+ * @param build - the case's fault schedule and size, from its index (0-based), Random and seed
+ * @throws ConfigError (a RangeError) naming `count` or `firstSeed` and the bad value
  */
 export function seededCases(count: number, firstSeed: number, build: (i: number, random: Random, seed: number) => SeededCase): () => CheckCase[] {
+  if (!Number.isInteger(count) || count < 1) throw new ConfigError("seededCases", "count", count, "a whole number ≥ 1");
+  if (!Number.isInteger(firstSeed) || firstSeed < 0) throw new ConfigError("seededCases", "firstSeed", firstSeed, "a whole number ≥ 0");
   return () =>
     Array.from({ length: count }, (_, i): CheckCase => {
       const seed = firstSeed + i;

@@ -11,6 +11,7 @@
 import { toBuffer } from "../../messaging/content";
 import { RabbitMQ, Random, Simulation, type AmqpChannel, type AmqpMessage } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
+import { seededCases } from "../seeded-cases";
 import { expectSolution } from "../challenge";
 
 /** Names and numbers of the retry topology (the checker picks them per case). */
@@ -223,32 +224,26 @@ export async function runTopology(solution: RetryTopologySolution, c: CheckCase,
   return { ok: true, sim };
 }
 
-function crashCases(): CheckCase[] {
-  const out: CheckCase[] = [];
-  for (let i = 0; i < 24; i++) {
-    const seed = 300 + i;
-    const { jobs, maxAttempts } = plan({ seed, faults: [], size: 8 }, false);
-    const random = new Random(seed);
-    const faults: FaultSpec[] = [];
-    const poison = jobs.filter((j) => j.kind.kind === "poison");
-    const transient = jobs.filter((j) => j.kind.kind === "transient");
-    const good = jobs.filter((j) => j.kind.kind === "good");
-    // Crash while a poison job is being worked on (an attempt that gives no verdict).
-    const p = poison[random.int(0, poison.length - 1)]!;
-    const attempt = random.int(1, maxAttempts);
-    faults.push({ kind: "crash-point", label: `crash the worker while it works on ${p.id} (attempt ${attempt}); a new one starts ${RESTART_AFTER} ms later`, target: p.id, params: { point: "during", attempt } });
-    if (i % 2 === 0 && transient.length > 0) {
-      const t = transient[random.int(0, transient.length - 1)]!;
-      const n = t.kind.kind === "transient" ? t.kind.failures + 1 : 1;
-      faults.push({ kind: "crash-point", label: `crash the worker after ${t.id} succeeds (attempt ${n}), before its ack`, target: t.id, params: { point: "after", attempt: n } });
-    } else if (good.length > 0) {
-      const g = good[random.int(0, good.length - 1)]!;
-      faults.push({ kind: "crash-point", label: `crash the worker after ${g.id} succeeds, before its ack`, target: g.id, params: { point: "after", attempt: 1 } });
-    }
-    out.push({ seed, faults, size: 8 });
+const crashCases = seededCases(24, 300, (i, random, seed) => {
+  const { jobs, maxAttempts } = plan({ seed, faults: [], size: 8 }, false);
+  const faults: FaultSpec[] = [];
+  const poison = jobs.filter((j) => j.kind.kind === "poison");
+  const transient = jobs.filter((j) => j.kind.kind === "transient");
+  const good = jobs.filter((j) => j.kind.kind === "good");
+  // Crash while a poison job is being worked on (an attempt that gives no verdict).
+  const p = poison[random.int(0, poison.length - 1)]!;
+  const attempt = random.int(1, maxAttempts);
+  faults.push({ kind: "crash-point", label: `crash the worker while it works on ${p.id} (attempt ${attempt}); a new one starts ${RESTART_AFTER} ms later`, target: p.id, params: { point: "during", attempt } });
+  if (i % 2 === 0 && transient.length > 0) {
+    const t = transient[random.int(0, transient.length - 1)]!;
+    const n = t.kind.kind === "transient" ? t.kind.failures + 1 : 1;
+    faults.push({ kind: "crash-point", label: `crash the worker after ${t.id} succeeds (attempt ${n}), before its ack`, target: t.id, params: { point: "after", attempt: n } });
+  } else if (good.length > 0) {
+    const g = good[random.int(0, good.length - 1)]!;
+    faults.push({ kind: "crash-point", label: `crash the worker after ${g.id} succeeds, before its ack`, target: g.id, params: { point: "after", attempt: 1 } });
   }
-  return out;
-}
+  return { faults, size: 8 };
+});
 
 export const rabbitRetryBuild = defineBuildChallenge<RetryTopologySolution>({
   id: ID,
@@ -277,7 +272,7 @@ export const rabbitRetryBuild = defineBuildChallenge<RetryTopologySolution>({
     {
       name: "retries and parks",
       goal: "one worker, no crashes: transient jobs succeed after waiting the retry delay, poison jobs are parked after exactly maxAttempts failures",
-      cases: () => Array.from({ length: 6 }, (_, i): CheckCase => ({ seed: 100 + i, faults: [], size: 10 })),
+      cases: seededCases(6, 100, () => ({ faults: [], size: 10 })),
       minSize: 2,
       run: (s, c) => runTopology(s, c, false),
     },
@@ -291,7 +286,7 @@ export const rabbitRetryBuild = defineBuildChallenge<RetryTopologySolution>({
     {
       name: "exact at the edges",
       goal: "two workers share the queue; a previous deployment already failed some jobs once; maxAttempts 1, 2 and 6; a transient job failing maxAttempts − 1 times still succeeds",
-      cases: () => Array.from({ length: 9 }, (_, i): CheckCase => ({ seed: 500 + i, faults: [], size: 12 })),
+      cases: seededCases(9, 500, () => ({ faults: [], size: 12 })),
       minSize: 2,
       run: (s, c) => runTopology(s, c, true),
     },

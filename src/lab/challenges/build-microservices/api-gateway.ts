@@ -6,6 +6,7 @@
  */
 import { ConfigError, Random, Simulation, response, type Response } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
+import { seededCases } from "../seeded-cases";
 
 /** A request as it passes through the gateway's middlewares. */
 export interface GatewayRequest {
@@ -222,25 +223,24 @@ export const apiGatewayBuild = defineBuildChallenge<GatewayBuild>({
     {
       name: "works",
       goal: "every request gets the status the rules give, and only allowed ones reach a service",
-      cases: Array.from({ length: 6 }, (_, i) => ({ seed: i + 1, faults: [], size: 30 })),
+      cases: seededCases(6, 1, () => ({ faults: [], size: 30 })),
       minSize: 1,
       run: judge,
     },
     {
       name: "survives faults",
       goal: "a slow or crashed service costs at most the route timeout (504); a flooding client gets 429, the others do not",
-      cases: () =>
-        Array.from({ length: 20 }, (_, i) => {
-          const faults = [slowOrders(200 + 40 * i), crashUsers(900 + 50 * i), flood(100 + 90 * i)].filter((_, j) => (i >> j) % 2 === 1 || j === i % 3);
-          return { seed: 100 + i, faults, size: 30 };
-        }),
+      cases: seededCases(20, 100, (i) => {
+        const faults = [slowOrders(200 + 40 * i), crashUsers(900 + 50 * i), flood(100 + 90 * i)].filter((_, j) => (i >> j) % 2 === 1 || j === i % 3);
+        return { faults, size: 30 };
+      }),
       minSize: 1,
       run: judge,
     },
     {
       name: "holds the edges",
       goal: "the longest prefix wins, /ordersx is not /orders, and the limit restarts each second",
-      cases: Array.from({ length: 20 }, (_, i) => ({ seed: 500 + i, faults: [flood(960 + i * 4)], size: 40 })),
+      cases: seededCases(20, 500, (i) => ({ faults: [flood(960 + i * 4)], size: 40 })),
       minSize: 1,
       run: judge,
     },

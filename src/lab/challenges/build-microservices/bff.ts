@@ -5,6 +5,7 @@
  */
 import { ConfigError, Random, Simulation, response, type Response } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
+import { seededCases } from "../seeded-cases";
 
 /** The three services the home screen needs. */
 export type HomePart = "profile" | "orders" | "recs";
@@ -158,9 +159,9 @@ export const bffBuild = defineBuildChallenge<BffBuild>({
     if (typeof solution?.home !== "function") throw new ConfigError(`challenges["bff"].check`, "home", solution?.home, "a function (kit) => Promise<HomeScreen>");
   },
   stages: [
-    { name: "works", goal: `every part on the screen, for the right user, within ${BUDGET} ms`, cases: Array.from({ length: 6 }, (_, i) => ({ seed: i + 1, faults: [], size: 8 })), minSize: 1, run: judgeBff },
-    { name: "survives faults", goal: "a slow, crashed or failing service is left out and named in missing; the rest still arrives in time", cases: () => Array.from({ length: 20 }, (_, i) => ({ seed: 100 + i, faults: faultsFor(i), size: 6 })), minSize: 1, run: judgeBff },
-    { name: "holds at scale", goal: "30 screens at once under every fault: no screen mixes users or waits", cases: () => Array.from({ length: 20 }, (_, i) => ({ seed: 300 + i, faults: faultsFor(i + 4), size: 30 })), minSize: 1, run: judgeBff },
+    { name: "works", goal: `every part on the screen, for the right user, within ${BUDGET} ms`, cases: seededCases(6, 1, () => ({ faults: [], size: 8 })), minSize: 1, run: judgeBff },
+    { name: "survives faults", goal: "a slow, crashed or failing service is left out and named in missing; the rest still arrives in time", cases: seededCases(20, 100, (i) => ({ faults: faultsFor(i), size: 6 })), minSize: 1, run: judgeBff },
+    { name: "holds at scale", goal: "30 screens at once under every fault: no screen mixes users or waits", cases: seededCases(20, 300, (i) => ({ faults: faultsFor(i + 4), size: 30 })), minSize: 1, run: judgeBff },
   ],
   hints: {
     nudge: "Read the first failure: it says which screen, how long it took or which part was wrong, and what that service really answered. Start the three calls before waiting for any of them.",

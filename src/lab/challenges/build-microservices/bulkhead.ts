@@ -10,6 +10,7 @@
  */
 import { ConfigError, Simulation } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
+import { seededCases } from "../seeded-cases";
 
 /** Limits of one bulkhead. */
 export interface BulkheadOptions {
@@ -242,9 +243,9 @@ export const bulkheadBuild = defineBuildChallenge<BulkheadBuild>({
     if (typeof solution?.bulkhead !== "function") throw new ConfigError(`challenges["bulkhead"].check`, "bulkhead", solution?.bulkhead, "a function (options, kit) => Bulkhead");
   },
   stages: [
-    { name: "works", goal: "never more than maxConcurrent running or maxQueue waiting; FIFO; rejected at once when full", cases: Array.from({ length: 6 }, (_, i) => ({ seed: i + 1, faults: [], size: 20 })), minSize: 1, run: judgeBulkhead },
-    { name: "survives a failing dependency", goal: "permits come back after errors and timeouts; a call waiting past maxWaitMs is rejected", cases: () => Array.from({ length: 24 }, (_, i) => ({ seed: 100 + i, faults: faultsFor(i), size: 20 })), minSize: 1, run: judgeBulkhead },
-    { name: "isolates", goal: "while C is slow, D's bulkhead runs D's calls as if C did not exist", cases: () => Array.from({ length: 20 }, (_, i) => ({ seed: 300 + i, faults: [faultsFor(3 * i)[0]!, TRAFFIC_D], size: 16 })), minSize: 1, run: judgeBulkhead },
+    { name: "works", goal: "never more than maxConcurrent running or maxQueue waiting; FIFO; rejected at once when full", cases: seededCases(6, 1, () => ({ faults: [], size: 20 })), minSize: 1, run: judgeBulkhead },
+    { name: "survives a failing dependency", goal: "permits come back after errors and timeouts; a call waiting past maxWaitMs is rejected", cases: seededCases(24, 100, (i) => ({ faults: faultsFor(i), size: 20 })), minSize: 1, run: judgeBulkhead },
+    { name: "isolates", goal: "while C is slow, D's bulkhead runs D's calls as if C did not exist", cases: seededCases(20, 300, (i) => ({ faults: [faultsFor(3 * i)[0]!, TRAFFIC_D], size: 16 })), minSize: 1, run: judgeBulkhead },
   ],
   hints: {
     nudge: "Read the first failure: it names the call, the time, and how many ran and waited by the checker's count. Compare that with what your bulkhead thought.",

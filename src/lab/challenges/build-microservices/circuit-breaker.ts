@@ -22,6 +22,7 @@
 import fc from "fast-check";
 import { ConfigError, Random, Simulation, TimeoutError, response } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
+import { seededCases } from "../seeded-cases";
 
 /** The three states, named as resilience4j names them. */
 export type BreakerState = "CLOSED" | "OPEN" | "HALF_OPEN";
@@ -362,8 +363,7 @@ export const circuitBreakerBuild = defineBuildChallenge<BreakerBuild>({
     {
       name: "works",
       goal: "one caller, C down for a while: it opens, fails fast, half-opens after the wait and closes once C is back",
-      cases: Array.from({ length: 20 }, (_, i) => ({
-        seed: i + 1,
+      cases: seededCases(20, 1, (i) => ({
         faults: [{ kind: "outage", label: `C answers 503 from ${400 + 20 * i} to ${1_000 + 40 * i} ms`, at: 400 + 20 * i, params: { untilMs: 1_000 + 40 * i } }],
         size: 120,
       })),
@@ -373,7 +373,7 @@ export const circuitBreakerBuild = defineBuildChallenge<BreakerBuild>({
     {
       name: "survives faults",
       goal: "4 callers at once, outages, crashes and slow spells, 24 settings: every decision and state as resilience4j's",
-      cases: () => Array.from({ length: 24 }, (_, i) => ({ seed: 100 + i, faults: faultsFor(i), size: 400 })),
+      cases: seededCases(24, 100, (i) => ({ faults: faultsFor(i), size: 400 })),
       minSize: 10,
       run: (s, c) => judgeBreaker(s, c, 4, true),
     },

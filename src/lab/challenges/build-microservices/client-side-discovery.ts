@@ -6,6 +6,7 @@
  */
 import { ConfigError, Simulation } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
+import { seededCases } from "../seeded-cases";
 
 /** One instance as the registry lists it. */
 export interface RegistryInstance {
@@ -170,8 +171,8 @@ export const clientSideDiscoveryBuild = defineBuildChallenge<DiscoveryBuild>({
     if (typeof solution?.client !== "function") throw new ConfigError(`challenges["client-side-discovery"].check`, "client", solution?.client, "a function (kit) => DiscoveryClient");
   },
   stages: [
-    { name: "works", goal: "only UP instances, each in turn", cases: Array.from({ length: 6 }, (_, i) => ({ seed: i + 1, faults: [], size: 60 })), minSize: 2, run: judgeDiscovery },
-    { name: "survives faults", goal: "a crashed instance is ejected, a registry outage keeps the cache, DOWN and new instances are seen after a refresh", cases: () => Array.from({ length: 24 }, (_, i) => ({ seed: 100 + i, faults: faultsFor(i), size: 100 })), minSize: 2, run: judgeDiscovery },
+    { name: "works", goal: "only UP instances, each in turn", cases: seededCases(6, 1, () => ({ faults: [], size: 60 })), minSize: 2, run: judgeDiscovery },
+    { name: "survives faults", goal: "a crashed instance is ejected, a registry outage keeps the cache, DOWN and new instances are seen after a refresh", cases: seededCases(24, 100, (i) => ({ faults: faultsFor(i), size: 100 })), minSize: 2, run: judgeDiscovery },
   ],
   hints: {
     nudge: "Read the first failure: it names the choice, the time, and what the last registry answer said. Keep that answer in the client between calls.",

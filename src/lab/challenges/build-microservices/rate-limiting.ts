@@ -7,6 +7,7 @@
 import fc from "fast-check";
 import { ConfigError, Random, Simulation } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase } from "../build";
+import { seededCases } from "../seeded-cases";
 
 /** A limiter decides, for a request arriving at `nowMs`, whether it may pass. */
 export interface Limiter {
@@ -135,7 +136,7 @@ export const rateLimitingBuild = defineBuildChallenge<LimiterBuild>({
     {
       name: "works",
       goal: "scripted bursts and pauses: both limiters let through exactly what their rules allow",
-      cases: Array.from({ length: 12 }, (_, i) => ({ seed: i + 1, faults: [], size: 40 })),
+      cases: seededCases(12, 1, () => ({ faults: [], size: 40 })),
       minSize: 1,
       run: scripted,
     },

@@ -9,6 +9,7 @@
 import fc from "fast-check";
 import { ConfigError, Random, Simulation, response, type Response } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
+import { seededCases } from "../seeded-cases";
 
 /** What the lab gives your loop, one per operation. */
 export interface RetryKit {
@@ -239,14 +240,14 @@ export const retryBackoffBuild = defineBuildChallenge<RetryBuild>({
     {
       name: "works",
       goal: "a flaky service, mixed operations: retries what may be retried, within maxAttempts and the backoff ceiling",
-      cases: Array.from({ length: 8 }, (_, i) => ({ seed: i + 1, faults: [], size: 16 })),
+      cases: seededCases(8, 1, () => ({ faults: [], size: 16 })),
       minSize: 1,
       run: (s, c) => judgeRetry(s, c, false),
     },
     {
       name: "survives faults",
       goal: "30 clients fail together (503, crash, slow, 429): every rule holds and the first retries come back spread out",
-      cases: () => Array.from({ length: 24 }, (_, i) => ({ seed: 200 + i, faults: faultsFor(i), size: 30 })),
+      cases: seededCases(24, 200, (i) => ({ faults: faultsFor(i), size: 30 })),
       minSize: 10,
       run: (s, c) => judgeRetry(s, c, true),
     },

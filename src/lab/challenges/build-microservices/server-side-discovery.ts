@@ -11,6 +11,7 @@
  */
 import { ConfigError, Simulation } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
+import { seededCases } from "../seeded-cases";
 
 /** What the lab gives your balancer. */
 export interface HealthCheckKit {
@@ -304,18 +305,18 @@ export const serverSideDiscoveryBuild = defineBuildChallenge<LoadBalancerBuild>(
     if (typeof solution?.balancer !== "function") throw new ConfigError(`challenges["server-side-discovery"].check`, "balancer", solution?.balancer, "a function (kit) => LoadBalancer");
   },
   stages: [
-    { name: "works", goal: "every round probes every instance; requests go round robin over the healthy ones", cases: Array.from({ length: 6 }, (_, i) => ({ seed: i + 1, faults: [], size: 120 })), minSize: 2, run: judgeBalancer },
+    { name: "works", goal: "every round probes every instance; requests go round robin over the healthy ones", cases: seededCases(6, 1, () => ({ faults: [], size: 120 })), minSize: 2, run: judgeBalancer },
     {
       name: "survives faults",
       goal: "unhealthy after 2 failed probes, healthy after 3 passing, never a deregistered instance, load spread within 2",
-      cases: () => Array.from({ length: 24 }, (_, i) => ({ seed: 100 + i, faults: faultsFor(i), size: RUN_SIZE })),
+      cases: seededCases(24, 100, (i) => ({ faults: faultsFor(i), size: RUN_SIZE })),
       minSize: 2,
       run: judgeBalancer,
     },
     {
       name: "all unhealthy",
       goal: "with no healthy instance it fails open over the registered ones, and returns to the healthy ones as they recover",
-      cases: () => Array.from({ length: 20 }, (_, i) => ({ seed: 300 + i, faults: outageFor(i), size: RUN_SIZE })),
+      cases: seededCases(20, 300, (i) => ({ faults: outageFor(i), size: RUN_SIZE })),
       minSize: 2,
       run: judgeBalancer,
     },

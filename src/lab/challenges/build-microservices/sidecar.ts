@@ -11,6 +11,7 @@
  */
 import { ConfigError, Simulation, response, type Request, type Response } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
+import { seededCases } from "../seeded-cases";
 
 /** What the lab gives your proxy. */
 export interface SidecarKit {
@@ -243,9 +244,9 @@ export const sidecarBuild = defineBuildChallenge<SidecarBuild>({
     if (typeof solution?.proxy !== "function") throw new ConfigError(`challenges["sidecar"].check`, "proxy", solution?.proxy, "a function (kit) => SidecarProxy");
   },
   stages: [
-    { name: "works", goal: "every try carries the identity; requests and answers pass through unchanged", cases: Array.from({ length: 6 }, (_, i) => ({ seed: i + 1, faults: [], size: 30 })), minSize: 1, run: judgeSidecar },
-    { name: "survives errors", goal: "503s retried for GET and DELETE within 3 tries; POST never retried; 500 never retried", cases: () => Array.from({ length: 24 }, (_, i) => ({ seed: 100 + i, faults: flakyFor(i), size: 60 })), minSize: 1, run: judgeSidecar },
-    { name: "holds the deadline", goal: "slow, lossy and crashed callees: each try within 100 ms, each call within 300 ms", cases: () => Array.from({ length: 20 }, (_, i) => ({ seed: 300 + i, faults: slowFor(i), size: 60 })), minSize: 1, run: judgeSidecar },
+    { name: "works", goal: "every try carries the identity; requests and answers pass through unchanged", cases: seededCases(6, 1, () => ({ faults: [], size: 30 })), minSize: 1, run: judgeSidecar },
+    { name: "survives errors", goal: "503s retried for GET and DELETE within 3 tries; POST never retried; 500 never retried", cases: seededCases(24, 100, (i) => ({ faults: flakyFor(i), size: 60 })), minSize: 1, run: judgeSidecar },
+    { name: "holds the deadline", goal: "slow, lossy and crashed callees: each try within 100 ms, each call within 300 ms", cases: seededCases(20, 300, (i) => ({ faults: slowFor(i), size: 60 })), minSize: 1, run: judgeSidecar },
   ],
   hints: {
     nudge: "Read the first failure: it names the request by its x-request-id and says what the try or the answer was missing. Build each try from the app's request rather than a new one.",

@@ -7,6 +7,7 @@
  */
 import { ConfigError, Random, Simulation, TimeoutError, response, type Response } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
+import { seededCases } from "../seeded-cases";
 
 /** The downstream services, in the order the handler calls them. */
 export type Downstream = "inventory" | "pricing" | "shipping";
@@ -206,21 +207,21 @@ export const timeoutBuild = defineBuildChallenge<TimeoutBuild>({
     {
       name: "works",
       goal: "healthy services and budgets of 150–300 ms: every call gets the remaining budget, every answer is 200 in time",
-      cases: Array.from({ length: 6 }, (_, i) => ({ seed: i + 1, faults: [], size: 10 })),
+      cases: seededCases(6, 1, () => ({ faults: [], size: 10 })),
       minSize: 1,
       run: (s, c) => judgeTimeout(s, c, (r) => r.int(150, 300)),
     },
     {
       name: "survives faults",
       goal: "latency spikes, a slow downstream, a crash: each call within the budget left, 504 by the deadline when it runs out",
-      cases: () => Array.from({ length: 24 }, (_, i) => ({ seed: 100 + i, faults: faultsFor(i), size: 16 })),
+      cases: seededCases(24, 100, (i) => ({ faults: faultsFor(i), size: 16 })),
       minSize: 1,
       run: (s, c) => judgeTimeout(s, c, (r) => r.int(60, 250)),
     },
     {
       name: "holds the edges",
       goal: "budgets already spent, exactly the margin, a millisecond over it; 40 requests at once",
-      cases: () => Array.from({ length: 20 }, (_, i) => ({ seed: 300 + i, faults: i % 2 === 0 ? [] : faultsFor(i), size: 40 })),
+      cases: seededCases(20, 300, (i) => ({ faults: i % 2 === 0 ? [] : faultsFor(i), size: 40 })),
       minSize: 1,
       run: (s, c) => judgeTimeout(s, c, (r) => [-20, 0, 1, MARGIN - 1, MARGIN, MARGIN + 1, MARGIN + 2, 20, 35, 50, 80, 200][r.int(0, 11)]!),
     },

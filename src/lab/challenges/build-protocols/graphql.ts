@@ -11,6 +11,7 @@ import fc from "fast-check";
 import { buildSchema, execute, parse, validate, type DocumentNode, type FieldNode, type GraphQLFieldResolver, type SelectionSetNode } from "graphql";
 import { ConfigError, Random, Simulation, request, type SimNode } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
+import { seededCases } from "../seeded-cases";
 
 /** An author as the backend returns it. `email` is set only when the author is the request's viewer. */
 export interface AuthorRecord {
@@ -414,20 +415,19 @@ export const graphqlBuild = defineBuildChallenge<GraphQLBatchBuild>({
     {
       name: "no N+1",
       goal: "generated nested queries answer like the unbatched reference, with one backend call per loader and burst of resolvers",
-      cases: Array.from({ length: 20 }, (_, i) => ({ seed: i + 1, faults: [], size: 3 })),
+      cases: seededCases(20, 1, () => ({ faults: [], size: 3 })),
       minSize: 1,
       run: judgeQueries,
     },
     {
       name: "per request, failures local",
       goal: "two users at once while keys fail: no private field crosses requests, a failing key errors only its own field",
-      cases: () =>
-        Array.from({ length: 20 }, (_, i) => {
-          const faults: FaultSpec[] = [twoUsers];
-          if (i % 2 === 0) faults.push(failAuthor(1 + (i % 12)));
-          if (i % 3 !== 2) faults.push(failPosts(1 + ((i * 5) % 12)));
-          return { seed: 100 + i, faults, size: 3 };
-        }),
+      cases: seededCases(20, 100, (i) => {
+        const faults: FaultSpec[] = [twoUsers];
+        if (i % 2 === 0) faults.push(failAuthor(1 + (i % 12)));
+        if (i % 3 !== 2) faults.push(failPosts(1 + ((i * 5) % 12)));
+        return { faults, size: 3 };
+      }),
       minSize: 1,
       run: judgeQueries,
     },

@@ -10,6 +10,7 @@
  */
 import { ConfigError, GrpcClient, GrpcError, GrpcServer, GrpcStatus, Random, Simulation, type ProtoValue, type ServerCall } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
+import { seededCases } from "../seeded-cases";
 
 /** The services: `front` serves Profiles (your handler), `users` serves Users. */
 export const PROFILES_PROTO = `syntax = "proto3";
@@ -237,25 +238,24 @@ export const grpcBuild = defineBuildChallenge<GrpcProfileBuild>({
     {
       name: "works",
       goal: "valid, unknown and malformed requests get OK, NOT_FOUND and INVALID_ARGUMENT; every downstream call carries the remaining budget",
-      cases: Array.from({ length: 6 }, (_, i) => ({ seed: i + 1, faults: [], size: 12 })),
+      cases: seededCases(6, 1, () => ({ faults: [], size: 12 })),
       minSize: 1,
       run: judge,
     },
     {
       name: "survives faults",
       goal: "latency spikes and outages of users: DEADLINE_EXCEEDED or UNAVAILABLE, never past the deadline",
-      cases: () =>
-        Array.from({ length: 20 }, (_, i) => {
-          const faults = [spike(50 + 20 * i, 250), outage(300 + 15 * i, 200 + 10 * (i % 5)), slowLink(150 + 25 * i)].filter((_, j) => (i >> j) % 2 === 1 || j === i % 3);
-          return { seed: 100 + i, faults, size: 12 };
-        }),
+      cases: seededCases(20, 100, (i) => {
+        const faults = [spike(50 + 20 * i, 250), outage(300 + 15 * i, 200 + 10 * (i % 5)), slowLink(150 + 25 * i)].filter((_, j) => (i >> j) % 2 === 1 || j === i % 3);
+        return { faults, size: 12 };
+      }),
       minSize: 1,
       run: judge,
     },
     {
       name: "holds the edges",
       goal: "budgets smaller than a round trip, and a RecordView that counts then answers late: no call after the deadline, no second RecordView",
-      cases: () => Array.from({ length: 20 }, (_, i) => ({ seed: 500 + i, faults: i % 2 === 0 ? [lateView(0, 2_000), tightBudgets] : [lateView(40 * (i % 5), 400)], size: 12 })),
+      cases: seededCases(20, 500, (i) => ({ faults: i % 2 === 0 ? [lateView(0, 2_000), tightBudgets] : [lateView(40 * (i % 5), 400)], size: 12 })),
       minSize: 1,
       run: judge,
     },

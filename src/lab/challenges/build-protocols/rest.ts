@@ -14,6 +14,7 @@
 import fc from "fast-check";
 import { ConfigError, Random, Simulation, request, response, type HttpRequest, type HttpResponse } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
+import { seededCases } from "../seeded-cases";
 
 /** A note as the store keeps it. `version` starts at 1 and grows by one with every write. */
 export interface NoteRecord {
@@ -543,7 +544,7 @@ export const restBuild = defineBuildChallenge<RestResourceBuild>({
     {
       name: "works",
       goal: "every kind of request, one client: the status codes and headers RFC 9110 gives, 304 without a body",
-      cases: Array.from({ length: 6 }, (_, i) => ({ seed: i + 1, faults: [], size: 2 * KINDS.length })),
+      cases: seededCases(6, 1, () => ({ faults: [], size: 2 * KINDS.length })),
       minSize: 1,
       run: judgeScripted,
     },
@@ -555,13 +556,12 @@ export const restBuild = defineBuildChallenge<RestResourceBuild>({
     {
       name: "no lost update",
       goal: "three clients at once while writers race conditional PUTs, the store and network slow down: exactly one writer wins each race",
-      cases: () =>
-        Array.from({ length: 20 }, (_, i) => {
-          const faults: FaultSpec[] = [race(20 + 10 * (i % 5), 2 + (i % 3), 1), race(150 + 7 * i, 3, 2)];
-          if (i % 2 === 0) faults.push(slowStore(100 + 5 * i));
-          if (i % 3 === 0) faults.push(latency(40 * (i % 4), `client-${1 + (i % 3)}`));
-          return { seed: 300 + i, faults, size: 10 };
-        }),
+      cases: seededCases(20, 300, (i) => {
+        const faults: FaultSpec[] = [race(20 + 10 * (i % 5), 2 + (i % 3), 1), race(150 + 7 * i, 3, 2)];
+        if (i % 2 === 0) faults.push(slowStore(100 + 5 * i));
+        if (i % 3 === 0) faults.push(latency(40 * (i % 4), `client-${1 + (i % 3)}`));
+        return { faults, size: 10 };
+      }),
       minSize: 1,
       run: judgeConcurrent,
     },

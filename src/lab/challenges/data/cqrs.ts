@@ -11,6 +11,7 @@
  */
 import { ConfigError, EventStore, Random, Simulation } from "sde-lab";
 import { defineBuildChallenge, type CheckCase, type FaultSpec } from "../build";
+import { seededCases } from "../seeded-cases";
 import { expectSolution } from "../challenge";
 
 /** One event as the subscription delivers it (at least once, in order, repeats possible). */
@@ -257,7 +258,8 @@ export async function runCqrsCase(s: CqrsBuildSolution, c: CheckCase, ownReads: 
   return judge(await runView(s, c, { lag: ownReads ? [20, 60] : [5, 25], ownReads }));
 }
 
-const viewCases = (n: number, base: number, faults: (i: number) => FaultSpec[]) => (): CheckCase[] => Array.from({ length: n }, (_, i): CheckCase => ({ seed: base + i, size: 30, faults: faults(i) }));
+/** 20 cases of 30 events from `firstSeed`, with the faults `faults(i)`. */
+const viewCases = (firstSeed: number, faults: (i: number) => FaultSpec[]) => seededCases(20, firstSeed, (i) => ({ faults: faults(i), size: 30 }));
 
 export const cqrsBuild = defineBuildChallenge<CqrsBuildSolution>({
   id: "cqrs",
@@ -291,14 +293,14 @@ export const cqrsBuild = defineBuildChallenge<CqrsBuildSolution>({
     {
       name: "projects",
       goal: "events delivered once each, 5–25 ms late: the view ends equal to the fold of the events, with the last position as checkpoint, and reads show the view",
-      cases: viewCases(20, 1, () => []),
+      cases: viewCases(1, () => []),
       minSize: 1,
       run: async (s, c) => judge(await runView(s, c, { lag: [5, 25], ownReads: false })),
     },
     {
       name: "survives crashes and redelivery",
       goal: "crashes after any database write, duplicates and late repeats: every event still counted exactly once",
-      cases: viewCases(20, 100, (i): FaultSpec[] => [
+      cases: viewCases(100, (i): FaultSpec[] => [
         { kind: "crash-after-write", label: `crash the projector after its database write ${1 + (i % 6)}`, params: { write: 1 + (i % 6) } },
         { kind: "crash-after-write", label: `crash the projector after its database write ${8 + (i % 9)}`, params: { write: 8 + (i % 9) } },
         { kind: "duplicate", label: "deliver 25 % of the events twice in a row", params: { p: 0.25 } },
@@ -310,7 +312,7 @@ export const cqrsBuild = defineBuildChallenge<CqrsBuildSolution>({
     {
       name: "reads your writes",
       goal: "with 20–60 ms of lag and a projector crash, a writer's read includes its own write, without waiting longer than the view needs",
-      cases: viewCases(20, 200, (i): FaultSpec[] => [
+      cases: viewCases(200, (i): FaultSpec[] => [
         { kind: "crash-after-write", label: `crash the projector after its database write ${3 + (i % 10)}`, params: { write: 3 + (i % 10) } },
         { kind: "duplicate", label: "deliver 25 % of the events twice in a row", params: { p: 0.25 } },
       ]),

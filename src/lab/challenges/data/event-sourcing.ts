@@ -12,7 +12,8 @@
  */
 import fc from "fast-check";
 import { ConfigError, EventStore, Random, Simulation, WrongExpectedVersionError, type RecordedEvent } from "sde-lab";
-import { defineBuildChallenge, type CheckCase, type FaultSpec } from "../build";
+import { defineBuildChallenge, type CheckCase } from "../build";
+import { seededCases } from "../seeded-cases";
 import { expectSolution } from "../challenge";
 import { fcProperty } from "./property";
 
@@ -352,8 +353,6 @@ export async function runEventSourcingCase(s: EventSourcingBuildSolution, c: Che
   return judge(await raceCommands(s, c, long));
 }
 
-const raceCases = (n: number, base: number, size: (i: number) => number, faults: (i: number) => FaultSpec[]) => () => Array.from({ length: n }, (_, i): CheckCase => ({ seed: base + i, size: size(i), faults: faults(i) }));
-
 export const eventSourcingBuild = defineBuildChallenge<EventSourcingBuildSolution>({
   id: "event-sourcing",
   title: "Write the account aggregate and its command handler: decide, evolve, append at the expected revision",
@@ -393,17 +392,20 @@ export const eventSourcingBuild = defineBuildChallenge<EventSourcingBuildSolutio
     {
       name: "concurrent writers",
       goal: "20 concurrent withdrawals and deposits on one stream: never overdrawn, every conflict retried, accepted means appended once",
-      cases: raceCases(20, 1, () => 20, () => []),
+      cases: seededCases(20, 1, () => ({ faults: [], size: 20 })),
       minSize: 2,
       run: async (s, c) => judge(await raceCommands(s, c, false)),
     },
     {
       name: "crashes and snapshots",
       goal: "handlers crash between decide and append and clients resend; loads of a stream of over 1,000 events start from the snapshot; replays agree",
-      cases: raceCases(20, 100, () => 20, (i) => [
-        { kind: "crash-before-append", label: `crash the handler making append call ${2 + (i % 7)} before it lands`, params: { append: 2 + (i % 7) } },
-        { kind: "crash-before-append", label: `crash the handler making append call ${11 + (i % 5)} before it lands`, params: { append: 11 + (i % 5) } },
-      ]),
+      cases: seededCases(20, 100, (i) => ({
+        faults: [
+          { kind: "crash-before-append", label: `crash the handler making append call ${2 + (i % 7)} before it lands`, params: { append: 2 + (i % 7) } },
+          { kind: "crash-before-append", label: `crash the handler making append call ${11 + (i % 5)} before it lands`, params: { append: 11 + (i % 5) } },
+        ],
+        size: 20,
+      })),
       minSize: 2,
       run: async (s, c) => judge(await raceCommands(s, c, true)),
     },

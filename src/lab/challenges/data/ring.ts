@@ -6,6 +6,7 @@
  */
 import fc from "fast-check";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase } from "../build";
+import { seededCases } from "../seeded-cases";
 import { expectSolution } from "../challenge";
 import { fcProperty } from "./property";
 
@@ -162,7 +163,7 @@ export const consistentHashingBuild = defineBuildChallenge<RingSolution>({
     {
       name: "spreads evenly",
       goal: "with 200 virtual nodes, the busiest of 10 nodes holds ≤ 1.3× the mean of 10,000 keys, and an 11th node moves ≤ 1/11 + 3 % of them",
-      cases: () => Array.from({ length: 20 }, (_, i): CheckCase => ({ seed: i + 1, faults: [{ kind: "join", label: "an 11th node joins" }], size: 10_000 })),
+      cases: seededCases(20, 1, () => ({ faults: [{ kind: "join", label: "an 11th node joins" }], size: 10_000 })),
       minSize: 1_000,
       run: runSpreadCase,
     },

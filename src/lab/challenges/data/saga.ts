@@ -7,6 +7,7 @@
  */
 import { ConfigError, Random, Simulation } from "sde-lab";
 import { defineBuildChallenge, type CheckCase, type FaultSpec } from "../build";
+import { seededCases } from "../seeded-cases";
 import { expectSolution } from "../challenge";
 
 /** One step of the saga, as the orchestrator sees it. */
@@ -144,10 +145,11 @@ export async function runSagaCase(s: SagaOrchestratorSolution, c: CheckCase) {
 }
 
 const before = ["flight", "hotel", "car", "payment"];
-const cases = (n: number, base: number, extra: (i: number) => FaultSpec[]) => () =>
-  Array.from({ length: n }, (_, i): CheckCase => {
+/** 20 cases from `firstSeed`: each step up to the pivot refuses in turn (every fifth case none), then `extra(i)`. */
+const cases = (firstSeed: number, extra: (i: number) => FaultSpec[]) =>
+  seededCases(20, firstSeed, (i) => {
     const failing = i % 5 === 4 ? undefined : before[i % 5]!;
-    return { seed: base + i, faults: [...(failing ? [{ kind: "step-fails", label: `${failing} refuses (a business failure)`, target: failing }] : []), ...extra(i)], size: 1 };
+    return { faults: [...(failing ? [{ kind: "step-fails", label: `${failing} refuses (a business failure)`, target: failing }] : []), ...extra(i)], size: 1 };
   });
 
 export const sagaBuild = defineBuildChallenge<SagaOrchestratorSolution>({
@@ -178,13 +180,13 @@ export const sagaBuild = defineBuildChallenge<SagaOrchestratorSolution>({
     {
       name: "completes or compensates",
       goal: "with one step refusing (each in turn) or none, the saga ends all-done or all-undone, compensations in reverse order",
-      cases: cases(20, 1, () => []),
+      cases: cases(1, () => []),
       run: async (s, c) => judge(await runSaga(s, c)),
     },
     {
       name: "retries",
       goal: "compensations that are briefly unavailable and steps after the pivot that fail transiently are retried, never skipped or undone",
-      cases: cases(20, 100, (i) => [
+      cases: cases(100, (i) => [
         { kind: "compensation-unavailable", label: `every compensation answers 503 ${1 + (i % 2)} time(s) first`, params: { times: 1 + (i % 2) } },
         { kind: "after-pivot-transient", label: `email fails ${1 + (i % 3)} time(s) after the pivot`, params: { times: 1 + (i % 3) } },
       ]),
@@ -193,7 +195,7 @@ export const sagaBuild = defineBuildChallenge<SagaOrchestratorSolution>({
     {
       name: "survives lost replies",
       goal: "with 20 % of replies lost after the effect happened, nothing is left held and nothing done twice matters",
-      cases: cases(20, 200, () => [{ kind: "lost-replies", label: "lose 20 % of the replies (the effect happened)", params: { p: 0.2 } }]),
+      cases: cases(200, () => [{ kind: "lost-replies", label: "lose 20 % of the replies (the effect happened)", params: { p: 0.2 } }]),
       run: async (s, c) => judge(await runSaga(s, c)),
     },
   ],

@@ -6,6 +6,7 @@
 import fc from "fast-check";
 import { Random } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase } from "../build";
+import { seededCases } from "../seeded-cases";
 import { expectSolution } from "../challenge";
 import { fcProperty } from "./property";
 
@@ -199,7 +200,7 @@ export const horizontalShardingBuild = defineBuildChallenge<ShardingSolution>({
     {
       name: "splits the hot range evenly",
       goal: "after one split of the busiest shard at splitPoint, neither half takes more than 60 % of that shard's reads",
-      cases: () => Array.from({ length: 20 }, (_, i): CheckCase => ({ seed: i + 1, faults: [{ kind: "hot-range", label: "80 % of reads on 300 ids near one edge of a shard" }], size: 2_000 })),
+      cases: seededCases(20, 1, () => ({ faults: [{ kind: "hot-range", label: "80 % of reads on 300 ids near one edge of a shard" }], size: 2_000 })),
       minSize: 200,
       run: runHotSplitCase,
     },

@@ -5,7 +5,8 @@
  * Runs on the lab's simulated network, so a failing case has a sequence diagram.
  */
 import { ConfigError, Random, Simulation, dist, response, type Request } from "sde-lab";
-import { defineBuildChallenge, type CheckCase, type FaultSpec } from "../build";
+import { defineBuildChallenge, type CheckCase } from "../build";
+import { seededCases, type SeededCase } from "../seeded-cases";
 import { expectSolution } from "../challenge";
 
 /** A row of `users` (partition `db-users`). */
@@ -126,8 +127,6 @@ export async function runJoinCase(s: JoinSolution, c: CheckCase, maxRoundTrips: 
   return judge(await runJoin(s, c), maxRoundTrips);
 }
 
-const cases = (n: number, size: number, faults: (seed: number) => FaultSpec[]) => () => Array.from({ length: n }, (_, i): CheckCase => ({ seed: i + 1, faults: faults(i + 1), size }));
-
 export const verticalPartitioningBuild = defineBuildChallenge<JoinSolution>({
   id: "vertical-partitioning",
   title: "Join users and orders across two partitions, in batches",
@@ -153,24 +152,27 @@ export const verticalPartitioningBuild = defineBuildChallenge<JoinSolution>({
     {
       name: "joins",
       goal: "the page holds exactly the orders of the country's users, each once, with the right name and total",
-      cases: cases(5, 30, () => []),
+      cases: seededCases(5, 1, () => ({ faults: [], size: 30 })),
       minSize: 5,
       run: async (s, c) => judge(await runJoin(s, c), false),
     },
     {
       name: "batches",
       goal: `at most 1 + ⌈users / ${MAX_IN_LIST}⌉ queries, none with more than ${MAX_IN_LIST} ids`,
-      cases: cases(20, 600, () => [{ kind: "scale", label: "600 users, about 240 of them in NO" }]),
+      cases: seededCases(20, 1, () => ({ faults: [{ kind: "scale", label: "600 users, about 240 of them in NO" }], size: 600 })),
       minSize: 60,
       run: async (s, c) => judge(await runJoin(s, c), true),
     },
     {
       name: "survives loss and reordering",
       goal: "the page is still complete and has no duplicates when 15 % of the messages to db-orders are lost and answers come out of order",
-      cases: cases(20, 300, (): FaultSpec[] => [
-        { kind: "loss", label: "lose 15 % of the messages between app and db-orders", target: "db-orders", params: { p: 0.15 } },
-        { kind: "latency", label: "db-orders latency 1–40 ms (answers reorder)", target: "db-orders", params: { maxMs: 40 } },
-      ]),
+      cases: seededCases(20, 1, (): SeededCase => ({
+        faults: [
+          { kind: "loss", label: "lose 15 % of the messages between app and db-orders", target: "db-orders", params: { p: 0.15 } },
+          { kind: "latency", label: "db-orders latency 1–40 ms (answers reorder)", target: "db-orders", params: { maxMs: 40 } },
+        ],
+        size: 300,
+      })),
       minSize: 30,
       run: async (s, c) => judge(await runJoin(s, c), false),
     },

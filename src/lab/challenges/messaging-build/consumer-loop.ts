@@ -9,6 +9,7 @@
  */
 import { ConfigError, Kafka, Simulation, type KafkaConsumer, type KafkaMessage } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
+import { seededCases } from "../seeded-cases";
 import { expectSolution } from "../challenge";
 
 /** What the lab hands your loop, once per consumer instance it starts. */
@@ -169,34 +170,30 @@ export async function runLoop(solution: ConsumerLoopSolution, c: CheckCase): Pro
 
 const names = (n: number) => Array.from({ length: n }, (_, i) => `billing-${i + 1}`);
 
-const crashCases = (): CheckCase[] =>
-  Array.from({ length: 20 }, (_, i): CheckCase => {
-    const seed = 300 + i;
-    const target = names(2)[i % 2]!;
-    const at = 100 + ((i * 97) % 300);
-    const faults: FaultSpec[] = [
-      { kind: "consumers", label: "two consumers in group billing", params: { n: 2 } },
-      { kind: "crash", label: `crash ${target} ${at} ms after the start, mid-batch (a replacement joins ${RESTART_AFTER} ms later)`, at, target },
-    ];
-    if (i % 3 === 2) faults.push({ kind: "crash", label: `crash billing-3 (the replacement) at ${at + 7_500} ms`, at: at + 7_500, target: "billing-3" });
-    if (i % 4 === 1) faults.push({ kind: "broker-crash", label: `crash broker kafka-${i % 3} at ${at + 100} ms for 4 s (leaders fail over after 2 s)`, at: at + 100, params: { broker: i % 3, downMs: 4_000 } });
-    return { seed, faults, size: 100 };
-  });
+const crashCases = seededCases(20, 300, (i) => {
+  const target = names(2)[i % 2]!;
+  const at = 100 + ((i * 97) % 300);
+  const faults: FaultSpec[] = [
+    { kind: "consumers", label: "two consumers in group billing", params: { n: 2 } },
+    { kind: "crash", label: `crash ${target} ${at} ms after the start, mid-batch (a replacement joins ${RESTART_AFTER} ms later)`, at, target },
+  ];
+  if (i % 3 === 2) faults.push({ kind: "crash", label: `crash billing-3 (the replacement) at ${at + 7_500} ms`, at: at + 7_500, target: "billing-3" });
+  if (i % 4 === 1) faults.push({ kind: "broker-crash", label: `crash broker kafka-${i % 3} at ${at + 100} ms for 4 s (leaders fail over after 2 s)`, at: at + 100, params: { broker: i % 3, downMs: 4_000 } });
+  return { faults, size: 100 };
+});
 
-const rebalanceCases = (): CheckCase[] =>
-  Array.from({ length: 20 }, (_, i): CheckCase => {
-    const seed = 400 + i;
-    const joinAt = 80 + ((i * 61) % 300);
-    const leaveAt = joinAt + 150 + ((i * 37) % 200);
-    const leaver = names(3)[i % 3]!;
-    const faults: FaultSpec[] = [
-      { kind: "consumers", label: "two consumers in group billing", params: { n: 2 } },
-      { kind: "join", label: `billing-3 joins ${joinAt} ms after the start, mid-batch (every partition is revoked and dealt again)`, at: joinAt },
-      { kind: "leave", label: `${leaver} leaves (disconnect) at ${leaveAt} ms, mid-batch`, at: leaveAt, target: leaver },
-    ];
-    if (i % 2 === 1) faults.push({ kind: "join", label: `billing-4 joins at ${leaveAt + 150} ms`, at: leaveAt + 150 });
-    return { seed, faults, size: 120 };
-  });
+const rebalanceCases = seededCases(20, 400, (i) => {
+  const joinAt = 80 + ((i * 61) % 300);
+  const leaveAt = joinAt + 150 + ((i * 37) % 200);
+  const leaver = names(3)[i % 3]!;
+  const faults: FaultSpec[] = [
+    { kind: "consumers", label: "two consumers in group billing", params: { n: 2 } },
+    { kind: "join", label: `billing-3 joins ${joinAt} ms after the start, mid-batch (every partition is revoked and dealt again)`, at: joinAt },
+    { kind: "leave", label: `${leaver} leaves (disconnect) at ${leaveAt} ms, mid-batch`, at: leaveAt, target: leaver },
+  ];
+  if (i % 2 === 1) faults.push({ kind: "join", label: `billing-4 joins at ${leaveAt + 150} ms`, at: leaveAt + 150 });
+  return { faults, size: 120 };
+});
 
 export const kafkaConsumerLoopBuild = defineBuildChallenge<ConsumerLoopSolution>({
   id: "kafka",
@@ -223,7 +220,7 @@ export const kafkaConsumerLoopBuild = defineBuildChallenge<ConsumerLoopSolution>
     {
       name: "commits after processing",
       goal: "one consumer, no faults: every message processed once, in order, and all of it committed by the end",
-      cases: () => Array.from({ length: 4 }, (_, i): CheckCase => ({ seed: 200 + i, faults: [], size: 40 + 20 * i })),
+      cases: seededCases(4, 200, (i) => ({ faults: [], size: 40 + 20 * i })),
       minSize: 4,
       run: (s, c) => runLoop(s, c),
     },

@@ -9,6 +9,7 @@
  */
 import { ConfigError, Random, Simulation, TickFeed, networkDrop } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
+import { seededCases } from "../seeded-cases";
 import { HttpClient, emptyResponse, httpServer, jsonResponse, parseJson, queryOf, type HttpResponse } from "../../protocols/http1";
 import { wireOf } from "../../protocols/transport";
 
@@ -321,15 +322,11 @@ const FAULTS: ((at: number, r: Random) => FaultSpec)[] = [
   (at) => ({ kind: "burst", label: `a burst of 40 messages at ${ms(at)}`, at, params: { durationMs: 0 } }),
 ];
 
-function faultCases(): CheckCase[] {
-  return Array.from({ length: 24 }, (_, i) => {
-    const seed = 700 + i;
-    const r = new Random(seed);
-    const faults = [FAULTS[i % 4]!(r.int(500, 2_500), r)];
-    if (i % 3 === 2) faults.push(FAULTS[(i + 1) % 4]!(r.int(11_000, 13_000), r));
-    return { seed, faults, size: 30 };
-  });
-}
+const faultCases = seededCases(24, 700, (i, r) => {
+  const faults = [FAULTS[i % 4]!(r.int(500, 2_500), r)];
+  if (i % 3 === 2) faults.push(FAULTS[(i + 1) % 4]!(r.int(11_000, 13_000), r));
+  return { faults, size: 30 };
+});
 
 function outcome(run: Run, c: CheckCase): CaseOutcome {
   if (!run.violation) return { ok: true, sim: run.sim };
@@ -356,7 +353,7 @@ export const longPollingBuild = defineBuildChallenge<LongPollBuild>({
     {
       name: "works",
       goal: "healthy network: held polls answered when data arrives, 204 after the hold, every message once within a hold + RTT, no busy loop while idle",
-      cases: Array.from({ length: 6 }, (_, i) => ({ seed: i + 1, faults: [], size: 30 })),
+      cases: seededCases(6, 1, () => ({ faults: [], size: 30 })),
       minSize: 2,
       run: async (solution, c) => outcome(await runCase(solution, c), c),
     },

@@ -9,6 +9,7 @@
 import fc from "fast-check";
 import { ConfigError, EventStreamParser, Random, Simulation, TickFeed, networkDrop, type ServerSentEvent } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
+import { seededCases } from "../seeded-cases";
 import { fcProperty } from "../data/property";
 import { HttpClient, httpRequest, httpServer, emptyResponse, type ResponseStream } from "../../protocols/http1";
 import { wireOf } from "../../protocols/transport";
@@ -323,15 +324,11 @@ const FAULTS: ((at: number, r: Random) => FaultSpec)[] = [
   },
 ];
 
-function clientCases(): CheckCase[] {
-  return Array.from({ length: 24 }, (_, i) => {
-    const seed = 500 + i;
-    const r = new Random(seed);
-    const faults = [FAULTS[i % 3]!(r.int(600, 2_000), r)];
-    if (i % 3 === 1) faults.push(FAULTS[(i + 1) % 3]!(r.int(2_600, 3_500), r));
-    return { seed, faults, size: 25 };
-  });
-}
+const clientCases = seededCases(24, 500, (i, r) => {
+  const faults = [FAULTS[i % 3]!(r.int(600, 2_000), r)];
+  if (i % 3 === 1) faults.push(FAULTS[(i + 1) % 3]!(r.int(2_600, 3_500), r));
+  return { faults, size: 25 };
+});
 
 export const sseBuild = defineBuildChallenge<SseBuild>({
   id: "sse",

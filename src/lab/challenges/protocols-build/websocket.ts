@@ -9,6 +9,7 @@
  */
 import { ConfigError, Random, Simulation, SimWebSocket, TickFeed, WebSocketServer, networkDrop, silentDrop, type ServerWebSocket } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
+import { seededCases } from "../seeded-cases";
 
 /** One message of the feed, as the app gets it. */
 export interface WsMessage {
@@ -337,24 +338,17 @@ const FAULT_KINDS: ((at: number, random: Random) => FaultSpec)[] = [
   (at) => ({ kind: "close", label: `server closes with 1000 Normal Closure at ${ms(at)}`, at, params: { code: 1000, durationMs: 0 } }),
 ];
 
-function faultCases(): CheckCase[] {
-  return Array.from({ length: 28 }, (_, i) => {
-    const seed = 100 + i;
-    const random = new Random(seed);
-    const first = FAULT_KINDS[i % FAULT_KINDS.length]!(random.int(800, 4_000), random);
-    // Every fourth case adds a second fault later on: a silent drop after a drop, a restart after a silent drop…
-    const faults = i % 4 === 3 && first.kind !== "close" ? [first, FAULT_KINDS[(i + 1) % 4]!(random.int(7_000, 9_000), random)] : [first];
-    return { seed, faults, size: 30 };
-  });
-}
+const faultCases = seededCases(28, 100, (i, random) => {
+  const first = FAULT_KINDS[i % FAULT_KINDS.length]!(random.int(800, 4_000), random);
+  // Every fourth case adds a second fault later on: a silent drop after a drop, a restart after a silent drop…
+  const faults = i % 4 === 3 && first.kind !== "close" ? [first, FAULT_KINDS[(i + 1) % 4]!(random.int(7_000, 9_000), random)] : [first];
+  return { faults, size: 30 };
+});
 
-function fleetCases(): CheckCase[] {
-  return Array.from({ length: 20 }, (_, i) => {
-    const seed = 300 + i;
-    const at = 1_000 + (i % 5) * 137;
-    return { seed, faults: [{ kind: "restart", label: `deploy at ${ms(at)}: the server closes every socket with 1001 and is down for 6 s`, at, params: { durationMs: 6_000 } }], size: 20 };
-  });
-}
+const fleetCases = seededCases(20, 300, (i) => {
+  const at = 1_000 + (i % 5) * 137;
+  return { faults: [{ kind: "restart", label: `deploy at ${ms(at)}: the server closes every socket with 1001 and is down for 6 s`, at, params: { durationMs: 6_000 } }], size: 20 };
+});
 
 function outcome(run: Run, broken: { sentence: string; at: number } | undefined, c: CheckCase): CaseOutcome {
   if (!broken) return { ok: true, sim: run.sim };
@@ -404,7 +398,7 @@ export const websocketBuild = defineBuildChallenge<WebSocketBuild>({
     {
       name: "works",
       goal: "no faults: every message delivered once, in order, through the quiet spells, on one connection",
-      cases: Array.from({ length: 5 }, (_, i) => ({ seed: i + 1, faults: [], size: 30 })),
+      cases: seededCases(5, 1, () => ({ faults: [], size: 30 })),
       minSize: 1,
       async run(solution, c) {
         const run = await runCase(solution, c, 1, c.size);

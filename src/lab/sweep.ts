@@ -25,8 +25,9 @@ export interface SpreadOptions {
    */
   readonly unit?: string;
   /**
-   * When every value is the same, print it once (`5`) instead of `5 (5–5)`. A single value
-   * always prints alone: one run has no range. Default `false`.
+   * When every value is the same (a single value included), print it once (`5`) instead of
+   * `5 (5–5)`. Default `false`: the range is printed even when it is empty, so a column reads
+   * the same whatever the seeds gave.
    */
   readonly collapse?: boolean;
 }
@@ -136,6 +137,6 @@ function formatter(options: SpreadOptions): (values: number[]) => string {
     const mid = median === "upper" ? upper : (s[(s.length - 1) >> 1]! + upper) / 2;
     const lo = s[0]!, hi = s[s.length - 1]!;
     const head = `${number(mid)}${unit}`;
-    return s.length === 1 || (collapse && lo === hi) ? head : `${head} (${number(lo)}–${number(hi)})`;
+    return collapse && lo === hi ? head : `${head} (${number(lo)}–${number(hi)})`;
   };
 }

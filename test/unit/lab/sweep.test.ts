@@ -71,9 +71,9 @@ describe("spread", () => {
     expect(spread([13, 18, 14, 15], { collapse: true, median: "mean" })).toBe("14.5 (13–18)");
   });
 
-  it("prints a single value alone: one run has no range", () => {
-    expect(spread([29], { unit: " %" })).toBe("29 %");
-    expect(spread([7])).toBe("7");
+  it("prints a single value with its (empty) range, or alone when collapsing", () => {
+    expect(spread([7])).toBe("7 (7–7)");
+    expect(spread([29], { unit: " %", collapse: true })).toBe("29 %");
   });
 
   it("sorts numerically, with negative and decimal values", () => {

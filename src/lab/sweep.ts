@@ -94,6 +94,18 @@ function seedList(seeds: number | readonly number[]): number[] {
  * spread([{ ok: 344, p99: 2000 }, { ok: 287, p99: 2000 }]); // { ok: "344 (287–344)", p99: "2000 (2000–2000)" }
  */
 export function spread(values: readonly number[], options?: SpreadOptions): string;
+/**
+ * One record per seed (column name → number) to one table row: each column's
+ * "median (min–max)", the columns in the first record's order.
+ *
+ * @param records - one per seed, at least one, all with the columns of the first
+ * @param options - as for a list of numbers, applied to every column ({@link SpreadOptions})
+ * @throws ConfigError when the list is empty, a record lacks a column of the first record or
+ *   holds a value that is not a finite number, or an option is out of range
+ *
+ * @example
+ * table([{ setup: "no breaker", ...spread(runs.map((r) => ({ ok: r.ok, "users gave up": r.timedOut }))) }]);
+ */
 export function spread<K extends string>(records: readonly { readonly [column in K]: number }[], options?: SpreadOptions): { [column in K]: string };
 export function spread(values: readonly (number | Readonly<Record<string, number>>)[], options: SpreadOptions = {}): string | Record<string, string> {
   const format = formatter(options);

@@ -136,12 +136,16 @@ function finite(value: unknown, parameter: string): number {
 
 /** Checks the options once and returns the function that prints one column. */
 function formatter(options: SpreadOptions): (values: number[]) => string {
-  const { decimals, median, unit, collapse } = { ...SPREAD_DEFAULTS, ...options };
+  // An option given as undefined takes its default, as if it were left out.
+  const { decimals } = options;
+  const median = options.median ?? SPREAD_DEFAULTS.median, unit = options.unit ?? SPREAD_DEFAULTS.unit;
+  const collapse = options.collapse ?? SPREAD_DEFAULTS.collapse;
   if (decimals !== undefined && (!Number.isInteger(decimals) || decimals < 0 || decimals > 20)) {
     throw new ConfigError("spread", "decimals", decimals, "a whole number from 0 to 20");
   }
   if (median !== "upper" && median !== "mean") throw new ConfigError("spread", "median", median, 'one of "upper", "mean"');
   if (typeof unit !== "string") throw new ConfigError("spread", "unit", unit, "a string");
+  if (typeof collapse !== "boolean") throw new ConfigError("spread", "collapse", collapse, "true or false");
   const number = (x: number) => (decimals === undefined ? String(x) : x.toFixed(decimals));
   return (values) => {
     const s = [...values].sort((a, b) => a - b);

@@ -83,6 +83,10 @@ describe("spread", () => {
     expect(spread([1, 2, 12.5, 18.5], { decimals: 1 })).toBe("12.5 (1.0–18.5)");
   });
 
+  it("takes the default for an option given as undefined", () => {
+    expect(spread([1, 3], { median: undefined, decimals: undefined, unit: undefined, collapse: undefined })).toBe("3 (1–3)");
+  });
+
   it("puts the unit after the median", () => {
     expect(spread([50, 75, 50, 50, 60, 50], { unit: " %" })).toBe("50 % (50–75)");
   });
@@ -111,5 +115,7 @@ describe("spread", () => {
     expect(() => spread([1, 2], { decimals: -1 })).toThrow("spread: decimals must be a whole number from 0 to 20, got -1");
     expect(() => spread([1, 2], { decimals: 1.5 })).toThrow("got 1.5");
     expect(() => spread([1, 2], { median: "lower" as never })).toThrow('spread: median must be one of "upper", "mean", got "lower"');
+    expect(() => spread([1, 2], { unit: 5 as never })).toThrow("spread: unit must be a string, got 5");
+    expect(() => spread([1, 2], { collapse: "yes" as never })).toThrow('spread: collapse must be true or false, got "yes"');
   });
 });

@@ -9,6 +9,8 @@
 // Rich display: values that render themselves in a notebook; the error every bad option throws.
 export { DISPLAY, display, json, markdown, mermaid, table, text, type Displayable, type MimeBundle, type TableRow } from "./display";
 export { ConfigError } from "./errors";
+// Seed sweeps: one run per seed, each number shown as "median (min–max)".
+export { sweep, spread, type SpreadOptions } from "./sweep";
 export { chart, type Chart, type ChartSpec, type ChartSeries, type ChartPoint, type ChartAnnotation, type ChartKind, type ChartData } from "./viz/chart";
 export { type Replay, type ReplayOptions, type ReplayData } from "./viz/replay";
 export { Sampler, type SamplerOptions, type SamplerChartOptions } from "./viz/sampler";

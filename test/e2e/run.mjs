@@ -106,6 +106,43 @@ async function webviewCheck(page, { selector, globals = [], waitMs = 10_000 }, d
   }
 }
 
+/**
+ * Rows of the notebook list at the given cell indexes: whether each is drawn, whether its input
+ * is collapsed (VS Code's `input-collapsed` class on the cell) and the one-line preview its
+ * collapsed placeholder shows. With `click` (a CSS selector), clicks that element in the first
+ * such row, as a learner would (e.g. the collapsed placeholder's expand icon).
+ */
+async function notebookRows(page, { indexes, click }) {
+  const rows = {};
+  for (const index of indexes) {
+    const row = page.locator(`.notebook-editor .cell-list-container .monaco-list-row[data-index="${index}"]`).first();
+    if ((await row.count()) === 0) {
+      rows[index] = { drawn: false };
+      continue;
+    }
+    const cell = row.locator(".cell-inner-container").first();
+    const collapsed = ((await cell.getAttribute("class").catch(() => "")) ?? "").split(/\s+/).includes("input-collapsed");
+    const preview = row.locator(".input-collapse-container .cell-collapse-preview").first();
+    const previewText = (await preview.isVisible().catch(() => false)) ? (await preview.innerText()).trim() : "";
+    rows[index] = { drawn: true, collapsed, preview: previewText };
+  }
+  let clicked;
+  if (click) {
+    const target = page.locator(`.notebook-editor .cell-list-container .monaco-list-row[data-index="${indexes[0]}"] ${click}`).first();
+    clicked = await target.click({ timeout: 5_000 }).then(() => true, (e) => String(e));
+  }
+  return { rows, clicked };
+}
+
+/** Texts that a learner can see: drawn and not hidden (`visibility: hidden`, `display: none`) in any frame. */
+async function visibleTexts(page, texts) {
+  const found = Object.fromEntries(texts.map((t) => [t, false]));
+  for (const frame of page.frames()) {
+    for (const t of texts) if (!found[t] && (await frame.getByText(t).filter({ visible: true }).count().catch(() => 0)) > 0) found[t] = true;
+  }
+  return { found };
+}
+
 /** Clicks the first element showing `text` in any frame. */
 async function clickText(page, text) {
   for (const frame of page.frames()) {
@@ -292,6 +329,10 @@ async function runMode(mode) {
         answer(event.id, await domCheck(page, event.texts, event.mermaid === true));
       } else if (event.event === "webview-check") {
         answer(event.id, await webviewCheck(page, event, dialogs));
+      } else if (event.event === "notebook-rows") {
+        answer(event.id, await notebookRows(page, event));
+      } else if (event.event === "visible-texts") {
+        answer(event.id, await visibleTexts(page, event.texts));
       } else if (event.event === "click-text") {
         answer(event.id, await clickText(page, event.text));
       } else if (event.event === "viz-check") {

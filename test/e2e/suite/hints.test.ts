@@ -1,0 +1,88 @@
+// A build challenge's hint cells (metadata `collapsed: true`) in the real VS Code: they open
+// collapsed (only the one-line header "**Hint 1 of 3 (nudge)**" shows, the hint's text is not on
+// screen), a click on the placeholder's expand icon shows one hint and leaves the others
+// closed, and none of this touches the file.
+import * as assert from "node:assert/strict";
+import * as vscode from "vscode";
+import { ask, hasOuterRunner, screenshot } from "./outer";
+import { workspaceUri } from "./util";
+
+const idOf = (c: vscode.NotebookCell) => (c.metadata.sdeLab as { id?: string } | undefined)?.id;
+
+interface Row {
+  drawn: boolean;
+  collapsed?: boolean;
+  preview?: string;
+}
+type Rows = { rows: Record<string, Row>; clicked?: true | string };
+
+/** A run of plain words from a hint's body (markdown marks render differently). */
+function plainWords(cell: vscode.NotebookCell): string {
+  const body = cell.document.getText().split("\n").filter((l) => l.trim() !== "").at(-1)!;
+  return body.split(/[`*_[\]()]/).sort((a, b) => b.length - a.length)[0]!.trim().slice(0, 30);
+}
+
+describe("Hint cells", function () {
+  afterEach(async function () {
+    if (this.currentTest?.state === "failed") await screenshot("failed-hints");
+  });
+
+  it("open collapsed to their header; expanding one shows its text only; the file is unchanged", async function () {
+    this.timeout(120_000);
+    if (!hasOuterRunner) this.skip();
+    // A copy of its own, so no other test has shown (or expanded) this notebook already.
+    const source = workspaceUri("01-microservices.sdenb");
+    const copy = workspaceUri("hints-01.sdenb");
+    await vscode.workspace.fs.copy(source, copy, { overwrite: true });
+    const before = await vscode.workspace.fs.readFile(copy);
+    const notebook = await vscode.workspace.openNotebookDocument(copy);
+    const editor = await vscode.window.showNotebookDocument(notebook);
+    const hints = [1, 2, 3].map((n) => notebook.getCells().find((c) => idOf(c) === `bulkhead-hint-${n}`)!);
+    assert.ok(hints.every(Boolean), "no bulkhead-hint-1..3 cells");
+    const indexes = hints.map((c) => c.index);
+    const words = hints.map(plainWords);
+    editor.revealRange(new vscode.NotebookRange(indexes[0]! - 1, indexes[0]!), vscode.NotebookEditorRevealType.AtTop);
+
+    // Collapsed: each hint row shows VS Code's collapsed placeholder with the header line.
+    let closed: Rows;
+    const drawnBy = Date.now() + 20_000;
+    do {
+      await new Promise((r) => setTimeout(r, 500));
+      closed = await ask<Rows>({ event: "notebook-rows", indexes });
+    } while (!Object.values(closed.rows).every((row) => row.drawn && row.collapsed) && Date.now() < drawnBy);
+    assert.deepEqual(
+      indexes.map((i) => closed.rows[i]),
+      // VS Code's placeholder shows the cell's first source line as text: "**Hint 1 of 3 (nudge)**".
+      hints.map((c) => ({ drawn: true, collapsed: true, preview: c.document.lineAt(0).text })),
+    );
+    // Give the markdown previews time to draw if they were going to (they must not).
+    await new Promise((r) => setTimeout(r, 1_500));
+    const hidden = await ask<{ found: Record<string, boolean> }>({ event: "visible-texts", texts: words });
+    assert.deepEqual(hidden.found, Object.fromEntries(words.map((w) => [w, false])), "a hint's text is on screen before the learner opened it");
+    await screenshot("hints-collapsed");
+
+    // The learner clicks the first hint's expand icon: its text shows, the other two stay closed.
+    const opened = await ask<Rows>({ event: "notebook-rows", indexes, click: ".expandInputIcon" });
+    assert.equal(opened.clicked, true, `could not click the expand icon: ${String(opened.clicked)}`);
+    const deadline = Date.now() + 15_000;
+    let after: { found: Record<string, boolean> };
+    do {
+      await new Promise((r) => setTimeout(r, 500));
+      after = await ask<{ found: Record<string, boolean> }>({ event: "visible-texts", texts: words });
+    } while (!after.found[words[0]!] && Date.now() < deadline);
+    assert.deepEqual(after.found, { [words[0]!]: true, [words[1]!]: false, [words[2]!]: false });
+    const rows = await ask<Rows>({ event: "notebook-rows", indexes });
+    assert.deepEqual(
+      indexes.map((i) => rows.rows[i]?.collapsed),
+      [false, true, true],
+    );
+    await screenshot("hints-first-open");
+
+    // Collapse state is the editor's view state, not an edit: the notebook is not dirty, and
+    // saving writes the file back byte for byte (metadata `collapsed: true` kept as written).
+    assert.equal(notebook.isDirty, false, "expanding a hint marked the notebook as changed");
+    await notebook.save();
+    assert.deepEqual(Buffer.from(await vscode.workspace.fs.readFile(copy)), Buffer.from(before));
+    await vscode.commands.executeCommand("workbench.action.closeActiveEditor");
+  });
+});

@@ -46,15 +46,19 @@ export function collapsedRanges(cells: readonly { readonly metadata?: { readonly
 /** The parts of a notebook editor this module reads. */
 export interface CollapseEditor {
   readonly notebook: Pick<vscode.NotebookDocument, "notebookType" | "uri" | "getCells">;
-  readonly visibleRanges: readonly unknown[];
+  readonly visibleRanges: readonly CellRange[];
+  readonly selections?: readonly CellRange[];
 }
 
-/** What {@link watchCollapsedCells} listens to and calls: VS Code's window and commands by default (tests pass fakes). */
+/** What {@link watchCollapsedCells} listens to and calls: VS Code's window, commands and timers by default (tests pass fakes). */
 export interface CollapseHost {
   readonly visibleNotebookEditors: readonly CollapseEditor[];
   readonly onDidChangeVisibleNotebookEditors: vscode.Event<readonly CollapseEditor[]>;
   readonly onDidChangeNotebookEditorVisibleRanges: vscode.Event<{ readonly notebookEditor: CollapseEditor }>;
+  readonly onDidChangeNotebookEditorSelection: vscode.Event<{ readonly notebookEditor: CollapseEditor; readonly selections: readonly CellRange[] }>;
   executeCommand(command: string, arg: { ranges: CellRange[]; document: vscode.Uri }): Thenable<unknown>;
+  setTimeout(run: () => void, ms: number): { dispose(): void };
+  now(): number;
 }
 
 const vscodeHost = (): CollapseHost => ({
@@ -63,24 +67,92 @@ const vscodeHost = (): CollapseHost => ({
   },
   onDidChangeVisibleNotebookEditors: vscode.window.onDidChangeVisibleNotebookEditors,
   onDidChangeNotebookEditorVisibleRanges: vscode.window.onDidChangeNotebookEditorVisibleRanges,
+  onDidChangeNotebookEditorSelection: vscode.window.onDidChangeNotebookEditorSelection,
   executeCommand: (command, arg) => vscode.commands.executeCommand(command, arg),
+  setTimeout: (run, ms) => {
+    const timer = setTimeout(run, ms);
+    return { dispose: () => clearTimeout(timer) };
+  },
+  now: () => Date.now(),
 });
 
-/** Collapses `collapsed` cells once per SDE Lab notebook, as soon as an editor has laid out its cells. */
+/**
+ * After the first collapse, when the collapse is applied again to the hint cells in view that
+ * the learner has not touched (ms after the first layout). See {@link watchCollapsedCells}.
+ */
+export const SETTLE_MS: readonly number[] = [1_000, 3_000, 8_000];
+/** At most one re-collapse per notebook per this many ms while the learner scrolls. */
+export const SCROLL_THROTTLE_MS = 1_000;
+
+const inRanges = (index: number, ranges: readonly CellRange[]) => ranges.some((r) => index >= r.start && index < r.end);
+
+/**
+ * Collapses `collapsed` cells once per SDE Lab notebook, as soon as an editor has laid out its
+ * cells, and keeps VS Code from drawing their text over the collapsed rows.
+ *
+ * That second part works around VS Code 1.139's idle-time markdown rendering
+ * (`NotebookEditorWidget._backgroundMarkdownRenderingWithDeadline`), which creates a visible
+ * webview preview for every markdown cell that has none, collapsed or not: a hint whose preview
+ * it creates after the collapse shows its full text over its collapsed row. Collapsing a cell
+ * that is already collapsed hides its preview (and, once the preview exists, nothing shows it
+ * again until the cell is expanded). So the collapse is applied again to the hint cells in view
+ * a few times while the editor settles ({@link SETTLE_MS}) and, throttled, when the view
+ * scrolls. Only cells the learner has not touched: a cell that was ever selected (clicking its
+ * expand icon, or the keyboard and command-palette expands, which act on the selected cell) is
+ * left as the learner set it.
+ */
 export function watchCollapsedCells(host: CollapseHost = vscodeHost()): vscode.Disposable {
+  type Cell = ReturnType<CollapseEditor["notebook"]["getCells"]>[number];
   const done = new WeakSet<object>();
+  const touched = new WeakSet<Cell>();
+  const lastReapply = new WeakMap<object, number>();
+  const timers = new Set<{ dispose(): void }>();
+
+  const send = (editor: CollapseEditor, only: (cell: Cell, index: number) => boolean) => {
+    const cells = editor.notebook.getCells();
+    const ranges = collapsedRanges(cells.map((cell, i) => (only(cell, i) ? cell : {})));
+    if (ranges.length > 0) void host.executeCommand("notebook.cell.collapseCellInput", { ranges, document: editor.notebook.uri });
+  };
+  /** The hint cells in view that the learner has not touched, collapsed again. */
+  const reapply = (editor: CollapseEditor) => {
+    lastReapply.set(editor.notebook, host.now());
+    send(editor, (cell, i) => !touched.has(cell) && inRanges(i, editor.visibleRanges));
+  };
   const collapse = (editor: CollapseEditor) => {
     const notebook = editor.notebook;
+    if (notebook.notebookType !== NOTEBOOK_TYPE) return;
     // No visible ranges yet: the list has no view model, and the command would find no cells.
-    if (notebook.notebookType !== NOTEBOOK_TYPE || done.has(notebook) || editor.visibleRanges.length === 0) return;
-    done.add(notebook);
-    const ranges = collapsedRanges(notebook.getCells());
-    if (ranges.length > 0) void host.executeCommand("notebook.cell.collapseCellInput", { ranges, document: notebook.uri });
+    if (editor.visibleRanges.length === 0) return;
+    if (!done.has(notebook)) {
+      done.add(notebook);
+      if (collapsedRanges(notebook.getCells()).length === 0) return;
+      lastReapply.set(notebook, host.now());
+      send(editor, () => true);
+      for (const ms of SETTLE_MS) {
+        const timer = host.setTimeout(() => {
+          timers.delete(timer);
+          reapply(editor);
+        }, ms);
+        timers.add(timer);
+      }
+      return;
+    }
+    const last = lastReapply.get(notebook);
+    if (last !== undefined && host.now() - last >= SCROLL_THROTTLE_MS) reapply(editor);
   };
+  const touch = (editor: CollapseEditor, selections: readonly CellRange[]) => {
+    if (editor.notebook.notebookType !== NOTEBOOK_TYPE) return;
+    editor.notebook.getCells().forEach((cell, i) => inRanges(i, selections) && touched.add(cell));
+  };
+
   host.visibleNotebookEditors.forEach(collapse);
   const subscriptions = [
     host.onDidChangeVisibleNotebookEditors((editors) => editors.forEach(collapse)),
     host.onDidChangeNotebookEditorVisibleRanges(({ notebookEditor }) => collapse(notebookEditor)),
+    host.onDidChangeNotebookEditorSelection(({ notebookEditor, selections }) => touch(notebookEditor, selections)),
   ];
-  return new vscode.Disposable(() => subscriptions.forEach((s) => s.dispose()));
+  return new vscode.Disposable(() => {
+    subscriptions.forEach((s) => s.dispose());
+    timers.forEach((t) => t.dispose());
+  });
 }

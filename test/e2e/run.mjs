@@ -134,13 +134,44 @@ async function notebookRows(page, { indexes, click }) {
   return { rows, clicked };
 }
 
-/** Texts that a learner can see: drawn and not hidden (`visibility: hidden`, `display: none`) in any frame. */
+/**
+ * Texts that a learner can see: drawn, not hidden (`visibility: hidden`, `display: none`) and
+ * inside the window, in any frame. `where` names the first element showing each text.
+ */
 async function visibleTexts(page, texts) {
   const found = Object.fromEntries(texts.map((t) => [t, false]));
+  const where = {};
+  const view = page.viewportSize() ?? { width: 1400, height: 1000 };
   for (const frame of page.frames()) {
-    for (const t of texts) if (!found[t] && (await frame.getByText(t).filter({ visible: true }).count().catch(() => 0)) > 0) found[t] = true;
+    for (const t of texts) {
+      if (found[t]) continue;
+      for (const el of await frame.getByText(t).filter({ visible: true }).all().catch(() => [])) {
+        const box = await el.boundingBox().catch(() => null);
+        if (!box || box.x + box.width <= 0 || box.y + box.height <= 0 || box.x >= view.width || box.y >= view.height) continue;
+        found[t] = true;
+        const tag = await el.evaluate((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join(".")}`).catch(() => "?");
+        where[t] = { frame: frame.url().slice(0, 80), element: tag, box };
+        break;
+      }
+    }
   }
-  return { found };
+  // Every element with the text, shown or not (which webview preview holds it, and its state).
+  const all = {};
+  for (const frame of page.frames()) {
+    for (const t of texts) {
+      for (const el of await frame.getByText(t).all().catch(() => [])) {
+        const info = await el
+          .evaluate((e) => {
+            let n = e;
+            while (n && !(n.id && n.style)) n = n.parentElement ?? n.getRootNode()?.host;
+            return n ? { id: n.id, top: n.style.top, visibility: n.style.visibility, display: n.style.display } : null;
+          })
+          .catch(() => "?");
+        (all[t] ??= []).push(info);
+      }
+    }
+  }
+  return { found, where, all };
 }
 
 /** Clicks the first element showing `text` in any frame. */

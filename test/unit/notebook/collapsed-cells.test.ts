@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { EventEmitter } from "vscode";
 import { NOTEBOOK_TYPE, SdeNotebookSerializer } from "../../../src/notebook/serializer";
-import { collapsedRanges, watchCollapsedCells, type CollapseEditor, type CollapseHost } from "../../../src/notebook/collapsed-cells";
+import { collapsedRanges, SCROLL_THROTTLE_MS, SETTLE_MS, watchCollapsedCells, type CellRange, type CollapseEditor, type CollapseHost } from "../../../src/notebook/collapsed-cells";
 
 const cell = (id: string, collapsed?: boolean) => ({ id, kind: "markdown", language: "markdown", source: [`${id}`], metadata: collapsed === undefined ? {} : { collapsed } });
 const file = (cells: object[]) => `${JSON.stringify({ format: "sde-notebook", version: 1, metadata: {}, cells }, null, 2)}\n`;
@@ -47,54 +47,107 @@ describe("shipped notebooks' hint cells", () => {
 
 describe("watchCollapsedCells", () => {
   const s = new SdeNotebookSerializer({ saveOutputs: () => true, showError: vi.fn() });
-  const cells = s.deserializeNotebook(new TextEncoder().encode(file([cell("challenge"), cell("hint-1", true), cell("hint-2", true)]))).cells;
+  // challenge, hint-1, hint-2, other, hint-3
+  const cells = s.deserializeNotebook(new TextEncoder().encode(file([cell("challenge"), cell("hint-1", true), cell("hint-2", true), cell("other"), cell("hint-3", true)]))).cells;
   const document = (name: string, type = NOTEBOOK_TYPE, withHints = true) => ({
     notebookType: type,
     uri: { path: `/w/${name}.sdenb` } as never,
     getCells: () => (withHints ? cells : cells.slice(0, 1)) as never,
   });
+  type Editor = { notebook: ReturnType<typeof document>; visibleRanges: CellRange[] };
   const setup = (visible: CollapseEditor[] = []) => {
     const shown = new EventEmitter<readonly CollapseEditor[]>();
     const ranges = new EventEmitter<{ notebookEditor: CollapseEditor }>();
-    const sent: unknown[][] = [];
+    const selection = new EventEmitter<{ notebookEditor: CollapseEditor; selections: readonly CellRange[] }>();
+    const sent: CellRange[][] = [];
+    let clock = 0;
+    let timers: { at: number; run: () => void }[] = [];
     const host: CollapseHost = {
       visibleNotebookEditors: visible,
       onDidChangeVisibleNotebookEditors: shown.event as never,
       onDidChangeNotebookEditorVisibleRanges: ranges.event as never,
-      executeCommand: async (...args) => void sent.push(args),
+      onDidChangeNotebookEditorSelection: selection.event as never,
+      executeCommand: async (command, arg) => {
+        expect(command).toBe("notebook.cell.collapseCellInput");
+        sent.push(arg.ranges);
+      },
+      setTimeout: (run, ms) => {
+        const timer = { at: clock + ms, run };
+        timers.push(timer);
+        return { dispose: () => (timers = timers.filter((t) => t !== timer)) };
+      },
+      now: () => clock,
     };
-    return { watch: watchCollapsedCells(host), shown, ranges, sent };
+    /** Moves the clock, firing the timers that come due. */
+    const advance = (ms: number) => {
+      clock += ms;
+      const due = timers.filter((t) => t.at <= clock);
+      timers = timers.filter((t) => t.at > clock);
+      due.forEach((t) => t.run());
+    };
+    const scroll = (editor: Editor, to: CellRange[], ms = 0) => {
+      clock += ms;
+      editor.visibleRanges = to;
+      ranges.fire({ notebookEditor: editor });
+    };
+    return { watch: watchCollapsedCells(host), shown, scroll, selection, sent, advance, pending: () => timers.length };
   };
-  const laidOut = [{ start: 0, end: 3 }];
+  const all = [{ start: 0, end: 5 }];
 
-  it("waits for the editor to lay out cells, then collapses the marked ones once per notebook", () => {
-    const { shown, ranges, sent, watch } = setup();
-    const nb = document("a");
-    const editor = { notebook: nb, visibleRanges: [] as unknown[] };
+  it("waits for the editor to lay out cells, then collapses every marked cell; scrolling does not repeat it within the throttle", () => {
+    const { shown, scroll, sent } = setup();
+    const editor: Editor = { notebook: document("a"), visibleRanges: [] };
     shown.fire([editor]);
     expect(sent).toEqual([]); // visible, but its list has no cells yet: the command would collapse nothing
-    editor.visibleRanges = laidOut;
-    ranges.fire({ notebookEditor: editor });
-    expect(sent).toEqual([["notebook.cell.collapseCellInput", { ranges: [{ start: 1, end: 3 }], document: nb.uri }]]);
-    // Scrolling, a second editor on the same notebook, or coming back to its tab: the learner's
-    // expanded hints stay as they are.
-    ranges.fire({ notebookEditor: editor });
-    shown.fire([{ notebook: nb, visibleRanges: laidOut }]);
+    scroll(editor, [{ start: 0, end: 2 }]);
+    expect(sent).toEqual([[{ start: 1, end: 3 }, { start: 4, end: 5 }]]);
+    scroll(editor, all, SCROLL_THROTTLE_MS - 1);
     expect(sent).toHaveLength(1);
-    // Reopened (a new document): collapsed again.
-    ranges.fire({ notebookEditor: { notebook: document("a"), visibleRanges: laidOut } });
-    expect(sent).toHaveLength(2);
+  });
+
+  it("collapses again, while the editor settles and on scrolling, only the hints in view the learner never selected", () => {
+    const { scroll, selection, sent, advance, watch, pending } = setup();
+    const editor: Editor = { notebook: document("a"), visibleRanges: [] };
+    scroll(editor, [{ start: 0, end: 3 }]);
+    expect(sent).toHaveLength(1);
+    advance(SETTLE_MS[0]!);
+    expect(sent[1]).toEqual([{ start: 1, end: 3 }]); // hint-3 is not in view
+    // The learner clicks hint-1 (selecting it) and expands it: never collapsed again.
+    selection.fire({ notebookEditor: editor, selections: [{ start: 1, end: 2 }] });
+    scroll(editor, all, SCROLL_THROTTLE_MS);
+    expect(sent[2]).toEqual([{ start: 2, end: 3 }, { start: 4, end: 5 }]);
+    scroll(editor, all, SCROLL_THROTTLE_MS / 2); // throttled
+    expect(sent).toHaveLength(3);
+    advance(SETTLE_MS.at(-1)!);
+    expect(sent.length).toBeGreaterThan(3);
+    expect(sent.slice(3).every((r) => JSON.stringify(r) === JSON.stringify([{ start: 2, end: 3 }, { start: 4, end: 5 }]))).toBe(true);
+    expect(pending()).toBe(0);
+    const before = sent.length;
     watch.dispose();
-    ranges.fire({ notebookEditor: { notebook: document("b"), visibleRanges: laidOut } });
+    scroll(editor, all, SCROLL_THROTTLE_MS);
+    scroll({ notebook: document("b"), visibleRanges: [] }, all);
+    expect(sent).toHaveLength(before);
+  });
+
+  it("collapses a reopened notebook (a new document) from the start again; disposing cancels pending re-collapses", () => {
+    const { scroll, sent, advance, watch, pending } = setup();
+    scroll({ notebook: document("a"), visibleRanges: [] }, all);
+    scroll({ notebook: document("a"), visibleRanges: [] }, all);
+    expect(sent).toHaveLength(2);
+    expect(pending()).toBe(2 * SETTLE_MS.length);
+    watch.dispose();
+    expect(pending()).toBe(0);
+    advance(60_000);
     expect(sent).toHaveLength(2);
   });
 
   it("collapses an editor already laid out when it starts; leaves other notebook types and notebooks without hints alone", () => {
     const nb = document("c");
-    const { ranges, sent } = setup([{ notebook: nb, visibleRanges: laidOut }]);
-    expect(sent).toEqual([["notebook.cell.collapseCellInput", { ranges: [{ start: 1, end: 3 }], document: nb.uri }]]);
-    ranges.fire({ notebookEditor: { notebook: document("d", "jupyter-notebook"), visibleRanges: laidOut } });
-    ranges.fire({ notebookEditor: { notebook: document("e", NOTEBOOK_TYPE, false), visibleRanges: laidOut } });
+    const { scroll, sent, pending } = setup([{ notebook: nb, visibleRanges: all }]);
+    expect(sent).toEqual([[{ start: 1, end: 3 }, { start: 4, end: 5 }]]);
+    scroll({ notebook: document("d", "jupyter-notebook"), visibleRanges: [] }, all);
+    scroll({ notebook: document("e", NOTEBOOK_TYPE, false), visibleRanges: [] }, all);
     expect(sent).toHaveLength(1);
+    expect(pending()).toBe(SETTLE_MS.length);
   });
 });

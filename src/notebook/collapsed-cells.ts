@@ -77,10 +77,13 @@ const vscodeHost = (): CollapseHost => ({
 });
 
 /**
- * After the first collapse, when the collapse is applied again to the hint cells in view that
- * the learner has not touched (ms after the first layout). See {@link watchCollapsedCells}.
+ * After the first collapse, the collapse is applied again to the hint cells in view that the
+ * learner has not touched every {@link SETTLE_EVERY_MS} for {@link SETTLE_FOR_MS}. See
+ * {@link watchCollapsedCells}.
  */
-export const SETTLE_MS: readonly number[] = [1_000, 3_000, 8_000];
+export const SETTLE_EVERY_MS = 2_000;
+/** How long after an editor first lays out its cells the periodic re-collapse runs. */
+export const SETTLE_FOR_MS = 60_000;
 /** At most one re-collapse per notebook per this many ms while the learner scrolls. */
 export const SCROLL_THROTTLE_MS = 1_000;
 
@@ -95,9 +98,11 @@ const inRanges = (index: number, ranges: readonly CellRange[]) => ranges.some((r
  * webview preview for every markdown cell that has none, collapsed or not: a hint whose preview
  * it creates after the collapse shows its full text over its collapsed row. Collapsing a cell
  * that is already collapsed hides its preview (and, once the preview exists, nothing shows it
- * again until the cell is expanded). So the collapse is applied again to the hint cells in view
- * a few times while the editor settles ({@link SETTLE_MS}) and, throttled, when the view
- * scrolls. Only cells the learner has not touched: a cell that was ever selected (clicking its
+ * again until the cell is expanded). When VS Code gets to a cell depends on how idle the
+ * window is (seconds, or tens of seconds on a loaded machine), and nothing tells an extension.
+ * So the collapse is applied again to the hint cells in view every {@link SETTLE_EVERY_MS} for
+ * the first {@link SETTLE_FOR_MS} and, throttled, whenever the view scrolls; on a collapsed
+ * cell it changes nothing but the stray preview. Only cells the learner has not touched: a cell that was ever selected (clicking its
  * expand icon, or the keyboard and command-palette expands, which act on the selected cell) is
  * left as the learner set it.
  */
@@ -126,15 +131,18 @@ export function watchCollapsedCells(host: CollapseHost = vscodeHost()): vscode.D
     if (!done.has(notebook)) {
       done.add(notebook);
       if (collapsedRanges(notebook.getCells()).length === 0) return;
-      lastReapply.set(notebook, host.now());
+      const start = host.now();
+      lastReapply.set(notebook, start);
       send(editor, () => true);
-      for (const ms of SETTLE_MS) {
+      const settle = () => {
         const timer = host.setTimeout(() => {
           timers.delete(timer);
           reapply(editor);
-        }, ms);
+          if (host.now() - start + SETTLE_EVERY_MS <= SETTLE_FOR_MS) settle();
+        }, SETTLE_EVERY_MS);
         timers.add(timer);
-      }
+      };
+      settle();
       return;
     }
     const last = lastReapply.get(notebook);

@@ -155,23 +155,7 @@ async function visibleTexts(page, texts) {
       }
     }
   }
-  // Every element with the text, shown or not (which webview preview holds it, and its state).
-  const all = {};
-  for (const frame of page.frames()) {
-    for (const t of texts) {
-      for (const el of await frame.getByText(t).all().catch(() => [])) {
-        const info = await el
-          .evaluate((e) => {
-            let n = e;
-            while (n && !(n.id && n.style)) n = n.parentElement ?? n.getRootNode()?.host;
-            return n ? { id: n.id, top: n.style.top, visibility: n.style.visibility, display: n.style.display } : null;
-          })
-          .catch(() => "?");
-        (all[t] ??= []).push(info);
-      }
-    }
-  }
-  return { found, where, all };
+  return { found, where };
 }
 
 /** Clicks the first element showing `text` in any frame. */

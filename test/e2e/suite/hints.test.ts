@@ -28,7 +28,7 @@ describe("Hint cells", function () {
   });
 
   it("open collapsed to their header; expanding one shows its text only; the file is unchanged", async function () {
-    this.timeout(150_000);
+    this.timeout(240_000);
     if (!hasOuterRunner) this.skip();
     // A copy of its own, so no other test has shown (or expanded) this notebook already.
     const source = workspaceUri("01-microservices.sdenb");
@@ -56,15 +56,25 @@ describe("Hint cells", function () {
       // VS Code's placeholder shows the cell's first source line as text: "**Hint 1 of 3 (nudge)**".
       hints.map((c) => ({ drawn: true, collapsed: true, preview: c.document.lineAt(0).text })),
     );
-    for (let k = 0; k < 10; k++) {
-      const probe = await ask<{ found: Record<string, boolean>; all: object }>({ event: "visible-texts", texts: words });
-      report({ event: "metric", name: `hints-debug t=${Date.now() - opened0}`, value: JSON.stringify(probe) });
+    // VS Code draws markdown previews in idle time, whatever the collapse state, and SDE Lab
+    // collapses untouched hints again every 2 s (src/notebook/collapsed-cells.ts): a hint's text
+    // may flash over its row until then, never longer. Watch for 8 s, once a second.
+    let run = 0;
+    let longest = 0;
+    let seen = 0;
+    let last: { found: Record<string, boolean>; where: object } | undefined;
+    for (let k = 0; k < 8; k++) {
       await new Promise((r) => setTimeout(r, 1_000));
+      last = await ask<{ found: Record<string, boolean>; where: object }>({ event: "visible-texts", texts: words }, 60_000);
+      const shown = Object.values(last.found).some(Boolean);
+      run = shown ? run + 1 : 0;
+      seen += shown ? 1 : 0;
+      longest = Math.max(longest, run);
+      if (shown) report({ event: "metric", name: `hints: text on screen ${Date.now() - opened0} ms after opening`, value: JSON.stringify(last.where) });
     }
-    // VS Code draws markdown previews in idle time; give them time to show if they were going to.
-    await new Promise((r) => setTimeout(r, Math.max(1_500, opened0 + 4_000 - Date.now())));
-    const hidden = await ask<{ found: Record<string, boolean>; where: object }>({ event: "visible-texts", texts: words });
-    assert.deepEqual(hidden.found, Object.fromEntries(words.map((w) => [w, false])), `a hint's text is on screen before the learner opened it: ${JSON.stringify(hidden.where)}`);
+    report({ event: "metric", name: "hints: probes (of 8) with a hint's text on screen", value: seen });
+    assert.ok(longest <= 2, `a hint's text stayed on screen for ${longest} probes in a row (1 s apart)`);
+    assert.deepEqual(last!.found, Object.fromEntries(words.map((w) => [w, false])), `a hint's text is on screen before the learner opened it: ${JSON.stringify(last!.where)}`);
     await screenshot("hints-collapsed");
 
     // The learner clicks the first hint's expand icon: its text shows, the other two stay closed.
@@ -74,7 +84,7 @@ describe("Hint cells", function () {
     let after: { found: Record<string, boolean> };
     do {
       await new Promise((r) => setTimeout(r, 500));
-      after = await ask<{ found: Record<string, boolean> }>({ event: "visible-texts", texts: words });
+      after = await ask<{ found: Record<string, boolean> }>({ event: "visible-texts", texts: words }, 60_000);
     } while (!after.found[words[0]!] && Date.now() < deadline);
     assert.deepEqual(after.found, { [words[0]!]: true, [words[1]!]: false, [words[2]!]: false });
     const rows = await ask<Rows>({ event: "notebook-rows", indexes });
@@ -91,7 +101,7 @@ describe("Hint cells", function () {
     await new Promise((r) => setTimeout(r, 1_500));
     editor.revealRange(new vscode.NotebookRange(indexes[0]! - 1, indexes[0]!), vscode.NotebookEditorRevealType.AtTop);
     await new Promise((r) => setTimeout(r, 1_500));
-    const later = await ask<{ found: Record<string, boolean>; where: object }>({ event: "visible-texts", texts: words });
+    const later = await ask<{ found: Record<string, boolean>; where: object }>({ event: "visible-texts", texts: words }, 60_000);
     assert.deepEqual(later.found, { [words[0]!]: true, [words[1]!]: false, [words[2]!]: false }, JSON.stringify(later.where));
     const laterRows = await ask<Rows>({ event: "notebook-rows", indexes });
     assert.deepEqual(

@@ -119,8 +119,12 @@ export function watchCollapsedCells(host: CollapseHost = vscodeHost()): vscode.D
     if (ranges.length > 0) void host.executeCommand("notebook.cell.collapseCellInput", { ranges, document: editor.notebook.uri });
   };
   /** The hint cells in view that the learner has not touched, collapsed again. */
-  const reapply = (editor: CollapseEditor) => {
-    lastReapply.set(editor.notebook, host.now());
+  const reapply = (notebook: CollapseEditor["notebook"]) => {
+    // Only while an editor shows the notebook: for a document with no editor, VS Code's command
+    // falls back to the active notebook editor and would collapse cells of another notebook.
+    const editor = host.visibleNotebookEditors.find((e) => e.notebook === notebook);
+    if (!editor) return;
+    lastReapply.set(notebook, host.now());
     send(editor, (cell, i) => !touched.has(cell) && inRanges(i, editor.visibleRanges));
   };
   const collapse = (editor: CollapseEditor) => {
@@ -137,7 +141,7 @@ export function watchCollapsedCells(host: CollapseHost = vscodeHost()): vscode.D
       const settle = () => {
         const timer = host.setTimeout(() => {
           timers.delete(timer);
-          reapply(editor);
+          reapply(notebook);
           if (host.now() - start + SETTLE_EVERY_MS <= SETTLE_FOR_MS) settle();
         }, SETTLE_EVERY_MS);
         timers.add(timer);
@@ -146,7 +150,7 @@ export function watchCollapsedCells(host: CollapseHost = vscodeHost()): vscode.D
       return;
     }
     const last = lastReapply.get(notebook);
-    if (last !== undefined && host.now() - last >= SCROLL_THROTTLE_MS) reapply(editor);
+    if (last !== undefined && host.now() - last >= SCROLL_THROTTLE_MS) reapply(notebook);
   };
   const touch = (editor: CollapseEditor, selections: readonly CellRange[]) => {
     if (editor.notebook.notebookType !== NOTEBOOK_TYPE) return;

@@ -56,6 +56,7 @@ describe("watchCollapsedCells", () => {
   });
   type Editor = { notebook: ReturnType<typeof document>; visibleRanges: CellRange[] };
   const setup = (visible: CollapseEditor[] = []) => {
+    // Editors the tests scroll count as visible (shown) unless a test hides them.
     const shown = new EventEmitter<readonly CollapseEditor[]>();
     const ranges = new EventEmitter<{ notebookEditor: CollapseEditor }>();
     const selection = new EventEmitter<{ notebookEditor: CollapseEditor; selections: readonly CellRange[] }>();
@@ -88,9 +89,11 @@ describe("watchCollapsedCells", () => {
     const scroll = (editor: Editor, to: CellRange[], ms = 0) => {
       clock += ms;
       editor.visibleRanges = to;
+      if (!visible.includes(editor)) visible.push(editor);
       ranges.fire({ notebookEditor: editor });
     };
-    return { watch: watchCollapsedCells(host), shown, scroll, selection, sent, advance, pending: () => timers.length };
+    const hide = (editor: Editor) => visible.splice(visible.indexOf(editor), 1);
+    return { watch: watchCollapsedCells(host), shown, scroll, hide, selection, sent, advance, pending: () => timers.length };
   };
   const all = [{ start: 0, end: 5 }];
 
@@ -129,6 +132,18 @@ describe("watchCollapsedCells", () => {
     scroll(editor, all, SCROLL_THROTTLE_MS);
     scroll({ notebook: document("b"), visibleRanges: [] }, all);
     expect(sent).toHaveLength(before);
+  });
+
+  it("collapses again only while an editor shows the notebook (VS Code's command would act on the active editor's notebook)", () => {
+    const { scroll, hide, sent, advance } = setup();
+    const editor: Editor = { notebook: document("a"), visibleRanges: [] };
+    scroll(editor, all);
+    advance(SETTLE_EVERY_MS);
+    expect(sent).toHaveLength(2);
+    hide(editor);
+    advance(SETTLE_EVERY_MS);
+    advance(SETTLE_EVERY_MS);
+    expect(sent).toHaveLength(2);
   });
 
   it("collapses a reopened notebook (a new document) from the start again; disposing cancels pending re-collapses", () => {

@@ -13,8 +13,9 @@
  * `list.viewModel`), which VS Code attaches only after its markdown webview has warmed up, a
  * while after the editor becomes visible to extensions. Sent then, it finds no cells and
  * collapses nothing (hints opened in full). So the collapse waits until the editor reports
- * visible cell ranges (the list has its view model), and is sent once per notebook document:
- * a hint the learner expands stays open, also when they switch tabs and come back.
+ * visible cell ranges (the list has its view model), and is sent once per notebook document.
+ * VS Code may still draw a collapsed hint's text over its row; {@link watchCollapsedCells}
+ * says why and how that is undone without closing hints the learner opened.
  */
 import * as vscode from "vscode";
 import { NOTEBOOK_TYPE, SDE_KEY } from "./serializer";
@@ -102,9 +103,9 @@ const inRanges = (index: number, ranges: readonly CellRange[]) => ranges.some((r
  * window is (seconds, or tens of seconds on a loaded machine), and nothing tells an extension.
  * So the collapse is applied again to the hint cells in view every {@link SETTLE_EVERY_MS} for
  * the first {@link SETTLE_FOR_MS} and, throttled, whenever the view scrolls; on a collapsed
- * cell it changes nothing but the stray preview. Only cells the learner has not touched: a cell that was ever selected (clicking its
- * expand icon, or the keyboard and command-palette expands, which act on the selected cell) is
- * left as the learner set it.
+ * cell it changes nothing but the stray preview. Only cells the learner has not touched: a
+ * cell that was ever selected (clicking its expand icon selects it; the keyboard and
+ * command-palette expands act on the selected cell) is left as the learner set it.
  */
 export function watchCollapsedCells(host: CollapseHost = vscodeHost()): vscode.Disposable {
   type Cell = ReturnType<CollapseEditor["notebook"]["getCells"]>[number];

@@ -31,6 +31,8 @@ interface CellCarry {
   metadata: JsonObject;
   extra: JsonObject;
   executionExtra?: JsonObject;
+  /** The file's code cell had no `outputs` key: saved without one while it still has none. */
+  noOutputs?: true;
 }
 interface OutputCarry {
   extra: JsonObject;
@@ -90,6 +92,7 @@ export function toNotebookData(nb: SdeNotebook): vscode.NotebookData {
     const carry: CellCarry = { metadata: cell.metadata, extra: cell.extra };
     if (cell.id !== undefined) carry.id = cell.id;
     if (cell.execution?.extra) carry.executionExtra = cell.execution.extra;
+    if (cell.kind === "code" && cell.outputs === undefined) carry.noOutputs = true;
     data.metadata = { [SDE_KEY]: carry };
     if (cell.outputs) data.outputs = cell.outputs.map(toCellOutput);
     if (cell.execution && (cell.execution.order !== undefined || cell.execution.success !== undefined)) {
@@ -125,7 +128,9 @@ export function fromNotebookData(data: vscode.NotebookData): SdeNotebook {
       // Ids are optional anchors given by authors; inventing one here would change on every save.
       if (c.id !== undefined) cell.id = c.id;
       if (isCode) {
-        cell.outputs = (cellData.outputs ?? []).map(fromCellOutput);
+        const outputs = (cellData.outputs ?? []).map(fromCellOutput);
+        // No outputs written as none: a cell the user did not run keeps its bytes.
+        if (outputs.length > 0 || !c.noOutputs) cell.outputs = outputs;
         const summary = cellData.executionSummary;
         if (summary && (summary.executionOrder !== undefined || summary.success !== undefined || c.executionExtra)) {
           cell.execution = {};

@@ -106,6 +106,58 @@ async function webviewCheck(page, { selector, globals = [], waitMs = 10_000 }, d
   }
 }
 
+/**
+ * Rows of the notebook list at the given cell indexes: whether each is drawn, whether its input
+ * is collapsed (VS Code's `input-collapsed` class on the cell) and the one-line preview its
+ * collapsed placeholder shows. With `click` (a CSS selector), clicks that element in the first
+ * such row, as a learner would (e.g. the collapsed placeholder's expand icon).
+ */
+async function notebookRows(page, { indexes, click }) {
+  const rows = {};
+  for (const index of indexes) {
+    const row = page.locator(`.notebook-editor .cell-list-container .monaco-list-row[data-index="${index}"]`).first();
+    if ((await row.count()) === 0) {
+      rows[index] = { drawn: false };
+      continue;
+    }
+    const cell = row.locator(".cell-inner-container").first();
+    const collapsed = ((await cell.getAttribute("class").catch(() => "")) ?? "").split(/\s+/).includes("input-collapsed");
+    const preview = row.locator(".input-collapse-container .cell-collapse-preview").first();
+    const previewText = (await preview.isVisible().catch(() => false)) ? (await preview.innerText()).trim() : "";
+    rows[index] = { drawn: true, collapsed, preview: previewText };
+  }
+  let clicked;
+  if (click) {
+    const target = page.locator(`.notebook-editor .cell-list-container .monaco-list-row[data-index="${indexes[0]}"] ${click}`).first();
+    clicked = await target.click({ timeout: 5_000 }).then(() => true, (e) => String(e));
+  }
+  return { rows, clicked };
+}
+
+/**
+ * Texts that a learner can see: drawn, not hidden (`visibility: hidden`, `display: none`) and
+ * inside the window, in any frame. `where` names the first element showing each text.
+ */
+async function visibleTexts(page, texts) {
+  const found = Object.fromEntries(texts.map((t) => [t, false]));
+  const where = {};
+  const view = page.viewportSize() ?? { width: 1400, height: 1000 };
+  for (const frame of page.frames()) {
+    for (const t of texts) {
+      if (found[t]) continue;
+      for (const el of await frame.getByText(t).filter({ visible: true }).all().catch(() => [])) {
+        const box = await el.boundingBox().catch(() => null);
+        if (!box || box.x + box.width <= 0 || box.y + box.height <= 0 || box.x >= view.width || box.y >= view.height) continue;
+        found[t] = true;
+        const tag = await el.evaluate((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join(".")}`).catch(() => "?");
+        where[t] = { frame: frame.url().slice(0, 80), element: tag, box };
+        break;
+      }
+    }
+  }
+  return { found, where };
+}
+
 /** Clicks the first element showing `text` in any frame. */
 async function clickText(page, text) {
   for (const frame of page.frames()) {
@@ -292,6 +344,10 @@ async function runMode(mode) {
         answer(event.id, await domCheck(page, event.texts, event.mermaid === true));
       } else if (event.event === "webview-check") {
         answer(event.id, await webviewCheck(page, event, dialogs));
+      } else if (event.event === "notebook-rows") {
+        answer(event.id, await notebookRows(page, event));
+      } else if (event.event === "visible-texts") {
+        answer(event.id, await visibleTexts(page, event.texts));
       } else if (event.event === "click-text") {
         answer(event.id, await clickText(page, event.text));
       } else if (event.event === "viz-check") {

@@ -55,6 +55,17 @@ describe("SdeNotebookSerializer", () => {
     expect(decode(s.serializeNotebook(s.deserializeNotebook(new TextEncoder().encode(first))))).toBe(first);
   });
 
+  it("keeps a code cell without an outputs key without one until a run gives it outputs", () => {
+    const { s } = serializer();
+    const text = `${JSON.stringify({ format: "sde-notebook", version: 1, metadata: {}, cells: [{ kind: "code", language: "typescript", source: ["1"], metadata: {} }, { kind: "code", language: "typescript", source: ["2"], metadata: {}, outputs: [] }] }, null, 2)}\n`;
+    const data = s.deserializeNotebook(new TextEncoder().encode(text));
+    expect(decode(s.serializeNotebook(data))).toBe(text);
+    data.cells[0]!.outputs = [new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text("1")])];
+    expect(JSON.parse(decode(s.serializeNotebook(data))).cells.map((c: { outputs?: unknown[] }) => c.outputs?.length)).toEqual([1, 0]);
+    data.cells[0]!.outputs = [];
+    expect(decode(s.serializeNotebook(data))).toBe(text);
+  });
+
   it("leaves outputs out when the setting is off", () => {
     const { s } = serializer(false);
     const saved = JSON.parse(decode(s.serializeNotebook(s.deserializeNotebook(fixture("canonical.sdenb")))));

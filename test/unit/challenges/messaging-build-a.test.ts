@@ -9,6 +9,8 @@ import { DISPLAY, Kafka, Simulation } from "sde-lab";
 import { challenges, type ConsumerLoopSolution, type IdempotentConsumerSolution, type ReadProcessWriteSolution } from "sde-lab/challenges";
 import { loop, handler, worker } from "./messaging-a-references";
 import { failedStage, invariant, timed } from "./report-helpers";
+import { runPayments } from "../../../src/lab/challenges/messaging-build/idempotent-consumer";
+import { crashAt } from "../../../src/lab/challenges/seeded-cases";
 
 type Report = Awaited<ReturnType<(typeof challenges)["kafka"]["check"]>>;
 /**
@@ -113,6 +115,27 @@ describe("at-least-once build challenge (idempotent consumer)", () => {
   it("(not shipped) an in-memory dedupe set per instance fails stage 2: the replacement forgets", async () => {
     const r = await c.check(handler("memory"));
     expect([failedStage(r), invariant(r)]).toEqual([2, expect.stringMatching(/charged 2 times/)]);
+  });
+  // The handler shares the checker's process, so a simulated crash cannot wipe state it keeps
+  // outside the store (a module-level set); ids repeat from case to case, so such a set trips
+  // over the next case, but on one case it would hide the double charge. Run case by case.
+  const outsideTheStore = (): IdempotentConsumerSolution => {
+    const seen = new Set<string>();
+    return {
+      async handle(message, store) {
+        const [order, cents] = String(message.value).split(":") as [string, string];
+        if (seen.has(String(message.key))) return;
+        seen.add(String(message.key));
+        await store.charge(order, Number(cents));
+      },
+    };
+  };
+  it("a dedupe set that outlives the simulated crash fails the case: skipped with no dedupe record in the database", async () => {
+    const crash = await runPayments(outsideTheStore(), { seed: 700, size: 20, faults: [crashAt({ "after-charge": "right after the charge for" }, "after-charge", { who: "the consumer", detail: "pay-5", target: "pay-5" })] });
+    expect([crash.ok, crash.invariant]).toEqual([false, expect.stringMatching(/^pay-5 was delivered again and the handler skipped it with no dedupe record for it in the database: .*outlived the simulated crash.*order-5 is charged twice\.$/)]);
+    expect(crash.invariant!.length).toBeLessThanOrEqual(400);
+    const repeat = await runPayments(outsideTheStore(), { seed: 600, size: 20, faults: [{ kind: "duplicate", label: "pay-3 is published twice", params: { index: 2 } }] });
+    expect([repeat.ok, repeat.invariant]).toEqual([false, expect.stringMatching(/^pay-3 was delivered again .*lives in one process/)]);
   });
   it("(not shipped) letting the duplicate-key error escape fails stage 2: kafkajs would retry forever", async () => {
     const r = await c.check(handler("throwsOnDuplicate"));

@@ -9,6 +9,7 @@
 import { ConfigError, Kafka, Simulation, type KafkaConsumer, type KafkaMessage, type KafkaProducer, type KafkaProducerMessage, type KafkaTransaction, type ProducerConfig } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase } from "../build";
 import { crashAt, seededCases } from "../seeded-cases";
+import { clusterOf } from "../../messaging/kafka/kafka";
 import { expectSolution } from "../challenge";
 
 /** What the lab hands your worker, once per instance it starts. */
@@ -55,6 +56,26 @@ export async function runWorker(solution: ReadProcessWriteSolution, c: CheckCase
   let sends = 0;
   let txns = 0;
   let zombieHang: Promise<void> | undefined;
+  // A payment whose charge was committed while its input offset was not, when a worker died: a
+  // replacement re-reads it, and a real one (its memory died with the process) writes it again.
+  // The learner's code shares this process, so state it keeps outside Kafka (a module-level
+  // set) survives the simulated crash and could hide that duplicate: judged after the ledger.
+  let exposed: { id: string; worker: string; partition: number; offset: number; at: number } | undefined;
+  const cluster = clusterOf(kafka);
+  const committedInput = (partition: number) => cluster.groups.get(GROUP)?.committedOffset(INPUT, partition) ?? 0;
+  const exposedAt = (worker: string) => {
+    const written = new Set<string>();
+    for (const p of cluster.topics.get(OUTPUT)?.partitions ?? []) {
+      for (const r of p.log.records) if (!r.control && (!r.txn || r.txn.status === "committed")) written.add(String(r.key));
+    }
+    for (const p of cluster.topics.get(INPUT)?.partitions ?? []) {
+      for (const r of p.log.records) {
+        const id = String(r.key);
+        if (written.has(id) && r.offset >= committedInput(p.partition)) return { id, worker, partition: p.partition, offset: r.offset, at: sim.now };
+      }
+    }
+    return undefined;
+  };
   const never = <T>() => new Promise<T>(() => {});
 
   const start = async () => {
@@ -63,6 +84,7 @@ export async function runWorker(solution: ReadProcessWriteSolution, c: CheckCase
     const nodes: string[] = [name];
     const alive = () => nodes.every((n) => sim.node(n).up);
     const die = (why: string) => {
+      exposed ??= exposedAt(name);
       for (const n of nodes) if (sim.node(n).up) sim.faults.crash(n);
       sim.trace.note(name, `crashed ${why}`);
       sim.schedule(RESTART_AFTER, () => void start());
@@ -175,6 +197,14 @@ export async function runWorker(solution: ReadProcessWriteSolution, c: CheckCase
   const blocked = stuck ? `; ${OUTPUT}-${stuck.partition} still has a transaction open at offset ${stuck.lastStableOffset}, so read_committed readers stop there until the transaction times out or a producer with the same transactional id fences it` : "";
   if (missing.length > 0) return { ok: false, sim, invariant: `${missing.length} of ${ids.length} payments never reached the read_committed ledger (first: ${missing[0]})${what ? ` after: ${what}` : ""}${blocked}.` };
   if (twice.length > 0) return { ok: false, sim, invariant: `the read_committed ledger saw ${twice.length} payment(s) more than once (${twice[0]}: ${seen.get(twice[0]!)} times)${what ? ` after: ${what}` : ""}.` };
+  if (exposed) {
+    const { id, worker, partition, offset } = exposed;
+    const reread = committedInput(partition) > offset;
+    const then = reread
+      ? `Its replacement read ${id} again and wrote no second charge: it remembered ${id} in state outside Kafka, which outlived the simulated crash only because your code shares the checker's process; a real crash wipes it.`
+      : `A replacement re-reads ${id} from the committed offset and, without the crashed process's memory, writes it again.`;
+    return { ok: false, sim, at: exposed.at, kind: "memory", invariant: `${worker} died with ${id}'s charge committed to ${OUTPUT} but its offset (${INPUT}-${partition} offset ${offset}) not committed. ${then}` };
+  }
   return { ok: true, sim };
 }
 

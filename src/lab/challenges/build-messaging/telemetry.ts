@@ -15,7 +15,7 @@
  * and counts again; and a point stored twice in the log is one some consumer counts twice.
  */
 import { ConfigError, Kafka, Random, Simulation, type KafkaConsumer, type KafkaProducer } from "sde-lab";
-import { clusterOf } from "../../messaging/kafka/kafka";
+import { committedOffset, observedRun, type Delivered } from "../delivered";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
 import { crashAt, seededCases } from "../seeded-cases";
 import { expectSolution } from "../challenge";
@@ -69,26 +69,17 @@ interface Uncommitted {
   readonly committed: number | undefined;
 }
 
-/** A record's key or value as text, byte per char: enough to find an ASCII id in it (the lab builds without TextDecoder). */
-function text(c: string | Uint8Array | null): string {
-  if (c === null || typeof c === "string") return c ?? "";
-  let out = "";
-  for (const byte of c) out += String.fromCharCode(byte);
-  return out;
-}
-
-/** The records of `metrics` that hold each point's id (as text, in key or value: however the learner encodes a point, JSON or not, its id string is in there). */
-function copiesOf(kafka: Kafka, ids: Iterable<string>): Map<string, Copy[]> {
+/** The records holding each point's id (in key or value: however the learner encodes a point, JSON or not, its id is in there), among those handed to the consumers. */
+function copiesOf(deliveries: readonly Delivered[], ids: Iterable<string>): Map<string, Copy[]> {
   const out = new Map<string, Copy[]>();
-  const topic = clusterOf(kafka).topics.get("metrics");
-  if (!topic) return out;
   const wanted = [...ids].map((id) => ({ id, re: new RegExp(`(?<![\\w-])${id}(?!\\d)`) }));
-  for (const p of topic.partitions) {
-    for (const r of p.log.records) {
-      if (r.control) continue;
-      const body = `${text(r.key)}\n${text(r.value)}`;
-      for (const w of wanted) if (w.re.test(body)) out.set(w.id, [...(out.get(w.id) ?? []), { partition: p.partition, offset: r.offset }]);
-    }
+  const done = new Set<string>();
+  for (const d of deliveries) {
+    const where = `${d.partition}/${d.offset}`;
+    if (d.topic !== "metrics" || done.has(where)) continue;
+    done.add(where);
+    const body = `${d.key}\n${d.value}`;
+    for (const w of wanted) if (w.re.test(body)) out.set(w.id, [...(out.get(w.id) ?? []), { partition: d.partition, offset: d.offset }]);
   }
   return out;
 }
@@ -108,8 +99,9 @@ export async function runTelemetry(solution: TelemetrySolution, c: CheckCase): P
   const cuts = c.faults.filter((f) => f.kind === "lose-answers");
   const live = new Set<string>();
   let instances = 0;
-  const cluster = clusterOf(kafka);
-  const committedAt = (partition: number) => cluster.groups.get("dashboard")?.committedOffset("metrics", partition);
+  const committedAt = (partition: number) => committedOffset(() => kafka.lag("dashboard"), "metrics", partition);
+  // Every message handed to a consumer: ties a count to the record it came from.
+  const deliveries: Delivered[] = [];
   // Ids each consumer incarnation counted: what a real crash would make it forget.
   const countedBy = new Map<string, string[]>();
   let uncommitted: Uncommitted | undefined;
@@ -123,7 +115,7 @@ export async function runTelemetry(solution: TelemetrySolution, c: CheckCase): P
     // is one a replacement re-reads: a real one, with fresh memory, counts it again.
     if (!uncommitted) {
       const mine = countedBy.get(name) ?? [];
-      const copies = copiesOf(kafka, mine);
+      const copies = copiesOf(deliveries, mine);
       for (const id of mine) {
         const list = copies.get(id) ?? [];
         if (list.length === 0 || list.some((c) => c.offset < (committedAt(c.partition) ?? 0))) continue;
@@ -158,6 +150,7 @@ export async function runTelemetry(solution: TelemetrySolution, c: CheckCase): P
     const view = new Proxy(consumer, {
       get(target, prop) {
         if (prop === "commitOffsets") return commitOffsets;
+        if (prop === "run") return observedRun(target, (d) => deliveries.push(d));
         const value: unknown = Reflect.get(target, prop, target);
         return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },
@@ -223,7 +216,7 @@ export async function runTelemetry(solution: TelemetrySolution, c: CheckCase): P
   });
 
   if (problems.length > 0) return { ok: false, sim, at: problems[0]!.at, invariant: problems[0]!.text };
-  const forgotten = judgeMemory(kafka, counted, uncommitted, committedAt);
+  const forgotten = judgeMemory(deliveries, counted, uncommitted, committedAt);
   if (forgotten) return { ok: false, sim, at: forgotten.at, invariant: forgotten.text, kind: "memory" };
   const lost = points.filter((p) => !counted.has(p.id));
   if (c.faults.length === 0 && lost.length > 0) {
@@ -241,7 +234,7 @@ export async function runTelemetry(solution: TelemetrySolution, c: CheckCase): P
  * because the consumer skipped a copy it recognised): judged from the broker's state, which a
  * real crash leaves as it is. Undefined when there is none.
  */
-function judgeMemory(kafka: Kafka, counted: ReadonlyMap<string, number>, u: Uncommitted | undefined, committedAt: (partition: number) => number | undefined): { at?: number; text: string } | undefined {
+function judgeMemory(deliveries: readonly Delivered[], counted: ReadonlyMap<string, number>, u: Uncommitted | undefined, committedAt: (partition: number) => number | undefined): { at?: number; text: string } | undefined {
   if (u && counted.get(u.id) === 1) {
     const commit = u.committed === undefined ? "none yet" : String(u.committed);
     const how = u.why.replace(/\s*\(.*$|: .*$/, "");
@@ -251,12 +244,11 @@ function judgeMemory(kafka: Kafka, counted: ReadonlyMap<string, number>, u: Unco
       text: `${u.consumer} counted ${u.id} (metrics-${u.copy.partition} offset ${u.copy.offset}) before its offset was committed (the group's committed offset there: ${commit}), then crashed ${how}. ${reread ? `Its replacement read ${u.id} again and skipped it, remembering it through state the simulated crash could not wipe; a real crash wipes it, and a real replacement counts ${u.id} twice.` : `A replacement resumes from the committed offset, reads ${u.id} again and, with the crashed process's memory gone, counts it twice.`}`,
     };
   }
-  for (const [id, list] of copiesOf(kafka, counted.keys())) {
+  for (const [id, list] of copiesOf(deliveries, counted.keys())) {
     if (list.length < 2) continue;
     const where = list.map((c) => `metrics-${c.partition} offset ${c.offset}`).join(", ");
-    const readAll = list.every((c) => c.offset < (committedAt(c.partition) ?? 0));
     return {
-      text: `${id} is in the log ${list.length} times (${where}): a batch was written again after its answer was lost. ${readAll ? `The consumer read every copy and counted ${id} once only by recognising the repeats; that memory dies with the process (a crash, a rebalance to another member), and then a copy is counted again.` : `The consumer that reads a later copy counts ${id} again.`}`,
+      text: `${id} is in the log ${list.length} times (${where}): a batch was written again after its answer was lost. The consumer was handed every copy and counted ${id} once only by recognising the repeats; that memory dies with the process (a crash, a rebalance to another member), and then a copy is counted again.`,
     };
   }
   return undefined;
@@ -300,7 +292,7 @@ export const telemetryBuild = defineBuildChallenge<TelemetrySolution>({
     "}",
     "```",
     "",
-    `**The checker attacks**: it sends a batch of ${BATCH} points every ${SEND_EVERY_MS} ms; it crashes the consumer right after one of its offset commits, right after it counted a point, or while it counts one, and a new consumer joins the group ${RESTART_AFTER} ms later; it loses the broker's answers to the producer for 1–2.5 s, so sends time out after ${REQUEST_TIMEOUT} ms although the broker wrote the records. **Invariants**: no point is ever counted twice; with no faults every point is counted; with faults at most a quarter of the points are lost (the report counts them); \`send\` returns within ${SEND_LIMIT_MS / 1000} s and never throws.`,
+    `**The checker attacks**: it sends a batch of ${BATCH} points every ${SEND_EVERY_MS} ms; it crashes the consumer right after one of its offset commits, right after it counted a point, or while it counts one, and a new consumer joins the group ${RESTART_AFTER} ms later; it loses the broker's answers to the producer for 1–2.5 s, so sends time out after ${REQUEST_TIMEOUT} ms although the broker wrote the records. **Invariants**: no point is ever counted twice; with no faults every point is counted; with faults at most a quarter of the points are lost (the report counts them); \`send\` returns within ${SEND_LIMIT_MS / 1000} s and never throws. Your code runs in the checker's process, so what it keeps outside the consumer outlives a simulated crash, which a real crash wipes: the checker also judges, from what the broker holds, the duplicates a real restart would make.`,
   ].join("\n"),
   validate(s) {
     expectSolution(ID, s, ["createProducer", "send", "consume"]);

@@ -9,7 +9,7 @@
 import { ConfigError, Kafka, Simulation, type KafkaConsumer, type KafkaMessage, type KafkaProducer, type KafkaProducerMessage, type KafkaTransaction, type ProducerConfig } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase } from "../build";
 import { crashAt, seededCases } from "../seeded-cases";
-import { clusterOf } from "../../messaging/kafka/kafka";
+import { committedOffset, observedRun } from "../delivered";
 import { expectSolution } from "../challenge";
 
 /** What the lab hands your worker, once per instance it starts. */
@@ -61,18 +61,17 @@ export async function runWorker(solution: ReadProcessWriteSolution, c: CheckCase
   // The learner's code shares this process, so state it keeps outside Kafka (a module-level
   // set) survives the simulated crash and could hide that duplicate: judged after the ledger.
   let exposed: { id: string; worker: string; partition: number; offset: number; at: number } | undefined;
-  const cluster = clusterOf(kafka);
-  const committedInput = (partition: number) => cluster.groups.get(GROUP)?.committedOffset(INPUT, partition) ?? 0;
+  const committedInput = (partition: number) => committedOffset(() => kafka.lag(GROUP), INPUT, partition) ?? 0;
+  // Where each payment sits in the input (from what the workers were handed), and the payments
+  // whose charge is committed: written by a plain send that resolved, or in a transaction whose
+  // commit() resolved.
+  const inputOf = new Map<string, { partition: number; offset: number }>();
+  const written = new Set<string>();
+  const keysOf = (record: { messages?: readonly { key?: unknown }[] } | undefined) => (record?.messages ?? []).map((m) => String(m?.key));
   const exposedAt = (worker: string) => {
-    const written = new Set<string>();
-    for (const p of cluster.topics.get(OUTPUT)?.partitions ?? []) {
-      for (const r of p.log.records) if (!r.control && (!r.txn || r.txn.status === "committed")) written.add(String(r.key));
-    }
-    for (const p of cluster.topics.get(INPUT)?.partitions ?? []) {
-      for (const r of p.log.records) {
-        const id = String(r.key);
-        if (written.has(id) && r.offset >= committedInput(p.partition)) return { id, worker, partition: p.partition, offset: r.offset, at: sim.now };
-      }
+    for (const id of written) {
+      const where = inputOf.get(id);
+      if (where && where.offset >= committedInput(where.partition)) return { id, worker, ...where, at: sim.now };
     }
     return undefined;
   };
@@ -99,11 +98,13 @@ export async function runWorker(solution: ReadProcessWriteSolution, c: CheckCase
     const wrapTxn = (txn: KafkaTransaction): KafkaTransaction => {
       const n = ++txns;
       let sent = 0;
+      const keys: string[] = [];
       const send = txn.send.bind(txn);
       const sendOffsets = txn.sendOffsets.bind(txn);
       const commit = txn.commit.bind(txn);
       txn.send = async (record) => {
         const out = await send(record);
+        if (record?.topic === OUTPUT) keys.push(...keysOf(record));
         if (++sent === 2 && strike("mid-txn", n)) return never();
         return out;
       };
@@ -113,6 +114,7 @@ export async function runWorker(solution: ReadProcessWriteSolution, c: CheckCase
       };
       txn.commit = async () => {
         await commit();
+        for (const k of keys) written.add(k);
         if (strike("after-commit", n)) return never();
       };
       return txn;
@@ -127,6 +129,7 @@ export async function runWorker(solution: ReadProcessWriteSolution, c: CheckCase
         const plainSend = producer.send.bind(producer);
         producer.send = async (record) => {
           const out = await plainSend(record);
+          if (record?.topic === OUTPUT) for (const k of keysOf(record)) written.add(k);
           if (strike("after-send", ++sends)) return never();
           return out;
         };
@@ -155,6 +158,9 @@ export async function runWorker(solution: ReadProcessWriteSolution, c: CheckCase
         return { key: id, value: `charge ${id} ${amount(id)}` };
       },
     };
+    consumer.run = observedRun(consumer, (d) => {
+      if (d.topic === INPUT) inputOf.set(d.key, { partition: d.partition, offset: d.offset });
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: [INPUT], fromBeginning: true });
     try {

@@ -73,6 +73,30 @@ describe("kafka build challenge (consumer loop)", () => {
     const r = await c.check(loop({ lazy: true }));
     expect([failedStage(r), invariant(r)]).toEqual([2, expect.stringMatching(/processed twice with no crash in between/)]);
   });
+  it("lazy commits hidden by memory shared between instances (one process here, not in a deployment) fail stage 2", async () => {
+    // The set outlives crashes and is shared by every instance; cleared when a case starts (its first instance), so it works over a whole check.
+    const done = new Set<string>();
+    const shared: ConsumerLoopSolution = {
+      async start({ consumer, process }) {
+        if (consumer.node.name === "billing-1") done.clear();
+        let count = 0;
+        await consumer.run({
+          autoCommit: false,
+          eachBatch: async ({ batch, isRunning, isStale }) => {
+            const { topic, partition } = batch;
+            for (const m of batch.messages) {
+              if (!isRunning() || isStale()) break;
+              if (!done.has(`${partition}@${m.offset}`)) await process(topic, partition, m);
+              done.add(`${partition}@${m.offset}`);
+              if (++count % 7 === 0 || batch.offsetLag() === "0") await consumer.commitOffsets([{ topic, partition, offset: String(Number(m.offset) + 1) }]);
+            }
+          },
+        });
+      },
+    };
+    const r = await c.check(shared);
+    expect([failedStage(r), invariant(r)]).toEqual([2, expect.stringMatching(/^billing-\d committed orders-\d past @\d+, which it was handed and never processed: another instance had processed it/)]);
+  });
   it("committing the whole batch after stopping early fails stage 3 (a consumer leaves mid-batch)", async () => {
     const r = await c.check(loop({ commitWholeBatch: true }));
     expect([failedStage(r), invariant(r)]).toEqual([3, expect.stringMatching(/committed orders-\d at offset \d+ while offset \d+ had not been processed/)]);

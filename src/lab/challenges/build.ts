@@ -57,6 +57,12 @@ export interface CaseOutcome {
    * it. Without it the diagram is drawn around the case's first timed fault, else from the start.
    */
   readonly at?: number;
+  /**
+   * On failure, what kind of failure this is, when a run tells several apart. The shrinker
+   * keeps a smaller case only if it fails with the same kind, so a solution whose state
+   * leaks from one run into the next cannot turn the report into a different failure.
+   */
+  readonly kind?: string;
 }
 
 /** A stage that runs the learner's code over generated cases (seeds × fault schedules). */
@@ -293,7 +299,7 @@ async function shrink<S>(stage: CaseStage<S>, solution: S, start: CheckCase, out
     if (budget <= 0) return false;
     budget--;
     const o = await runCase(stage, solution, c);
-    if (o.ok) return false;
+    if (o.ok || o.kind !== outcome.kind) return false;
     best = { c, outcome: o };
     return true;
   };

@@ -105,6 +105,33 @@ describe("build challenges", () => {
     expect(md).toContain("**Smallest failing case:** seed 100, size 1, faults: every number is negative");
   });
 
+  it("shrink only to a case that fails the same kind of way, when the run names kinds", async () => {
+    // A solution whose state leaks between runs can fail a rerun for another reason; the
+    // report must keep the failure the check found, not swap in that one.
+    const toy = (smallKind: string | undefined) =>
+      defineBuildChallenge<Max>({
+        id: "toy-kinds",
+        title: "Kinds",
+        statement: "Write `max(xs)`.",
+        hints: { nudge: "a", approach: "b", keyIdea: "c" },
+        validate() {},
+        stages: [
+          { name: "works", goal: "always", cases: [{ seed: 1, faults: [], size: 1 }], run: () => ({ ok: true }) },
+          {
+            name: "kinds",
+            goal: "never",
+            minSize: 1,
+            cases: Array.from({ length: 20 }, (_, i) => ({ seed: i + 1, faults: [], size: 12 })),
+            run: (_s, c) => (c.size >= 12 ? { ok: false, invariant: "the original failure", kind: "memory" } : { ok: false, invariant: "another failure", kind: smallKind }),
+          },
+        ],
+      });
+    const other = (await toy(undefined).check((xs) => Math.max(...xs))).stages[1]!.failure!;
+    expect([other.case?.size, other.invariant]).toEqual([12, "the original failure"]);
+    const same = (await toy("memory").check((xs) => Math.max(...xs))).stages[1]!.failure!;
+    expect([same.case?.size, same.invariant]).toEqual([1, "another failure"]);
+  });
+
   it("bound the shrinker's runs, so a failing check stays fast", async () => {
     runs = 0;
     await maxChallenge.check((xs) => Math.max(0, ...xs));

@@ -108,7 +108,8 @@ export class SortedRing implements Ring {
 export const ring = (flaw: ConstructorParameters<typeof SortedRing>[1] = {}): RingSolution => ({ createRing: (o) => new SortedRing(o, flaw) });
 
 // ---------- two-phase commit ----------
-export type Flaw2pc = { voteBeforeDurable?: boolean; forgetOnRestart?: boolean; decideAlone?: boolean; neverAsk?: boolean; ignoreConstraints?: boolean };
+/** `outsideMemory`: the writes live in a map outside the instance (as a module-level one would), the PREPARED record holds none. */
+export type Flaw2pc = { voteBeforeDurable?: boolean; forgetOnRestart?: boolean; decideAlone?: boolean; neverAsk?: boolean; ignoreConstraints?: boolean; outsideMemory?: Map<string, TxnWrites> };
 export const participant = (flaw: Flaw2pc = {}): TwoPhaseSolution => ({
   createParticipant(env: ParticipantEnv): Participant {
     const outcome = (txn: string) => env.records().find((r) => r.txn === txn && r.type !== "prepared")?.type;
@@ -116,7 +117,7 @@ export const participant = (flaw: Flaw2pc = {}): TwoPhaseSolution => ({
     const memory = new Map<string, TxnWrites>();
     const finish = async (txn: string, d: "commit" | "abort") => {
       if (outcome(txn)) return;
-      const writes = flaw.forgetOnRestart ? memory.get(txn) : prepared(txn)?.writes;
+      const writes = flaw.outsideMemory ? flaw.outsideMemory.get(`${env.name}/${txn}`) : flaw.forgetOnRestart ? memory.get(txn) : prepared(txn)?.writes;
       if (d === "commit" && writes) env.apply(txn, writes);
       if (d === "commit" && !writes) return;
       await env.append({ txn, type: d === "commit" ? "committed" : "aborted" });
@@ -139,7 +140,8 @@ export const participant = (flaw: Flaw2pc = {}): TwoPhaseSolution => ({
           return "no";
         }
         memory.set(txn, writes);
-        const durable = env.append({ txn, type: "prepared", writes });
+        flaw.outsideMemory?.set(`${env.name}/${txn}`, writes);
+        const durable = env.append(flaw.outsideMemory ? { txn, type: "prepared" } : { txn, type: "prepared", writes });
         if (!flaw.voteBeforeDurable) await durable;
         if (!flaw.neverAsk) void env.sleep(300).then(() => resolve(txn));
         return "yes";

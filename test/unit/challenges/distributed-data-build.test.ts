@@ -153,6 +153,11 @@ describe("two-phase-commit build challenge", () => {
     expect(failedStage(r)).toBe(2);
     expect(invariant(r)).toMatch(/decided COMMIT for T\d, but \w+ never applied it/);
   });
+  it("keeping the writes in memory outside the instance (a module-level map; survives the simulated crash, not a real one) fails stage 2", async () => {
+    const r = await c.check(participant({ outsideMemory: new Map() }));
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/^\w+ applied T\d after a restart with writes its log does not hold: they came from memory outside the log/);
+  });
   it("deciding alone when in doubt (presumed abort at the participant) fails stage 3", async () => {
     const r = await c.check(participant({ decideAlone: true }));
     expect(failedStage(r), invariant(r)).toBeGreaterThanOrEqual(2);

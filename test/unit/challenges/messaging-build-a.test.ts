@@ -9,6 +9,9 @@ import { DISPLAY, Kafka, Simulation } from "sde-lab";
 import { challenges, type ConsumerLoopSolution, type IdempotentConsumerSolution, type ReadProcessWriteSolution } from "sde-lab/challenges";
 import { loop, handler, worker } from "./messaging-a-references";
 import { failedStage, invariant, timed } from "./report-helpers";
+import { runPayments } from "../../../src/lab/challenges/messaging-build/idempotent-consumer";
+import { runWorker } from "../../../src/lab/challenges/messaging-build/read-process-write";
+import { crashAt } from "../../../src/lab/challenges/seeded-cases";
 
 type Report = Awaited<ReturnType<(typeof challenges)["kafka"]["check"]>>;
 /**
@@ -70,6 +73,30 @@ describe("kafka build challenge (consumer loop)", () => {
     const r = await c.check(loop({ lazy: true }));
     expect([failedStage(r), invariant(r)]).toEqual([2, expect.stringMatching(/processed twice with no crash in between/)]);
   });
+  it("lazy commits hidden by memory shared between instances (one process here, not in a deployment) fail stage 2", async () => {
+    // The set outlives crashes and is shared by every instance; cleared when a case starts (its first instance), so it works over a whole check.
+    const done = new Set<string>();
+    const shared: ConsumerLoopSolution = {
+      async start({ consumer, process }) {
+        if (consumer.node.name === "billing-1") done.clear();
+        let count = 0;
+        await consumer.run({
+          autoCommit: false,
+          eachBatch: async ({ batch, isRunning, isStale }) => {
+            const { topic, partition } = batch;
+            for (const m of batch.messages) {
+              if (!isRunning() || isStale()) break;
+              if (!done.has(`${partition}@${m.offset}`)) await process(topic, partition, m);
+              done.add(`${partition}@${m.offset}`);
+              if (++count % 7 === 0 || batch.offsetLag() === "0") await consumer.commitOffsets([{ topic, partition, offset: String(Number(m.offset) + 1) }]);
+            }
+          },
+        });
+      },
+    };
+    const r = await c.check(shared);
+    expect([failedStage(r), invariant(r)]).toEqual([2, expect.stringMatching(/^billing-\d committed orders-\d past @\d+, which it was handed and never processed: another instance had processed it/)]);
+  });
   it("committing the whole batch after stopping early fails stage 3 (a consumer leaves mid-batch)", async () => {
     const r = await c.check(loop({ commitWholeBatch: true }));
     expect([failedStage(r), invariant(r)]).toEqual([3, expect.stringMatching(/committed orders-\d at offset \d+ while offset \d+ had not been processed/)]);
@@ -114,6 +141,27 @@ describe("at-least-once build challenge (idempotent consumer)", () => {
     const r = await c.check(handler("memory"));
     expect([failedStage(r), invariant(r)]).toEqual([2, expect.stringMatching(/charged 2 times/)]);
   });
+  // The handler shares the checker's process, so a simulated crash cannot wipe state it keeps
+  // outside the store (a module-level set); ids repeat from case to case, so such a set trips
+  // over the next case, but on one case it would hide the double charge. Run case by case.
+  const outsideTheStore = (): IdempotentConsumerSolution => {
+    const seen = new Set<string>();
+    return {
+      async handle(message, store) {
+        const [order, cents] = String(message.value).split(":") as [string, string];
+        if (seen.has(String(message.key))) return;
+        seen.add(String(message.key));
+        await store.charge(order, Number(cents));
+      },
+    };
+  };
+  it("a dedupe set that outlives the simulated crash fails the case: skipped with no dedupe record in the database", async () => {
+    const crash = await runPayments(outsideTheStore(), { seed: 700, size: 20, faults: [crashAt({ "after-charge": "right after the charge for" }, "after-charge", { who: "the consumer", detail: "pay-5", target: "pay-5" })] });
+    expect([crash.ok, crash.invariant]).toEqual([false, expect.stringMatching(/^pay-5 was delivered again and the handler skipped it with no dedupe record for it in the database: .*outlived the simulated crash.*order-5 is charged twice\.$/)]);
+    expect(crash.invariant!.length).toBeLessThanOrEqual(400);
+    const repeat = await runPayments(outsideTheStore(), { seed: 600, size: 20, faults: [{ kind: "duplicate", label: "pay-3 is published twice", params: { index: 2 } }] });
+    expect([repeat.ok, repeat.invariant]).toEqual([false, expect.stringMatching(/^pay-3 was delivered again .*lives in one process/)]);
+  });
   it("(not shipped) letting the duplicate-key error escape fails stage 2: kafkajs would retry forever", async () => {
     const r = await c.check(handler("throwsOnDuplicate"));
     expect([failedStage(r), invariant(r)]).toEqual([2, expect.stringMatching(/the handler threw duplicate key/)]);
@@ -136,6 +184,31 @@ describe("exactly-once build challenge (read-process-write)", () => {
   it("a constant answer (writes nothing) and one that ignores all but the first message fail stage 1", async () => {
     expect(failedStage(await c.check(worker("noop")))).toBe(1);
     expect(failedStage(await c.check(worker("firstOnly")))).toBe(1);
+  });
+  it("skipping from a set that outlives the simulated crash fails the case: the charge was committed, its offset was not", async () => {
+    // As for at-least-once: ids repeat between cases, so such a set trips over the next case;
+    // on one case it hides the duplicate a real restart writes. Run case by case.
+    const seen = new Set<string>();
+    const remembers: ReadProcessWriteSolution = {
+      async start({ consumer, createProducer, price }) {
+        const producer = createProducer({ idempotent: true });
+        await producer.connect();
+        await consumer.run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            for (const m of batch.messages) {
+              if (seen.has(String(m.key))) continue;
+              seen.add(String(m.key));
+              await producer.send({ topic: "charges", messages: [await price(m)] });
+            }
+            await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) }]);
+          },
+        });
+      },
+    };
+    const r = await runWorker(remembers, { seed: 800, size: 40, faults: [crashAt({ "after-send": "right after producer.send" }, "after-send", { who: "the worker", detail: "#3", params: { n: 3 } })] });
+    expect([r.ok, r.invariant]).toEqual([false, expect.stringMatching(/^charger-1 died with (pay-\d+)'s charge committed to charges but its offset \(payments-\d offset \d+\) not committed\. Its replacement read \1 again and wrote no second charge/)]);
+    expect(r.invariant!.length).toBeLessThanOrEqual(400);
   });
   it("offsets committed after the transaction (sendOffsetsInTransaction: false) fail stage 2, at the crash right after commit()", async () => {
     const r = await c.check(worker("offsetsAfter"));

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "sde-lab";
-import { challenges, type TelemetrySolution, type RetryTopologySolution, type WorkQueueOnBothSolution } from "sde-lab/challenges";
+import { challenges, type MetricPoint, type TelemetrySolution, type RetryTopologySolution, type WorkQueueOnBothSolution } from "sde-lab/challenges";
 import { declare, deaths, rejectedCount, retryWorker, rabbitReference, rabbitSide, kafkaSide, bothReference, asPoint, noRetries, commitFirst, commitAfter, telemetryReference } from "./messaging-b-references";
 import { failedStage, invariant, timed } from "./report-helpers";
 
@@ -218,6 +218,79 @@ describe("at-most-once build challenge (telemetry)", () => {
     const r = await c.check({ createProducer: noRetries.createProducer, send: async (p, points) => void (await p.send({ topic: "metrics", messages: points.map((x) => ({ value: JSON.stringify(x) })) })), consume: commitFirst });
     expect(failedStage(r)).toBe(3);
     expect(invariant(r)).toMatch(/send\(\) threw/);
+  });
+  // The learner's code shares this process, so a simulated crash cannot wipe state it keeps
+  // outside the consumer; a real crash would. These answers hide their duplicates behind such
+  // state (a fresh Set per check, as a module-level one would be for one check) and must fail.
+  const skipSeen = (): ((point: MetricPoint) => boolean) => {
+    const seen = new Set<string>();
+    return (p) => !seen.has(`${p.id}/${p.value}`) && Boolean(seen.add(`${p.id}/${p.value}`));
+  };
+  it("counting first and skipping ids remembered across the crash fails stage 2: counted before its offset was committed", async () => {
+    const fresh = skipSeen();
+    const r = await c.check({
+      ...noRetries,
+      async consume(consumer, count) {
+        await consumer.subscribe({ topics: ["metrics"], fromBeginning: true });
+        await consumer.run({ eachMessage: async ({ message }) => void (fresh(asPoint(message.value)) && count(asPoint(message.value))) });
+      },
+    });
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/counted (pt-\d+) \(metrics-\d offset \d+\) before its offset was committed .*Its replacement read \1 again and skipped it/);
+  });
+  it("counting, then committing by hand, with the same memory fails stage 2 the same way", async () => {
+    const fresh = skipSeen();
+    const r = await c.check({
+      ...noRetries,
+      async consume(consumer, count) {
+        await consumer.subscribe({ topics: ["metrics"], fromBeginning: true });
+        await consumer.run({
+          autoCommit: false,
+          eachMessage: async ({ topic, partition, message }) => {
+            if (fresh(asPoint(message.value))) count(asPoint(message.value));
+            await consumer.commitOffsets([{ topic, partition, offset: String(Number(message.offset) + 1) }]);
+          },
+        });
+      },
+    });
+    expect(failedStage(r)).toBe(2);
+    expect(invariant(r)).toMatch(/before its offset was committed/);
+  });
+  it("a retrying producer whose copies the consumer skips from memory fails stage 3: the point is in the log twice", async () => {
+    const fresh = skipSeen();
+    const r = await c.check({
+      createProducer: (kafka) => kafka.producer(),
+      send: noRetries.send,
+      async consume(consumer, count) {
+        await consumer.subscribe({ topics: ["metrics"], fromBeginning: true });
+        await consumer.run({
+          autoCommit: false,
+          eachMessage: async ({ topic, partition, message }) => {
+            await consumer.commitOffsets([{ topic, partition, offset: String(Number(message.offset) + 1) }]);
+            if (fresh(asPoint(message.value))) count(asPoint(message.value));
+          },
+        });
+      },
+    });
+    expect(failedStage(r)).toBe(3);
+    expect(invariant(r)).toMatch(/(pt-\d+) is in the log [2-9] times \(metrics-\d offset \d+, .*counted \1 once only by recognising the repeats/);
+  });
+  it("the same memory beside a right answer is harmless: committing first with no retries still passes", async () => {
+    const fresh = skipSeen();
+    const r = await c.check({
+      ...noRetries,
+      async consume(consumer, count) {
+        await consumer.subscribe({ topics: ["metrics"], fromBeginning: true });
+        await consumer.run({
+          autoCommit: false,
+          eachMessage: async ({ topic, partition, message }) => {
+            await consumer.commitOffsets([{ topic, partition, offset: String(Number(message.offset) + 1) }]);
+            if (fresh(asPoint(message.value))) count(asPoint(message.value));
+          },
+        });
+      },
+    });
+    expect(r.passed, invariant(r)).toBe(true);
   });
   it("rejects a solution of the wrong shape with a ConfigError", async () => {
     await expect(c.check({ send: noRetries.send } as never)).rejects.toThrow(ConfigError);

@@ -6,8 +6,16 @@
  * while counting, and cuts the broker's answers to the producer so sends time out. Invariant:
  * no point is counted twice; losses are allowed, counted and bounded; with no faults nothing
  * is lost.
+ *
+ * The learner's code runs in this process, so a simulated crash cannot wipe what it keeps
+ * outside the consumer (a module-level set of ids seen): a consumer that counts first and then
+ * skips what it remembers would show no duplicate here although a real restart forgets. So the
+ * checker also judges what a crash leaves behind, from the broker's side: a point counted by the
+ * crashed consumer whose offset the group had not committed yet is one a real replacement reads
+ * and counts again; and a point stored twice in the log is one some consumer counts twice.
  */
 import { ConfigError, Kafka, Random, Simulation, type KafkaConsumer, type KafkaProducer } from "sde-lab";
+import { committedOffset, observedRun, type Delivered } from "../delivered";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
 import { crashAt, seededCases } from "../seeded-cases";
 import { expectSolution } from "../challenge";
@@ -45,6 +53,37 @@ const POINTS = {
 } as const;
 type Point = keyof typeof POINTS;
 
+/** Where a point is stored: one record of `metrics` whose key or value holds its id. */
+interface Copy {
+  readonly partition: number;
+  readonly offset: number;
+}
+
+/** A point the crashed consumer had counted while its offset was not committed. */
+interface Uncommitted {
+  readonly id: string;
+  readonly consumer: string;
+  readonly why: string;
+  readonly at: number;
+  readonly copy: Copy;
+  readonly committed: number | undefined;
+}
+
+/** The records holding each point's id (in key or value: however the learner encodes a point, JSON or not, its id is in there), among those handed to the consumers. */
+function copiesOf(deliveries: readonly Delivered[], ids: Iterable<string>): Map<string, Copy[]> {
+  const out = new Map<string, Copy[]>();
+  const wanted = [...ids].map((id) => ({ id, re: new RegExp(`(?<![\\w-])${id}(?!\\d)`) }));
+  const done = new Set<string>();
+  for (const d of deliveries) {
+    const where = `${d.partition}/${d.offset}`;
+    if (d.topic !== "metrics" || done.has(where)) continue;
+    done.add(where);
+    const body = `${d.key}\n${d.value}`;
+    for (const w of wanted) if (w.re.test(body)) out.set(w.id, [...(out.get(w.id) ?? []), { partition: d.partition, offset: d.offset }]);
+  }
+  return out;
+}
+
 /** One case of the checker: runs the learner's code on one seed and fault schedule and judges it (exported for the bench's plain run). */
 export async function runTelemetry(solution: TelemetrySolution, c: CheckCase): Promise<CaseOutcome> {
   const random = new Random(c.seed * 17 + 3);
@@ -60,12 +99,30 @@ export async function runTelemetry(solution: TelemetrySolution, c: CheckCase): P
   const cuts = c.faults.filter((f) => f.kind === "lose-answers");
   const live = new Set<string>();
   let instances = 0;
+  const committedAt = (partition: number) => committedOffset(() => kafka.lag("dashboard"), "metrics", partition);
+  // Every message handed to a consumer: ties a count to the record it came from.
+  const deliveries: Delivered[] = [];
+  // Ids each consumer incarnation counted: what a real crash would make it forget.
+  const countedBy = new Map<string, string[]>();
+  let uncommitted: Uncommitted | undefined;
   let counts = 0;
   let commits = 0;
   const never = <T>() => new Promise<T>(() => {});
 
   const crash = (name: string, why: string) => {
     if (!live.delete(name)) return;
+    // A point this consumer counted whose every copy is at or past the group's committed offset
+    // is one a replacement re-reads: a real one, with fresh memory, counts it again.
+    if (!uncommitted) {
+      const mine = countedBy.get(name) ?? [];
+      const copies = copiesOf(deliveries, mine);
+      for (const id of mine) {
+        const list = copies.get(id) ?? [];
+        if (list.length === 0 || list.some((c) => c.offset < (committedAt(c.partition) ?? 0))) continue;
+        uncommitted = { id, consumer: name, why, at: sim.now, copy: list[0]!, committed: committedAt(list[0]!.partition) };
+        break;
+      }
+    }
     sim.trace.record("fault", name, name, `crash ${why}`);
     sim.faults.crash(name);
     sim.schedule(RESTART_AFTER, () => void startConsumer().catch((e: unknown) => fail(`a replacement consumer failed to start: ${String(e)}`)));
@@ -93,6 +150,7 @@ export async function runTelemetry(solution: TelemetrySolution, c: CheckCase): P
     const view = new Proxy(consumer, {
       get(target, prop) {
         if (prop === "commitOffsets") return commitOffsets;
+        if (prop === "run") return observedRun(target, (d) => deliveries.push(d));
         const value: unknown = Reflect.get(target, prop, target);
         return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },
@@ -111,6 +169,7 @@ export async function runTelemetry(solution: TelemetrySolution, c: CheckCase): P
       }
       const n = (counted.get(known.id) ?? 0) + 1;
       counted.set(known.id, n);
+      countedBy.set(name, [...(countedBy.get(name) ?? []), known.id]);
       sim.trace.state(name, `count ${known.id}${n > 1 ? ` (${n}×)` : ""}`);
       if (n === 2) fail(`${known.id} was counted twice: the dashboard now shows a wrong ${known.metric} total.`);
       if (strike("after-count", counts)) crash(name, `${POINTS["after-count"]}: ${known.id}`);
@@ -157,6 +216,8 @@ export async function runTelemetry(solution: TelemetrySolution, c: CheckCase): P
   });
 
   if (problems.length > 0) return { ok: false, sim, at: problems[0]!.at, invariant: problems[0]!.text };
+  const forgotten = judgeMemory(deliveries, counted, uncommitted, committedAt);
+  if (forgotten) return { ok: false, sim, at: forgotten.at, invariant: forgotten.text, kind: "memory" };
   const lost = points.filter((p) => !counted.has(p.id));
   if (c.faults.length === 0 && lost.length > 0) {
     return { ok: false, sim, invariant: `with no fault at all, ${lost.length} of ${points.length} points were never counted (first: ${lost[0]!.id}); at-most-once may lose points only when something fails.` };
@@ -166,6 +227,31 @@ export async function runTelemetry(solution: TelemetrySolution, c: CheckCase): P
     return { ok: false, sim, invariant: `${lost.length} of ${points.length} points were lost (first: ${lost[0]!.id}), more than the ${allowed} a crash or a failed send may cost here: after a crash the new consumer must go on from the committed offsets.` };
   }
   return { ok: true, sim };
+}
+
+/**
+ * Duplicates this run hid only because the learner's memory outlived a simulated crash (or
+ * because the consumer skipped a copy it recognised): judged from the broker's state, which a
+ * real crash leaves as it is. Undefined when there is none.
+ */
+function judgeMemory(deliveries: readonly Delivered[], counted: ReadonlyMap<string, number>, u: Uncommitted | undefined, committedAt: (partition: number) => number | undefined): { at?: number; text: string } | undefined {
+  if (u && counted.get(u.id) === 1) {
+    const commit = u.committed === undefined ? "none yet" : String(u.committed);
+    const how = u.why.replace(/\s*\(.*$|: .*$/, "");
+    const reread = u.copy.offset < (committedAt(u.copy.partition) ?? 0);
+    return {
+      at: u.at,
+      text: `${u.consumer} counted ${u.id} (metrics-${u.copy.partition} offset ${u.copy.offset}) before its offset was committed (the group's committed offset there: ${commit}), then crashed ${how}. ${reread ? `Its replacement read ${u.id} again and skipped it, remembering it through state the simulated crash could not wipe; a real crash wipes it, and a real replacement counts ${u.id} twice.` : `A replacement resumes from the committed offset, reads ${u.id} again and, with the crashed process's memory gone, counts it twice.`}`,
+    };
+  }
+  for (const [id, list] of copiesOf(deliveries, counted.keys())) {
+    if (list.length < 2) continue;
+    const where = list.map((c) => `metrics-${c.partition} offset ${c.offset}`).join(", ");
+    return {
+      text: `${id} is in the log ${list.length} times (${where}): a batch was written again after its answer was lost. The consumer was handed every copy and counted ${id} once only by recognising the repeats; that memory dies with the process (a crash, a rebalance to another member), and then a copy is counted again.`,
+    };
+  }
+  return undefined;
 }
 
 const nth = (point: Point, n: number) => `(the ${n}th ${point === "after-commit" ? "commit" : "point"})`;
@@ -206,7 +292,7 @@ export const telemetryBuild = defineBuildChallenge<TelemetrySolution>({
     "}",
     "```",
     "",
-    `**The checker attacks**: it sends a batch of ${BATCH} points every ${SEND_EVERY_MS} ms; it crashes the consumer right after one of its offset commits, right after it counted a point, or while it counts one, and a new consumer joins the group ${RESTART_AFTER} ms later; it loses the broker's answers to the producer for 1–2.5 s, so sends time out after ${REQUEST_TIMEOUT} ms although the broker wrote the records. **Invariants**: no point is ever counted twice; with no faults every point is counted; with faults at most a quarter of the points are lost (the report counts them); \`send\` returns within ${SEND_LIMIT_MS / 1000} s and never throws.`,
+    `**The checker attacks**: it sends a batch of ${BATCH} points every ${SEND_EVERY_MS} ms; it crashes the consumer right after one of its offset commits, right after it counted a point, or while it counts one, and a new consumer joins the group ${RESTART_AFTER} ms later; it loses the broker's answers to the producer for 1–2.5 s, so sends time out after ${REQUEST_TIMEOUT} ms although the broker wrote the records. **Invariants**: no point is ever counted twice; with no faults every point is counted; with faults at most a quarter of the points are lost (the report counts them); \`send\` returns within ${SEND_LIMIT_MS / 1000} s and never throws. Your code runs in the checker's process, so what it keeps outside the consumer outlives a simulated crash, which a real crash wipes: the checker also judges, from what the broker holds, the duplicates a real restart would make.`,
   ].join("\n"),
   validate(s) {
     expectSolution(ID, s, ["createProducer", "send", "consume"]);

@@ -101,6 +101,16 @@ async function runTxns(solution: TwoPhaseSolution, c: CheckCase) {
   };
   const strikes = (n: Name, point: Point, txn: string) => !crashed && crash && crash.target === n && crash.params?.point === point && crash.params?.txn === txn;
   const never = <T>() => new Promise<T>(() => {});
+  // Which instance (generation) of each participant got each PREPARE. A later instance can only
+  // know a transaction's writes from its log: the learner's code shares this process, so memory
+  // kept outside the instance (a module-level map) outlives a simulated crash, not a real one.
+  const preparedBy = new Map<string, number>();
+  const logHolds = (n: Name, txn: string, writes: TxnWrites) =>
+    log.get(n)!.some((r) => {
+      if (r.txn !== txn || r.type !== "prepared") return false;
+      const text = JSON.stringify(r);
+      return Object.entries(writes ?? {}).every(([k, v]) => text.includes(`${JSON.stringify(k)}:${JSON.stringify(v)}`));
+    });
 
   const envFor = (n: Name, g: number): ParticipantEnv => ({
     name: n,
@@ -128,6 +138,8 @@ async function runTxns(solution: TwoPhaseSolution, c: CheckCase) {
       if (!alive(n, g)) return;
       if (!Object.values(writes ?? {}).every((v) => v >= 0)) fail(`${n} applied ${txn}, whose writes its database's constraints refuse (it should have voted NO).`);
       if (decisions.get(txn) !== "commit") fail(`${n} applied ${txn} though the coordinator ${decisions.has(txn) ? "decided abort" : "had not decided yet"}.`);
+      if (preparedBy.has(`${n}/${txn}`) && preparedBy.get(`${n}/${txn}`) !== g && !logHolds(n, txn, writes))
+        fail(`${n} applied ${txn} after a restart with writes its log does not hold: they came from memory outside the log, which outlived the simulated crash only because your code shares the checker's process. A real crash wipes it, and the restarted ${n} would have nothing to apply.`);
       if (!applied.get(n)!.has(txn)) sim.trace.state(n, `apply ${txn}`);
       applied.get(n)!.add(txn);
       if (strikes(n, "after-apply", txn)) die(n, `${POINTS["after-apply"]} (${txn})`);
@@ -189,6 +201,7 @@ async function runTxns(solution: TwoPhaseSolution, c: CheckCase) {
           withTimeout(
             deliver(n, `PREPARE ${t.id}`, async (p) => {
               const g = gen.get(n)!;
+              preparedBy.set(`${n}/${t.id}`, g);
               const v = await p.prepare(t.id, { ...t.writes[n] });
               if (alive(n, g)) {
                 sim.trace.record("response", n, "coordinator", `vote ${String(v).toUpperCase()} ${t.id}`);

@@ -11,6 +11,7 @@ import { ConfigError, Kafka, Simulation, type KafkaConsumer, type KafkaMessage }
 import { defineBuildChallenge, type CaseOutcome, type CheckCase, type FaultSpec } from "../build";
 import { seededCases } from "../seeded-cases";
 import { expectSolution } from "../challenge";
+import { observedRun } from "../delivered";
 
 /** What the lab hands your loop, once per consumer instance it starts. */
 export interface ConsumerLoopKit {
@@ -61,6 +62,12 @@ export async function runLoop(solution: ConsumerLoopSolution, c: CheckCase): Pro
   };
   const live = new Map<string, KafkaConsumer>();
   let instances = 0;
+  // An instance that commits past a message it was handed but did not process, which another
+  // instance had processed: it skipped the message from memory shared between instances. They
+  // are one process here (so a module-level set is shared, and outlives a simulated crash); in
+  // a deployment they are separate processes, and the real one would process it again. Judged
+  // after the other invariants.
+  let skipped: Violation | undefined;
 
   const start = async () => {
     const name = `billing-${++instances}`;
@@ -68,7 +75,11 @@ export async function runLoop(solution: ConsumerLoopSolution, c: CheckCase): Pro
     live.set(name, consumer);
     await consumer.connect();
     await consumer.subscribe({ topics: [TOPIC], fromBeginning: true });
-    const run = consumer.run.bind(consumer);
+    const handed = new Set<string>();
+    const mine = new Set<string>();
+    const run = observedRun(consumer, (d) => {
+      if (d.topic === TOPIC) handed.add(`${d.partition}@${d.offset}`);
+    });
     consumer.run = (config) => {
       if (config?.autoCommit !== false) throw new ConfigError("kafka challenge", "autoCommit", config?.autoCommit, "false: this loop commits by itself (consumer.commitOffsets after processing)");
       return run(config);
@@ -79,6 +90,13 @@ export async function runLoop(solution: ConsumerLoopSolution, c: CheckCase): Pro
         const p = Number(o.partition);
         const upTo = firstUnprocessed(p);
         if (o.topic === TOPIC && Number(o.offset) > upTo) fail(`${name} committed ${TOPIC}-${p} at offset ${o.offset} while offset ${upTo} had not been processed yet: a crash now would skip it.`);
+        if (o.topic === TOPIC && !skipped) {
+          for (let h = committedNow()[p]!; h < Number(o.offset); h++) {
+            if (!handed.has(`${p}@${h}`) || mine.has(`${p}@${h}`) || !seen[p]!.has(h)) continue;
+            skipped = { at: sim.now, text: `${name} committed ${TOPIC}-${p} past @${h}, which it was handed and never processed: another instance had processed it, and ${name} knew from memory shared between instances. In a deployment each consumer is its own process (and a crash wipes its memory), so the real ${name} processes @${h} again.` };
+            break;
+          }
+        }
       }
       return commit(offsets, fromGroup);
     };
@@ -93,6 +111,7 @@ export async function runLoop(solution: ConsumerLoopSolution, c: CheckCase): Pro
         await sim.sleep(WORK_MS);
         if (!consumer.node.up) return new Promise<void>(() => {});
         sim.trace.state(name, `processed ${TOPIC}-${p}@${o}`);
+        mine.add(`${p}@${o}`);
         const history = seen[p]!.get(o);
         const prev = last.get(p);
         if (history) {
@@ -159,6 +178,7 @@ export async function runLoop(solution: ConsumerLoopSolution, c: CheckCase): Pro
   });
 
   if (violations.length > 0) return { ok: false, sim, at: violations[0]!.at, invariant: violations[0]!.text };
+  if (skipped) return { ok: false, sim, at: skipped.at, invariant: skipped.text, kind: "memory" };
   const committed = committedNow();
   for (let p = 0; p < PARTITIONS; p++) {
     const missing = Array.from({ length: sizes[p]! }, (_, o) => o).filter((o) => !seen[p]!.has(o));

@@ -67,6 +67,12 @@ export async function runPayments(solution: IdempotentConsumerSolution, c: Check
   const records = new Set<string>();
   const violations: { at: number; text: string }[] = [];
   const fail = (text: string) => violations.push({ at: sim.now, text });
+  // A delivery the handler passed over with no dedupe record in the database: it recognised the
+  // repeat from memory kept outside the store. The learner's code shares this process, so a
+  // simulated crash cannot wipe that memory (a module-level set survives it); a real crash
+  // does, and a rebalanced partition moves to a consumer that never had it. Judged last, so a
+  // double charge it also causes is reported as such.
+  let forgotten: { at: number; id: string; order: string; afterCrash: boolean } | undefined;
   let lock: Promise<void> = Promise.resolve();
   let instances = 0;
   const never = <T>() => new Promise<T>(() => {});
@@ -165,6 +171,8 @@ export async function runPayments(solution: IdempotentConsumerSolution, c: Check
     await consumer.run({
       eachMessage: async ({ message }) => {
         const id = String(message.key);
+        const order = payments.find((p) => p.id === id)?.order;
+        const chargesBefore = order === undefined ? 0 : (charged.get(order)?.length ?? 0);
         try {
           await solution.handle(message, store);
         } catch (error) {
@@ -173,6 +181,7 @@ export async function runPayments(solution: IdempotentConsumerSolution, c: Check
           return never<void>();
         }
         if (!alive()) return never<void>();
+        if (order !== undefined && !forgotten && (charged.get(order)?.length ?? 0) === chargesBefore && chargesBefore > 0 && !records.has(id)) forgotten = { at: sim.now, id, order, afterCrash: instances > 1 };
         if (strike("after-handler", id)) return never<void>();
       },
     });
@@ -197,6 +206,13 @@ export async function runPayments(solution: IdempotentConsumerSolution, c: Check
     if (got.length === 0) return { ok: false, sim, invariant: `${p.order} (${p.id}) was never charged${records.has(p.id) ? ", yet its dedupe record exists: the record was stored without the charge, so the redelivery skipped it" : ""}.` };
     if (got.length > 1) return { ok: false, sim, invariant: `${p.order} (${p.id}) was charged ${got.length} times${redelivered}${c.faults.some((f) => f.target === p.id && f.kind === "crash-point") ? `, after a crash ${POINTS[c.faults.find((f) => f.target === p.id)!.params!.point as Point]} it` : ""}.` };
     if (got[0] !== p.amount) return { ok: false, sim, invariant: `${p.order} was charged ${got[0]} cents, but the payment says ${p.amount}.` };
+  }
+  if (forgotten) {
+    const { id, order, afterCrash } = forgotten;
+    const why = afterCrash
+      ? "which outlived the simulated crash only because your code shares the checker's process. A real crash wipes it (and a rebalance hands the partition to a consumer without it)"
+      : "which lives in one process: a crash wipes it and a rebalance hands the partition to a consumer without it";
+    return { ok: false, sim, at: forgotten.at, kind: "memory", invariant: `${id} was delivered again and the handler skipped it with no dedupe record for it in the database: it remembered ${id} in state outside the store, ${why}; then ${order} is charged twice.` };
   }
   return { ok: true, sim };
 }

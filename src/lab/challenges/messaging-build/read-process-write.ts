@@ -9,6 +9,7 @@
 import { ConfigError, Kafka, Simulation, type KafkaConsumer, type KafkaMessage, type KafkaProducer, type KafkaProducerMessage, type KafkaTransaction, type ProducerConfig } from "sde-lab";
 import { defineBuildChallenge, type CaseOutcome, type CheckCase } from "../build";
 import { crashAt, seededCases } from "../seeded-cases";
+import { committedOffset, observedRun } from "../delivered";
 import { expectSolution } from "../challenge";
 
 /** What the lab hands your worker, once per instance it starts. */
@@ -55,6 +56,25 @@ export async function runWorker(solution: ReadProcessWriteSolution, c: CheckCase
   let sends = 0;
   let txns = 0;
   let zombieHang: Promise<void> | undefined;
+  // A payment whose charge was committed while its input offset was not, when a worker died: a
+  // replacement re-reads it, and a real one (its memory died with the process) writes it again.
+  // The learner's code shares this process, so state it keeps outside Kafka (a module-level
+  // set) survives the simulated crash and could hide that duplicate: judged after the ledger.
+  let exposed: { id: string; worker: string; partition: number; offset: number; at: number } | undefined;
+  const committedInput = (partition: number) => committedOffset(() => kafka.lag(GROUP), INPUT, partition) ?? 0;
+  // Where each payment sits in the input (from what the workers were handed), and the payments
+  // whose charge is committed: written by a plain send that resolved, or in a transaction whose
+  // commit() resolved.
+  const inputOf = new Map<string, { partition: number; offset: number }>();
+  const written = new Set<string>();
+  const keysOf = (record: { messages?: readonly { key?: unknown }[] } | undefined) => (record?.messages ?? []).map((m) => String(m?.key));
+  const exposedAt = (worker: string) => {
+    for (const id of written) {
+      const where = inputOf.get(id);
+      if (where && where.offset >= committedInput(where.partition)) return { id, worker, ...where, at: sim.now };
+    }
+    return undefined;
+  };
   const never = <T>() => new Promise<T>(() => {});
 
   const start = async () => {
@@ -63,6 +83,7 @@ export async function runWorker(solution: ReadProcessWriteSolution, c: CheckCase
     const nodes: string[] = [name];
     const alive = () => nodes.every((n) => sim.node(n).up);
     const die = (why: string) => {
+      exposed ??= exposedAt(name);
       for (const n of nodes) if (sim.node(n).up) sim.faults.crash(n);
       sim.trace.note(name, `crashed ${why}`);
       sim.schedule(RESTART_AFTER, () => void start());
@@ -77,11 +98,13 @@ export async function runWorker(solution: ReadProcessWriteSolution, c: CheckCase
     const wrapTxn = (txn: KafkaTransaction): KafkaTransaction => {
       const n = ++txns;
       let sent = 0;
+      const keys: string[] = [];
       const send = txn.send.bind(txn);
       const sendOffsets = txn.sendOffsets.bind(txn);
       const commit = txn.commit.bind(txn);
       txn.send = async (record) => {
         const out = await send(record);
+        if (record?.topic === OUTPUT) keys.push(...keysOf(record));
         if (++sent === 2 && strike("mid-txn", n)) return never();
         return out;
       };
@@ -91,6 +114,7 @@ export async function runWorker(solution: ReadProcessWriteSolution, c: CheckCase
       };
       txn.commit = async () => {
         await commit();
+        for (const k of keys) written.add(k);
         if (strike("after-commit", n)) return never();
       };
       return txn;
@@ -105,6 +129,7 @@ export async function runWorker(solution: ReadProcessWriteSolution, c: CheckCase
         const plainSend = producer.send.bind(producer);
         producer.send = async (record) => {
           const out = await plainSend(record);
+          if (record?.topic === OUTPUT) for (const k of keysOf(record)) written.add(k);
           if (strike("after-send", ++sends)) return never();
           return out;
         };
@@ -133,6 +158,9 @@ export async function runWorker(solution: ReadProcessWriteSolution, c: CheckCase
         return { key: id, value: `charge ${id} ${amount(id)}` };
       },
     };
+    consumer.run = observedRun(consumer, (d) => {
+      if (d.topic === INPUT) inputOf.set(d.key, { partition: d.partition, offset: d.offset });
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: [INPUT], fromBeginning: true });
     try {
@@ -175,6 +203,14 @@ export async function runWorker(solution: ReadProcessWriteSolution, c: CheckCase
   const blocked = stuck ? `; ${OUTPUT}-${stuck.partition} still has a transaction open at offset ${stuck.lastStableOffset}, so read_committed readers stop there until the transaction times out or a producer with the same transactional id fences it` : "";
   if (missing.length > 0) return { ok: false, sim, invariant: `${missing.length} of ${ids.length} payments never reached the read_committed ledger (first: ${missing[0]})${what ? ` after: ${what}` : ""}${blocked}.` };
   if (twice.length > 0) return { ok: false, sim, invariant: `the read_committed ledger saw ${twice.length} payment(s) more than once (${twice[0]}: ${seen.get(twice[0]!)} times)${what ? ` after: ${what}` : ""}.` };
+  if (exposed) {
+    const { id, worker, partition, offset } = exposed;
+    const reread = committedInput(partition) > offset;
+    const then = reread
+      ? `Its replacement read ${id} again and wrote no second charge: it remembered ${id} in state outside Kafka, which outlived the simulated crash only because your code shares the checker's process; a real crash wipes it.`
+      : `A replacement re-reads ${id} from the committed offset and, without the crashed process's memory, writes it again.`;
+    return { ok: false, sim, at: exposed.at, kind: "memory", invariant: `${worker} died with ${id}'s charge committed to ${OUTPUT} but its offset (${INPUT}-${partition} offset ${offset}) not committed. ${then}` };
+  }
   return { ok: true, sim };
 }
 

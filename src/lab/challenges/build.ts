@@ -206,7 +206,8 @@ export function defineBuildChallenge<S>(spec: BuildChallengeSpec<S>): BuildChall
       if (level !== 1 && level !== 2 && level !== 3) throw new ConfigError(`challenges["${spec.id}"].hint`, "level", level, "1, 2 or 3");
       const text = level === 1 ? spec.hints.nudge : level === 2 ? spec.hints.approach : spec.hints.keyIdea;
       const label = level === 1 ? "nudge" : level === 2 ? "approach" : "the key idea";
-      return `**Hint ${level} of 3 (${label})**\n\n${text}`;
+      // Plain text: VS Code shows a collapsed cell as its first source line, asterisks and all.
+      return `Hint ${level} of 3 (${label})\n\n${text}`;
     },
   };
 }

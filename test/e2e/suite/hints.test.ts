@@ -1,5 +1,5 @@
 // A build challenge's hint cells (metadata `collapsed: true`) in the real VS Code: they open
-// collapsed (only the one-line header "**Hint 1 of 3 (nudge)**" shows, the hint's text is not on
+// collapsed (only the one-line header "Hint 1 of 3 (nudge)" shows, the hint's text is not on
 // screen), a click on the placeholder's expand icon shows one hint and leaves the others
 // closed, and none of this touches the file.
 import * as assert from "node:assert/strict";
@@ -53,7 +53,7 @@ describe("Hint cells", function () {
     } while (!Object.values(closed.rows).every((row) => row.drawn && row.collapsed) && Date.now() < drawnBy);
     assert.deepEqual(
       indexes.map((i) => closed.rows[i]),
-      // VS Code's placeholder shows the cell's first source line as text: "**Hint 1 of 3 (nudge)**".
+      // VS Code's placeholder shows the cell's first source line as text: "Hint 1 of 3 (nudge)".
       hints.map((c) => ({ drawn: true, collapsed: true, preview: c.document.lineAt(0).text })),
     );
     // VS Code draws markdown previews in idle time, whatever the collapse state, and SDE Lab

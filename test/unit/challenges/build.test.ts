@@ -181,7 +181,7 @@ describe("build challenges", () => {
   });
 
   it("give hints one level at a time, as markdown", () => {
-    expect(maxChallenge.hint(1)).toBe("**Hint 1 of 3 (nudge)**\n\nLook at every number.");
+    expect(maxChallenge.hint(1)).toBe("Hint 1 of 3 (nudge)\n\nLook at every number.");
     expect(maxChallenge.hint(3)).toContain("Start from the first number");
     expect(() => maxChallenge.hint(4 as 1)).toThrow(ConfigError);
   });

@@ -1,7 +1,8 @@
 // The seeded case generators of the build challenges: moving them onto one shared generator
 // (seeded-cases.ts) must not change a single case. Each fixture holds every case of every case
 // stage as the code before that move generated them (same seeds, same sizes, same fault
-// schedules, labels and parameters, same order), written once and never regenerated:
+// schedules, labels and parameters, same order), written once and never regenerated (edited
+// only where a label was deliberately fixed: "the 3th commit" reads "the 3rd commit"):
 // crash-point-cases.json for the five crash-point challenges, seed-loop-cases.json for the
 // other build challenges, whose stages looped over seeds by hand.
 import { readFileSync } from "node:fs";

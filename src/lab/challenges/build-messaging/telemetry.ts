@@ -254,7 +254,12 @@ function judgeMemory(deliveries: readonly Delivered[], counted: ReadonlyMap<stri
   return undefined;
 }
 
-const nth = (point: Point, n: number) => `(the ${n}th ${point === "after-commit" ? "commit" : "point"})`;
+/** 1st, 2nd, 3rd, 4th … 11th, 12th, 13th … 21st, 22nd. */
+const ordinal = (n: number): string => {
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  return `${n}${teen ? "th" : (["th", "st", "nd", "rd"][n % 10] ?? "th")}`;
+};
+const nth = (point: Point, n: number) => `(the ${ordinal(n)} ${point === "after-commit" ? "commit" : "point"})`;
 
 const consumerCrashCases = seededCases(21, 700, (i, random) => {
   const kinds = Object.keys(POINTS) as Point[];

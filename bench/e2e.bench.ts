@@ -8,7 +8,9 @@
 //   a finished run keeps (its cancelled timeout timers) after 100 k requests;
 // - Kafka produce + consume, 10 k → 1 M messages (as above) of 1 KB (6 partitions, 3 consumers);
 // - the posts-screen comparison (comparePostsScreen(), five approaches);
-// - the shipped notebooks headless through the CLI, fast loop against the reference loop.
+// - the shipped notebooks headless through the CLI, fast loop against the reference loop;
+// - first, lab against lab with each lab's run in its own process (gateway, Kafka, the posts
+//   screen; SDE_BENCH_APART runs each, default 3), since one process is a draw on a shared VM.
 // Run one scenario alone (for `node --cpu-prof`): node <bundle> gateway|kafka|screen current|before|baseline N
 import { spawnSync } from "node:child_process";
 import { v8Flags } from "./kernel-flags";
@@ -135,13 +137,48 @@ if (only) {
   // One scenario alone, for profiling.
   const L = (which === "baseline" ? labs.baseline : which === "before" ? labs.before : labs.current) ?? labs.current;
   const n = Number(size ?? 100_000);
-  if (only === "gateway") await gateway(L, 10_000); // warm up, as the full run does
+  // Warm up, as the full run does.
+  if (only === "gateway") await gateway(L, 10_000);
+  else if (only === "kafka") await kafka(L, 20_000);
+  else await screen(L);
   const result = only === "gateway" ? await gateway(L, n) : only === "kafka" ? await kafka(L, n) : { ms: await screen(L) };
   console.log(only, which ?? "current", n, JSON.stringify(result));
   process.exit(0);
 }
 
 console.log(`load average at start: ${load()}; V8 flags: ${v8Flags()}`);
+
+// Lab against lab, each run in a fresh process, the labs taking turns: on this VM one process
+// can run ~1.5× slower than the next, so labs timed one after another in one process compare
+// draws, not code. Median of APART runs per lab.
+const APART = Number(process.env.SDE_BENCH_APART ?? 3);
+const apart = (which: string, scenario: string, n: number): { ms: number; cpu?: number } => {
+  const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, scenario, which, String(n)], { env: process.env, encoding: "utf8" });
+  const json = /\{.*\}/.exec(child.stdout ?? "")?.[0];
+  if (!json) throw new Error(`${scenario} ${which} failed: ${(child.stderr ?? "").slice(-500)}`);
+  return JSON.parse(json) as { ms: number; cpu?: number };
+};
+{
+  const which = ["current", ...(labs.before ? ["before"] : []), ...(labs.baseline ? ["baseline"] : [])];
+  const label = (w: string) => (w === "current" ? "current" : w === "before" ? `before ${BEFORE_COMMIT}` : `baseline ${BASELINE_COMMIT}`);
+  const scenarios: [string, number, (r: { ms: number; cpu?: number }, n: number) => number, string][] = [
+    ["gateway", 100_000, (r, n) => (n / r.cpu!) * 1000, "gateway, 100 k requests: requests per CPU second"],
+    ["kafka", 100_000, (r, n) => (n / r.cpu!) * 1000, "Kafka, 100 k messages: messages per CPU second"],
+    ["screen", 0, (r) => r.ms, "comparePostsScreen(): wall ms"],
+  ];
+  console.log(`\nLab against lab, each run in its own process, labs taking turns; median (range) of ${APART} runs each`);
+  console.log(`| scenario | ${which.map(label).join(" | ")} | current vs ${which.slice(1).map(label).join(" / ") || "—"} |`);
+  console.log(`| --- | ${which.map(() => "---:").join(" | ")} | ---: |`);
+  for (const [scenario, n, value, title] of scenarios) {
+    const got = which.map((): number[] => []);
+    for (let k = 0; k < APART; k++) which.forEach((w, i) => got[i]!.push(value(apart(w, scenario, n), n)));
+    const med = got.map(median);
+    const cell = (i: number) => `${int(med[i]!)} (${int(Math.min(...got[i]!))}–${int(Math.max(...got[i]!))})`;
+    // A time (ms) is better when lower; a rate when higher.
+    const ratio = (i: number) => (scenario === "screen" ? med[i]! / med[0]! : med[0]! / med[i]!).toFixed(2) + "×";
+    console.log(`| ${title} | ${which.map((_, i) => cell(i)).join(" | ")} | ${which.slice(1).map((_, i) => ratio(i + 1)).join(" / ") || "—"} |`);
+  }
+}
 const base = labs.baseline;
 const baseName = `baseline ${BASELINE_COMMIT}`;
 const prev = labs.before;

@@ -20,6 +20,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { BASELINE_COMMIT, BEFORE_COMMIT, loadLabs, type Lab } from "./e2e/labs";
+import { median } from "./harness";
 
 const cpuMs = () => {
   const u = process.cpuUsage();
@@ -125,10 +126,6 @@ async function screen(L: Lab): Promise<number> {
   return performance.now() - t0;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 const int = (x: number) => Math.round(x).toLocaleString("en-US");
 
 const [only, which, size] = process.argv.slice(2);

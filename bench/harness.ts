@@ -17,6 +17,12 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[rank]!;
 }
 
+/** Median of samples: the upper middle one for an even count (no averaging, so it is a real sample). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
 /** Summarises raw samples (ms). */
 export function summarize(name: string, samples: number[]): Timing {
   const sorted = [...samples].sort((a, b) => a - b);

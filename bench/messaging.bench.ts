@@ -6,6 +6,7 @@ import { performance } from "node:perf_hooks";
 import { Simulation } from "../src/lab/sim/simulation";
 import { Kafka } from "../src/lab/messaging/kafka/kafka";
 import { RabbitMQ } from "../src/lab/messaging/rabbitmq/broker";
+import { median } from "./harness";
 
 const VALUE = "x".repeat(1024);
 // amqplib takes a Buffer body (a string throws, in the lab too); built once, outside the timed loop.
@@ -80,11 +81,6 @@ function arrayRun(n: number): number {
   }
   if (consumed !== n) throw new Error("baseline");
   return (n / (performance.now() - start)) * 1000;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 async function measure(fn: () => Promise<number> | number): Promise<number> {

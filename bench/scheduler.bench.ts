@@ -19,6 +19,7 @@ import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { BASELINE_COMMIT, BEFORE_COMMIT, loadLabs, type Lab } from "./e2e/labs";
+import { median } from "./harness";
 
 const TIMERS = 1_000;
 const EVENTS = 1_000_000;
@@ -38,7 +39,6 @@ async function measure(count: () => Promise<number> | number): Promise<Rate> {
   return { wall: n / ((performance.now() - w0) / 1000), cpu: n / ((cpuMs() - c0) / 1000) };
 }
 const TRIES = Number(process.env.SDE_BENCH_TRIES ?? 5);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Median rate of each case over TRIES turns, after one warm-up each; the cases take turns. */
 async function medians(cases: [string, () => Promise<number> | number][]): Promise<[string, Rate][]> {
